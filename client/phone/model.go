@@ -1,0 +1,105 @@
+// Package phone owns the Softphone's headless engine: the account, SIP registration, the call
+// state machine, media sessions and the events the UI renders. It never imports Fyne, so tests
+// drive it without a window.
+package phone
+
+import (
+	"context"
+	"time"
+
+	"github.com/vaihde/vaihde/shared/api"
+)
+
+// RegState is the registration state shown to the user in plain words.
+type RegState int
+
+const (
+	LoggedOut     RegState = iota // no account configured
+	Connecting                    // REGISTER sent, no final answer yet (also while retrying)
+	Registered                    // the server accepted the registration
+	WrongPassword                 // the server rejected the credentials (403, or 401 after credentials)
+	Unreachable                   // no answer from the server (timeout, connection refused, DNS)
+	RegFailed                     // any other failure; Snapshot.RegDetail says what
+)
+
+// CallState is where one call is.
+type CallState int
+
+const (
+	Dialling   CallState = iota // outgoing INVITE sent, no ringing yet
+	Ringing                     // outgoing, the far end is ringing (180/183)
+	Incoming                    // incoming, not yet answered (call waiting when another call is up)
+	Active                      // answered and talking
+	OnHold                      // answered, held by us
+	Ended                       // finished; kept briefly so the UI can show why
+)
+
+// Direction of a call.
+type Direction int
+
+const (
+	Outgoing Direction = iota
+	IncomingCall
+)
+
+// Account is what the user typed at first run (seed 000).
+type Account struct {
+	Server   string // host or host:port of the Vaihde server; SIP port 5060, API port 8080 unless given
+	APIURL   string // optional; derived from Server when empty (http://host:8080)
+	User     string // extension or phone number in any form (ORG-3)
+	Password string
+}
+
+// Call is the UI's view of one call.
+type Call struct {
+	ID          string
+	Direction   Direction
+	Remote      string // number or extension of the other party
+	RemoteName  string
+	State       CallState
+	Muted       bool
+	RemoteHold  bool // the other party put us on hold
+	StartedAt   time.Time
+	AnsweredAt  time.Time // zero until answered; the call timer runs from here
+	EndedAt     time.Time
+	EndReason   string // plain words: "Busy", "No answer", "Rejected", "Not found", "Call ended"
+	Consulting  bool   // this call is the consultation leg of an attended transfer
+	TransferTo  string // set while a transfer is in progress
+	DTMFHistory string // keys sent during the call
+}
+
+// Snapshot is the whole state the UI renders. It is a value: the engine never mutates a
+// snapshot it has handed out.
+type Snapshot struct {
+	Reg       RegState
+	RegDetail string // extra words for RegFailed/Unreachable, e.g. "connection refused"
+	Account   Account
+	Profile   api.Profile
+	Calls     []Call // newest last; at most one Active call, others OnHold or Incoming
+}
+
+// Controller is what the UI calls. The engine implements it; UI tests use a fake.
+// Every method returns quickly; outcomes arrive as new snapshots through Subscribe.
+type Controller interface {
+	// Subscribe calls fn with the current snapshot and after every change, from the engine's
+	// goroutine; the returned function unsubscribes. fn must not block.
+	Subscribe(fn func(Snapshot)) (cancel func())
+	Snapshot() Snapshot
+
+	Login(ctx context.Context, a Account) error // stores nothing; the UI persists settings
+	Logout(ctx context.Context) error
+
+	Dial(ctx context.Context, number string) (callID string, err error)
+	Answer(callID string) error // answering while another call is active holds that call
+	Reject(callID string) error // 486 Busy Here for an incoming call
+	Hangup(callID string) error // CANCEL, BYE or reject, whichever fits the state
+	Hold(callID string, hold bool) error
+	Mute(callID string, mute bool) error
+	SendDTMF(callID string, key rune) error // RFC 4733
+	BlindTransfer(callID, target string) error
+	// AttendedTransfer connects the party of callID to the party of consultID (REFER with
+	// Replaces) and ends both of our legs.
+	AttendedTransfer(callID, consultID string) error
+
+	CallLog(ctx context.Context, limit int) ([]api.CallEntry, error)
+}

@@ -1,0 +1,57 @@
+// Package api owns the JSON types of the server's HTTP API that the Softphone consumes.
+// Paths: POST /api/login (LoginRequest → LoginResponse), then with "Authorization: Bearer
+// <token>": GET /api/me (Profile), GET /api/calls?limit=N (CallList).
+package api
+
+import "time"
+
+// LoginRequest authenticates with the same credentials as SIP. User may be an extension or a
+// phone number in any form (ORG-3); Domain is optional (the server's default organisation).
+type LoginRequest struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+	Domain   string `json:"domain,omitempty"`
+}
+
+// LoginResponse carries the bearer token for later requests and the user's profile.
+type LoginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Profile   Profile   `json:"profile"`
+}
+
+// Profile is the logged-in user's own record.
+type Profile struct {
+	ID            int64  `json:"id"`
+	Name          string `json:"name"`
+	Extension     string `json:"extension"`
+	CompanyNumber string `json:"company_number,omitempty"`
+	MobileNumber  string `json:"mobile_number,omitempty"`
+	Email         string `json:"email,omitempty"`
+	Language      string `json:"language"`
+	Domain        string `json:"domain"` // SIP domain to register to
+	Org           string `json:"org"`
+}
+
+// CallEntry is one call-log entry (CALL-13).
+type CallEntry struct {
+	ID         int64      `json:"id"`
+	Direction  string     `json:"direction"` // "in" or "out"
+	Peer       string     `json:"peer"`
+	PeerName   string     `json:"peer_name,omitempty"`
+	Outcome    string     `json:"outcome"` // answered, missed, busy, failed, cancelled
+	StartedAt  time.Time  `json:"started_at"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	EndedAt    time.Time  `json:"ended_at"`
+	Seconds    int        `json:"seconds"` // talk time
+}
+
+// CallList is the response of GET /api/calls.
+type CallList struct {
+	Calls []CallEntry `json:"calls"`
+}
+
+// Error is the body of every non-2xx response.
+type Error struct {
+	Error string `json:"error"`
+}
