@@ -1,0 +1,329 @@
+// Package api owns the server's HTTP JSON API for the Softphone (types in shared/api): login
+// with an extension or phone number and password, the user's profile and call log, and a
+// health check. Sessions are random bearer tokens kept in memory as hashes only.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vaihde/vaihde/server/auth"
+	"github.com/vaihde/vaihde/server/store"
+	shared "github.com/vaihde/vaihde/shared/api"
+	"github.com/vaihde/vaihde/shared/number"
+)
+
+// DefaultTokenLifetime is how long a login token stays valid.
+const DefaultTokenLifetime = 12 * time.Hour
+
+// maxSessions bounds memory used by tokens; the oldest sessions give way.
+const maxSessions = 100_000
+
+// Server serves the HTTP API. It is safe for concurrent use.
+type Server struct {
+	st      store.Store
+	log     *slog.Logger
+	limiter *auth.Limiter
+	ttl     time.Duration
+	now     func() time.Time
+
+	mu       sync.Mutex
+	sessions map[[32]byte]session
+}
+
+type session struct {
+	userID  int64
+	expires time.Time
+}
+
+// New returns an API server on st.
+func New(st store.Store, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Server{
+		st:       st,
+		log:      logger.With("component", "api"),
+		limiter:  auth.DefaultLimiter(),
+		ttl:      DefaultTokenLifetime,
+		now:      time.Now,
+		sessions: make(map[[32]byte]session),
+	}
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("POST /api/login", s.login)
+	mux.HandleFunc("GET /api/me", s.authed(s.me))
+	mux.HandleFunc("GET /api/calls", s.authed(s.calls))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not found")
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v) // the client went away: nothing to do
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, shared.Error{Error: msg})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.st.OrgByID(ctx, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusServiceUnavailable, "database unavailable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	ipKey := "ip:" + clientIP(r)
+	if s.limiter.Blocked(ipKey) {
+		writeError(w, http.StatusTooManyRequests, "too many failed attempts, try again in a minute")
+		return
+	}
+	var req shared.LoginRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid JSON body")
+		return
+	}
+	if strings.TrimSpace(req.User) == "" || req.Password == "" {
+		writeError(w, http.StatusBadRequest, "user and password are required")
+		return
+	}
+	ctx := r.Context()
+	org, err := s.orgFor(ctx, req.Domain)
+	if err != nil {
+		s.loginFailed(w, ipKey, "", err)
+		return
+	}
+	u, err := s.userFor(ctx, org, req.User)
+	userKey := ""
+	if err == nil {
+		userKey = "user:" + strconv.FormatInt(u.ID, 10)
+		if s.limiter.Blocked(userKey) {
+			writeError(w, http.StatusTooManyRequests, "too many failed attempts, try again in a minute")
+			return
+		}
+		if !auth.CheckPassword(u.PasswordHash, req.Password) {
+			err = errWrongPassword
+		}
+	}
+	if err != nil {
+		s.loginFailed(w, ipKey, userKey, err)
+		return
+	}
+	token, expires, err := s.newSession(u.ID)
+	if err != nil {
+		s.log.Error("login: new session", "error", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.log.Info("login", "org", org.Domain, "ext", u.Extension, "ip", clientIP(r))
+	writeJSON(w, http.StatusOK, shared.LoginResponse{Token: token, ExpiresAt: expires, Profile: profile(u, org)})
+}
+
+// loginFailed answers every failure alike, so a caller cannot learn which users exist.
+func (s *Server) loginFailed(w http.ResponseWriter, ipKey, userKey string, err error) {
+	s.log.Info("login failed", "reason", err.Error(), "key", ipKey)
+	if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errUnknownUser) && !errors.Is(err, errWrongPassword) {
+		s.log.Error("login", "error", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	blocked := s.limiter.Fail(ipKey)
+	if userKey != "" && s.limiter.Fail(userKey) {
+		blocked = true
+	}
+	if blocked {
+		writeError(w, http.StatusTooManyRequests, "too many failed attempts, try again in a minute")
+		return
+	}
+	writeError(w, http.StatusUnauthorized, "wrong user or password")
+}
+
+var (
+	errUnknownUser   = errors.New("api: unknown user")
+	errWrongPassword = errors.New("api: wrong password")
+)
+
+// orgFor returns the organisation of domain, or the default (demo) organisation.
+func (s *Server) orgFor(ctx context.Context, domain string) (store.Org, error) {
+	if domain != "" {
+		return s.st.OrgByDomain(ctx, domain)
+	}
+	o, err := s.st.DemoOrg(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.st.OrgByID(ctx, 1) // a single-tenant installation's only organisation
+	}
+	return o, err
+}
+
+// userFor finds the user by extension or by company/mobile number in any form (ORG-3).
+func (s *Server) userFor(ctx context.Context, org store.Org, user string) (store.User, error) {
+	n, err := number.Parse(user, org.CountryCode)
+	if err != nil {
+		return store.User{}, errUnknownUser
+	}
+	switch n.Kind {
+	case number.Extension:
+		return s.st.UserByExtension(ctx, org.ID, n.Value)
+	case number.E164:
+		return s.st.UserByNumber(ctx, org.ID, n.Value)
+	}
+	return store.User{}, errUnknownUser
+}
+
+func tokenHash(token string) [32]byte { return sha256.Sum256([]byte(token)) }
+
+func (s *Server) newSession(userID int64) (string, time.Time, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", time.Time{}, err
+	}
+	token := base64.RawURLEncoding.EncodeToString(b[:])
+	now := s.now()
+	expires := now.Add(s.ttl).UTC().Truncate(time.Second)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.sessions) >= maxSessions {
+		s.sweepLocked(now)
+		for k := range s.sessions { // still full: drop arbitrary sessions
+			if len(s.sessions) < maxSessions*9/10 {
+				break
+			}
+			delete(s.sessions, k)
+		}
+	}
+	s.sessions[tokenHash(token)] = session{userID: userID, expires: expires}
+	return token, expires, nil
+}
+
+func (s *Server) sweepLocked(now time.Time) {
+	for k, v := range s.sessions {
+		if !now.Before(v.expires) {
+			delete(s.sessions, k)
+		}
+	}
+}
+
+// Logout ends the session of token (for tests and a later logout endpoint).
+func (s *Server) Logout(token string) {
+	s.mu.Lock()
+	delete(s.sessions, tokenHash(token))
+	s.mu.Unlock()
+}
+
+// authed wraps h so that it runs only with a valid bearer token, passing the session's user.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, store.User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vaihde"`)
+			writeError(w, http.StatusUnauthorized, "missing bearer token")
+			return
+		}
+		k := tokenHash(strings.TrimSpace(token))
+		s.mu.Lock()
+		sess, ok := s.sessions[k]
+		if ok && !s.now().Before(sess.expires) {
+			delete(s.sessions, k)
+			ok = false
+		}
+		s.mu.Unlock()
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vaihde", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "invalid or expired token")
+			return
+		}
+		u, err := s.st.UserByID(r.Context(), sess.userID)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				writeError(w, http.StatusUnauthorized, "user no longer exists")
+				return
+			}
+			s.log.Error("load session user", "error", err)
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		h(w, r, u)
+	}
+}
+
+func profile(u store.User, org store.Org) shared.Profile {
+	return shared.Profile{
+		ID: u.ID, Name: u.Name, Extension: u.Extension, CompanyNumber: u.CompanyNumber, MobileNumber: u.MobileNumber,
+		Email: u.Email, Language: u.Language, Domain: org.Domain, Org: org.Name,
+	}
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, u store.User) {
+	org, err := s.st.OrgByID(r.Context(), u.OrgID)
+	if err != nil {
+		s.log.Error("me: load org", "error", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	writeJSON(w, http.StatusOK, profile(u, org))
+}
+
+func (s *Server) calls(w http.ResponseWriter, r *http.Request, u store.User) {
+	limit := 50
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "limit must be a positive number")
+			return
+		}
+		limit = min(n, 500)
+	}
+	recs, err := s.st.Calls(r.Context(), u.ID, limit)
+	if err != nil {
+		s.log.Error("calls", "error", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	out := shared.CallList{Calls: make([]shared.CallEntry, 0, len(recs))}
+	for _, c := range recs {
+		e := shared.CallEntry{ID: c.ID, Direction: string(c.Direction), Peer: c.Peer, PeerName: c.PeerName,
+			Outcome: string(c.Outcome), StartedAt: c.StartedAt, EndedAt: c.EndedAt}
+		if !c.AnsweredAt.IsZero() {
+			a := c.AnsweredAt
+			e.AnsweredAt = &a
+			if c.EndedAt.After(a) {
+				e.Seconds = int(c.EndedAt.Sub(a).Round(time.Second) / time.Second)
+			}
+		}
+		out.Calls = append(out.Calls, e)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

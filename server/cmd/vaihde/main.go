@@ -1,0 +1,154 @@
+// Command vaihde runs the Vaihde server: the SIP registrar and call handling, and the HTTP API,
+// on an embedded SQLite database.
+//
+//	vaihde [flags]          run the server (-demo also creates the demo organisation)
+//	vaihde demo [flags]     create the demo organisation, print its accounts, and run
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/vaihde/vaihde/server/api"
+	"github.com/vaihde/vaihde/server/config"
+	"github.com/vaihde/vaihde/server/demo"
+	"github.com/vaihde/vaihde/server/signaling"
+	"github.com/vaihde/vaihde/server/store/sqlite"
+)
+
+// shutdownTimeout bounds graceful shutdown.
+const shutdownTimeout = 10 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "vaihde:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, starts every component, and blocks until ctx ends or a component fails.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "demo" {
+		args = append([]string{"-demo"}, args[1:]...)
+	}
+	cfg, err := config.Load(args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "usage: vaihde [demo] [flags]\n%s", config.FlagUsage())
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	// sipgo logs a few things through its package default; keep them in our log.
+	sip.SetDefaultLogger(logger.With("component", "sipgo"))
+	logger.Info("starting vaihde", "config", cfg.String())
+
+	st, err := sqlite.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if cfg.Demo {
+		org, accounts, err := demo.Seed(ctx, st)
+		if err != nil {
+			return err
+		}
+		printDemo(stdout, cfg, org.Domain, accounts)
+	}
+
+	sipSrv, err := signaling.New(cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	defer sipSrv.Close()
+
+	// CALL ENGINE: construct the RTP relay pool (server/relay, cfg.MediaIP, cfg.RTPPortMin..
+	// cfg.RTPPortMax) and the b2bua engine (server/b2bua) with Directory = sipSrv,
+	// Client = sipSrv.Client(), UA = sipSrv.UA(), Store = st, trunk from cfg.Trunk, and attach
+	// its handlers with engine.Attach(sipSrv.SIP()) here, before sipSrv.Start. Close them after
+	// sipSrv.Close on shutdown (defers run in reverse order).
+
+	if err := sipSrv.Start(ctx); err != nil {
+		return err
+	}
+
+	apiSrv := api.New(st, logger)
+	httpSrv := &http.Server{
+		Handler:           apiSrv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen http %s: %w", cfg.HTTPAddr, err)
+	}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- httpSrv.Serve(ln) }()
+	logger.Info("vaihde ready", "sip", sipSrv.Addr("udp"), "tls", sipSrv.Addr("tls"), "http", ln.Addr().String())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case err := <-httpErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		logger.Warn("http shutdown", "error", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sipSrv.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			logger.Warn("sip shutdown", "error", err)
+		}
+	case <-sctx.Done():
+		logger.Warn("sip shutdown did not finish in time")
+	}
+	return runErr
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func printDemo(w io.Writer, cfg config.Config, domain string, accounts []demo.Account) {
+	fmt.Fprintf(w, "\nDemo organisation %q (SIP domain %s). Accounts:\n\n", demo.OrgName, domain)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXT\tPASSWORD\tNAME\tCOMPANY NUMBER\tMOBILE\tLANG")
+	for _, a := range accounts {
+		u := a.User
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Extension, a.Password, u.Name, u.CompanyNumber, u.MobileNumber, u.Language)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nSIP phones: server %s (UDP/TCP), domain %s, user 1001, password demo1001.\n", cfg.SIPAddr, domain)
+	fmt.Fprintf(w, "Softphone / HTTP API: http://%s, log in as 1001 (or +358912341001, 09 1234 1001) with password demo1001.\n\n", cfg.HTTPAddr)
+}
