@@ -5,10 +5,11 @@ type epSnapshot struct {
 	ID   uint32
 	Sent uint64
 	Rx   rxStats
+	RTCP uint64 // RTCP packets received
 }
 
 func snapshot(e *endpoint) epSnapshot {
-	return epSnapshot{ID: e.id, Sent: e.sent.Load(), Rx: e.rx.stats()}
+	return epSnapshot{ID: e.id, Sent: e.sent.Load(), Rx: e.rx.stats(), RTCP: e.rtcpIn.Load()}
 }
 
 // mediaReport sums up a media run.
@@ -24,6 +25,7 @@ type mediaReport struct {
 	Dups        uint64
 	SSRCChanges uint64
 	WorstPct    float64
+	RTCP        uint64 // RTCP packets the server sent the endpoints
 }
 
 // account pairs each caller with the callee endpoint that heard its tag and computes loss per
@@ -43,6 +45,7 @@ func account(callers, callees []epSnapshot, threshold float64) mediaReport {
 			r.Foreign += e.Rx.Foreign
 			r.Dups += e.Rx.Dups
 			r.SSRCChanges += e.Rx.SSRCChanges
+			r.RTCP += e.RTCP
 			if e.Rx.Tagged {
 				heardBy[e.Rx.Sender] = e
 			}

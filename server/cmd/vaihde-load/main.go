@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 // Bounds that keep a run from becoming something else than a benchmark.
@@ -102,7 +104,10 @@ func (f *sipFlags) logger(stderr io.Writer) *slog.Logger {
 	if f.verbose {
 		level = slog.LevelWarn
 	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// sipgo's transport layer logs through its package default (e.g. stray datagrams).
+	sip.SetDefaultLogger(log)
+	return log
 }
 
 // loopback resolves addr and refuses anything but a loopback address: this tool generates load

@@ -99,7 +99,7 @@ func (r mediaResult) print(w io.Writer, threshold float64) {
 			float64(r.Sent)/r.Duration.Seconds(), r.Streams*50, r.Streams)
 	}
 	fmt.Fprintf(w, "calls with loss > %.2f%%: %d of %d (silent: %d, worst %.2f%%)\n", threshold, r.LossyCalls, r.Calls, r.SilentCalls, r.WorstPct)
-	fmt.Fprintf(w, "crossed packets: %d, duplicates: %d, SSRC changes: %d", r.Foreign, r.Dups, r.SSRCChanges)
+	fmt.Fprintf(w, "crossed packets: %d, duplicates: %d, SSRC changes: %d, RTCP packets from the server: %d", r.Foreign, r.Dups, r.SSRCChanges, r.RTCP)
 	if r.ServerByes > 0 {
 		fmt.Fprintf(w, ", calls hung up by the server during media: %d", r.ServerByes)
 	}

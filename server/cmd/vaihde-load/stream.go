@@ -193,14 +193,16 @@ func (c *rxCounter) stats() rxStats {
 		SSRCChanges: c.ssrcs, Invalid: c.invalid, Sender: c.sender, Tagged: c.tagged}
 }
 
-// endpoint is one end of a call's media: a UDP socket that sends a 20 ms G.711 stream to the
-// server and counts what comes back.
+// endpoint is one end of a call's media, like a phone's: an RTP socket on an even port that
+// sends a 20 ms G.711 stream to the server and counts what comes back, and an RTCP socket on
+// the next port that counts the server's reports.
 type endpoint struct {
-	id     uint32 // sender id written into the tag
-	conn   *net.UDPConn
-	local  netip.AddrPort
-	remote atomic.Pointer[netip.AddrPort]
-	pt     atomic.Uint32 // payload type to send
+	id       uint32 // sender id written into the tag
+	conn     *net.UDPConn
+	rtcpConn *net.UDPConn
+	local    netip.AddrPort
+	remote   atomic.Pointer[netip.AddrPort]
+	pt       atomic.Uint32 // payload type to send
 
 	// Owned by the sending goroutine.
 	pkt  []byte
@@ -212,33 +214,81 @@ type endpoint struct {
 	sent    atomic.Uint64
 	sendEr  atomic.Uint64
 	rx      rxCounter
-	done    chan struct{}
+	rtcpIn  atomic.Uint64
+	readers sync.WaitGroup
 }
 
-// newEndpoint binds a socket on ip and starts counting what it receives.
+// bindPair binds an even RTP port on ip and the RTCP port above it.
+func bindPair(ip netip.Addr) (*net.UDPConn, *net.UDPConn, error) {
+	var held []*net.UDPConn // odd ports kept bound while retrying, so the kernel moves on
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range 64 {
+		rtpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		if err != nil {
+			return nil, nil, fmt.Errorf("bind media socket: %w", err)
+		}
+		port := rtpConn.LocalAddr().(*net.UDPAddr).Port
+		if port%2 == 1 {
+			held = append(held, rtpConn)
+			continue
+		}
+		rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1))))
+		if err != nil {
+			held = append(held, rtpConn)
+			continue
+		}
+		return rtpConn, rtcpConn, nil
+	}
+	return nil, nil, fmt.Errorf("bind media socket pair: no free even/odd ports")
+}
+
+// newEndpoint binds a socket pair on ip and starts counting what it receives.
 func newEndpoint(ip netip.Addr, id uint32) (*endpoint, error) {
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+	conn, rtcpConn, err := bindPair(ip)
 	if err != nil {
-		return nil, fmt.Errorf("bind media socket: %w", err)
+		return nil, err
 	}
 	_ = conn.SetReadBuffer(256 << 10)
 	_ = conn.SetWriteBuffer(256 << 10)
 	e := &endpoint{
-		id: id, conn: conn, local: conn.LocalAddr().(*net.UDPAddr).AddrPort(),
+		id: id, conn: conn, rtcpConn: rtcpConn, local: conn.LocalAddr().(*net.UDPAddr).AddrPort(),
 		seq: uint16(rand.Uint32()), ts: rand.Uint32(), ssrc: rand.Uint32(),
-		done: make(chan struct{}),
 	}
 	e.pkt = make([]byte, 12+codec.FrameSamples)
 	for i := 12; i < len(e.pkt); i++ {
 		e.pkt[i] = 0xff // µ-law silence; A-law 0xff is also near silence
 	}
 	putTag(e.pkt[12:], id)
+	e.readers.Add(2)
 	go e.read()
+	go e.readRTCP()
 	return e, nil
 }
 
+// readRTCP counts the RTCP packets the server sends; it stops when close closes the socket.
+func (e *endpoint) readRTCP() {
+	defer e.readers.Done()
+	buf := make([]byte, 2048)
+	for {
+		n, _, err := e.rtcpConn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if n >= 8 && buf[0]>>6 == 2 && buf[1] >= 200 && buf[1] <= 207 {
+			e.rtcpIn.Add(1)
+		}
+	}
+}
+
 func (e *endpoint) read() {
-	defer close(e.done)
+	defer e.readers.Done()
 	buf := make([]byte, 2048)
 	for {
 		n, _, err := e.conn.ReadFromUDPAddrPort(buf)
@@ -281,5 +331,6 @@ func (e *endpoint) sendFrame() {
 
 func (e *endpoint) close() {
 	e.conn.Close()
-	<-e.done
+	e.rtcpConn.Close()
+	e.readers.Wait()
 }

@@ -82,11 +82,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer sipSrv.Close()
 
-	// CALL ENGINE: construct the RTP relay pool (server/relay, cfg.MediaIP, cfg.RTPPortMin..
-	// cfg.RTPPortMax) and the b2bua engine (server/b2bua) with Directory = sipSrv,
-	// Client = sipSrv.Client(), UA = sipSrv.UA(), Store = st, trunk from cfg.Trunk, and attach
-	// its handlers with engine.Attach(sipSrv.SIP()) here, before sipSrv.Start. Close them after
-	// sipSrv.Close on shutdown (defers run in reverse order).
+	engine, err := startCallEngine(cfg, st, sipSrv, logger)
+	if err != nil {
+		return err
+	}
+	defer engine.Close()
 
 	if err := sipSrv.Start(ctx); err != nil {
 		return err

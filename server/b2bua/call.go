@@ -1,0 +1,503 @@
+package b2bua
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/vaihde/vaihde/server/relay"
+	"github.com/vaihde/vaihde/server/routing"
+	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/number"
+	"github.com/vaihde/vaihde/shared/sdpmedia"
+)
+
+// call is two connected legs whose relay legs are bridged. Its fields are guarded by Engine.mu.
+type call struct {
+	org  store.Org
+	a, b *leg
+}
+
+// other returns the leg of the call that is not l (nil if l is not in the call).
+func (c *call) other(l *leg) *leg {
+	switch l {
+	case c.a:
+		return c.b
+	case c.b:
+		return c.a
+	}
+	return nil
+}
+
+// replace puts n in the place of old.
+func (c *call) replace(old, n *leg) {
+	switch old {
+	case c.a:
+		c.a = n
+	case c.b:
+		c.b = n
+	}
+}
+
+// partner returns the leg l is connected to.
+func (e *Engine) partner(l *leg) *leg {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l.call == nil {
+		return nil
+	}
+	return l.call.other(l)
+}
+
+// safe wraps a handler so that a bug triggered by a peer's message never crashes the server.
+func (e *Engine) safe(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		defer func() {
+			if r := recover(); r != nil {
+				e.log.Error("handler panicked", "method", req.Method, "panic", r)
+				respond(tx, req, 500, "Server Internal Error")
+			}
+		}()
+		h(req, tx)
+	}
+}
+
+func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		e.onReInvite(req, tx)
+		return
+	}
+	if req.CallID() == nil || req.From() == nil || req.To() == nil || req.CSeq() == nil {
+		respond(tx, req, 400, "Bad Request")
+		return
+	}
+	if h := req.GetHeader("Replaces"); h != nil {
+		e.onInviteReplaces(req, tx, h.Value())
+		return
+	}
+	ctx := e.ctx
+	var (
+		org      store.Org
+		caller   party
+		internal bool
+		err      error
+	)
+	dialled := req.Recipient.User
+	if e.isTrunk(req) {
+		org, err = e.trunkOrg(ctx)
+		if err != nil {
+			e.log.Warn("trunk call without organisation", "error", err)
+			respond(tx, req, 404, "Not Found")
+			return
+		}
+		caller = party{number: req.From().Address.User, display: req.From().DisplayName}
+		if n, err := number.Parse(caller.number, org.CountryCode); err == nil {
+			caller.number = n.Value
+		}
+		if n, err := number.Parse(dialled, org.CountryCode); err == nil {
+			if ext, ok := e.cfg.Trunk.DIDs[n.Value]; ok {
+				dialled = ext
+			}
+		}
+	} else {
+		org, err = e.deps.Directory.OrgForRequest(ctx, req)
+		if err != nil {
+			respond(tx, req, 404, "Not Found")
+			return
+		}
+		u, ok := e.deps.Directory.AuthenticateRequest(ctx, req, tx, org)
+		if !ok {
+			return
+		}
+		caller = party{user: u, number: u.Extension, display: u.Name}
+		internal = true
+	}
+	if dialled == "" {
+		dialled = req.To().Address.User
+	}
+	_ = tx.Respond(sip.NewResponseFromRequest(req, 100, "Trying", nil))
+
+	var offer sdpmedia.Media
+	var codecA sdpmedia.Codec
+	hasOffer := len(req.Body()) > 0
+	if hasOffer {
+		if offer, err = sdpmedia.Parse(req.Body()); err == nil {
+			codecA, err = sdpmedia.Negotiate(offer, sdpmedia.Supported)
+		}
+		if err != nil {
+			respond(tx, req, 488, "Not Acceptable Here")
+			return
+		}
+	}
+
+	target, err := routing.Route(ctx, e.deps.Store, org, dialled, routing.Caller{Internal: internal, UserID: caller.user.ID})
+	if err != nil {
+		e.log.Error("route call", "error", err)
+		respond(tx, req, 500, "Server Internal Error")
+		return
+	}
+	started := time.Now()
+	callID := string(*req.CallID())
+	calleeParty := party{number: target.Number.Value}
+	var dests []dest
+	switch target.Kind {
+	case routing.Reject:
+		respond(tx, req, 484, "Address Incomplete")
+		e.logOutcome(ctx, callID, caller, calleeParty, store.Failed, started, false)
+		return
+	case routing.NotFound:
+		respond(tx, req, 404, "Not Found")
+		e.logOutcome(ctx, callID, caller, calleeParty, store.Failed, started, false)
+		return
+	case routing.User:
+		calleeParty = party{user: target.User, number: target.User.Extension, display: target.User.Name}
+		dests, err = e.userDests(ctx, target.User.ID)
+		if err != nil {
+			respond(tx, req, 500, "Server Internal Error")
+			return
+		}
+	case routing.Trunk:
+		if e.cfg.Trunk.Host == "" {
+			respond(tx, req, 404, "Not Found")
+			e.logOutcome(ctx, callID, caller, calleeParty, store.Failed, started, false)
+			return
+		}
+		dests = []dest{e.trunkDest(target.Number.Value)}
+	}
+	if len(dests) == 0 {
+		respond(tx, req, 480, "Temporarily Unavailable")
+		e.logOutcome(ctx, callID, caller, calleeParty, store.Failed, started, true)
+		return
+	}
+
+	e.mu.Lock()
+	e.setup++
+	e.mu.Unlock()
+	inSetup := true // guarded by e.mu; the answered call takes over the count atomically
+	defer func() {
+		e.mu.Lock()
+		if inSetup {
+			e.setup--
+		}
+		e.mu.Unlock()
+	}()
+
+	mediaA, err := e.deps.Relay.NewLeg()
+	if err != nil {
+		respond(tx, req, 503, "Service Unavailable")
+		return
+	}
+	mediaB, err := e.deps.Relay.NewLeg()
+	if err != nil {
+		mediaA.Close()
+		respond(tx, req, 503, "Service Unavailable")
+		return
+	}
+	a := uasLeg(req, mediaA, caller)
+	if hasOffer {
+		a.remoteMedia, a.codec = offer, codecA
+		if err := mediaA.SetRemote(offer, codecA); err != nil {
+			e.log.Warn("relay set remote", "error", err)
+		}
+	}
+	var answerA []byte
+	if hasOffer {
+		answerA, err = e.answer(a, offer, codecA)
+	} else {
+		answerA, err = e.offer(a, sdpmedia.SendRecv, sdpmedia.Codec{})
+	}
+	if err != nil {
+		mediaA.Close()
+		mediaB.Close()
+		respond(tx, req, 500, "Server Internal Error")
+		return
+	}
+
+	// Caller CANCEL (or a dead transaction) abandons the attempt.
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tx.OnCancel(func(*sip.Request) { cancel() })
+	go func() {
+		select {
+		case <-tx.Done():
+			cancel()
+		case <-dctx.Done():
+		}
+	}()
+
+	var provMu sync.Mutex
+	provSent, finalSent := false, false
+	onProv := func(res *sip.Response) {
+		provMu.Lock()
+		defer provMu.Unlock()
+		if provSent || finalSent {
+			return
+		}
+		provSent = true
+		var r *sip.Response
+		if m, err := sdpmedia.Parse(res.Body()); err == nil && hasOffer && res.StatusCode == 183 {
+			// Early media (a carrier's ringback): connect it now.
+			if c, err := sdpmedia.Negotiate(m, sdpmedia.Supported); err == nil && mediaB.SetRemote(m, c) == nil {
+				relay.Bridge(mediaA, mediaB)
+				r = e.dialogResponse(req, a, 183, "Session Progress", answerA)
+			}
+		}
+		if r == nil {
+			r = e.dialogResponse(req, a, 180, "Ringing", nil)
+		}
+		_ = tx.Respond(r)
+	}
+	fromURI := caller.uri(org.Domain)
+	if caller.number == "" {
+		fromURI = req.From().Address
+	}
+	toURI := sip.Uri{Scheme: "sip", User: dialled, Host: org.Domain}
+	spec := dialSpec{
+		from: fromURI, fromName: caller.display, to: toURI, dests: dests, media: mediaB,
+		prefer: codecA, callee: calleeParty, onProvisional: onProv,
+	}
+	if target.Kind == routing.Trunk {
+		spec.from, spec.fromName = e.trunkFrom(caller), ""
+		spec.to = dests[0].uri
+	}
+	b, code := e.dial(dctx, spec)
+	provMu.Lock()
+	finalSent = true
+	provMu.Unlock()
+	if b == nil {
+		mediaA.Close()
+		mediaB.Close()
+		if code != 487 { // sipgo already answered a CANCEL with 487
+			respond(tx, req, code, reasonFor(code))
+		}
+		outcome := store.Failed
+		switch code {
+		case 486, 603:
+			outcome = store.Busy
+		case 487:
+			outcome = store.Cancelled
+		}
+		e.logOutcome(ctx, callID, caller, calleeParty, outcome, started, true)
+		return
+	}
+
+	// Answered: publish the call before answering so an immediate BYE finds it.
+	now := time.Now()
+	c := &call{org: org, a: a, b: b}
+	a.call, b.call = c, c
+	a.rec = e.newRecord(callID, caller, calleeParty, store.Outgoing, started, now)
+	b.rec = e.newRecord(callID, calleeParty, caller, store.Incoming, started, now)
+	e.mu.Lock()
+	e.calls[c] = struct{}{}
+	e.legs[a.key()] = a
+	e.legs[b.key()] = b
+	e.setup--
+	inSetup = false
+	e.mu.Unlock()
+	relay.Bridge(mediaA, mediaB)
+	if err := e.respond2xx(tx, req, a, e.dialogResponse(req, a, 200, "OK", answerA)); err != nil {
+		e.log.Debug("answer caller failed", "call_id", callID, "error", err)
+		e.hangup(c, a)
+		return
+	}
+	e.log.Info("call answered", "call_id", callID, "from", caller.number, "to", calleeParty.number)
+}
+
+// dialogResponse builds a response of the caller's dialog (our To tag, our Contact, SDP body).
+func (e *Engine) dialogResponse(req *sip.Request, a *leg, code int, reason string, body []byte) *sip.Response {
+	res := sip.NewResponseFromRequest(req, code, reason, body)
+	if to := res.To(); to != nil { // sipgo puts a random tag in; ours names the dialog
+		to.Params.Add("tag", a.localTag)
+	}
+	res.AppendHeader(e.contact(a.transport))
+	if len(body) > 0 {
+		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	return res
+}
+
+func reasonFor(code int) string {
+	switch code {
+	case 404:
+		return "Not Found"
+	case 408:
+		return "Request Timeout"
+	case 480:
+		return "Temporarily Unavailable"
+	case 484:
+		return "Address Incomplete"
+	case 486:
+		return "Busy Here"
+	case 488:
+		return "Not Acceptable Here"
+	case 503:
+		return "Service Unavailable"
+	case 603:
+		return "Decline"
+	}
+	return "Call Failed"
+}
+
+// uasLeg builds the dialog state of an incoming INVITE (RFC 3261 section 12.1.1).
+func uasLeg(req *sip.Request, media *relay.Leg, p party) *leg {
+	fromTag, _ := req.From().Params.Get("tag")
+	l := &leg{
+		callID:     string(*req.CallID()),
+		localTag:   sip.GenerateTagN(16),
+		remoteTag:  fromTag,
+		local:      req.To().Address,
+		remote:     req.From().Address,
+		localName:  req.To().DisplayName,
+		transport:  req.Transport(),
+		dest:       req.Source(),
+		media:      media,
+		party:      p,
+		cseq:       uint32(time.Now().UnixNano()%1000000) + 1,
+		target:     req.From().Address,
+		routes:     recordRoutes(req.GetHeaders("Record-Route"), false),
+		offeredDir: sdpmedia.SendRecv,
+	}
+	l.setTarget(req.Contact())
+	return l
+}
+
+func (e *Engine) userDests(ctx context.Context, userID int64) ([]dest, error) {
+	ts, err := e.deps.Directory.Targets(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dest, 0, len(ts))
+	for _, t := range ts {
+		tp := t.Transport
+		if tp == "" {
+			tp = "udp"
+		}
+		out = append(out, dest{uri: t.Contact, addr: t.Destination, transport: tp})
+	}
+	return out, nil
+}
+
+func (e *Engine) trunkDest(e164 string) dest {
+	t := e.cfg.Trunk
+	u := sip.Uri{Scheme: "sip", User: e164, Host: t.Host, Port: t.Port}
+	if tp := strings.ToLower(t.Transport); tp != "udp" {
+		u.UriParams = sip.NewParams()
+		u.UriParams.Add("transport", tp)
+	}
+	d := dest{uri: u, transport: t.Transport}
+	if t.Username != "" {
+		d.auth = &sipgo.DigestAuth{Username: t.Username, Password: t.Password}
+	} else {
+		d.auth = &sipgo.DigestAuth{} // marks the trunk; an empty password never answers a challenge usefully
+	}
+	return d
+}
+
+// trunkFrom is the From of an outbound trunk call: the caller's own number, else the trunk's
+// caller ID (PRES-3 roles will refine this).
+func (e *Engine) trunkFrom(p party) sip.Uri {
+	n := p.user.CompanyNumber
+	if n == "" {
+		n = p.user.MobileNumber
+	}
+	if n == "" {
+		n = e.cfg.Trunk.CallerID
+	}
+	if n == "" {
+		n = p.number
+	}
+	return sip.Uri{Scheme: "sip", User: n, Host: e.cfg.Trunk.Domain}
+}
+
+func (e *Engine) trunkOrg(ctx context.Context) (store.Org, error) {
+	if d := e.cfg.Trunk.OrgDomain; d != "" {
+		return e.deps.Store.OrgByDomain(ctx, d)
+	}
+	return e.deps.Store.DemoOrg(ctx)
+}
+
+// hangup ends a call: BYE to every leg except from, relay legs closed, call log written.
+func (e *Engine) hangup(c *call, from *leg) {
+	e.mu.Lock()
+	if _, ok := e.calls[c]; !ok {
+		e.mu.Unlock()
+		if from != nil {
+			e.endLeg(from, false)
+		}
+		return
+	}
+	delete(e.calls, c)
+	legs := []*leg{c.a, c.b}
+	e.mu.Unlock()
+	for _, l := range legs {
+		if l != nil {
+			e.endLeg(l, l != from)
+		}
+	}
+}
+
+// endLeg removes a leg: optionally BYE to its party, relay leg closed, call-log entry written.
+func (e *Engine) endLeg(l *leg, bye bool) {
+	e.mu.Lock()
+	if e.legs[l.key()] == l {
+		delete(e.legs, l.key())
+	}
+	l.call = nil
+	e.mu.Unlock()
+	l.mu.Lock()
+	already := l.ended
+	l.ended = true
+	rec := l.rec
+	l.rec = nil
+	l.mu.Unlock()
+	if already {
+		return
+	}
+	if bye {
+		e.sendBye(l)
+	}
+	if l.media != nil {
+		_ = l.media.Close()
+	}
+	if rec != nil {
+		rec.EndedAt = time.Now()
+		e.addRecord(*rec)
+	}
+}
+
+func (e *Engine) newRecord(callID string, self, peer party, dir store.Direction, started, answered time.Time) *store.CallRecord {
+	if self.user.ID == 0 {
+		return nil
+	}
+	return &store.CallRecord{
+		UserID: self.user.ID, CallID: callID, Direction: dir, Peer: peer.number, PeerName: peer.display,
+		Outcome: store.Answered, StartedAt: started, AnsweredAt: answered,
+	}
+}
+
+// logOutcome writes the entries of a call that was never answered: the caller's outcome and,
+// when the callee was a user who should have rung, a missed call.
+func (e *Engine) logOutcome(ctx context.Context, callID string, caller, callee party, outcome store.Outcome, started time.Time, calleeMissed bool) {
+	now := time.Now()
+	if caller.user.ID != 0 {
+		e.addRecord(store.CallRecord{UserID: caller.user.ID, CallID: callID, Direction: store.Outgoing,
+			Peer: callee.number, PeerName: callee.display, Outcome: outcome, StartedAt: started, EndedAt: now})
+	}
+	if calleeMissed && callee.user.ID != 0 {
+		e.addRecord(store.CallRecord{UserID: callee.user.ID, CallID: callID, Direction: store.Incoming,
+			Peer: caller.number, PeerName: caller.display, Outcome: store.Missed, StartedAt: started, EndedAt: now})
+	}
+}
+
+func (e *Engine) addRecord(r store.CallRecord) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := e.deps.Store.AddCall(ctx, r); err != nil && !errors.Is(err, context.Canceled) {
+		e.log.Warn("call log write failed", "user_id", r.UserID, "error", err)
+	}
+}

@@ -1,0 +1,276 @@
+// Package b2bua is Vaihde's call engine: a back-to-back user agent that answers every call
+// itself and places a second call to the callee, anchoring the media of both legs in the RTP
+// relay (CALL-4). It forks calls to all of a user's devices (CALL-2), relays hold and resume
+// (CALL-5), performs blind and attended transfers (CALL-6), sends external numbers to the carrier
+// trunk and routes inbound DIDs to users (CALL-3), and writes the call log (CALL-13).
+//
+// Every SIP dialog the engine takes part in is a leg; a call is two legs whose relay legs are
+// bridged. The engine keeps its own dialog state (tags, CSeq, route set, remote target) instead
+// of sipgo's dialog helpers, so re-INVITE, BYE and transfer requests are built exactly.
+package b2bua
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/vaihde/vaihde/server/relay"
+	"github.com/vaihde/vaihde/server/signaling"
+	"github.com/vaihde/vaihde/server/store"
+)
+
+// Trunk configures the carrier trunk (CALL-3, ORG-5).
+type Trunk struct {
+	Host      string // IP or host name of the carrier's SIP server; empty disables the trunk
+	Port      int    // default 5060
+	Transport string // "udp" (default), "tcp" or "tls"
+	Username  string // digest credentials for outbound calls; never logged
+	Password  string
+	Domain    string // domain used in From of outbound calls; default Host
+	CallerID  string // E.164 shown outward when the caller has no number of its own
+	// DIDs maps an inbound E.164 number to the extension it rings.
+	DIDs map[string]string
+	// OrgDomain names the organisation that owns the DIDs; empty means the demo organisation.
+	OrgDomain string
+}
+
+// Config of the engine.
+type Config struct {
+	// MediaIP is the address advertised in SDP for the relay; invalid means the relay's bind IP.
+	MediaIP netip.Addr
+	// ContactHost and ContactPort are the server's SIP address put in Contact headers (must be
+	// reachable by phones and the trunk).
+	ContactHost string
+	ContactPort int
+	// UDPLocal, when valid, is the UDP listener address outgoing UDP requests are sent from when
+	// no connection to the peer exists yet (so the trunk sees the server's SIP port).
+	UDPLocal netip.AddrPort
+	Trunk    Trunk
+	// RingTimeout ends an unanswered call with 480; default 60 s.
+	RingTimeout time.Duration
+	// RequestTimeout bounds in-dialog requests (BYE, re-INVITE, NOTIFY); default 10 s.
+	RequestTimeout time.Duration
+}
+
+// Deps are the engine's collaborators.
+type Deps struct {
+	Store     store.Store
+	Directory signaling.Directory
+	Relay     *relay.Pool
+	Client    *sipgo.Client
+	UA        *sipgo.UserAgent
+	Logger    *slog.Logger
+}
+
+// Engine handles calls. Its methods are safe for concurrent use.
+type Engine struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+
+	trunkIPs map[netip.Addr]bool
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	wgMu    sync.Mutex
+	closing bool // guarded by wgMu
+
+	mu    sync.Mutex
+	legs  map[string]*leg // by Call-ID + "|" + local tag
+	calls map[*call]struct{}
+	setup int // calls being set up (ringing)
+}
+
+// New creates an engine; Attach it to a server to start handling calls.
+func New(cfg Config, deps Deps) (*Engine, error) {
+	if deps.Store == nil || deps.Directory == nil || deps.Relay == nil || deps.Client == nil {
+		return nil, errors.New("b2bua: Store, Directory, Relay and Client are required")
+	}
+	if cfg.ContactHost == "" {
+		return nil, errors.New("b2bua: ContactHost is required")
+	}
+	if cfg.ContactPort == 0 {
+		cfg.ContactPort = 5060
+	}
+	if cfg.RingTimeout <= 0 {
+		cfg.RingTimeout = 60 * time.Second
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
+	if cfg.Trunk.Port == 0 {
+		cfg.Trunk.Port = 5060
+	}
+	if cfg.Trunk.Transport == "" {
+		cfg.Trunk.Transport = "udp"
+	}
+	if cfg.Trunk.Domain == "" {
+		cfg.Trunk.Domain = cfg.Trunk.Host
+	}
+	log := deps.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	e := &Engine{
+		cfg: cfg, deps: deps, log: log.With("component", "b2bua"),
+		trunkIPs: map[netip.Addr]bool{},
+		legs:     map[string]*leg{},
+		calls:    map[*call]struct{}{},
+	}
+	if h := cfg.Trunk.Host; h != "" {
+		if ip, err := netip.ParseAddr(h); err == nil {
+			e.trunkIPs[ip.Unmap()] = true
+		} else {
+			ips, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", h)
+			if err != nil {
+				return nil, fmt.Errorf("b2bua: resolve trunk host %q: %w", h, err)
+			}
+			for _, ip := range ips {
+				e.trunkIPs[ip.Unmap()] = true
+			}
+		}
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	return e, nil
+}
+
+// Attach registers the engine's request handlers on srv.
+func (e *Engine) Attach(srv *sipgo.Server) {
+	srv.OnInvite(e.safe(e.onInvite))
+	srv.OnAck(e.safe(e.onAck))
+	srv.OnBye(e.safe(e.onBye))
+	srv.OnCancel(e.safe(e.onCancel))
+	srv.OnRefer(e.safe(e.onRefer))
+	srv.OnInfo(e.safe(e.onInfo))
+	srv.OnNotify(e.safe(e.onNotify))
+	srv.OnUpdate(e.safe(e.onUpdate))
+}
+
+// ActiveCalls is the number of calls being set up or connected.
+func (e *Engine) ActiveCalls() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.calls) + e.setup
+}
+
+// Close ends every call (BYE to both parties, relay legs closed) and waits, at most until ctx
+// would have expired after a few seconds, for the engine's goroutines.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	calls := make([]*call, 0, len(e.calls))
+	for c := range e.calls {
+		calls = append(calls, c)
+	}
+	e.mu.Unlock()
+	for _, c := range calls {
+		e.hangup(c, nil)
+	}
+	e.wgMu.Lock()
+	e.closing = true
+	e.wgMu.Unlock()
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	e.cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		return errors.New("b2bua: close: goroutines still running")
+	}
+	return nil
+}
+
+// goOwned runs f on a goroutine the engine waits for in Close. Once Close is waiting, f runs
+// on the caller's goroutine instead (a WaitGroup must not grow from zero during Wait).
+func (e *Engine) goOwned(f func()) {
+	run := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				e.log.Error("call goroutine panicked", "panic", r)
+			}
+		}()
+		f()
+	}
+	e.wgMu.Lock()
+	if e.closing {
+		e.wgMu.Unlock()
+		run()
+		return
+	}
+	e.wg.Add(1)
+	e.wgMu.Unlock()
+	go func() {
+		defer e.wg.Done()
+		run()
+	}()
+}
+
+// isTrunk reports whether a request comes from the carrier: its source is the trunk's IP and
+// SIP port (carriers send from their signalling port; matching the port too keeps phones that
+// share the carrier's IP, as in tests on one host, from being taken for it).
+func (e *Engine) isTrunk(req *sip.Request) bool {
+	if len(e.trunkIPs) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return false
+	}
+	return e.trunkIPs[ap.Addr().Unmap()] && int(ap.Port()) == e.cfg.Trunk.Port
+}
+
+func (e *Engine) contact(transport string) *sip.ContactHeader {
+	u := sip.Uri{Scheme: "sip", User: "vaihde", Host: e.cfg.ContactHost, Port: e.cfg.ContactPort}
+	if tp := strings.ToLower(transport); tp != "" && tp != "udp" {
+		u.UriParams = sip.NewParams()
+		u.UriParams.Add("transport", tp)
+	}
+	return &sip.ContactHeader{Address: u}
+}
+
+func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
+	_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+}
+
+func dialogKey(callID, localTag string) string { return callID + "|" + localTag }
+
+// lookup finds the leg an in-dialog request from a peer belongs to (our tag is in To).
+func (e *Engine) lookup(req *sip.Request) *leg {
+	cid, to := req.CallID(), req.To()
+	if cid == nil || to == nil {
+		return nil
+	}
+	tag, _ := to.Params.Get("tag")
+	if tag == "" {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.legs[dialogKey(string(*cid), tag)]
+}
+
+// findDialog finds a leg by Call-ID and the two tags in either order (Replaces, RFC 3891).
+func (e *Engine) findDialog(callID, tagA, tagB string) *leg {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l := e.legs[dialogKey(callID, tagA)]; l != nil && l.remoteTag == tagB {
+		return l
+	}
+	if l := e.legs[dialogKey(callID, tagB)]; l != nil && l.remoteTag == tagA {
+		return l
+	}
+	return nil
+}

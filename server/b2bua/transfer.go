@@ -1,0 +1,317 @@
+package b2bua
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/vaihde/vaihde/server/relay"
+	"github.com/vaihde/vaihde/server/routing"
+	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/sdpmedia"
+)
+
+// replaces is the dialog named by a Replaces header (RFC 3891).
+type replaces struct {
+	callID, toTag, fromTag string
+}
+
+// parseReplaces reads "callid;to-tag=x;from-tag=y".
+func parseReplaces(v string) (replaces, error) {
+	parts := strings.Split(strings.TrimSpace(v), ";")
+	r := replaces{callID: strings.TrimSpace(parts[0])}
+	for _, p := range parts[1:] {
+		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+		switch strings.ToLower(k) {
+		case "to-tag":
+			r.toTag = val
+		case "from-tag":
+			r.fromTag = val
+		}
+	}
+	if r.callID == "" || r.toTag == "" || r.fromTag == "" {
+		return replaces{}, fmt.Errorf("parse replaces %q: missing call-id or tags", v)
+	}
+	return r, nil
+}
+
+// parseReferTo reads a Refer-To value: the target URI and an embedded Replaces, if any.
+func parseReferTo(v string) (sip.Uri, *replaces, error) {
+	v = strings.TrimSpace(v)
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		j := strings.LastIndexByte(v, '>')
+		if j < i {
+			return sip.Uri{}, nil, fmt.Errorf("parse refer-to %q: unbalanced <>", v)
+		}
+		v = v[i+1 : j]
+	}
+	raw, headers, _ := strings.Cut(v, "?")
+	var u sip.Uri
+	if err := sip.ParseUri(raw, &u); err != nil {
+		return sip.Uri{}, nil, fmt.Errorf("parse refer-to uri: %w", err)
+	}
+	for _, h := range strings.Split(headers, "&") {
+		k, val, ok := strings.Cut(h, "=")
+		if !ok || !strings.EqualFold(k, "Replaces") {
+			continue
+		}
+		dec, err := url.QueryUnescape(val)
+		if err != nil {
+			return sip.Uri{}, nil, fmt.Errorf("parse refer-to replaces: %w", err)
+		}
+		r, err := parseReplaces(dec)
+		if err != nil {
+			return sip.Uri{}, nil, err
+		}
+		return u, &r, nil
+	}
+	return u, nil, nil
+}
+
+// onRefer performs a transfer requested by a party (CALL-6): blind when Refer-To names a
+// number, attended when it carries Replaces naming another dialog of the server.
+func (e *Engine) onRefer(req *sip.Request, tx sip.ServerTransaction) {
+	l := e.lookup(req)
+	if l == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	h := req.GetHeader("Refer-To")
+	if h == nil {
+		respond(tx, req, 400, "Missing Refer-To")
+		return
+	}
+	target, rep, err := parseReferTo(h.Value())
+	if err != nil {
+		respond(tx, req, 400, "Bad Refer-To")
+		return
+	}
+	e.mu.Lock()
+	c := l.call
+	var other *leg
+	if c != nil {
+		other = c.other(l)
+	}
+	e.mu.Unlock()
+	if c == nil || other == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	res := sip.NewResponseFromRequest(req, 202, "Accepted", nil)
+	res.AppendHeader(e.contact(l.transport))
+	if err := tx.Respond(res); err != nil {
+		return
+	}
+	e.goOwned(func() {
+		e.notifyRefer(l, 100, "Trying", false)
+		if rep != nil {
+			e.attendedTransfer(l, *rep)
+			return
+		}
+		e.blindTransfer(l, c, other, target.User)
+	})
+}
+
+// notifyRefer reports transfer progress to the transferor (RFC 3515 section 2.4.4).
+func (e *Engine) notifyRefer(l *leg, code int, reason string, final bool) {
+	req := e.newRequest(l, sip.NOTIFY)
+	req.AppendHeader(sip.NewHeader("Event", "refer"))
+	state := "active;expires=60"
+	if final {
+		state = "terminated;reason=noresource"
+	}
+	req.AppendHeader(sip.NewHeader("Subscription-State", state))
+	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+	req.SetBody([]byte(fmt.Sprintf("SIP/2.0 %d %s\r\n", code, reason)))
+	if _, err := e.do(e.ctx, l, req); err != nil {
+		e.log.Debug("refer notify failed", "call_id", l.callID, "error", err)
+	}
+}
+
+// blindTransfer calls dialled on behalf of other (the transferee) and, once answered, connects
+// other with the new party and hangs up the transferor l.
+func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
+	ctx := e.ctx
+	started := time.Now()
+	target, err := routing.Route(ctx, e.deps.Store, c.org, dialled, routing.Caller{Internal: true, UserID: l.party.user.ID})
+	if err != nil || (target.Kind != routing.User && target.Kind != routing.Trunk) {
+		e.notifyRefer(l, 404, "Not Found", true)
+		return
+	}
+	callee := party{number: target.Number.Value}
+	var dests []dest
+	if target.Kind == routing.User {
+		callee = party{user: target.User, number: target.User.Extension, display: target.User.Name}
+		dests, err = e.userDests(ctx, target.User.ID)
+	} else if e.cfg.Trunk.Host != "" {
+		dests = []dest{e.trunkDest(target.Number.Value)}
+	}
+	if err != nil || len(dests) == 0 {
+		e.notifyRefer(l, 480, "Temporarily Unavailable", true)
+		e.logOutcome(ctx, l.callID, party{}, callee, store.Failed, started, true)
+		return
+	}
+	media, err := e.deps.Relay.NewLeg()
+	if err != nil {
+		e.notifyRefer(l, 503, "Service Unavailable", true)
+		return
+	}
+	other.mu.Lock()
+	prefer := other.codec
+	other.mu.Unlock()
+	spec := dialSpec{
+		from: other.party.uri(c.org.Domain), fromName: other.party.display,
+		to:    sip.Uri{Scheme: "sip", User: dialled, Host: c.org.Domain},
+		dests: dests, media: media, prefer: prefer, callee: callee,
+	}
+	if target.Kind == routing.Trunk {
+		spec.from, spec.fromName, spec.to = e.trunkFrom(other.party), "", dests[0].uri
+	}
+	// The transfer is abandoned if the call ends while C rings.
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	e.goOwned(func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-dctx.Done():
+				return
+			case <-t.C:
+				if e.partner(other) != l {
+					cancel()
+					return
+				}
+			}
+		}
+	})
+	w, code := e.dial(dctx, spec)
+	if w == nil {
+		media.Close()
+		e.notifyRefer(l, code, reasonFor(code), true)
+		e.logOutcome(ctx, l.callID, party{}, callee, store.Failed, started, true)
+		return
+	}
+	e.mu.Lock()
+	if _, ok := e.calls[c]; !ok || c.other(l) != other {
+		e.mu.Unlock()
+		e.endLeg(w, true)
+		return
+	}
+	c.replace(l, w)
+	w.call = c
+	e.legs[w.key()] = w
+	e.mu.Unlock()
+	w.rec = e.newRecord(w.callID, callee, other.party, store.Incoming, started, time.Now())
+	relay.Bridge(other.media, w.media)
+	e.notifyRefer(l, 200, "OK", true)
+	e.endLeg(l, true)
+	e.log.Info("blind transfer done", "transferee", other.party.number, "target", callee.number)
+}
+
+// attendedTransfer joins the transferor's two calls: l's partner is connected with the partner
+// of the dialog rep names, and both of the transferor's legs end.
+func (e *Engine) attendedTransfer(l *leg, rep replaces) {
+	r := e.findDialog(rep.callID, rep.toTag, rep.fromTag)
+	if r == nil || r == l {
+		e.notifyRefer(l, 481, "Call/Transaction Does Not Exist", true)
+		return
+	}
+	e.mu.Lock()
+	c1, c2 := l.call, r.call
+	var b, cc *leg
+	if c1 != nil && c2 != nil && c1 != c2 {
+		b, cc = c1.other(l), c2.other(r)
+	}
+	if b == nil || cc == nil {
+		e.mu.Unlock()
+		e.notifyRefer(l, 481, "Call/Transaction Does Not Exist", true)
+		return
+	}
+	c1.replace(l, cc)
+	cc.call = c1
+	c2.a, c2.b = nil, nil
+	delete(e.calls, c2)
+	e.mu.Unlock()
+	relay.Bridge(b.media, cc.media)
+	e.notifyRefer(l, 200, "OK", true)
+	e.endLeg(l, true)
+	e.endLeg(r, true)
+	e.log.Info("attended transfer done", "a", b.party.number, "b", cc.party.number)
+}
+
+// onInviteReplaces lets a party take the place of an existing leg (RFC 3891), e.g. a phone
+// completing an attended transfer or picking up a call on another device.
+func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, value string) {
+	rep, err := parseReplaces(value)
+	if err != nil {
+		respond(tx, req, 400, "Bad Replaces")
+		return
+	}
+	r := e.findDialog(rep.callID, rep.toTag, rep.fromTag)
+	if r == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	ctx := e.ctx
+	var p party
+	if !e.isTrunk(req) {
+		org, err := e.deps.Directory.OrgForRequest(ctx, req)
+		if err != nil {
+			respond(tx, req, 404, "Not Found")
+			return
+		}
+		u, ok := e.deps.Directory.AuthenticateRequest(ctx, req, tx, org)
+		if !ok {
+			return
+		}
+		p = party{user: u, number: u.Extension, display: u.Name}
+	}
+	m, err := sdpmedia.Parse(req.Body())
+	var codec sdpmedia.Codec
+	if err == nil {
+		codec, err = sdpmedia.Negotiate(m, sdpmedia.Supported)
+	}
+	if err != nil {
+		respond(tx, req, 488, "Not Acceptable Here")
+		return
+	}
+	media, err := e.deps.Relay.NewLeg()
+	if err != nil {
+		respond(tx, req, 503, "Service Unavailable")
+		return
+	}
+	x := uasLeg(req, media, p)
+	x.remoteMedia, x.codec = m, codec
+	_ = media.SetRemote(m, codec)
+	body, err := e.answer(x, m, codec)
+	if err != nil {
+		media.Close()
+		respond(tx, req, 500, "Server Internal Error")
+		return
+	}
+	e.mu.Lock()
+	c := r.call
+	var other *leg
+	if c != nil {
+		other = c.other(r)
+	}
+	if other == nil {
+		e.mu.Unlock()
+		media.Close()
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	c.replace(r, x)
+	x.call = c
+	e.legs[x.key()] = x
+	e.mu.Unlock()
+	x.rec = e.newRecord(x.callID, p, other.party, store.Incoming, time.Now(), time.Now())
+	relay.Bridge(other.media, media)
+	_ = e.respond2xx(tx, req, x, e.dialogResponse(req, x, 200, "OK", body))
+	e.endLeg(r, true)
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+
+	"github.com/vaihde/vaihde/server/b2bua"
+	"github.com/vaihde/vaihde/server/config"
+	"github.com/vaihde/vaihde/server/relay"
+	"github.com/vaihde/vaihde/server/signaling"
+	"github.com/vaihde/vaihde/server/store"
+)
+
+// callEngine owns the RTP relay pool and the B2BUA; Close stops both, calls first.
+type callEngine struct {
+	pool *relay.Pool
+	b2b  *b2bua.Engine
+}
+
+func (c *callEngine) Close() error {
+	err := c.b2b.Close()
+	if perr := c.pool.Close(); err == nil {
+		err = perr
+	}
+	return err
+}
+
+// startCallEngine builds the relay pool and the B2BUA and attaches the B2BUA's handlers to the
+// SIP server; it must run before the SIP server starts.
+func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server, logger *slog.Logger) (*callEngine, error) {
+	host, portStr, err := net.SplitHostPort(sipSrv.Addr("udp"))
+	if err != nil {
+		return nil, fmt.Errorf("call engine: sip address: %w", err)
+	}
+	port, _ := strconv.Atoi(portStr)
+	mediaHost := cfg.MediaIP
+	if mediaHost == "" {
+		mediaHost = host
+	}
+	mediaIP, err := netip.ParseAddr(mediaHost)
+	if err != nil {
+		return nil, fmt.Errorf("call engine: media ip %q: %w", mediaHost, err)
+	}
+	bindIP := mediaIP
+	if cfg.MediaIP != "" && cfg.MediaIP != host {
+		// An advertised public/NAT address is not ours to bind: listen everywhere.
+		bindIP = netip.IPv4Unspecified()
+	}
+	pool, err := relay.NewPool(relay.Config{BindIP: bindIP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax,
+		Logger: logger.With("component", "relay")})
+	if err != nil {
+		return nil, fmt.Errorf("call engine: relay: %w", err)
+	}
+	contactHost := host
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
+		contactHost = mediaIP.String()
+	}
+	ecfg := b2bua.Config{
+		MediaIP: mediaIP, ContactHost: contactHost, ContactPort: port,
+		Trunk: b2bua.Trunk{
+			Host: cfg.Trunk.Host, Port: cfg.Trunk.Port, Transport: cfg.Trunk.Transport,
+			Username: cfg.Trunk.Username, Password: cfg.Trunk.Password, Domain: cfg.Trunk.Domain,
+			CallerID: cfg.Trunk.CallerID, DIDs: cfg.Trunk.DIDs,
+		},
+	}
+	if ap, err := netip.ParseAddrPort(sipSrv.Addr("udp")); err == nil {
+		ecfg.UDPLocal = ap
+	}
+	b2b, err := b2bua.New(ecfg, b2bua.Deps{Store: st, Directory: sipSrv, Relay: pool,
+		Client: sipSrv.Client(), UA: sipSrv.UA(), Logger: logger.With("component", "b2bua")})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("call engine: %w", err)
+	}
+	b2b.Attach(sipSrv.SIP())
+	return &callEngine{pool: pool, b2b: b2b}, nil
+}
