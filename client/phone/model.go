@@ -26,12 +26,12 @@ const (
 type CallState int
 
 const (
-	Dialling   CallState = iota // outgoing INVITE sent, no ringing yet
-	Ringing                     // outgoing, the far end is ringing (180/183)
-	Incoming                    // incoming, not yet answered (call waiting when another call is up)
-	Active                      // answered and talking
-	OnHold                      // answered, held by us
-	Ended                       // finished; kept briefly so the UI can show why
+	Dialling CallState = iota // outgoing INVITE sent, no ringing yet
+	Ringing                   // outgoing, the far end is ringing (180/183)
+	Incoming                  // incoming, not yet answered (call waiting when another call is up)
+	Active                    // answered and talking
+	OnHold                    // answered, held by us
+	Ended                     // finished; kept briefly so the UI can show why
 )
 
 // Direction of a call.

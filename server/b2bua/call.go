@@ -315,6 +315,7 @@ func (e *Engine) dialogResponse(req *sip.Request, a *leg, code int, reason strin
 		to.Params.Add("tag", a.localTag)
 	}
 	res.AppendHeader(e.contact(a.transport))
+	res.AppendHeader(sip.NewHeader("Allow", allowed))
 	if len(body) > 0 {
 		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	}

@@ -115,7 +115,7 @@ func (e *Engine) dial(ctx context.Context, s dialSpec) (*leg, int) {
 				return w, 200
 			}
 			return nil, 480
-		case <-e.ctx.Done():
+		case <-e.stopping:
 			if w := d.stop(); w != nil {
 				e.endLeg(w, true)
 			}
@@ -172,7 +172,7 @@ func (e *Engine) fork(d *dialing, s dialSpec, dst dest, body []byte, sdpID uint6
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
 	req.AppendHeader(&maxfwd)
 	req.AppendHeader(e.contact(dst.transport))
-	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, REFER, INFO, NOTIFY, UPDATE, OPTIONS"))
+	req.AppendHeader(sip.NewHeader("Allow", allowed))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(body)
 	e.addressRequest(req, dst.transport, dst.addr)

@@ -137,6 +137,7 @@ func (e *Engine) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 func (e *Engine) inDialogResponse(req *sip.Request, l *leg, body []byte) *sip.Response {
 	res := sip.NewResponseFromRequest(req, 200, "OK", body)
 	res.AppendHeader(e.contact(l.transport))
+	res.AppendHeader(sip.NewHeader("Allow", allowed))
 	if len(body) > 0 {
 		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	}

@@ -84,6 +84,10 @@ type Engine struct {
 	wg      sync.WaitGroup
 	wgMu    sync.Mutex
 	closing bool // guarded by wgMu
+	// stopping is closed when Close begins: ringing calls give up (CANCEL) while in-dialog
+	// requests such as the final BYEs still run on ctx.
+	stopping  chan struct{}
+	closeOnce sync.Once
 
 	mu    sync.Mutex
 	legs  map[string]*leg // by Call-ID + "|" + local tag
@@ -126,6 +130,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		trunkIPs: map[netip.Addr]bool{},
 		legs:     map[string]*leg{},
 		calls:    map[*call]struct{}{},
+		stopping: make(chan struct{}),
 	}
 	if h := cfg.Trunk.Host; h != "" {
 		if ip, err := netip.ParseAddr(h); err == nil {
@@ -163,9 +168,15 @@ func (e *Engine) ActiveCalls() int {
 	return len(e.calls) + e.setup
 }
 
-// Close ends every call (BYE to both parties, relay legs closed) and waits, at most until ctx
-// would have expired after a few seconds, for the engine's goroutines.
+// Close ends every call (BYE to both parties, ringing calls cancelled and answered with 503,
+// relay legs closed) and waits a few seconds at most for the engine's goroutines. Call it
+// before closing the SIP stack so that the BYEs and CANCELs go out.
 func (e *Engine) Close() error {
+	first := false
+	e.closeOnce.Do(func() { first = true; close(e.stopping) })
+	if !first {
+		return nil
+	}
 	e.mu.Lock()
 	calls := make([]*call, 0, len(e.calls))
 	for c := range e.calls {

@@ -18,6 +18,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/vaihde/vaihde/server/auth"
 	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/demo"
 	"github.com/vaihde/vaihde/server/relay"
@@ -56,7 +57,7 @@ func newHarnessWith(t *testing.T, adjust func(*Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, accts, err := demo.Seed(ctx, st)
+	org, accts, err := seed(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,10 +108,40 @@ func newHarnessWith(t *testing.T, adjust func(*Config)) *harness {
 	})
 	hs := &harness{t: t, ctx: ctx, st: st, sig: sig, eng: eng, org: org, users: map[string]store.User{}, pass: map[string]string{}, host: h, port: port}
 	for _, a := range accts {
-		hs.users[a.User.Extension] = a.User
-		hs.pass[a.User.Extension] = a.Password
+		hs.users[a.user.Extension] = a.user
+		hs.pass[a.user.Extension] = a.password
 	}
 	return hs
+}
+
+type account struct {
+	user     store.User
+	password string
+}
+
+// seed creates a demo-like organisation (served on the server's IP) with users 1001–1004.
+// Only the digest hashes are set: the slow web password hash is not needed for SIP.
+func seed(ctx context.Context, st store.Store) (store.Org, []account, error) {
+	org, err := st.CreateOrg(ctx, store.Org{Name: "Test Oy", Domain: demo.Domain, CountryCode: "358", Demo: true})
+	if err != nil {
+		return store.Org{}, nil, err
+	}
+	var out []account
+	for i := 1; i <= 4; i++ {
+		ext := fmt.Sprintf("100%d", i)
+		pass := "pw" + ext
+		u, err := st.CreateUser(ctx, store.User{
+			OrgID: org.ID, Extension: ext, Name: "User " + ext, Language: "en",
+			CompanyNumber: fmt.Sprintf("+3589123410%02d", i), MobileNumber: fmt.Sprintf("+3584012310%02d", i),
+			HA1MD5:    auth.HA1MD5(ext, org.Domain, pass),
+			HA1SHA256: auth.HA1SHA256(ext, org.Domain, pass),
+		})
+		if err != nil {
+			return store.Org{}, nil, err
+		}
+		out = append(out, account{u, pass})
+	}
+	return org, out, nil
 }
 
 func (h *harness) uri(ext string) string { return fmt.Sprintf("sip:%s@%s:%d", ext, h.host, h.port) }
@@ -716,5 +747,74 @@ func TestIntegrationLoad(t *testing.T) {
 	if rate < 50 {
 		t.Fatalf("only %.0f calls/s", rate)
 	}
+	waitFor(t, "every BYE at the callee", func() bool { return b.byeCount.Load() == calls })
+	h.waitIdle()
+}
+
+func TestIntegrationCloseEndsCalls(t *testing.T) {
+	h := newHarness(t)
+	a, b, c := h.phone("1001"), h.phone("1002"), h.phone("1003")
+	h.connect(a, b)
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.dial(h.ctx, h.uri("1003"))
+		done <- err
+	}()
+	c.expectCall(t)
+	start := time.Now()
+	if err := h.eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	recvWithin(t, a.byes, "BYE at A")
+	recvWithin(t, b.byes, "BYE at B")
+	recvWithin(t, c.cancels, "CANCEL at ringing C")
+	if code := statusOf(recvWithin(t, done, "ringing call end")); code != 503 {
+		t.Fatalf("ringing call ended with %d, want 503", code)
+	}
+	h.waitIdle()
+}
+
+func TestIntegrationEarlyMedia(t *testing.T) {
+	h := newHarness(t)
+	a, b := h.phone("1001"), h.phone("1002")
+	b.early = true
+	var uri sip.Uri
+	_ = sip.ParseUri(h.uri("1002"), &uri)
+	s, err := a.dcc.Invite(h.ctx, uri, a.sdp(sdpmedia.SendRecv), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := make(chan []byte, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.WaitAnswer(h.ctx, sipgo.AnswerOptions{Username: "1001", Password: h.pass["1001"],
+			OnResponse: func(res *sip.Response) error {
+				if res.StatusCode == 183 && len(res.Body()) > 0 {
+					push(early, append([]byte(nil), res.Body()...))
+				}
+				return nil
+			}})
+	}()
+	in := b.expectCall(t)
+	body := recvWithin(t, early, "183 with SDP")
+	checkAudio(t, b, in.req.Body(), a) // the callee's early media reaches the caller before the answer
+	in.answer(t, 200)
+	if err := recvWithin(t, done, "answer"); err != nil {
+		t.Fatal(err)
+	}
+	if string(s.InviteResponse.Body()) != string(body) {
+		t.Fatal("200 OK carries a different SDP answer than the 183")
+	}
+	if err := s.Ack(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkAudio(t, a, body, b)
+	if err := s.Bye(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	recvWithin(t, b.byes, "BYE")
 	h.waitIdle()
 }

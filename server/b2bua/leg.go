@@ -71,6 +71,9 @@ func (l *leg) nextCSeq() uint32 {
 	return l.cseq
 }
 
+// allowed lists the methods the engine handles, advertised so that phones offer transfer.
+const allowed = "INVITE, ACK, CANCEL, BYE, REFER, INFO, NOTIFY, UPDATE, OPTIONS"
+
 // newRequest builds an in-dialog request (RFC 3261 section 12.2.1.1).
 func (e *Engine) newRequest(l *leg, method sip.RequestMethod) *sip.Request {
 	l.mu.Lock()
@@ -161,9 +164,19 @@ func (e *Engine) reinvite(ctx context.Context, l *leg, dir sdpmedia.Direction) e
 		l.mu.Unlock()
 		return nil
 	}
+	prev := l.offeredDir
 	l.offeredDir = dir
+	current := l.codec
 	l.mu.Unlock()
-	body, err := e.offer(l, dir, l.codec)
+	ok := false
+	defer func() {
+		if !ok { // not offered after all (e.g. 491 on glare): let the next change try again
+			l.mu.Lock()
+			l.offeredDir = prev
+			l.mu.Unlock()
+		}
+	}()
+	body, err := e.offer(l, dir, current)
 	if err != nil {
 		return err
 	}
@@ -197,6 +210,7 @@ func (e *Engine) reinvite(ctx context.Context, l *leg, dir sdpmedia.Direction) e
 			if !res.IsSuccess() {
 				return fmt.Errorf("re-INVITE: %d %s", res.StatusCode, res.Reason)
 			}
+			ok = true
 			e.sendAck(l, req.CSeq().SeqNo)
 			if m, err := sdpmedia.Parse(res.Body()); err == nil {
 				e.applyAnswer(l, m)

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,16 +36,18 @@ type testPhone struct {
 	dcc    *sipgo.DialogClientCache
 	dsc    *sipgo.DialogServerCache
 
-	incoming  chan *inbound
+	incoming chan *inbound
 	// challenge makes the phone answer INVITEs without credentials with 407, like a carrier.
 	challenge   bool
 	auto        bool // answer every call at once (load tests)
+	byeCount    atomic.Int64
+	early       bool // send 183 with SDP (early media, like a carrier's ringback)
 	authHeaders chan string
-	reinvites chan sdpmedia.Media
-	byes      chan string // Call-ID
-	notifies  chan string // sipfrag bodies
-	infos     chan string
-	cancels   chan string
+	reinvites   chan sdpmedia.Media
+	byes        chan string // Call-ID
+	notifies    chan string // sipfrag bodies
+	infos       chan string
+	cancels     chan string
 }
 
 type inbound struct {
@@ -110,6 +113,7 @@ func newTestPhone(t *testing.T, ctx context.Context, name, user, pass string, co
 				return
 			}
 		}
+		p.byeCount.Add(1)
 		push(p.byes, req.CallID().Value())
 	})
 	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
@@ -176,7 +180,11 @@ func (p *testPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad", nil))
 		return
 	}
-	_ = sess.Respond(180, "Ringing", nil)
+	if p.early {
+		_ = sess.Respond(183, "Session Progress", p.sdp(sdpmedia.SendRecv), sip.NewHeader("Content-Type", "application/sdp"))
+	} else {
+		_ = sess.Respond(180, "Ringing", nil)
+	}
 	if p.auto {
 		_ = sess.RespondSDP(p.sdp(sdpmedia.SendRecv))
 		return

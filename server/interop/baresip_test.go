@@ -26,6 +26,8 @@ type baresipOpts struct {
 	ToneHz     float64 // frequency of the tone baresip sends as its microphone
 	Codecs     string  // audio_codecs account parameter, e.g. "PCMA"; empty: PCMU and PCMA
 	Domain     string  // AOR domain; empty: the server's address (served as the demo org)
+	// Pulse, if set, makes baresip play to its own PulseAudio null sink, recorded as speaker.
+	Pulse *pulseBox
 }
 
 // baresip is a running baresip 1.0 with its own config dir, driven through ctrl_tcp.
@@ -38,6 +40,7 @@ type baresip struct {
 	sipPort int
 	aor     string
 	ctrl    *ctrlConn
+	speaker *rawRec // what baresip played, when started with Pulse
 }
 
 // startBaresip writes a config dir for o and starts baresip with it. Its microphone is an aufile
@@ -58,14 +61,20 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 	ctrlPort := freeTCPPort(t)
 	lo, hi := rtpRange(t)
 
+	player, playerModule := "aubridge,play-"+o.User, "aubridge.so"
+	if o.Pulse != nil {
+		sink := "spk" + o.User
+		o.Pulse.addSink(t, sink)
+		player, playerModule = "pulse,"+sink, "pulse.so"
+	}
 	config := strings.Join([]string{
 		"poll_method epoll",
 		"sip_listen 127.0.0.1:" + strconv.Itoa(sipPort),
 		"net_interface 127.0.0.1", // otherwise baresip 1.0 puts the first non-loopback address in SDP
 		"call_local_timeout 120",
 		"call_max_calls 4",
-		"audio_player aubridge,play-" + o.User,
-		"audio_alert aubridge,alert-" + o.User,
+		"audio_player " + player,
+		"audio_alert " + player,
 		"audio_source aufile," + tone,
 		"audio_level no",
 		"rtp_ports " + strconv.Itoa(lo) + "-" + strconv.Itoa(hi),
@@ -74,7 +83,7 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 		"statmode_default off",
 		"module_path /usr/lib/baresip/modules",
 		"module g711.so",
-		"module aubridge.so",
+		"module " + playerModule,
 		"module aufile.so",
 		"module sndfile.so",
 		"module_tmp uuid.so",
@@ -126,6 +135,9 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 	}
 	b.ctrl = ctrl
 	t.Cleanup(ctrl.close)
+	if o.Pulse != nil {
+		b.speaker = o.Pulse.record(t, "spk"+o.User+".monitor")
+	}
 	b.cmd("uanew", acct)
 	return b
 }

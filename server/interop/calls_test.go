@@ -99,8 +99,9 @@ func TestIntegrationHarnessBaresipDirect(t *testing.T) {
 		checkDTMF(t, directURI, a, b)
 	})
 	t.Run("hold", func(t *testing.T) {
-		a := startBaresip(t, nil, baresipOpts{User: "a", ToneHz: toneA})
-		b := startBaresip(t, nil, baresipOpts{User: "b", ToneHz: toneB, AutoAnswer: true})
+		pb := startPulseBox(t)
+		a := startBaresip(t, nil, baresipOpts{User: "a", ToneHz: toneA, Pulse: pb})
+		b := startBaresip(t, nil, baresipOpts{User: "b", ToneHz: toneB, AutoAnswer: true, Pulse: pb})
 		checkHoldResume(t, directURI, a, b)
 	})
 	t.Run("blind transfer", func(t *testing.T) {

@@ -1,0 +1,53 @@
+package audio_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vaihde/vaihde/client/audio"
+	"github.com/vaihde/vaihde/client/audio/audiotest"
+)
+
+func TestRingerPlaysOnItsOwnDevice(t *testing.T) {
+	b := &audiotest.Backend{}
+	r := audio.NewRinger(b, nil)
+	r.SetVolume(1)
+	r.Ring("Speakers")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if s := b.Sinks("Speakers"); len(s) == 1 && len(s[0].Samples()) >= 4000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ring tone not played on the ring device")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !r.Ringing() {
+		t.Fatal("Ringing() false while ringing")
+	}
+	r.Stop()
+	if r.Ringing() {
+		t.Fatal("still ringing after Stop")
+	}
+	got := b.Sinks("Speakers")[0].Samples()[:4000]
+	if tone := audio.ToneRMS(got, 425, audio.SampleRate); tone < 0.3 {
+		t.Fatalf("425 Hz component %.3f", tone)
+	}
+	if len(b.Sinks("")) != 0 {
+		t.Fatal("ringer touched the default (headset) device")
+	}
+
+	// The call-waiting beep ends by itself.
+	r.Beep("Headset")
+	deadline = time.Now().Add(10 * time.Second)
+	for r.Ringing() {
+		if time.Now().After(deadline) {
+			t.Fatal("beep never ended")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(b.Sinks("Headset")[0].Samples()); n < 4000 || n > 6000 {
+		t.Fatalf("beep wrote %d samples, want about 0.6 s", n)
+	}
+}

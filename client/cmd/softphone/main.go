@@ -1,0 +1,359 @@
+// Command softphone is the Vaihde Softphone: it wires the phone engine, the PortAudio devices,
+// the remembered settings and the Fyne user interface together.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/software"
+
+	"github.com/vaihde/vaihde/client/audio"
+	"github.com/vaihde/vaihde/client/phone"
+	"github.com/vaihde/vaihde/client/settings"
+	"github.com/vaihde/vaihde/client/ui"
+)
+
+// AppID is the Softphone's application ID (Fyne preferences, notifications, packaging).
+const AppID = "fi.vaihde.softphone"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		slog.Error("softphone failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	configDir       string
+	server          string
+	apiURL          string
+	dial            string
+	tab             string
+	user            string
+	password        string
+	screenshot      string
+	screenshotAfter time.Duration
+	sipListen       string
+	noAudio         bool
+	debug           bool
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("softphone", flag.ContinueOnError)
+	fs.StringVar(&o.configDir, "config-dir", "", "settings directory (default: the user's config dir/Vaihde)")
+	fs.StringVar(&o.server, "server", "", "server address to fill in (with -user and -password: log in at once)")
+	fs.StringVar(&o.apiURL, "api", "", "HTTP API address when not http://<server host>:8080")
+	fs.StringVar(&o.dial, "dial", "", "call this number once registered (tests and screenshots)")
+	fs.StringVar(&o.tab, "tab", "", "main window tab to show once logged in: phone, log or settings")
+	fs.StringVar(&o.user, "user", "", "user name (extension or phone number) to fill in")
+	fs.StringVar(&o.password, "password", "", "password to fill in (visible in the process list: for tests only)")
+	fs.StringVar(&o.screenshot, "screenshot", "", "write a PNG of the window to this file and exit")
+	fs.DurationVar(&o.screenshotAfter, "screenshot-after", 3*time.Second, "when to take the -screenshot")
+	fs.StringVar(&o.sipListen, "sip-listen", "", "local SIP address (default: any address, ephemeral port)")
+	fs.BoolVar(&o.noAudio, "no-audio", false, "run without sound devices")
+	fs.BoolVar(&o.debug, "debug", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.configDir == "" {
+		d, err := settings.DefaultDir()
+		if err != nil {
+			return o, err
+		}
+		o.configDir = d
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string) error {
+	o, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if o.debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	store := settings.NewStore(o.configDir)
+	st, err := store.Load()
+	if err != nil {
+		log.Warn("settings unreadable", "path", store.Path(), "err", err)
+	}
+
+	// The UI exists only after the audio system, which reports device changes from its poller.
+	var onDevices, onNotice atomic.Pointer[func(string)]
+	var sys *audio.System
+	if !o.noAudio {
+		sys, err = audio.Open(ctx, audio.Options{
+			Logger: log,
+			OnDevicesChanged: func([]audio.Device) {
+				if f := onDevices.Load(); f != nil {
+					(*f)("")
+				}
+			},
+			OnNotice: func(n audio.Notice) {
+				log.Warn("audio device fallback", "requested", n.Requested, "used", n.Used, "err", n.Err)
+				if f := onNotice.Load(); f != nil {
+					(*f)(fmt.Sprintf("%s: %v", n.Requested, n.Err))
+				}
+			},
+		})
+		if err != nil {
+			log.Warn("no sound devices; calls will have no local audio", "err", err)
+			sys = nil
+		} else {
+			defer sys.Close()
+		}
+	}
+
+	eng, err := newEngine(sys, st, o, log)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+
+	rctx, rcancel := context.WithCancel(ctx)
+	defer rcancel()
+	ringer := newRinger(rctx, sys, st.Audio, log)
+
+	a := app.NewWithID(AppID)
+	opts := ui.Options{
+		Controller: eng,
+		Settings:   store,
+		Ringer:     ringer,
+		OnAudioChange: func(s settings.Audio) {
+			eng.SetDevices(s.Microphone, s.Speaker)
+			ringer.setAudio(s)
+		},
+		Prefill: phone.Account{Server: o.server, APIURL: o.apiURL, User: o.user, Password: o.password},
+		Logger:  log,
+	}
+	if sys != nil {
+		opts.Audio = deviceList{sys}
+	}
+	u := ui.New(ctx, a, opts)
+	changed := func(string) { u.DevicesChanged() }
+	onDevices.Store(&changed)
+	notice := func(msg string) { u.Notify(msg) }
+	onNotice.Store(&notice)
+	u.Start()
+	if o.dial != "" {
+		dialWhenRegistered(ctx, eng, o.dial, log)
+	}
+
+	runDone := make(chan struct{})
+	defer close(runDone)
+	go func() { // quit on SIGINT/SIGTERM
+		select {
+		case <-ctx.Done():
+			fyne.Do(a.Quit)
+		case <-runDone:
+		}
+	}()
+	var shotErr error
+	if o.screenshot != "" {
+		go func() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-runDone:
+				return
+			case <-time.After(o.screenshotAfter):
+			}
+			fyne.DoAndWait(func() {
+				if o.tab != "" {
+					u.SelectTab(o.tab)
+				}
+				shotErr = capture(u.Window(), o.screenshot)
+			})
+			snap, active := eng.Snapshot(), 0
+			for _, c := range snap.Calls {
+				if c.State == phone.Active {
+					active++
+				}
+			}
+			// The screenshot script checks these fields to know what the picture shows.
+			log.Info("screenshot taken", "file", o.screenshot, "reg", int(snap.Reg), "registered", snap.Reg == phone.Registered, "active", active, "err", shotErr)
+			fyne.Do(a.Quit)
+		}()
+	}
+	a.Run()
+	u.Close()
+	return shotErr
+}
+
+// dialWhenRegistered calls number once, the first time the engine is registered.
+func dialWhenRegistered(ctx context.Context, eng phone.Controller, number string, log *slog.Logger) {
+	var once atomic.Bool
+	cancel := eng.Subscribe(func(s phone.Snapshot) {
+		if s.Reg != phone.Registered || !once.CompareAndSwap(false, true) {
+			return
+		}
+		go func() { // never call the engine from its own subscriber callback
+			if _, err := eng.Dial(ctx, number); err != nil {
+				log.Error("dial", "number", number, "err", err)
+			}
+		}()
+	})
+	context.AfterFunc(ctx, func() { cancel() })
+}
+
+// newEngine builds the phone engine; the one place that knows its constructor.
+func newEngine(sys *audio.System, st settings.Settings, o options, log *slog.Logger) (*phone.Engine, error) {
+	cfg := phone.Config{
+		MicDevice:     st.Audio.Microphone,
+		SpeakerDevice: st.Audio.Speaker,
+		Logger:        log,
+		ListenAddr:    o.sipListen,
+	}
+	if sys != nil {
+		cfg.Audio = sys
+	}
+	eng, err := phone.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start phone engine: %w", err)
+	}
+	return eng, nil
+}
+
+// capture writes the window's rendered content to a PNG file. Under Xvfb with Mesa the GL
+// front buffer often reads back black; the window's content is then painted again with Fyne's
+// software renderer at the window's size (the app exits right after, so moving the content to
+// another canvas does no harm).
+func capture(w fyne.Window, path string) error {
+	img := w.Canvas().Capture()
+	if blank(img) {
+		c := software.NewCanvas()
+		c.SetPadded(true)
+		size := w.Canvas().Size()
+		c.SetContent(w.Content())
+		c.Resize(size)
+		img = c.Capture()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create screenshot: %w", err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("encode screenshot: %w", err)
+	}
+	return f.Close()
+}
+
+// blank reports whether every pixel of img has the same colour.
+func blank(img image.Image) bool {
+	b := img.Bounds()
+	if b.Empty() {
+		return true
+	}
+	first := img.At(b.Min.X, b.Min.Y)
+	r0, g0, b0, a0 := first.RGBA()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			if r != r0 || g != g0 || bl != b0 || a != a0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// deviceList adapts the PortAudio system to the UI's device choosers.
+type deviceList struct{ sys *audio.System }
+
+func (d deviceList) names(input bool) []string {
+	devs, err := d.sys.Devices()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, dv := range devs {
+		if (input && dv.Inputs > 0) || (!input && dv.Outputs > 0) {
+			out = append(out, dv.Name)
+		}
+	}
+	return out
+}
+
+func (d deviceList) Inputs() []string  { return d.names(true) }
+func (d deviceList) Outputs() []string { return d.names(false) }
+
+// ringer plays the ring on the chosen ringing device and the call-waiting beep in the headset.
+// Its operations run on one goroutine of its own, so the UI never waits for the sound device.
+type ringer struct {
+	r   *audio.Ringer
+	ops chan func()
+	dev atomic.Pointer[settings.Audio]
+}
+
+func newRinger(ctx context.Context, sys *audio.System, a settings.Audio, log *slog.Logger) *ringer {
+	rg := &ringer{ops: make(chan func(), 16)}
+	rg.dev.Store(&a)
+	if sys == nil {
+		return rg
+	}
+	rg.r = audio.NewRinger(sys, log)
+	rg.r.SetVolume(a.Volume())
+	go func() {
+		defer rg.r.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case op := <-rg.ops:
+				op()
+			}
+		}
+	}()
+	return rg
+}
+
+func (rg *ringer) do(op func()) {
+	if rg.r == nil {
+		return
+	}
+	select {
+	case rg.ops <- op:
+	default: // the worker is stuck on the device: drop rather than block the UI
+	}
+}
+
+func (rg *ringer) setAudio(a settings.Audio) {
+	rg.dev.Store(&a)
+	rg.do(func() { rg.r.SetVolume(a.Volume()) })
+}
+
+// StartRing implements ui.Ringer.
+func (rg *ringer) StartRing(callWaiting bool) {
+	a := *rg.dev.Load()
+	if callWaiting {
+		rg.do(func() { rg.r.Beep(a.Speaker) })
+		return
+	}
+	rg.do(func() { rg.r.Ring(a.Ringer) })
+}
+
+// StopRing implements ui.Ringer.
+func (rg *ringer) StopRing() { rg.do(func() { rg.r.Stop() }) }
+
+var _ ui.Ringer = (*ringer)(nil)

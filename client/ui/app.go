@@ -1,0 +1,415 @@
+// Package ui owns the Softphone's windows and widgets (Fyne): the login screen, the main window
+// with the registration status, dial pad, call panel, incoming-call banners, call log and
+// settings. The view-model (Model, View) turns engine snapshots into what is shown and user
+// actions into phone.Controller calls; it has no Fyne dependency and is tested without a window.
+//
+// Threading: the engine delivers snapshots on its own goroutine; they reach widgets only
+// through fyne.Do. Every other method of UI must be called on the Fyne goroutine unless its
+// comment says otherwise.
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vaihde/vaihde/assets"
+	"github.com/vaihde/vaihde/client/phone"
+	"github.com/vaihde/vaihde/client/settings"
+)
+
+// AudioDevices lists the sound devices the user can pick in Settings → Audio. Names are those
+// the audio backend opens devices by.
+type AudioDevices interface {
+	Inputs() []string
+	Outputs() []string
+}
+
+// Ringer plays the ring tone on the chosen ringing device. Both methods must return at once.
+type Ringer interface {
+	// StartRing starts ringing: the full ring tone, or one short beep for call waiting.
+	StartRing(callWaiting bool)
+	// StopRing stops any ringing.
+	StopRing()
+}
+
+// Options wire the UI to the engine and the rest of the Softphone.
+type Options struct {
+	Controller phone.Controller // required
+	Settings   *settings.Store  // required
+	Audio      AudioDevices     // nil: only "System default" is offered
+	Ringer     Ringer           // nil: no ring tone
+	// OnAudioChange is called (on the Fyne goroutine) after the user picks a device or a ring
+	// volume, with the saved choices.
+	OnAudioChange func(settings.Audio)
+	// Prefill fills the login form (from command-line flags); when it is complete the UI logs
+	// in at once.
+	Prefill phone.Account
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Shortcuts answer and hang up from anywhere in the main window.
+var (
+	ShortcutAnswer = &desktop.CustomShortcut{KeyName: fyne.KeyA, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	ShortcutHangup = &desktop.CustomShortcut{KeyName: fyne.KeyH, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+)
+
+// UI is the Softphone's user interface.
+type UI struct {
+	ctx    context.Context
+	app    fyne.App
+	win    fyne.Window
+	o      Options
+	tr     Strings
+	model  *Model
+	log    *slog.Logger
+	cancel func() // unsubscribes from the engine
+
+	st settings.Settings // the remembered settings (Fyne goroutine only)
+
+	// goAsync runs slow work (the call log fetch) off the Fyne goroutine; tests replace it.
+	goAsync func(func())
+	// accountOp runs Login and Logout, which talk to the server, in order on one goroutine of
+	// their own so the window never freezes; tests replace it.
+	accountOp func(func())
+	ops       chan func()
+	// tickEvery is the call-timer period; 0 disables the ticker (tests call tick directly).
+	tickEvery time.Duration
+
+	loggingIn  bool // a login from the login screen awaits its first result
+	onMain     bool // the main view (not the login view) is shown
+	foreground bool
+
+	// Login view.
+	loginView   fyne.CanvasObject
+	loginServer *widget.Entry
+	loginUser   *widget.Entry
+	loginPass   *widget.Entry
+	loginButton *widget.Button
+	loginMsg    *widget.Label
+
+	// Main view.
+	mainView fyne.CanvasObject
+	tabs     *container.AppTabs
+	status   *statusBar
+	message  *widget.Label
+	phone    *phoneView
+	calls    *callLogView
+	prefs    *settingsView
+
+	// Incoming calls.
+	ringing     []string // IDs of the incoming calls the ringer was started for
+	popup       fyne.Window
+	popupShown  bool
+	popupBanner *fyne.Container
+
+	timerMu     sync.Mutex
+	timerCancel context.CancelFunc
+
+	hadCalls bool
+	lastReg  phone.RegState
+}
+
+// New builds the UI's window. Call Start to show it.
+func New(ctx context.Context, a fyne.App, o Options) *UI {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	st, err := o.Settings.Load()
+	if err != nil {
+		o.Logger.Warn("settings unreadable, starting fresh", "path", o.Settings.Path(), "err", err)
+	}
+	tr := NewStrings(st.Language)
+	u := &UI{
+		ctx:        ctx,
+		app:        a,
+		o:          o,
+		tr:         tr,
+		st:         st,
+		log:        o.Logger,
+		model:      NewModel(o.Controller, tr, o.Now),
+		goAsync:    func(f func()) { go f() },
+		ops:        make(chan func(), 8),
+		tickEvery:  time.Second,
+		foreground: true,
+	}
+	u.accountOp = func(f func()) {
+		select {
+		case u.ops <- f:
+		case <-ctx.Done():
+		}
+	}
+	go u.runOps()
+	a.SetIcon(assets.AppIcon)
+	a.Settings().SetTheme(Theme())
+	u.win = a.NewWindow(tr.T(KAppName))
+	u.win.SetIcon(assets.AppIcon)
+	u.win.Resize(fyne.NewSize(420, 680))
+	u.buildLogin()
+	u.buildMain()
+	u.win.Canvas().AddShortcut(ShortcutAnswer, func(fyne.Shortcut) { u.answerShortcut() })
+	u.win.Canvas().AddShortcut(ShortcutHangup, func(fyne.Shortcut) { u.hangupShortcut() })
+	u.win.SetCloseIntercept(func() { u.Close(); a.Quit() })
+	a.Lifecycle().SetOnEnteredForeground(func() { u.foreground = true; u.render() })
+	a.Lifecycle().SetOnExitedForeground(func() { u.foreground = false })
+	return u
+}
+
+// runOps runs account operations in order until the UI's context ends.
+func (u *UI) runOps() {
+	for {
+		select {
+		case <-u.ctx.Done():
+			return
+		case f := <-u.ops:
+			f()
+		}
+	}
+}
+
+// login starts logging in off the Fyne goroutine; a failure to even start is reported through
+// failed (on the Fyne goroutine).
+func (u *UI) login(acc phone.Account, failed func(error)) {
+	u.accountOp(func() {
+		if err := u.o.Controller.Login(u.ctx, acc); err != nil {
+			fyne.Do(func() { failed(err) })
+		}
+	})
+}
+
+// logoutEngine logs the engine out off the Fyne goroutine.
+func (u *UI) logoutEngine() {
+	u.accountOp(func() {
+		if err := u.o.Controller.Logout(u.ctx); err != nil {
+			u.log.Warn("logout failed", "err", err)
+		}
+	})
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Start shows the login screen or, with a remembered account, the main window while logging
+// in automatically, and starts following the engine.
+func (u *UI) Start() {
+	u.model.Update(u.o.Controller.Snapshot())
+	u.cancel = u.o.Controller.Subscribe(func(s phone.Snapshot) {
+		fyne.Do(func() {
+			u.model.Update(s)
+			u.render()
+		})
+	})
+	p := u.o.Prefill
+	switch {
+	case p.Server != "" && p.User != "" && p.Password != "":
+		u.fillLogin(p.Server, p.User, p.Password)
+		u.showLogin()
+		u.submitLogin()
+	case u.st.CanAutoLogin():
+		u.showMain()
+		acc := phone.Account{Server: u.st.Server, APIURL: u.st.APIURL, User: u.st.User, Password: u.st.Password}
+		u.login(acc, func(err error) { u.showError(u.tr.F(KErrAction, err)) })
+	default:
+		u.fillLogin(firstNonEmpty(p.Server, u.st.Server), firstNonEmpty(p.User, u.st.User), p.Password)
+		u.showLogin()
+	}
+	u.win.Show()
+}
+
+// Close stops following the engine and stops the call timer and any ringing.
+func (u *UI) Close() {
+	if u.cancel != nil {
+		u.cancel()
+		u.cancel = nil
+	}
+	u.stopTimer()
+	if u.o.Ringer != nil {
+		u.o.Ringer.StopRing()
+	}
+	if u.popup != nil {
+		u.popup.Hide()
+	}
+}
+
+// DevicesChanged refreshes the audio device lists; safe to call from any goroutine.
+func (u *UI) DevicesChanged() {
+	fyne.Do(func() { u.prefs.refreshDevices() })
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// render brings every widget up to date with the model.
+func (u *UI) render() {
+	s := u.model.Snapshot()
+	v := u.model.View()
+	u.loginProgress(s)
+	u.status.set(v.Status, v.Identity)
+	u.phone.render(v)
+	u.renderIncoming(v)
+	u.updateTimer(v.TimerRunning)
+	has := slices.ContainsFunc(s.Calls, func(c phone.Call) bool { return c.State != phone.Ended })
+	if u.hadCalls && !has && u.onMain {
+		u.calls.reload() // a call just finished: it belongs in the log now
+	}
+	u.hadCalls = has
+	if s.Reg == phone.Registered && u.lastReg != phone.Registered && u.onMain {
+		u.calls.reload() // the log needs the login's API token
+	}
+	u.lastReg = s.Reg
+}
+
+// tick updates the call timers; runs once a second only while a call is answered.
+func (u *UI) tick() {
+	u.phone.tick(u.model.View())
+}
+
+func (u *UI) updateTimer(running bool) {
+	u.timerMu.Lock()
+	defer u.timerMu.Unlock()
+	if !running || u.tickEvery <= 0 {
+		if u.timerCancel != nil {
+			u.timerCancel()
+			u.timerCancel = nil
+		}
+		return
+	}
+	if u.timerCancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(u.ctx)
+	u.timerCancel = cancel
+	every := u.tickEvery
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fyne.Do(u.tick)
+			}
+		}
+	}()
+}
+
+func (u *UI) stopTimer() { u.updateTimer(false) }
+
+// timerRunning reports whether the once-a-second ticker is running (tests).
+func (u *UI) timerRunning() bool {
+	u.timerMu.Lock()
+	defer u.timerMu.Unlock()
+	return u.timerCancel != nil
+}
+
+// showError shows a short message under the status line until the next action.
+func (u *UI) showError(msg string) {
+	u.message.SetText(msg)
+	u.message.Show()
+}
+
+func (u *UI) clearError() {
+	u.message.SetText("")
+	u.message.Hide()
+}
+
+// act runs a Controller action and reports its failure in plain words.
+func (u *UI) act(err error) {
+	if err != nil && !errors.Is(err, ErrNoCall) {
+		u.log.Warn("phone action failed", "err", err)
+		u.showError(u.tr.F(KErrAction, err))
+		return
+	}
+	u.clearError()
+}
+
+func (u *UI) answerShortcut() {
+	if err := u.model.AnswerFirst(); !errors.Is(err, ErrNoCall) {
+		u.act(err)
+	}
+}
+
+func (u *UI) hangupShortcut() {
+	if err := u.model.HangupFocus(); !errors.Is(err, ErrNoCall) {
+		u.act(err)
+	}
+}
+
+// showMain switches the window to the main view.
+func (u *UI) showMain() {
+	u.onMain = true
+	u.win.SetContent(u.mainView)
+	u.tabs.SelectIndex(0)
+	u.prefs.refreshAccount()
+	u.render()
+	u.win.Canvas().Focus(u.phone.number)
+	u.calls.reload()
+}
+
+// showLogin switches the window to the login view.
+func (u *UI) showLogin() {
+	u.onMain = false
+	u.win.SetContent(u.loginView)
+	if u.loginServer.Text == "" {
+		u.win.Canvas().Focus(u.loginServer)
+	} else if u.loginUser.Text == "" {
+		u.win.Canvas().Focus(u.loginUser)
+	} else {
+		u.win.Canvas().Focus(u.loginPass)
+	}
+}
+
+// logout forgets the password and returns to the login screen (seed 000: Tools → Settings →
+// Log out).
+func (u *UI) logout() {
+	u.logoutEngine()
+	u.st.Password = ""
+	u.saveSettings()
+	u.calls.set(nil, nil)
+	u.fillLogin(u.st.Server, u.st.User, "")
+	u.loginMsg.SetText("")
+	u.showLogin()
+}
+
+func (u *UI) saveSettings() {
+	if err := u.o.Settings.Save(u.st); err != nil {
+		u.log.Error("save settings", "path", u.o.Settings.Path(), "err", err)
+		u.showError(u.tr.F(KErrSettings, err))
+	}
+}
+
+// Notify shows a short message under the status line (e.g. an audio device fell back to the
+// default); safe to call from any goroutine.
+func (u *UI) Notify(msg string) {
+	fyne.Do(func() { u.showError(msg) })
+}
+
+// Tabs of the main window, for SelectTab.
+const (
+	TabPhone    = "phone"
+	TabCallLog  = "log"
+	TabSettings = "settings"
+)
+
+// SelectTab shows one of the main window's tabs (for screenshots and tel: links); unknown
+// names are ignored.
+func (u *UI) SelectTab(name string) {
+	i := map[string]int{TabPhone: 0, TabCallLog: 1, TabSettings: 2}
+	if n, ok := i[name]; ok {
+		u.tabs.SelectIndex(n)
+	}
+}

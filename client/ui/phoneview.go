@@ -1,0 +1,485 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vaihde/vaihde/assets"
+)
+
+// statusBar is the always-visible line with the registration state and a colour dot.
+type statusBar struct {
+	dot      *canvas.Circle
+	text     *widget.Label
+	detail   *widget.Label
+	identity *widget.Label
+	root     fyne.CanvasObject
+	tone     Tone
+}
+
+func newStatusBar() *statusBar {
+	b := &statusBar{
+		dot:      canvas.NewCircle(toneColor(ToneNeutral)),
+		text:     widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		detail:   widget.NewLabel(""),
+		identity: widget.NewLabel(""),
+	}
+	b.detail.SizeName = theme.SizeNameCaptionText
+	b.detail.Truncation = fyne.TextTruncateEllipsis
+	b.identity.SizeName = theme.SizeNameCaptionText
+	b.identity.Alignment = fyne.TextAlignTrailing
+	dot := container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), b.dot))
+	left := container.NewHBox(dot, b.text)
+	b.root = container.NewBorder(nil, nil, left, b.identity, b.detail)
+	return b
+}
+
+func (b *statusBar) set(s Status, identity string) {
+	b.tone = s.Tone
+	b.dot.FillColor = toneColor(s.Tone)
+	b.dot.Refresh()
+	b.text.SetText(s.Text)
+	switch s.Tone {
+	case ToneError:
+		b.text.Importance = widget.DangerImportance
+	case ToneWarn:
+		b.text.Importance = widget.WarningImportance
+	default:
+		b.text.Importance = widget.MediumImportance
+	}
+	b.text.Refresh()
+	b.detail.SetText(s.Detail)
+	b.identity.SetText(identity)
+}
+
+func toneColor(t Tone) color.Color {
+	v := fyne.CurrentApp().Settings().ThemeVariant()
+	th := fyne.CurrentApp().Settings().Theme()
+	switch t {
+	case ToneOK:
+		return th.Color(theme.ColorNameSuccess, v)
+	case ToneWarn:
+		return th.Color(theme.ColorNameWarning, v)
+	case ToneError:
+		return th.Color(theme.ColorNameError, v)
+	}
+	return th.Color(theme.ColorNameDisabled, v)
+}
+
+// numberEntry is the number field: Enter dials, and the answer/hang-up shortcuts work while it
+// has the keyboard focus (a focused entry would otherwise swallow them).
+type numberEntry struct {
+	widget.Entry
+	shortcuts map[string]func()
+}
+
+func newNumberEntry() *numberEntry {
+	e := &numberEntry{shortcuts: map[string]func(){}}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *numberEntry) TypedShortcut(s fyne.Shortcut) {
+	if fn, ok := e.shortcuts[s.ShortcutName()]; ok {
+		fn()
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// phoneView is the Phone tab: dial pad when idle, the call panel during calls.
+type phoneView struct {
+	u *UI
+
+	root     *fyne.Container
+	banners  *fyne.Container
+	idle     fyne.CanvasObject
+	callArea *fyne.Container
+	scroll   *container.Scroll
+	top      *fyne.Container // status, message and banners above the tabs
+
+	number     *numberEntry
+	callButton *widget.Button
+
+	// Call panel widgets, rebuilt when the call changes.
+	focusID     string
+	title       *widget.Label
+	subtitle    *widget.Label
+	state       *widget.Label
+	timer       *canvas.Text
+	muteButton  *widget.Button
+	holdButton  *widget.Button
+	keypadBtn   *widget.Button
+	xferButton  *widget.Button
+	hangup      *widget.Button
+	completeBtn *widget.Button
+	cancelXfer  *widget.Button
+	xferLabel   *widget.Label
+	xferBox     *fyne.Container
+	dtmfPad     *fyne.Container
+	dtmfShown   bool
+	dtmfButtons map[rune]*widget.Button
+	others      *fyne.Container
+	otherTimers map[string]*widget.Label
+	// Answer/Reject buttons of the in-app banners by call ID (tests tap them).
+	answerButtons map[string]*widget.Button
+	rejectButtons map[string]*widget.Button
+
+	// Transfer dialog.
+	xferDialog  dialog.Dialog
+	xferEntry   *widget.Entry
+	xferBlind   *widget.Button
+	xferConsult *widget.Button
+}
+
+func themed(r fyne.Resource) fyne.Resource { return theme.NewThemedResource(r) }
+
+func (u *UI) buildMain() {
+	tr := u.tr
+	u.status = newStatusBar()
+	u.message = widget.NewLabel("")
+	u.message.Importance = widget.DangerImportance
+	u.message.Wrapping = fyne.TextWrapWord
+	u.message.Hide()
+	u.phone = newPhoneView(u)
+	u.calls = newCallLogView(u)
+	u.prefs = newSettingsView(u)
+	u.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(tr.T(KTabPhone), themed(assets.Dialpad), u.phone.root),
+		container.NewTabItemWithIcon(tr.T(KTabLog), theme.HistoryIcon(), u.calls.root),
+		container.NewTabItemWithIcon(tr.T(KTabSettings), theme.SettingsIcon(), u.prefs.root),
+	)
+	u.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == u.calls.root {
+			u.calls.reload()
+		}
+		if t.Content == u.prefs.root {
+			u.prefs.refreshAccount()
+		}
+	}
+	top := container.NewVBox(container.NewPadded(u.status.root), u.message, widget.NewSeparator(), u.phone.banners)
+	u.phone.top = top
+	u.mainView = container.NewBorder(top, nil, nil, nil, u.tabs)
+}
+
+func newPhoneView(u *UI) *phoneView {
+	tr := u.tr
+	p := &phoneView{u: u, answerButtons: map[string]*widget.Button{}, rejectButtons: map[string]*widget.Button{},
+		otherTimers: map[string]*widget.Label{}, dtmfButtons: map[rune]*widget.Button{}}
+	p.banners = container.NewVBox()
+
+	p.number = newNumberEntry()
+	p.number.SetPlaceHolder(tr.T(KNumberHint))
+	p.number.OnSubmitted = func(string) { p.dial() }
+	p.number.shortcuts[ShortcutAnswer.ShortcutName()] = u.answerShortcut
+	p.number.shortcuts[ShortcutHangup.ShortcutName()] = u.hangupShortcut
+	back := widget.NewButtonWithIcon("", themed(assets.Backspace), func() {
+		t := []rune(p.number.Text)
+		if len(t) > 0 {
+			p.number.SetText(string(t[:len(t)-1]))
+		}
+	})
+	back.Importance = widget.LowImportance
+	p.callButton = widget.NewButtonWithIcon(tr.T(KCall), themed(assets.Call), p.dial)
+	p.callButton.Importance = widget.SuccessImportance
+
+	pad := dialPad(func(r rune) {
+		p.number.TypedRune(r)
+		u.win.Canvas().Focus(p.number)
+	}, nil)
+	numberRow := container.NewCenter(container.NewGridWrap(fyne.NewSize(padSize().Width, p.number.MinSize().Height),
+		container.NewBorder(nil, nil, nil, back, p.number)))
+	idle := container.NewVBox(
+		layout.NewSpacer(),
+		numberRow,
+		container.NewCenter(pad),
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(padSize().Width, 48), p.callButton)),
+		layout.NewSpacer(),
+	)
+	p.idle = container.NewPadded(idle)
+	p.callArea = container.NewVBox()
+	p.scroll = container.NewVScroll(container.NewPadded(p.callArea))
+	p.root = container.NewStack(p.idle, p.scroll)
+	p.callArea.Hide()
+	return p
+}
+
+// keys of a telephone keypad with their letters.
+var keypad = []struct {
+	key     rune
+	letters string
+}{
+	{'1', ""}, {'2', "ABC"}, {'3', "DEF"},
+	{'4', "GHI"}, {'5', "JKL"}, {'6', "MNO"},
+	{'7', "PQRS"}, {'8', "TUV"}, {'9', "WXYZ"},
+	{'*', ""}, {'0', "+"}, {'#', ""},
+}
+
+// Dial pad geometry: a 3×4 grid of fixed-size keys.
+const (
+	keyWidth  = 96
+	keyHeight = 52
+)
+
+// padSize is the size of a whole dial pad.
+func padSize() fyne.Size {
+	return fyne.NewSize(3*keyWidth+2*theme.Padding(), 4*keyHeight+3*theme.Padding())
+}
+
+// dialPad builds a 3×4 keypad; buttons, when non-nil, receives each key's button.
+func dialPad(press func(rune), buttons map[rune]*widget.Button) *fyne.Container {
+	objs := make([]fyne.CanvasObject, 0, len(keypad))
+	for _, k := range keypad {
+		b := widget.NewButton(string(k.key), func() { press(k.key) })
+		if buttons != nil {
+			buttons[k.key] = b
+		}
+		objs = append(objs, b)
+	}
+	// A one-cell GridWrap pins the grid to its size, even inside a Center.
+	return container.NewGridWrap(padSize(), container.NewGridWithColumns(3, objs...))
+}
+
+func (p *phoneView) dial() {
+	u := p.u
+	n := p.number.Text
+	if strings.TrimSpace(n) == "" {
+		return
+	}
+	if _, err := u.model.Dial(u.ctx, n); err != nil {
+		u.showError(u.tr.F(KErrDial, err))
+		return
+	}
+	u.clearError()
+	p.number.SetText("")
+}
+
+// render shows the dial pad or the call panel for v.
+func (p *phoneView) render(v View) {
+	if v.CanDial {
+		p.callButton.Enable()
+	} else {
+		p.callButton.Disable()
+	}
+	if v.Focus == nil {
+		p.focusID = ""
+		p.dtmfShown = false
+		p.callArea.Hide()
+		p.idle.Show()
+		p.scroll.Refresh()
+		return
+	}
+	if v.Focus.ID != p.focusID {
+		p.dtmfShown = false
+	}
+	p.focusID = v.Focus.ID
+	p.buildCallPanel(v)
+	p.idle.Hide()
+	p.callArea.Show()
+	p.scroll.Refresh()
+}
+
+// tick updates only the timer texts.
+func (p *phoneView) tick(v View) {
+	if v.Focus != nil && p.timer != nil && v.Focus.ID == p.focusID {
+		p.timer.Text = v.Focus.Timer
+		p.timer.Refresh()
+	}
+	for _, o := range v.Others {
+		if l, ok := p.otherTimers[o.ID]; ok {
+			l.SetText(otherLine(o))
+		}
+	}
+}
+
+func otherLine(o CallView) string {
+	s := o.State
+	if o.Timer != "" {
+		s += " · " + o.Timer
+	}
+	return s
+}
+
+func (p *phoneView) buildCallPanel(v View) {
+	u, tr, c := p.u, p.u.tr, v.Focus
+
+	p.title = widget.NewLabelWithStyle(c.Title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	p.title.SizeName = theme.SizeNameHeadingText
+	p.title.Truncation = fyne.TextTruncateEllipsis
+	p.subtitle = widget.NewLabelWithStyle(c.Subtitle, fyne.TextAlignCenter, fyne.TextStyle{})
+	state := c.State
+	if c.Muted {
+		state += " · " + tr.T(KStateMuted)
+	}
+	p.state = widget.NewLabelWithStyle(state, fyne.TextAlignCenter, fyne.TextStyle{})
+	if c.Ended {
+		p.state.Importance = widget.DangerImportance
+	}
+	p.timer = canvas.NewText(c.Timer, theme.Color(theme.ColorNameForeground))
+	p.timer.TextSize = 28
+	p.timer.TextStyle = fyne.TextStyle{Monospace: true}
+	p.timer.Alignment = fyne.TextAlignCenter
+
+	avatar := canvas.NewImageFromResource(theme.AccountIcon())
+	avatar.FillMode = canvas.ImageFillContain
+	avatar.SetMinSize(fyne.NewSize(64, 64))
+
+	head := container.NewVBox(container.NewCenter(avatar), p.title)
+	if c.Subtitle != "" {
+		head.Add(p.subtitle)
+	}
+	head.Add(p.state)
+	if c.Timer != "" {
+		head.Add(p.timer)
+	}
+
+	muteIcon := themed(assets.Mic)
+	if c.Muted {
+		muteIcon = themed(assets.MicOff)
+	}
+	p.muteButton = widget.NewButtonWithIcon(c.MuteLabel, muteIcon, func() { u.act(u.model.ToggleMute(c.ID)) })
+	holdIcon := theme.MediaPauseIcon()
+	if c.Held {
+		holdIcon = theme.MediaPlayIcon()
+	}
+	p.holdButton = widget.NewButtonWithIcon(c.HoldLabel, holdIcon, func() { u.act(u.model.ToggleHold(c.ID)) })
+	p.keypadBtn = widget.NewButtonWithIcon(tr.T(KKeypad), themed(assets.Dialpad), func() {
+		p.dtmfShown = !p.dtmfShown
+		p.showDTMF()
+	})
+	p.xferButton = widget.NewButtonWithIcon(tr.T(KTransfer), themed(assets.Transfer), func() { p.openTransfer(c.ID) })
+	if c.Muted || c.Held {
+		if c.Muted {
+			p.muteButton.Importance = widget.HighImportance
+		}
+		if c.Held {
+			p.holdButton.Importance = widget.HighImportance
+		}
+	}
+	setEnabled(p.muteButton, c.CanMute)
+	setEnabled(p.holdButton, c.CanHold)
+	setEnabled(p.keypadBtn, c.CanDTMF)
+	setEnabled(p.xferButton, c.CanTransfer)
+	controls := container.NewGridWithColumns(2, p.muteButton, p.holdButton, p.keypadBtn, p.xferButton)
+
+	p.dtmfButtons = map[rune]*widget.Button{}
+	p.dtmfPad = container.NewCenter(dialPad(func(r rune) { u.act(u.model.SendDTMF(c.ID, r)) }, p.dtmfButtons))
+	p.showDTMF()
+
+	p.hangup = widget.NewButtonWithIcon(tr.T(KHangup), themed(assets.CallEnd), func() { u.act(u.model.Hangup(c.ID)) })
+	p.hangup.Importance = widget.DangerImportance
+	setEnabled(p.hangup, c.CanHangup)
+
+	// Attended transfer in progress.
+	p.xferBox = container.NewVBox()
+	if t := v.Transfer; t != nil {
+		p.xferLabel = widget.NewLabelWithStyle(t.Text, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+		p.xferLabel.Wrapping = fyne.TextWrapWord
+		p.completeBtn = widget.NewButtonWithIcon(tr.T(KTransferComplete), themed(assets.Transfer), func() {
+			u.act(u.model.CompleteTransfer())
+		})
+		p.completeBtn.Importance = widget.HighImportance
+		setEnabled(p.completeBtn, t.CanComplete)
+		p.cancelXfer = widget.NewButton(tr.T(KTransferCancel), func() { u.act(u.model.CancelConsultation()) })
+		p.xferBox.Add(p.xferLabel)
+		p.xferBox.Add(container.NewGridWithColumns(2, p.cancelXfer, p.completeBtn))
+	} else {
+		p.completeBtn, p.cancelXfer, p.xferLabel = nil, nil, nil
+	}
+
+	// Other (held) calls.
+	p.others = container.NewVBox()
+	p.otherTimers = map[string]*widget.Label{}
+	if len(v.Others) > 0 {
+		p.others.Add(widget.NewLabelWithStyle(tr.T(KHeldCalls), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		for _, o := range v.Others {
+			line := widget.NewLabel(otherLine(o))
+			line.SizeName = theme.SizeNameCaptionText
+			p.otherTimers[o.ID] = line
+			name := widget.NewLabelWithStyle(o.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			id := o.ID
+			swap := widget.NewButtonWithIcon(tr.T(KSwap), theme.MediaPlayIcon(), func() { u.act(u.model.ctrl.Hold(id, false)) })
+			setEnabled(swap, o.Held)
+			end := widget.NewButtonWithIcon("", themed(assets.CallEnd), func() { u.act(u.model.Hangup(id)) })
+			end.Importance = widget.DangerImportance
+			p.others.Add(container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(swap, end)), container.NewVBox(name, line)))
+		}
+	}
+
+	p.callArea.Objects = []fyne.CanvasObject{
+		layout.NewSpacer(),
+		head,
+		widget.NewSeparator(),
+		controls,
+		p.dtmfPad,
+		p.xferBox,
+		container.NewGridWrap(fyne.NewSize(0, 0)), // keeps VBox spacing even when empty
+		p.hangup,
+		p.others,
+		layout.NewSpacer(),
+	}
+	p.callArea.Refresh()
+}
+
+func (p *phoneView) showDTMF() {
+	if p.dtmfPad == nil {
+		return
+	}
+	if p.dtmfShown {
+		p.dtmfPad.Show()
+	} else {
+		p.dtmfPad.Hide()
+	}
+	if p.scroll != nil {
+		p.scroll.Refresh() // the panel's height changed
+	}
+}
+
+func setEnabled(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
+}
+
+// openTransfer asks for the target: "Transfer now" (blind) or "Call first" (attended).
+func (p *phoneView) openTransfer(callID string) {
+	u, tr := p.u, p.u.tr
+	p.xferEntry = widget.NewEntry()
+	p.xferEntry.SetPlaceHolder(tr.T(KTransferHint))
+	var d dialog.Dialog
+	p.xferBlind = widget.NewButtonWithIcon(tr.T(KTransferBlind), themed(assets.Transfer), func() {
+		if err := u.model.BlindTransfer(callID, p.xferEntry.Text); err != nil {
+			u.act(err)
+			return
+		}
+		u.clearError()
+		d.Hide()
+	})
+	p.xferBlind.Importance = widget.HighImportance
+	p.xferConsult = widget.NewButtonWithIcon(tr.T(KTransferConsult), themed(assets.Call), func() {
+		if err := u.model.StartConsultation(u.ctx, callID, p.xferEntry.Text); err != nil {
+			u.act(err)
+			return
+		}
+		u.clearError()
+		d.Hide()
+		u.render() // the consultation pair is known only now
+	})
+	p.xferEntry.OnSubmitted = func(string) { p.xferBlind.OnTapped() }
+	body := container.NewVBox(p.xferEntry, container.NewGridWithColumns(2, p.xferConsult, p.xferBlind))
+	d = dialog.NewCustom(tr.T(KTransferTitle), tr.T(KCancel), body, u.win)
+	d.Resize(fyne.NewSize(360, 0))
+	p.xferDialog = d
+	d.Show()
+	u.win.Canvas().Focus(p.xferEntry)
+}

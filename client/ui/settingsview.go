@@ -1,0 +1,183 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vaihde/vaihde/client/settings"
+)
+
+// settingsView is the Settings tab: audio devices (seed 000: headset for talking, headset or
+// computer speaker for ringing), ring volume, language and the account with Log out.
+type settingsView struct {
+	u    *UI
+	root fyne.CanvasObject
+
+	mic, speaker, ringer *widget.Select
+	// option label → device name, per chooser
+	micNames, speakerNames, ringerNames map[string]string
+	volume                              *widget.Slider
+	language                            *widget.Select
+	account                             *widget.Label
+	logout                              *widget.Button
+	updating                            bool // set while options are replaced: ignore OnChanged
+}
+
+func newSettingsView(u *UI) *settingsView {
+	tr := u.tr
+	v := &settingsView{u: u}
+	v.mic = widget.NewSelect(nil, func(string) { v.changed() })
+	v.speaker = widget.NewSelect(nil, func(string) { v.changed() })
+	v.ringer = widget.NewSelect(nil, func(string) { v.changed() })
+	v.volume = widget.NewSlider(0, 100)
+	v.volume.Step = 5
+	v.volume.OnChangeEnded = func(float64) { v.changed() }
+	audio := section(tr.T(KSettingsAudio),
+		label(tr.T(KMicrophone)), v.mic,
+		label(tr.T(KSpeaker)), v.speaker,
+		label(tr.T(KRinger)), v.ringer, hint(tr.T(KRingerHint)),
+		label(tr.T(KRingVolume)), v.volume,
+	)
+
+	names := make([]string, len(Languages))
+	for i, l := range Languages {
+		names[i] = l.Name
+	}
+	v.language = widget.NewSelect(names, func(name string) {
+		if v.updating {
+			return
+		}
+		for _, l := range Languages {
+			if l.Name == name && l.Code != u.st.Language {
+				u.st.Language = l.Code
+				u.saveSettings()
+			}
+		}
+	})
+	general := section(tr.T(KSettingsGeneral),
+		label(tr.T(KLanguage)), v.language, hint(tr.T(KLanguageHint)),
+		label(tr.T(KShortcuts)), hint(tr.T(KShortcutsText)),
+	)
+
+	v.account = widget.NewLabel("")
+	v.account.Truncation = fyne.TextTruncateEllipsis
+	v.logout = widget.NewButtonWithIcon(tr.T(KLogOutButton), theme.LogoutIcon(), u.logout)
+	v.logout.Importance = widget.DangerImportance
+	account := section(tr.T(KSettingsAccount), v.account, hint(tr.T(KPasswordNote)),
+		container.NewHBox(v.logout))
+
+	v.root = container.NewVScroll(container.NewPadded(container.NewVBox(audio, widget.NewSeparator(),
+		general, widget.NewSeparator(), account)))
+	v.refreshDevices()
+	return v
+}
+
+// section is a titled group of settings.
+func section(title string, objs ...fyne.CanvasObject) fyne.CanvasObject {
+	t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	t.SizeName = theme.SizeNameSubHeadingText
+	return container.NewVBox(append([]fyne.CanvasObject{t}, objs...)...)
+}
+
+// hint is small explanatory text; long texts carry their own line breaks, because wrapped
+// labels in scrolled boxes are laid out before their width is known.
+func hint(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.SizeName = theme.SizeNameCaptionText
+	return l
+}
+
+func label(s string) *widget.Label {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// options builds a chooser's labels: "System default", the devices, and the remembered device
+// marked "(not connected)" when it is missing, so that a choice is never silently lost.
+func (v *settingsView) options(devices []string, chosen string) ([]string, map[string]string, string) {
+	tr := v.u.tr
+	def := tr.T(KSystemDefault)
+	opts := []string{def}
+	names := map[string]string{def: ""}
+	selected := def
+	for _, d := range devices {
+		if _, dup := names[d]; dup || d == "" {
+			continue
+		}
+		opts = append(opts, d)
+		names[d] = d
+		if d == chosen {
+			selected = d
+		}
+	}
+	if chosen != "" && selected == def {
+		l := tr.F(KDeviceMissing, chosen)
+		opts = append(opts, l)
+		names[l] = chosen
+		selected = l
+	}
+	return opts, names, selected
+}
+
+// refreshDevices re-reads the device lists (devices plugged in or out) and the saved choices.
+func (v *settingsView) refreshDevices() {
+	var ins, outs []string
+	if v.u.o.Audio != nil {
+		ins, outs = v.u.o.Audio.Inputs(), v.u.o.Audio.Outputs()
+	}
+	a := v.u.st.Audio
+	v.updating = true
+	defer func() { v.updating = false }()
+	var sel string
+	v.mic.Options, v.micNames, sel = v.options(ins, a.Microphone)
+	v.mic.SetSelected(sel)
+	v.speaker.Options, v.speakerNames, sel = v.options(outs, a.Speaker)
+	v.speaker.SetSelected(sel)
+	v.ringer.Options, v.ringerNames, sel = v.options(outs, a.Ringer)
+	v.ringer.SetSelected(sel)
+	v.volume.SetValue(a.Volume() * 100)
+	for _, l := range Languages {
+		if l.Code == v.u.tr.Lang() {
+			v.language.SetSelected(l.Name)
+		}
+	}
+}
+
+// changed saves the audio choices and tells the engine.
+func (v *settingsView) changed() {
+	if v.updating {
+		return
+	}
+	u := v.u
+	a := settings.Audio{
+		Microphone: v.micNames[v.mic.Selected],
+		Speaker:    v.speakerNames[v.speaker.Selected],
+		Ringer:     v.ringerNames[v.ringer.Selected],
+	}
+	a.SetVolume(v.volume.Value / 100)
+	if sameAudio(a, u.st.Audio) {
+		return
+	}
+	u.st.Audio = a
+	u.saveSettings()
+	if u.o.OnAudioChange != nil {
+		u.o.OnAudioChange(a)
+	}
+}
+
+func sameAudio(a, b settings.Audio) bool {
+	return a.Microphone == b.Microphone && a.Speaker == b.Speaker && a.Ringer == b.Ringer && a.Volume() == b.Volume()
+}
+
+func (v *settingsView) refreshAccount() {
+	s := v.u.model.Snapshot()
+	user, server := s.Account.User, s.Account.Server
+	if user == "" {
+		user, server = v.u.st.User, v.u.st.Server
+	}
+	if id := identity(s); id != "" && id != user {
+		user = id
+	}
+	v.account.SetText(v.u.tr.F(KLoggedInAs, user, server))
+}

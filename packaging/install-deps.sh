@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# install-deps.sh installs the Debian packages that building Vaihde and running its tests need,
+# and only those that are missing: a machine that has them all is left untouched (no apt-get at
+# all). Works as root, or through sudo when run as another user.
+set -euo pipefail
+
+# Build: Fyne's GLFW and PortAudio (the server itself is pure Go and needs none of these).
+build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+	libxinerama-dev libxi-dev libxxf86vm-dev portaudio19-dev)
+# Tests: third-party SIP peers, audio tools, a headless X server and sound server.
+test_pkgs=(sip-tester baresip linphone-cli sox espeak-ng xvfb imagemagick pulseaudio
+	pulseaudio-utils libasound2-plugins)
+# Nice to have; a failure to install these does not fail the run.
+optional_pkgs=(tshark)
+
+installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
+}
+
+missing=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+missing_opt=()
+if [ "${VAIHDE_OPTIONAL_DEPS:-0}" = 1 ]; then
+	for p in "${optional_pkgs[@]}"; do
+		installed "$p" || missing_opt+=("$p")
+	done
+fi
+
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_opt[@]} -eq 0 ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+	as_root=(sudo)
+else
+	echo "install-deps: missing packages (${missing[*]} ${missing_opt[*]}) and not root, no sudo" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-y -q --no-install-recommends -o Dpkg::Use-Pty=0)
+echo "install-deps: installing ${missing[*]} ${missing_opt[*]}"
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+if [ ${#missing[@]} -gt 0 ]; then
+	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" "${missing[@]}"
+fi
+if [ ${#missing_opt[@]} -gt 0 ]; then
+	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" "${missing_opt[@]}" ||
+		echo "install-deps: optional packages not installed: ${missing_opt[*]}" >&2
+fi
+
+still=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+	installed "$p" || still+=("$p")
+done
+if [ ${#still[@]} -gt 0 ]; then
+	echo "install-deps: still missing after install: ${still[*]}" >&2
+	exit 1
+fi
+echo "install-deps: done"
