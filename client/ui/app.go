@@ -156,6 +156,11 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	u.win.Resize(fyne.NewSize(420, 680))
 	u.buildLogin()
 	u.buildMain()
+	u.win.Canvas().SetOnTypedRune(func(r rune) {
+		if u.onMain {
+			u.phone.typedRune(r)
+		}
+	})
 	u.win.Canvas().AddShortcut(ShortcutAnswer, func(fyne.Shortcut) { u.answerShortcut() })
 	u.win.Canvas().AddShortcut(ShortcutHangup, func(fyne.Shortcut) { u.hangupShortcut() })
 	u.win.SetCloseIntercept(func() { u.Close(); a.Quit() })

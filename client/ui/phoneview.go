@@ -248,6 +248,16 @@ func dialPad(press func(rune), buttons map[rune]*widget.Button) *fyne.Container 
 	return container.NewGridWrap(padSize(), container.NewGridWithColumns(3, objs...))
 }
 
+// typedRune handles keys typed while no widget has the focus: during an answered call the
+// keypad keys are sent as DTMF, as on a desk phone.
+func (p *phoneView) typedRune(r rune) {
+	v := p.u.model.View()
+	if v.Focus == nil || !v.Focus.CanDTMF || !strings.ContainsRune("0123456789*#", r) {
+		return
+	}
+	p.u.act(p.u.model.SendDTMF(v.Focus.ID, r))
+}
+
 func (p *phoneView) dial() {
 	u := p.u
 	n := p.number.Text
@@ -269,13 +279,22 @@ func (p *phoneView) render(v View) {
 	} else {
 		p.callButton.Disable()
 	}
+	c := p.u.win.Canvas()
 	if v.Focus == nil {
+		back := p.focusID != ""
 		p.focusID = ""
 		p.dtmfShown = false
 		p.callArea.Hide()
 		p.idle.Show()
 		p.scroll.Refresh()
+		if back && c.Focused() == nil && p.u.onMain {
+			c.Focus(p.number) // ready for the next number
+		}
 		return
+	}
+	if c.Focused() == p.number {
+		// The number field is hidden during a call: keys typed now are DTMF (see typedRune).
+		c.Unfocus()
 	}
 	if v.Focus.ID != p.focusID {
 		p.dtmfShown = false

@@ -178,7 +178,7 @@ var english = map[Key]string{
 	KLoggedInAs:       "Logged in as %s on %s",
 	KPasswordNote:     "Your password is remembered on this computer so that\nthe Softphone logs in automatically. Log out to forget it.",
 	KShortcuts:        "Keyboard shortcuts",
-	KShortcutsText:    "Enter: call the number\nCtrl+Shift+A: answer\nCtrl+Shift+H: hang up or reject",
+	KShortcutsText:    "Enter: call the number\nCtrl+Shift+A: answer\nCtrl+Shift+H: hang up or reject\n0–9 * # during a call: keypad tones",
 	KErrDial:          "Could not call: %s",
 	KErrAction:        "That did not work: %s",
 	KErrSettings:      "Could not save settings: %s",
@@ -265,7 +265,7 @@ var finnish = map[Key]string{
 	KLoggedInAs:       "Kirjautunut: %s, palvelin %s",
 	KPasswordNote:     "Salasanasi muistetaan tällä tietokoneella, jotta Softphone\nkirjautuu automaattisesti. Kirjaudu ulos unohtaaksesi sen.",
 	KShortcuts:        "Pikanäppäimet",
-	KShortcutsText:    "Enter: soita numeroon\nCtrl+Shift+A: vastaa\nCtrl+Shift+H: lopeta tai hylkää",
+	KShortcutsText:    "Enter: soita numeroon\nCtrl+Shift+A: vastaa\nCtrl+Shift+H: lopeta tai hylkää\n0–9 * # puhelun aikana: näppäinäänet",
 	KErrDial:          "Soitto ei onnistunut: %s",
 	KErrAction:        "Toiminto ei onnistunut: %s",
 	KErrSettings:      "Asetusten tallennus ei onnistunut: %s",
@@ -290,6 +290,8 @@ func NewStrings(lang string) Strings {
 	switch lang {
 	case "fi":
 		return Strings{lang: "fi", table: finnish}
+	case "sv": // no Swedish table yet: English, but remember the choice
+		return Strings{lang: "sv", table: english}
 	default:
 		return Strings{lang: "en", table: english}
 	}

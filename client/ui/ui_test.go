@@ -659,3 +659,27 @@ func TestCallLogLoadsOnRegistration(t *testing.T) {
 		t.Fatal("the call log should load once registered")
 	}
 }
+
+func TestTypingDigitsDuringCallSendsDTMF(t *testing.T) {
+	r := registeredRig(t)
+	c := r.u.win.Canvas()
+	c.Focus(r.u.phone.number)
+	r.setCalls(phone.Call{ID: "a", Remote: "8000", State: phone.Active, AnsweredAt: t0})
+	if c.Focused() != nil {
+		t.Fatal("the hidden number field must not keep the focus during a call")
+	}
+	test.TypeOnCanvas(c, "1#x")
+	a := r.f.Actions()
+	if !slices.Equal(a[len(a)-2:], []string{"dtmf a 1", "dtmf a #"}) {
+		t.Fatalf("typed keys: %v", a)
+	}
+	r.setCalls()
+	if c.Focused() != r.u.phone.number {
+		t.Fatal("after the call the number field takes the focus again")
+	}
+	n := len(r.f.Actions())
+	test.TypeOnCanvas(c, "5")
+	if len(r.f.Actions()) != n {
+		t.Fatalf("no DTMF without a call: %v", r.f.Actions()[n:])
+	}
+}

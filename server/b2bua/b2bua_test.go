@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/emiago/sipgo/sip"
+
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -165,5 +167,26 @@ func TestDialingClaim(t *testing.T) {
 	d2 := &dialing{stopCh: make(chan struct{})}
 	if d2.stop() != nil || d2.claim(w1) {
 		t.Fatal("a 2xx after the caller gave up must not win")
+	}
+}
+
+func TestUnsupportedRequire(t *testing.T) {
+	tests := map[string]struct {
+		require []string
+		want    string
+	}{
+		"none":     {nil, ""},
+		"replaces": {[]string{"replaces"}, ""},
+		"100rel":   {[]string{"100rel"}, "100rel"},
+		"several":  {[]string{"replaces, 100rel", "Timer"}, "100rel, timer"},
+	}
+	for name, tc := range tests {
+		req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "1002", Host: "x"})
+		for _, v := range tc.require {
+			req.AppendHeader(sip.NewHeader("Require", v))
+		}
+		if got := unsupported(req); got != tc.want {
+			t.Errorf("%s: unsupported = %q, want %q", name, got, tc.want)
+		}
 	}
 }

@@ -76,6 +76,12 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 400, "Bad Request")
 		return
 	}
+	if bad := unsupported(req); bad != "" {
+		res := sip.NewResponseFromRequest(req, 420, "Bad Extension", nil)
+		res.AppendHeader(sip.NewHeader("Unsupported", bad))
+		_ = tx.Respond(res)
+		return
+	}
 	if h := req.GetHeader("Replaces"); h != nil {
 		e.onInviteReplaces(req, tx, h.Value())
 		return
@@ -463,6 +469,13 @@ func (e *Engine) endLeg(l *leg, bye bool) {
 		e.sendBye(l)
 	}
 	if l.media != nil {
+		st := l.media.Stats()
+		l.mu.Lock()
+		codecName := l.codec.Name
+		l.mu.Unlock()
+		e.log.Debug("leg ended", "call_id", l.callID, "party", l.party.number, "codec", codecName,
+			"rtp_in", st.PacketsIn, "rtp_out", st.PacketsOut, "dropped", st.Dropped,
+			"remote", st.Remote.String(), "latched", st.Latched.String())
 		_ = l.media.Close()
 	}
 	if rec != nil {
@@ -501,4 +514,20 @@ func (e *Engine) addRecord(r store.CallRecord) {
 	if _, err := e.deps.Store.AddCall(ctx, r); err != nil && !errors.Is(err, context.Canceled) {
 		e.log.Warn("call log write failed", "user_id", r.UserID, "error", err)
 	}
+}
+
+// unsupported returns the option tags of the request's Require headers that the engine does
+// not implement (RFC 3261 section 8.2.2.3), comma-separated, or "".
+func unsupported(req *sip.Request) string {
+	var bad []string
+	for _, h := range req.GetHeaders("Require") {
+		for _, tag := range strings.Split(h.Value(), ",") {
+			switch tag = strings.TrimSpace(strings.ToLower(tag)); tag {
+			case "", "replaces":
+			default:
+				bad = append(bad, tag)
+			}
+		}
+	}
+	return strings.Join(bad, ", ")
 }

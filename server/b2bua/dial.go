@@ -230,10 +230,16 @@ func (e *Engine) fork(d *dialing, s dialSpec, dst dest, body []byte, sdpID uint6
 					}
 				})
 				if !d.claim(l) {
-					// Answered after another device (or after the caller gave up): hang it up.
+					// Answered after another device (or after the caller gave up): hang it up,
+					// leaving the relay leg, which the forks share, to the winner.
+					l.media = nil
 					e.endLeg(l, true)
 					results <- forkResult{code: 487}
 					return
+				}
+				// Only the winner's answer may steer the shared relay leg.
+				if m, err := sdpmedia.Parse(res.Body()); err == nil {
+					e.applyAnswer(l, m)
 				}
 				results <- forkResult{leg: l}
 				return
@@ -313,9 +319,6 @@ func (e *Engine) uacLeg(req *sip.Request, res *sip.Response, dst dest, s dialSpe
 		l.dest = "" // a proxy on the path: follow the route set
 	}
 	l.setTarget(res.Contact())
-	if m, err := sdpmedia.Parse(res.Body()); err == nil {
-		e.applyAnswer(l, m)
-	}
 	return l
 }
 

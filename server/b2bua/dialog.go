@@ -9,10 +9,12 @@ import (
 )
 
 func (e *Engine) onAck(req *sip.Request, _ sip.ServerTransaction) {
-	l := e.lookup(req)
-	if l == nil {
-		return
+	if l := e.lookup(req); l != nil {
+		e.handleAck(l, req)
 	}
+}
+
+func (e *Engine) handleAck(l *leg, req *sip.Request) {
 	if cseq := req.CSeq(); cseq != nil {
 		l.acked(cseq.SeqNo)
 	}

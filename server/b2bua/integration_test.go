@@ -818,3 +818,67 @@ func TestIntegrationEarlyMedia(t *testing.T) {
 	recvWithin(t, b.byes, "BYE")
 	h.waitIdle()
 }
+
+func TestIntegrationForkBothAnswer(t *testing.T) {
+	h := newHarness(t)
+	a := h.phone("1001")
+	b1, b2 := h.phone("1002"), h.phone("1002")
+	res := make(chan error, 1)
+	var sess *sipgo.DialogClientSession
+	go func() {
+		var err error
+		sess, err = a.dial(h.ctx, h.uri("1002"))
+		res <- err
+	}()
+	in1, in2 := b1.expectCall(t), b2.expectCall(t)
+	// Both devices answer at once: one wins, the other's late 2xx is ACKed and hung up.
+	in1.decide <- 200
+	in2.decide <- 200
+	if err := recvWithin(t, res, "answer"); err != nil {
+		t.Fatal(err)
+	}
+	// The loser is released (BYE for its late 2xx, or CANCEL if it had not answered yet).
+	released := func(p *testPhone, in *inbound) bool {
+		select {
+		case <-p.byes:
+			return true
+		case <-p.cancels:
+			return true
+		case err := <-in.done:
+			if err != nil { // its 200 lost the race with the CANCEL
+				return true
+			}
+			in.done <- nil
+		case <-time.After(200 * time.Millisecond):
+		}
+		return false
+	}
+	var winner, loser *testPhone
+	var winnerIn *inbound
+	waitFor(t, "one device released", func() bool {
+		switch {
+		case released(b1, in1):
+			winner, loser, winnerIn = b2, b1, in2
+		case released(b2, in2):
+			winner, loser, winnerIn = b1, b2, in1
+		}
+		return winner != nil
+	})
+	// The caller's media must reach the device that stayed in the call, not the released one.
+	m := remoteMediaOf(t, sess.InviteResponse.Body())
+	loser.drainRTP()
+	go a.sendRTP(m.AddrPort(), 0, make([]byte, 160), 20)
+	if !winner.gotRTP(3 * time.Second) {
+		t.Fatal("the caller's media does not reach the answering device")
+	}
+	if loser.gotRTP(200 * time.Millisecond) {
+		t.Fatal("the caller's media reaches the released device")
+	}
+	checkAudio(t, a, sess.InviteResponse.Body(), winner)
+	checkAudio(t, winner, winnerIn.req.Body(), a)
+	if err := sess.Bye(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	recvWithin(t, winner.byes, "BYE at the answering device")
+	h.waitIdle()
+}

@@ -390,6 +390,13 @@ func (e *Engine) respond2xx(tx sip.ServerTransaction, req *sip.Request, l *leg, 
 			select {
 			case <-ch:
 				return
+			case ack := <-tx.Acks():
+				// An ACK reusing the INVITE's branch (SIPp, older UAs) is matched to the
+				// INVITE transaction by sipgo and delivered here instead of to onAck.
+				if ack != nil {
+					e.handleAck(l, ack)
+				}
+				return
 			case <-e.ctx.Done():
 				return
 			case <-timer.C:

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -364,8 +362,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
-var errNoAnswer = errors.New("no answer")
-
 func statusOf(err error) int {
 	var de *sipgo.ErrDialogResponse
 	if errors.As(err, &de) {
@@ -374,13 +370,18 @@ func statusOf(err error) int {
 	return 0
 }
 
-var _ = strings.Contains
-var _ sync.Mutex
-
 // push delivers an event to the test without ever blocking the phone's SIP handlers.
 func push[T any](ch chan T, v T) {
 	select {
 	case ch <- v:
 	default:
 	}
+}
+
+// gotRTP reports whether an RTP packet arrives within d.
+func (p *testPhone) gotRTP(d time.Duration) bool {
+	buf := make([]byte, 1500)
+	_ = p.rtp.SetReadDeadline(time.Now().Add(d))
+	_, err := p.rtp.Read(buf)
+	return err == nil
 }

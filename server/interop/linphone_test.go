@@ -153,12 +153,20 @@ func TestIntegrationLinphoneRegisterAndCall(t *testing.T) {
 	l := startLinphone(t, srv, "1001", toneA)
 	b := registered(t, srv, "1002", toneB, true, "")
 
+	// A failed subtest must not leave a call up for the next one.
+	cleanCalls := func() {
+		_, _ = b.ctrl.command("hangup", "", 5*time.Second)
+		_, _ = io.WriteString(l.stdin, "terminate\n")
+		time.Sleep(time.Second)
+	}
 	t.Run("linphonec calls baresip", func(t *testing.T) {
+		defer cleanCalls()
 		rec := filepath.Join(l.dir, "rec1.wav")
 		off := l.offset()
 		mb := b.mark()
-		l.send("record " + rec)
-		l.send("play " + l.tone)
+		// Relative paths (linphonec runs in l.dir): its line input mangles long lines.
+		l.send("record rec1.wav")
+		l.send("play tone.wav")
 		l.send("call sip:1002@" + demoDomain)
 		b.waitEvent(mb, "CALL_ESTABLISHED", 30*time.Second, nil)
 		l.expect(off, `Call \d+ with \S+ connected`, 30*time.Second)
@@ -173,11 +181,12 @@ func TestIntegrationLinphoneRegisterAndCall(t *testing.T) {
 	})
 
 	t.Run("baresip calls linphonec", func(t *testing.T) {
+		defer cleanCalls()
 		rec := filepath.Join(l.dir, "rec2.wav")
 		off := l.offset()
 		l.send("autoanswer enable")
-		l.send("record " + rec)
-		l.send("play " + l.tone)
+		l.send("record rec2.wav")
+		l.send("play tone.wav")
 		mb := b.mark()
 		b.cmd("dial", srv.uri("1001"))
 		b.waitEvent(mb, "CALL_ESTABLISHED", 30*time.Second, nil)
@@ -190,68 +199,105 @@ func TestIntegrationLinphoneRegisterAndCall(t *testing.T) {
 	})
 }
 
-// TestIntegrationLinphoneAttendedTransfer: linphonec 1001 calls baresip 1002, then (the first
-// call on hold) baresip 1003, and transfers the first call to the second (REFER with Replaces).
-// linphonec's calls end; 1002 and 1003 then talk to each other, audio checked both ways.
+// TestIntegrationLinphoneAttendedTransfer: linphonec 1001 calls baresip 1002, holds that call,
+// calls baresip 1003, and transfers the first call to the second (REFER with Replaces).
+// linphonec's calls end; 1002 and 1003 then talk to each other, audio checked both ways (through
+// PulseAudio: 1002 was held, and baresip's own recorder stops after a hold).
 func TestIntegrationLinphoneAttendedTransfer(t *testing.T) {
-	integration(t, "linphonec", "baresip", "stdbuf")
+	integration(t, "linphonec", "baresip", "stdbuf", "pulseaudio", "pactl", "pacat")
+	pb := startPulseBox(t)
 	srv := startVaihde(t)
 	l := startLinphone(t, srv, "1001", toneA)
-	b := registered(t, srv, "1002", toneB, true, "")
-	c := registered(t, srv, "1003", toneC, true, "")
+	b := startBaresip(t, srv, baresipOpts{User: "1002", Password: "demo1002", Register: true, ToneHz: toneB, AutoAnswer: true, Pulse: pb})
+	c := startBaresip(t, srv, baresipOpts{User: "1003", Password: "demo1003", Register: true, ToneHz: toneC, AutoAnswer: true, Pulse: pb})
+	b.waitRegistered()
+	c.waitRegistered()
+	hears := func(x *baresip, from int, freq float64, n int, timeout time.Duration) bool {
+		return pollUntil(timeout, func() bool { return hasWindow(toneFrames(x.speaker.since(t, from), freq), n) })
+	}
 
-	l.send("play " + l.tone)
+	l.send("play tone.wav")
 	off := l.offset()
 	mb, mc := b.mark(), c.mark()
+	startB := b.speaker.samples()
 	l.send("call sip:1002@" + demoDomain)
 	b.waitEvent(mb, "CALL_ESTABLISHED", 30*time.Second, nil)
 	first := l.expect(off, `Call (\d+) with \S+ connected`, 30*time.Second)[1]
+	if !hears(b, startB, toneA, 10, 20*time.Second) {
+		t.Fatalf("1002 does not hear linphonec")
+	}
 
 	off = l.offset()
-	l.send("call sip:1003@" + demoDomain) // linphonec holds the first call
+	l.send("pause " + first) // linphonec refuses a second call while one is active
+	l.expect(off, `(?i)paused`, 15*time.Second)
+	off = l.offset()
+	startC := c.speaker.samples()
+	l.send("call sip:1003@" + demoDomain)
 	c.waitEvent(mc, "CALL_ESTABLISHED", 30*time.Second, nil)
 	second := l.expect(off, `Call (\d+) with \S+ connected`, 30*time.Second)[1]
 	if first == second {
 		t.Fatalf("both calls have id %s", first)
 	}
-	b.waitRecorded(1, 30*time.Second)
-	c.waitRecorded(1, 30*time.Second)
+	if !hears(c, startC, toneA, 10, 20*time.Second) {
+		t.Fatalf("1003 does not hear linphonec")
+	}
 
 	off = l.offset()
+	mb, mc = b.mark(), c.mark()
 	l.send("transfer " + first + " --to-call " + second)
 	// linphonec's own calls end once the transfer is done.
 	l.expect(off, `Call `+first+` with \S+ ended`, 30*time.Second)
 	l.expect(off, `Call `+second+` with \S+ ended`, 30*time.Second)
-	time.Sleep(time.Second)
-	afterB, afterC := b.recordMark(), c.recordMark()
-	b.waitAudioSince(afterB, 3.5, 30*time.Second)
-	c.waitAudioSince(afterC, 3.5, 30*time.Second)
-	checkTone(t, "1002 hears 1003 after transfer", b.audioSince(afterB).tail(3), toneC, toneA, 2)
-	checkTone(t, "1003 hears 1002 after transfer", c.audioSince(afterC).tail(3), toneB, toneA, 2)
+	afterB, afterC := b.speaker.samples(), c.speaker.samples()
+	okB := hears(b, afterB, toneC, 15, 30*time.Second)
+	okC := hears(c, afterC, toneB, 15, 15*time.Second)
+	t.Logf("1002 hearing 1003 (700 Hz) after transfer: %s", frameString(toneFrames(b.speaker.since(t, afterB), toneC)))
+	t.Logf("1003 hearing 1002 (1000 Hz) after transfer: %s", frameString(toneFrames(c.speaker.since(t, afterC), toneB)))
+	if !okB || !okC {
+		t.Fatalf("after the attended transfer 1002 and 1003 do not hear each other (1002: %s; 1003: %s)", b.ctrl.summary(), c.ctrl.summary())
+	}
+	// Whichever of them hangs up, the other's call ends too.
+	if ev, ok := b.ctrl.find(mb, func(e ctrlEvent) bool { return e.Type == "CALL_CLOSED" }); ok {
+		t.Logf("1002's call was replaced (%s)", ev.Param)
+	}
 	hangup(t, b, c)
 }
 
-// waitWAV waits until the WAV at path holds at least seconds of audio.
+// waitWAV waits until the WAV that linphonec is recording at path holds at least seconds of
+// audio. linphonec writes the RIFF header only when the recording is closed, so the size counts
+// (as 8 kHz 16-bit mono, what it records for G.711).
 func waitWAV(t *testing.T, path string, seconds float64, timeout time.Duration) {
 	t.Helper()
 	var got float64
 	if !pollUntil(timeout, func() bool {
-		p, err := readWAV(path)
+		st, err := os.Stat(path)
 		if err != nil {
 			return false
 		}
-		got = p.seconds()
+		got = float64(st.Size()-44) / 16000
 		return got >= seconds
 	}) {
-		t.Fatalf("%s holds %.1fs of audio, want ≥ %.1fs within %v", path, got, seconds, timeout)
+		entries, _ := os.ReadDir(filepath.Dir(path))
+		var names []string
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil {
+				names = append(names, fmt.Sprintf("%s (%d bytes)", e.Name(), fi.Size()))
+			}
+		}
+		t.Fatalf("%s holds %.1fs of audio, want ≥ %.1fs within %v; directory: %s", path, got, seconds, timeout, strings.Join(names, ", "))
 	}
 }
 
+// mustReadWAV reads a WAV that linphonec has finished (its header is written on close).
 func mustReadWAV(t *testing.T, path string) pcm {
 	t.Helper()
-	p, err := readWAV(path)
-	if err != nil {
-		t.Fatal(err)
+	var p pcm
+	var err error
+	if !pollUntil(10*time.Second, func() bool {
+		p, err = readWAV(path)
+		return err == nil
+	}) {
+		t.Fatalf("linphonec's recording: %v", err)
 	}
 	return p
 }

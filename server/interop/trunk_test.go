@@ -45,8 +45,6 @@ type trunkCarrier struct {
 	port int
 }
 
-func (c trunkCarrier) addr() string { return net.JoinHostPort(c.ip, strconv.Itoa(c.port)) }
-
 // trunkFreePort returns a UDP port free right now on ip.
 func trunkFreePort(t *testing.T, ip string) int {
 	t.Helper()
@@ -150,8 +148,9 @@ func startTrunkSIPp(t *testing.T, label, scenario, ip string, port int, remote s
 		}
 	})
 	// SIPp is listening once its socket shows up; a call placed earlier would get ICMP errors.
-	if !pollUntil(15*time.Second, func() bool { return p.exited() || trunkUDPBound(ip, port) }) || p.exited() {
-		t.Fatalf("%s did not bind %s:%d: %v\n%s", label, ip, port, p.err, p.log.tail(2000))
+	// A SIPp that already ended is judged by wait.
+	if !pollUntil(15*time.Second, func() bool { return p.exited() || trunkUDPBound(ip, port) }) {
+		t.Fatalf("%s did not bind %s:%d within 15s\n%s", label, ip, port, p.log.tail(2000))
 	}
 	return s
 }
@@ -207,7 +206,7 @@ func trunkUDPBound(ip string, port int) bool {
 // -trace_msg log.
 func trunkReceived(messages, method string) []string {
 	var out []string
-	for _, block := range strings.Split(messages, "\n----------------------------------------------- ")[1:] {
+	for _, block := range strings.Split("\n"+messages, "\n----------------------------------------------- ")[1:] {
 		_, body, ok := strings.Cut(block, "message received")
 		if !ok {
 			continue
@@ -222,6 +221,22 @@ func trunkReceived(messages, method string) []string {
 		}
 	}
 	return out
+}
+
+// trunkGotResponse reports whether SIPp received a response with code to a request of method.
+func trunkGotResponse(messages string, code int, method string) bool {
+	for _, block := range strings.Split("\n"+messages, "\n----------------------------------------------- ")[1:] {
+		_, body, ok := strings.Cut(block, "message received")
+		if !ok {
+			continue
+		}
+		_, msg, _ := strings.Cut(body, "\n")
+		msg = strings.TrimLeft(msg, "\r\n ")
+		if strings.HasPrefix(msg, "SIP/2.0 "+strconv.Itoa(code)+" ") && strings.HasSuffix(trunkHeader(msg, "CSeq"), " "+method) {
+			return true
+		}
+	}
+	return false
 }
 
 // trunkHeader returns the first value of a header (case-insensitive name, no compact forms).
@@ -315,9 +330,9 @@ func trunkCallLog(srv *vaihde, user, password string) ([]api.CallEntry, error) {
 	return list.Calls, nil
 }
 
-// trunkWaitCallLog polls user's call log until it holds n entries with the direction, peer and
-// outcome (the log is written when a call ends).
-func trunkWaitCallLog(t *testing.T, srv *vaihde, user, direction, peer, outcome string, n int) api.CallEntry {
+// trunkWaitCallLog polls user's call log until it holds an entry of a call started after since
+// with the direction, peer and outcome (the log is written when a call ends).
+func trunkWaitCallLog(t *testing.T, srv *vaihde, user, direction, peer, outcome string, since time.Time) api.CallEntry {
 	t.Helper()
 	var (
 		calls   []api.CallEntry
@@ -326,17 +341,17 @@ func trunkWaitCallLog(t *testing.T, srv *vaihde, user, direction, peer, outcome 
 	)
 	ok := pollUntil(20*time.Second, func() bool {
 		calls, lastErr = trunkCallLog(srv, user, "demo"+user)
-		count := 0
 		for _, c := range calls {
-			if c.Direction == direction && c.Peer == peer && c.Outcome == outcome {
+			if c.Direction == direction && c.Peer == peer && c.Outcome == outcome && !c.StartedAt.Before(since) {
 				found = c
-				count++
+				return true
 			}
 		}
-		return count >= n
+		return false
 	})
 	if !ok {
-		t.Fatalf("%s's call log has fewer than %d %s %s calls with %s (last error: %v); entries: %+v", user, n, outcome, direction, peer, lastErr, calls)
+		t.Fatalf("%s's call log has no %s %s call with %s started after %s (last error: %v); entries: %+v",
+			user, outcome, direction, peer, since.Format(time.RFC3339Nano), lastErr, calls)
 	}
 	t.Logf("%s's call log: %+v", user, found)
 	return found
@@ -358,7 +373,7 @@ func TestIntegrationTrunkOutbound(t *testing.T) {
 	srv := startTrunkVaihde(t, carrier)
 	a := registered(t, srv, "1001", toneA, false, "")
 
-	for i, tc := range []struct {
+	for _, tc := range []struct {
 		name, scenario, authHeader string
 		extra                      []string
 	}{
@@ -370,7 +385,7 @@ func TestIntegrationTrunkOutbound(t *testing.T) {
 			args := append([]string{"-mp", strconv.Itoa(trunkMediaPort(t, carrier.ip)), "-rtp_echo"}, tc.extra...)
 			sipp := startTrunkSIPp(t, "sipp-carrier-uas", tc.scenario, carrier.ip, carrier.port, "", args...)
 
-			ma := a.mark()
+			ma, dialled := a.mark(), time.Now()
 			a.cmd("dial", "sip:"+trunkExternal+"@"+srv.host())
 			ev, err := a.ctrl.wait(ma, 40*time.Second, func(e ctrlEvent) bool {
 				return e.Type == "CALL_ESTABLISHED" || e.Type == "CALL_CLOSED"
@@ -427,7 +442,7 @@ func TestIntegrationTrunkOutbound(t *testing.T) {
 
 			// The carrier echoes: 1001 hears its own tone, so media went both ways through the relay.
 			checkTone(t, "1001 hears its tone echoed by the carrier", a.audioSince(rec), toneA, toneB, 3)
-			trunkWaitCallLog(t, srv, "1001", "out", trunkExternalE, "answered", i+1)
+			trunkWaitCallLog(t, srv, "1001", "out", trunkExternalE, "answered", dialled)
 		})
 	}
 }
@@ -448,7 +463,7 @@ func TestIntegrationTrunkInboundDID(t *testing.T) {
 	srv := startTrunkVaihde(t, carrier)
 	b := registered(t, srv, trunkDIDExt, toneB, true, "")
 
-	mb := b.mark()
+	mb, called := b.mark(), time.Now()
 	sipp := startTrunkSIPp(t, "sipp-carrier-uac", "trunk_carrier_uac.xml", carrier.ip, carrier.port, srv.host(),
 		"-s", trunkDID, "-key", "caller", trunkInCaller, "-d", "6000",
 		"-mp", strconv.Itoa(trunkMediaPort(t, carrier.ip)), "-rtp_echo")
@@ -459,7 +474,7 @@ func TestIntegrationTrunkInboundDID(t *testing.T) {
 	if u := trunkURIUser(est.PeerURI + " " + est.Param); u != trunkInCaller {
 		t.Errorf("1002 sees the caller as %q (%s), want %s", u, est.PeerURI, trunkInCaller)
 	}
-	b.waitEvent(mb, "CALL_CLOSED", 40*time.Second, nil)
+	b.waitEvent(mb, "CALL_CLOSED", 25*time.Second, nil)
 
 	r := sipp.wait(t, 40*time.Second)
 	codes := r.responseCodes()
@@ -472,7 +487,15 @@ func TestIntegrationTrunkInboundDID(t *testing.T) {
 		t.Errorf("the carrier was challenged (responses %v): calls from the trunk address need no credentials", codes)
 	}
 	checkTone(t, "1002 hears its tone echoed by the carrier", b.lastRecording(), toneB, toneA, 3)
-	trunkWaitCallLog(t, srv, trunkDIDExt, "in", trunkInCaller, "answered", 1)
+	if !trunkGotResponse(r.messages, 200, "BYE") {
+		t.Errorf("the carrier's BYE was not answered with 200 (a retransmitted 200 for the INVITE does not count)")
+	}
+	e := trunkWaitCallLog(t, srv, trunkDIDExt, "in", trunkInCaller, "answered", called)
+	// The carrier hung up after 6 s; a much longer call means its ACK or BYE was not understood
+	// and the call only ended when the server gave up waiting for the ACK.
+	if e.Seconds > 15 {
+		t.Errorf("call lasted %d s, want about 6 s (the carrier's BYE should end it)", e.Seconds)
+	}
 }
 
 // TestIntegrationTrunkRejectsUnknownSource: an INVITE to a DID without credentials that does not
@@ -529,5 +552,27 @@ func TestIntegrationTrunkRejectsUnknownSource(t *testing.T) {
 	}
 	if len(calls) != 0 {
 		t.Errorf("1002's call log has entries after rejected calls: %+v", calls)
+	}
+}
+
+// TestIntegrationTrunkNoTransit: the carrier calls a number that is neither a DID nor a user's
+// number; the server refuses it with 404 rather than sending it back out through the trunk
+// (routing lets only the organisation's own users call out, NF-1).
+func TestIntegrationTrunkNoTransit(t *testing.T) {
+	integration(t, "sipp")
+	carrier := trunkCarrier{ip: trunkCarrierIP, port: trunkFreePort(t, trunkCarrierIP)}
+	srv := startTrunkVaihde(t, carrier)
+	sipp := startTrunkSIPp(t, "sipp-carrier-transit", "trunk_refused_uac.xml", carrier.ip, carrier.port, srv.host(),
+		"-s", "+358501234567", "-key", "caller", trunkInCaller,
+		"-mp", strconv.Itoa(trunkMediaPort(t, carrier.ip)))
+	r := sipp.wait(t, 40*time.Second)
+	codes := r.responseCodes()
+	t.Logf("carrier received responses %v", codes)
+	if r.exit != 0 || !hasCode(codes, 404) {
+		t.Fatalf("carrier SIPp exit %d, responses %v, want a 404 (0: refused with 404)\nerrors:\n%s\noutput:\n%s",
+			r.exit, codes, tailString(r.errors, 2000), tailString(r.output, 2000))
+	}
+	if n := len(trunkReceived(r.messages, "INVITE")); n != 0 {
+		t.Errorf("the server sent %d INVITEs back out to the carrier", n)
 	}
 }
