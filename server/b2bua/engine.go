@@ -68,7 +68,7 @@ type Deps struct {
 	Relay     *relay.Pool
 	Client    *sipgo.Client
 	UA        *sipgo.UserAgent
-	Logger    *slog.Logger
+	Logger    *slog.Logger // used as given; main adds component=b2bua
 }
 
 // Engine handles calls. Its methods are safe for concurrent use.
@@ -126,7 +126,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		log = slog.Default()
 	}
 	e := &Engine{
-		cfg: cfg, deps: deps, log: log.With("component", "b2bua"),
+		cfg: cfg, deps: deps, log: log,
 		trunkIPs: map[netip.Addr]bool{},
 		legs:     map[string]*leg{},
 		calls:    map[*call]struct{}{},

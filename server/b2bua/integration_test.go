@@ -471,13 +471,21 @@ func TestIntegrationAttendedTransfer(t *testing.T) {
 	h := newHarness(t)
 	a, b, c := h.phone("1001"), h.phone("1002"), h.phone("1003")
 	sessAB, inB := h.connect(a, b) // call 1: A calls B
+	// B puts A on hold before consulting C, as phones do.
+	res, err := inDialog(h.ctx, inB.sess, inB.req.Contact().Address, sip.INVITE, b.sdp(sdpmedia.SendOnly), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("hold: %v %v", res, err)
+	}
+	if m := recvWithin(t, a.reinvites, "hold at A"); m.Direction != sdpmedia.SendOnly {
+		t.Fatalf("A offered %s, want sendonly", m.Direction)
+	}
 	sessBC, inC := h.connect(b, c) // call 2: B consults C
 
 	// B joins A and C: REFER on call 1 naming B's dialog of call 2.
 	fromTag, _ := sessBC.InviteRequest.From().Params.Get("tag")
 	toTag, _ := sessBC.InviteResponse.To().Params.Get("tag")
 	rep := url.QueryEscape(fmt.Sprintf("%s;to-tag=%s;from-tag=%s", sessBC.InviteRequest.CallID().Value(), toTag, fromTag))
-	res, err := inDialog(h.ctx, inB.sess, inB.req.Contact().Address, sip.REFER, nil,
+	res, err = inDialog(h.ctx, inB.sess, inB.req.Contact().Address, sip.REFER, nil,
 		sip.NewHeader("Refer-To", "<"+h.uri("1003")+"?Replaces="+rep+">"))
 	if err != nil || res.StatusCode != 202 {
 		t.Fatalf("REFER: %v %v", res, err)
@@ -485,6 +493,10 @@ func TestIntegrationAttendedTransfer(t *testing.T) {
 	waitNotify(t, b, "200")
 	recvWithin(t, b.byes, "first BYE at transferor")
 	recvWithin(t, b.byes, "second BYE at transferor")
+	// A, held by the transferor, is taken off hold to talk to C.
+	if m := recvWithin(t, a.reinvites, "resume at A"); m.Direction != sdpmedia.SendRecv {
+		t.Fatalf("A offered %s after the transfer, want sendrecv", m.Direction)
+	}
 	checkAudio(t, a, sessAB.InviteResponse.Body(), c)
 	checkAudio(t, c, inC.req.Body(), a)
 	if h.eng.ActiveCalls() != 1 {
@@ -501,7 +513,7 @@ func TestIntegrationTrunkOutboundAndInboundDID(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	carrier := newTestPhone(t, ctx, "carrier", "carrier", "", []sdpmedia.Codec{sdpmedia.PCMA})
-	carrier.challenge = true
+	carrier.challenge.Store(true)
 	cport := carrier.conn.LocalAddr().(*net.UDPAddr).Port
 	h := newHarnessWith(t, func(c *Config) {
 		c.Trunk = Trunk{
@@ -543,7 +555,7 @@ func TestIntegrationTrunkOutboundAndInboundDID(t *testing.T) {
 	h.expectLog("1001", store.Outgoing, store.Answered, "+358401234567")
 
 	// Inbound: the carrier calls a DID, which rings extension 1002 without authentication.
-	carrier.challenge = false
+	carrier.challenge.Store(false)
 	go func() {
 		var err error
 		fromCarrier := fmt.Sprintf("sip:+35891230000@%s:%d", h.host, h.port)
@@ -704,7 +716,7 @@ func TestIntegrationBadInput(t *testing.T) {
 func TestIntegrationLoad(t *testing.T) {
 	h := newHarness(t)
 	a, b := h.phone("1001"), h.phone("1002")
-	b.auto = true
+	b.auto.Store(true)
 	const calls, workers = 300, 16
 	jobs := make(chan int)
 	errs := make(chan error, calls)
@@ -780,7 +792,7 @@ func TestIntegrationCloseEndsCalls(t *testing.T) {
 func TestIntegrationEarlyMedia(t *testing.T) {
 	h := newHarness(t)
 	a, b := h.phone("1001"), h.phone("1002")
-	b.early = true
+	b.early.Store(true)
 	var uri sip.Uri
 	_ = sip.ParseUri(h.uri("1002"), &uri)
 	s, err := a.dcc.Invite(h.ctx, uri, a.sdp(sdpmedia.SendRecv), sip.NewHeader("Content-Type", "application/sdp"))

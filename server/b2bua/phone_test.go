@@ -36,10 +36,10 @@ type testPhone struct {
 
 	incoming chan *inbound
 	// challenge makes the phone answer INVITEs without credentials with 407, like a carrier.
-	challenge   bool
-	auto        bool // answer every call at once (load tests)
+	challenge   atomic.Bool
+	auto        atomic.Bool // answer every call at once (load tests)
 	byeCount    atomic.Int64
-	early       bool // send 183 with SDP (early media, like a carrier's ringback)
+	early       atomic.Bool // send 183 with SDP (early media, like a carrier's ringback)
 	authHeaders chan string
 	reinvites   chan sdpmedia.Media
 	byes        chan string // Call-ID
@@ -163,14 +163,14 @@ func (p *testPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		push(p.reinvites, m)
 		return
 	}
-	if p.challenge && req.GetHeader("Proxy-Authorization") == nil {
+	if p.challenge.Load() && req.GetHeader("Proxy-Authorization") == nil {
 		// Act as a carrier that demands digest credentials (RFC 3261 section 22.3).
 		res := sip.NewResponseFromRequest(req, 407, "Proxy Authentication Required", nil)
 		res.AppendHeader(sip.NewHeader("Proxy-Authenticate", `Digest realm="carrier", nonce="n0nce", algorithm=MD5, qop="auth"`))
 		_ = tx.Respond(res)
 		return
 	}
-	if p.challenge {
+	if p.challenge.Load() {
 		push(p.authHeaders, req.GetHeader("Proxy-Authorization").Value())
 	}
 	sess, err := p.dsc.ReadInvite(req, tx)
@@ -178,12 +178,12 @@ func (p *testPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad", nil))
 		return
 	}
-	if p.early {
+	if p.early.Load() {
 		_ = sess.Respond(183, "Session Progress", p.sdp(sdpmedia.SendRecv), sip.NewHeader("Content-Type", "application/sdp"))
 	} else {
 		_ = sess.Respond(180, "Ringing", nil)
 	}
-	if p.auto {
+	if p.auto.Load() {
 		_ = sess.RespondSDP(p.sdp(sdpmedia.SendRecv))
 		return
 	}

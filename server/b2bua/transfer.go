@@ -208,6 +208,7 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	e.mu.Unlock()
 	w.rec = e.newRecord(w.callID, callee, other.party, store.Incoming, started, time.Now())
 	relay.Bridge(other.media, w.media)
+	e.resume(other)
 	e.notifyRefer(l, 200, "OK", true)
 	e.endLeg(l, true)
 	e.log.Info("blind transfer done", "transferee", other.party.number, "target", callee.number)
@@ -238,6 +239,8 @@ func (e *Engine) attendedTransfer(l *leg, rep replaces) {
 	delete(e.calls, c2)
 	e.mu.Unlock()
 	relay.Bridge(b.media, cc.media)
+	e.resume(b)
+	e.resume(cc)
 	e.notifyRefer(l, 200, "OK", true)
 	e.endLeg(l, true)
 	e.endLeg(r, true)
@@ -314,4 +317,21 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 	relay.Bridge(other.media, media)
 	_ = e.respond2xx(tx, req, x, e.dialogResponse(req, x, 200, "OK", body))
 	e.endLeg(r, true)
+	e.resume(other)
+}
+
+// resume takes a party that the transferor had put on hold off hold: after a transfer the party
+// talks to someone new, so it must send and receive again.
+func (e *Engine) resume(l *leg) {
+	l.mu.Lock()
+	held := l.offeredDir != sdpmedia.SendRecv
+	l.mu.Unlock()
+	if !held {
+		return
+	}
+	e.goOwned(func() {
+		if err := e.reinvite(e.ctx, l, sdpmedia.SendRecv); err != nil {
+			e.log.Debug("resume after transfer failed", "call_id", l.callID, "error", err)
+		}
+	})
 }

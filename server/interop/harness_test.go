@@ -1,10 +1,7 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -147,6 +144,11 @@ func startProc(t *testing.T, label string, dir string, stdin io.Reader, name str
 		p.stop()
 		if t.Failed() {
 			t.Logf("---- %s output (tail) ----\n%s", label, p.log.tail(6000))
+		}
+		// VAIHDE_INTEROP_LOGS=dir keeps every process's whole output, for debugging.
+		if dir := os.Getenv("VAIHDE_INTEROP_LOGS"); dir != "" {
+			name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name() + "-" + label + ".log")
+			_ = os.WriteFile(filepath.Join(dir, name), []byte(p.log.String()), 0o644)
 		}
 	})
 	return p
@@ -418,28 +420,5 @@ func sendOptions(hostport string, seq int) (int, error) {
 	}
 	return code, nil
 }
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-// lineReader scans a reader line by line into a channel until it ends.
-func lineReader(ctx context.Context, r io.Reader) <-chan string {
-	ch := make(chan string, 256)
-	go func() {
-		defer close(ch)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
-			select {
-			case ch <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ch
-}
-
-var errTimeout = errors.New("timeout")
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
 
 	"github.com/vaihde/vaihde/server/b2bua"
 	"github.com/vaihde/vaihde/server/config"
@@ -14,18 +15,22 @@ import (
 	"github.com/vaihde/vaihde/server/store"
 )
 
-// callEngine owns the RTP relay pool and the B2BUA; Close stops both, calls first.
+// callEngine owns the RTP relay pool and the B2BUA; Close stops both, calls first, once.
 type callEngine struct {
 	pool *relay.Pool
 	b2b  *b2bua.Engine
+	once sync.Once
+	err  error
 }
 
 func (c *callEngine) Close() error {
-	err := c.b2b.Close()
-	if perr := c.pool.Close(); err == nil {
-		err = perr
-	}
-	return err
+	c.once.Do(func() {
+		c.err = c.b2b.Close()
+		if perr := c.pool.Close(); c.err == nil {
+			c.err = perr
+		}
+	})
+	return c.err
 }
 
 // startCallEngine builds the relay pool and the B2BUA and attaches the B2BUA's handlers to the

@@ -122,7 +122,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn("http shutdown", "error", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- sipSrv.Close() }()
+	go func() {
+		// Calls end first, so their BYEs and CANCELs still go out through the SIP stack.
+		if err := engine.Close(); err != nil {
+			logger.Warn("call engine shutdown", "error", err)
+		}
+		done <- sipSrv.Close()
+	}()
 	select {
 	case err := <-done:
 		if err != nil {
