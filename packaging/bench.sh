@@ -163,7 +163,7 @@ if ! skip setup; then
 		-timeout 20s -nostdin "127.0.0.1:$SIP_PORT" >"$WORK/uas-reg.out" 2>&1 || {
 		say "registering the SIPp UAS failed"; tail -20 "$WORK/uas-reg.out"
 	}
-	sipp -sf "$SCEN/call_uas.xml" -i 127.0.0.1 -p "$UAS_PORT" -nostdin -timeout 300s \
+	sipp -sf "$SCEN/call_uas.xml" -i 127.0.0.1 -p "$UAS_PORT" -l 10000 -nostdin -timeout 300s \
 		-mp $((SIP_PORT + 30)) >"$WORK/uas.out" 2>&1 &
 	UAS_PID=$!
 	PIDS+=("$UAS_PID")
@@ -188,7 +188,7 @@ if ! skip setup; then
 		record "| $rate | $n | ${ok:-?} | ${failed:-?} | $achieved | ${rt:-?} | $cpu |"
 	done
 	record ""
-	record "Commands: \`sipp -sf register.xml -s 1010 -au 1010 -ap demo1010 -p UAS_PORT -m 1 …\`, then \`sipp -sf call_uas.xml -p UAS_PORT\` and \`sipp -sf call_uac.xml -key caller 1001 -au 1001 -ap demo1001 -s 1010 -r RATE -m \$((RATE*10)) -l 3000 -timeout 120s -trace_stat 127.0.0.1:$SIP_PORT\` (scenarios in server/interop/testdata/sipp)."
+	record "Commands: \`sipp -sf register.xml -s 1010 -au 1010 -ap demo1010 -p UAS_PORT -m 1 …\`, then \`sipp -sf call_uas.xml -p UAS_PORT -l 10000\` and \`sipp -sf call_uac.xml -key caller 1001 -au 1001 -ap demo1001 -s 1010 -r RATE -m \$((RATE*10)) -l 3000 -timeout 120s -trace_stat 127.0.0.1:$SIP_PORT\` (scenarios in server/interop/testdata/sipp)."
 	record ""
 	kill -TERM "$UAS_PID" 2>/dev/null || true
 	wait "$UAS_PID" 2>/dev/null || true

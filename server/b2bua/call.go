@@ -330,6 +330,8 @@ func (e *Engine) dialogResponse(req *sip.Request, a *leg, code int, reason strin
 
 func reasonFor(code int) string {
 	switch code {
+	case 403:
+		return "Forbidden"
 	case 404:
 		return "Not Found"
 	case 408:
