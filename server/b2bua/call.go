@@ -440,6 +440,13 @@ func (e *Engine) hangup(c *call, from *leg) {
 		}
 		return
 	}
+	if from != nil && from != c.a && from != c.b {
+		// from was replaced (transfer, Replaces) before its BYE was handled: the call has
+		// other parties now and goes on.
+		e.mu.Unlock()
+		e.endLeg(from, false)
+		return
+	}
 	delete(e.calls, c)
 	legs := []*leg{c.a, c.b}
 	e.mu.Unlock()

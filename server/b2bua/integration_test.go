@@ -509,6 +509,93 @@ func TestIntegrationAttendedTransfer(t *testing.T) {
 	h.waitIdle()
 }
 
+// TestIntegrationAttendedTransferByCaller follows linphonec's attended transfer exactly: the
+// transferor A placed both calls (A→B, A→C), pauses B with a sendonly re-INVITE, sends REFER
+// on the first call with Refer-To naming its own dialog of the second (Replaces), and sends BYE
+// on the first call as soon as the final NOTIFY arrives. Here that BYE goes out before A has
+// even answered the NOTIFY, so it always reaches the server while the transfer is completing:
+// it must end only A's leg, not the call B and C have just been joined in.
+func TestIntegrationAttendedTransferByCaller(t *testing.T) {
+	for _, hangsUp := range []string{"1002", "1003"} {
+		t.Run("bye from "+hangsUp, func(t *testing.T) {
+			h := newHarness(t)
+			a, b, c := h.phone("1001"), h.phone("1002"), h.phone("1003")
+			sessAB, inB := h.connect(a, b)
+			targetAB := sessAB.InviteResponse.Contact().Address
+			res, err := inDialog(h.ctx, sessAB, targetAB, sip.INVITE, a.sdp(sdpmedia.SendOnly), sip.NewHeader("Content-Type", "application/sdp"))
+			if err != nil || res.StatusCode != 200 {
+				t.Fatalf("pause: %v %v", res, err)
+			}
+			if m := recvWithin(t, b.reinvites, "hold at B"); m.Direction != sdpmedia.SendOnly {
+				t.Fatalf("B offered %s, want sendonly", m.Direction)
+			}
+			sessAC, inC := h.connect(a, c)
+
+			byeSent := make(chan error, 1)
+			hook := func(body string) {
+				if strings.HasPrefix(body, "SIP/2.0 200") {
+					byeSent <- sessAB.Bye(h.ctx)
+				}
+			}
+			a.notifyHook.Store(&hook)
+			fromTag, _ := sessAC.InviteRequest.From().Params.Get("tag")
+			toTag, _ := sessAC.InviteResponse.To().Params.Get("tag")
+			rep := url.QueryEscape(fmt.Sprintf("%s;to-tag=%s;from-tag=%s", sessAC.InviteRequest.CallID().Value(), toTag, fromTag))
+			referTo := sessAC.InviteResponse.Contact().Address.String() + "?Replaces=" + rep
+			res, err = inDialog(h.ctx, sessAB, targetAB, sip.REFER, nil,
+				sip.NewHeader("Refer-To", "<"+referTo+">"), sip.NewHeader("Referred-By", "<sip:1001@"+demo.Domain+">"))
+			if err != nil || res.StatusCode != 202 {
+				t.Fatalf("REFER: %v %v", res, err)
+			}
+			if err := recvWithin(t, byeSent, "transferor's BYE after NOTIFY 200"); err != nil {
+				t.Fatalf("transferor's BYE on the first call: %v", err)
+			}
+			// The server ends A's second call; A's first call it ended itself.
+			if id := recvWithin(t, a.byes, "BYE on the transferor's second call"); id != sessAC.InviteRequest.CallID().Value() {
+				t.Fatalf("BYE at transferor on call %s, want the second call %s", id, sessAC.InviteRequest.CallID().Value())
+			}
+			if m := recvWithin(t, b.reinvites, "resume at B"); m.Direction != sdpmedia.SendRecv {
+				t.Fatalf("B offered %s after the transfer, want sendrecv", m.Direction)
+			}
+			checkAudio(t, b, inB.req.Body(), c)
+			checkAudio(t, c, inC.req.Body(), b)
+			if n := b.byeCount.Load() + c.byeCount.Load(); n != 0 {
+				t.Fatalf("B and C got %d BYEs after the transfer, want 0", n)
+			}
+			if got := h.eng.ActiveCalls(); got != 1 {
+				t.Fatalf("ActiveCalls = %d, want 1", got)
+			}
+			// Nothing is logged for B and C until their joined call ends.
+			if n := len(h.callLog("1002")) + len(h.callLog("1003")); n != 0 {
+				t.Fatalf("%d call-log entries for 1002/1003 before their call ended", n)
+			}
+			h.expectLog("1001", store.Outgoing, store.Answered, "")
+
+			in, other := inB, c
+			if hangsUp == "1003" {
+				in, other = inC, b
+			}
+			if err := in.sess.Bye(h.ctx); err != nil {
+				t.Fatal(err)
+			}
+			recvWithin(t, other.byes, "BYE at the other party")
+			h.waitIdle()
+			h.expectLog("1002", store.Incoming, store.Answered, "1001")
+			h.expectLog("1003", store.Incoming, store.Answered, "1001")
+			for _, ext := range []string{"1001", "1002", "1003"} {
+				for _, r := range h.callLog(ext) {
+					if r.EndedAt.IsZero() {
+						t.Fatalf("%s call-log entry %+v has no end", ext, r)
+					}
+				}
+			}
+			if n := len(h.callLog("1001")); n != 2 {
+				t.Fatalf("1001 has %d call-log entries, want 2", n)
+			}
+		})
+	}
+}
+
 func TestIntegrationTrunkOutboundAndInboundDID(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -44,8 +44,10 @@ type testPhone struct {
 	reinvites   chan sdpmedia.Media
 	byes        chan string // Call-ID
 	notifies    chan string // sipfrag bodies
-	infos       chan string
-	cancels     chan string
+	// notifyHook, when set, runs on each NOTIFY body before the phone answers it.
+	notifyHook atomic.Pointer[func(body string)]
+	infos      chan string
+	cancels    chan string
 }
 
 type inbound struct {
@@ -115,6 +117,9 @@ func newTestPhone(t *testing.T, ctx context.Context, name, user, pass string, co
 		push(p.byes, req.CallID().Value())
 	})
 	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+		if h := p.notifyHook.Load(); h != nil {
+			(*h)(string(req.Body()))
+		}
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 		push(p.notifies, string(req.Body()))
 	})

@@ -204,6 +204,9 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	}
 	c.replace(l, w)
 	w.call = c
+	// The transferor's leg leaves the call now: its own BYE, which may cross the final NOTIFY,
+	// must end only that leg, not the call it has handed over.
+	l.call = nil
 	e.legs[w.key()] = w
 	e.mu.Unlock()
 	w.rec = e.newRecord(w.callID, callee, other.party, store.Incoming, started, time.Now())
@@ -237,6 +240,10 @@ func (e *Engine) attendedTransfer(l *leg, rep replaces) {
 	cc.call = c1
 	c2.a, c2.b = nil, nil
 	delete(e.calls, c2)
+	// Both of the transferor's legs leave the calls now. Phones (linphonec among them) send
+	// BYE on their legs as soon as they get the final NOTIFY, often before endLeg below runs;
+	// a leg still pointing at c1 would take that BYE as hanging up the joined call.
+	l.call, r.call = nil, nil
 	e.mu.Unlock()
 	relay.Bridge(b.media, cc.media)
 	e.resume(b)
@@ -311,6 +318,7 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 	}
 	c.replace(r, x)
 	x.call = c
+	r.call = nil // a BYE from the replaced party ends only its own leg
 	e.legs[x.key()] = x
 	e.mu.Unlock()
 	x.rec = e.newRecord(x.callID, p, other.party, store.Incoming, time.Now(), time.Now())
