@@ -4,12 +4,15 @@
 #   2. REGISTER with digest authentication per second (SIPp, stepped offered rates)
 #   3. call set-ups per second through the B2BUA (SIPp UAC -> Vaihde -> SIPp UAS; and vaihde-load setup)
 #   4. 1000 simultaneous relayed calls for 30 s (vaihde-load media): loss, jitter, server CPU
-#   5. Softphone memory at idle and CPU during a call, under Xvfb + PulseAudio (if it builds)
+#   5. Softphone memory and CPU at idle and during a call to a baresip peer, under Xvfb + PulseAudio
 # Figures are printed and written as Markdown to $BENCH_OUT/results.md for docs/PERFORMANCE.md.
 #
 # Knobs (environment): BENCH_OUT (default bench-out), BENCH_SIP_PORT (25960),
 # BENCH_MEDIA_CALLS (1000), BENCH_MEDIA_SECONDS (30), BENCH_SKIP (space-separated step names:
-# gobench register setup media softphone), BENCH_QUICK=1 (one low rate per SIPp step: a smoke run).
+# gobench register setup media softphone), BENCH_ONLY (space-separated step names: run only these,
+# e.g. BENCH_ONLY=softphone), BENCH_QUICK=1 (one low rate per SIPp step: a smoke run),
+# BENCH_SOFTPHONE_IDLE / BENCH_SOFTPHONE_CALL (seconds of Softphone measurement, default 20 each),
+# BENCH_SOFTPHONE_ARGS (extra Softphone flags, e.g. "-cpuprofile /tmp/sp.prof").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,7 +24,7 @@ HTTP_PORT=$((SIP_PORT + 1))
 MEDIA_CALLS=${BENCH_MEDIA_CALLS:-1000}
 MEDIA_SECONDS=${BENCH_MEDIA_SECONDS:-30}
 SKIP=" ${BENCH_SKIP:-} "
-REG_RATES="250 500 1000 2000"
+REG_RATES="500 1000 2000 3000 4000"
 CALL_RATES="50 100 200 400"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	REG_RATES="100"
@@ -47,7 +50,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-skip() { [[ "$SKIP" == *" $1 "* ]]; }
+ONLY=" ${BENCH_ONLY:-} "
+# skip STEP: true when STEP is in BENCH_SKIP, or BENCH_ONLY is set and does not name it.
+skip() { [[ "$SKIP" == *" $1 "* ]] || { [ -n "${BENCH_ONLY:-}" ] && [[ "$ONLY" != *" $1 "* ]]; }; }
 say() { printf '%s\n' "$*"; }
 record() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
 
@@ -57,7 +62,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 say "== building"
 CGO_ENABLED=0 go build -o "$WORK/vaihde" ./server/cmd/vaihde
 have_load=0
-if [ -d server/cmd/vaihde-load ] && CGO_ENABLED=0 go build -o "$WORK/vaihde-load" ./server/cmd/vaihde-load; then
+if { ! skip setup || ! skip media; } && [ -d server/cmd/vaihde-load ] && CGO_ENABLED=0 go build -o "$WORK/vaihde-load" ./server/cmd/vaihde-load; then
 	have_load=1
 fi
 
@@ -228,7 +233,7 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 if ! skip softphone && [ -d client/cmd/softphone ]; then
-	say "== Softphone memory and CPU (Xvfb + PulseAudio null sink)"
+	say "== Softphone memory and CPU, idle and in a call (Xvfb + PulseAudio null sink + baresip)"
 	if CGO_ENABLED=1 go build -o "$WORK/softphone" ./client/cmd/softphone; then
 		export XDG_RUNTIME_DIR="$WORK/xdg"
 		mkdir -p "$XDG_RUNTIME_DIR"
@@ -240,31 +245,98 @@ if ! skip softphone && [ -d client/cmd/softphone ]; then
 		for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.2; done
 		pactl set-default-sink vsink || true
 		pactl set-default-source vsink.monitor || true
-		DISP=:$((SIP_PORT % 1000 + 100))
-		Xvfb "$DISP" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
-		PIDS+=("$!")
-		sleep 1
+		DNUM=$((SIP_PORT % 1000 + 100))
+		Xvfb ":$DNUM" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+		XVFB_PID=$!
+		PIDS+=("$XVFB_PID")
+		for _ in $(seq 50); do [ -S "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.2; done
+		sleep 0.5
+		if ! kill -0 "$XVFB_PID" 2>/dev/null; then # display taken by another run, say
+			say "Xvfb :$DNUM did not start; see $WORK/xvfb.log"; cat "$WORK/xvfb.log"; exit 1
+		fi
 		start_server
+
+		# baresip as 1002, answering automatically; it sends a 1 kHz tone and writes what it hears to a file.
+		BDIR=$WORK/baresip
+		mkdir -p "$BDIR"
+		sox -n -r 8000 -c 1 -b 16 "$BDIR/tone.wav" synth 300 sine 1000 vol 0.3 2>/dev/null || true
+		cat >"$BDIR/config" <<-EOF
+			poll_method epoll
+			sip_listen 127.0.0.1:$((SIP_PORT + 50))
+			net_interface 127.0.0.1
+			audio_player aufile,$BDIR/heard.wav
+			audio_alert aufile,$BDIR/alert.wav
+			audio_source aufile,$BDIR/tone.wav
+			audio_level no
+			rtp_ports 19900-19919
+			module_path /usr/lib/baresip/modules
+			module g711.so
+			module aufile.so
+			module_tmp uuid.so
+			module_tmp account.so
+			module_app menu.so
+		EOF
+		printf '<sip:1002@demo.vaihde.local>;outbound="sip:127.0.0.1:%s;lr";auth_user=1002;auth_pass=demo1002;regint=300;answermode=auto\n' \
+			"$SIP_PORT" >"$BDIR/accounts"
+		: >"$BDIR/contacts"
+		baresip -f "$BDIR" </dev/null >"$OUT/baresip.log" 2>&1 &
+		BS_PID=$!
+		PIDS+=("$BS_PID")
+		for _ in $(seq 100); do grep -q "200 OK" "$OUT/baresip.log" 2>/dev/null && break; sleep 0.2; done
+		grep -q "200 OK" "$OUT/baresip.log" || say "   baresip 1002 did not register; see $OUT/baresip.log"
+
+		# One Softphone process: logged in as 1001, idle for a while, then it calls 1002 by itself.
+		SP_IDLE=${BENCH_SOFTPHONE_IDLE:-20}
+		SP_CALL=${BENCH_SOFTPHONE_CALL:-20}
+		SP_SETTLE=20 # start-up (fonts, first paint, call log); the number field gives up the focus after 15 s
 		mkdir -p "$WORK/softphone-config"
-		DISPLAY=$DISP "$WORK/softphone" -config-dir "$WORK/softphone-config" -server "127.0.0.1:$SIP_PORT" \
-			-user 1007 -password demo1007 >"$OUT/softphone.log" 2>&1 &
+		sp_cmd=("$WORK/softphone" -config-dir "$WORK/softphone-config" -server "127.0.0.1:$SIP_PORT"
+			-api "http://127.0.0.1:$HTTP_PORT" -user 1001 -password demo1001 -dial 1002 -dial-after "$((SP_SETTLE + SP_IDLE + 5))s" ${BENCH_SOFTPHONE_ARGS:-})
+		say "   ${sp_cmd[*]}"
+		DISPLAY=:$DNUM "${sp_cmd[@]}" >"$OUT/softphone.log" 2>&1 &
 		SP_PID=$!
 		PIDS+=("$SP_PID")
-		sleep 10
+		for _ in $(seq 100); do grep -q "state=Registered" "$OUT/softphone.log" && break; sleep 0.2; done
+		sleep "$SP_SETTLE"
 		if kill -0 "$SP_PID" 2>/dev/null; then
 			c0=$(cpu_ticks "$SP_PID")
-			sleep 10
+			sleep "$SP_IDLE"
 			c1=$(cpu_ticks "$SP_PID")
+			idle_rss=$(rss_kb "$SP_PID")
+			idle_cpu=$(awk -v a="$c0" -v b="$c1" -v s="$SP_IDLE" 'BEGIN { printf "%.1f%%", (b - a) / s }')
+			call_cpu="(no answered call)"
+			call_rss="?"
+			for _ in $(seq 150); do
+				grep -q "call answered" "$OUT/softphone.log" && break
+				kill -0 "$SP_PID" 2>/dev/null || break
+				sleep 0.2
+			done
+			if grep -q "call answered" "$OUT/softphone.log"; then
+				sleep 2 # past call set-up
+				c0=$(cpu_ticks "$SP_PID")
+				sleep "$SP_CALL"
+				c1=$(cpu_ticks "$SP_PID")
+				call_rss=$(rss_kb "$SP_PID")
+				if grep -q "call ended" "$OUT/softphone.log"; then
+					call_cpu="(the call ended during the measurement; see softphone.log)"
+				else
+					call_cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f%%", (b - a) / '"$SP_CALL"' }')
+				fi
+			fi
 			record "## Softphone"
 			record ""
-			record "Real Softphone under Xvfb (Mesa software GL) with a PulseAudio null sink, logged in as 1007 (\`softphone -server 127.0.0.1:$SIP_PORT -user 1007 -password demo1007\`), measured 10 s after start."
+			record "Real Softphone under Xvfb (Mesa software GL) with PortAudio on a PulseAudio null sink, logged in as 1001; it calls baresip 1002 (auto-answer, G.711, 1 kHz tone) through the server by itself after the idle measurement (\`softphone -server 127.0.0.1:$SIP_PORT -user 1001 -password demo1001 -dial 1002 -dial-after $((SP_SETTLE + SP_IDLE + 5))s\`). CPU is utime+stime from /proc/PID/stat, as % of one core."
 			record ""
-			record "- RSS at idle: $(rss_kb "$SP_PID") kB (a minimal Fyne window under Mesa is about 150 MB)"
-			record "- CPU at idle over 10 s: $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f%%", (b - a) / 10 }')"
+			record "- RSS at idle: ${idle_rss} kB (a minimal Fyne window under Mesa is about 150 MB)"
+			record "- CPU at idle (logged in, no call, ${SP_SETTLE} s after registering) over ${SP_IDLE} s: ${idle_cpu}"
+			record "- CPU during a call (audio both ways, call timer running) over ${SP_CALL} s: ${call_cpu}"
+			record "- RSS during the call: ${call_rss} kB"
 			record ""
 		else
 			say "softphone exited early; see $OUT/softphone.log"
 		fi
+		kill -TERM "$SP_PID" "$BS_PID" 2>/dev/null || true
+		wait "$SP_PID" "$BS_PID" 2>/dev/null || true
 		stop_server
 	fi
 fi

@@ -36,12 +36,18 @@ type System struct {
 	lastPaErr error
 }
 
+// DefaultPollInterval is the background device re-scan period. Re-initialising PortAudio
+// every 5 s cost about 0.5–1 % of a core at idle; once a minute costs next to nothing.
+const DefaultPollInterval = time.Minute
+
 // Options configure a System.
 type Options struct {
 	Logger *slog.Logger
 	// PollInterval is how often the device list is re-scanned for hot-plugged devices;
-	// 0 means 5 s, negative disables polling. Each re-scan re-initialises PortAudio (it has no
-	// hot-plug), so it is skipped while any stream is open.
+	// 0 means DefaultPollInterval, negative disables polling. Each re-scan re-initialises
+	// PortAudio (it has no hot-plug), probing every ALSA/JACK/Pulse device, so it is skipped
+	// while any stream is open, and kept rare: the UI calls Refresh when the device choosers
+	// are shown, the poll only catches devices plugged in while they are not.
 	PollInterval time.Duration
 	// OnDevicesChanged is called (from the polling goroutine) with the new list when it changes.
 	OnDevicesChanged func([]Device)
@@ -63,7 +69,7 @@ func Open(ctx context.Context, o Options) (*System, error) {
 		return nil, err
 	}
 	if o.PollInterval == 0 {
-		o.PollInterval = 5 * time.Second
+		o.PollInterval = DefaultPollInterval
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	s.pollStop = cancel

@@ -33,6 +33,13 @@ type AudioDevices interface {
 	Outputs() []string
 }
 
+// AudioRescanner is implemented by AudioDevices that can look for devices plugged in since the
+// last scan. Scanning is slow (PortAudio re-initialises), so the UI asks for it when Settings is
+// shown, off the Fyne goroutine; the backend reports a changed list through DevicesChanged.
+type AudioRescanner interface {
+	Rescan()
+}
+
 // Ringer plays the ring tone on the chosen ringing device. Both methods must return at once.
 type Ringer interface {
 	// StartRing starts ringing: the full ring tone, or one short beep for call waiting.
@@ -84,6 +91,11 @@ type UI struct {
 	ops       chan func()
 	// tickEvery is the call-timer period; 0 disables the ticker (tests call tick directly).
 	tickEvery time.Duration
+	// blurAfter is how long the number field keeps the keyboard focus without being typed in
+	// (its blinking cursor repaints the window); 0 keeps it for good (tests).
+	blurAfter    time.Duration
+	blurTimer    *time.Timer // guarded by timerMu
+	numberActive time.Time   // last focus or typing in the number field (Fyne goroutine)
 
 	loggingIn  bool // a login from the login screen awaits its first result
 	onMain     bool // the main view (not the login view) is shown
@@ -140,6 +152,7 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 		goAsync:    func(f func()) { go f() },
 		ops:        make(chan func(), 8),
 		tickEvery:  time.Second,
+		blurAfter:  15 * time.Second,
 		foreground: true,
 	}
 	u.accountOp = func(f func()) {
@@ -159,6 +172,11 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	u.win.Canvas().SetOnTypedRune(func(r rune) {
 		if u.onMain {
 			u.phone.typedRune(r)
+		}
+	})
+	u.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if u.onMain {
+			u.phone.typedKey(k)
 		}
 	})
 	u.win.Canvas().AddShortcut(ShortcutAnswer, func(fyne.Shortcut) { u.answerShortcut() })
@@ -245,6 +263,13 @@ func (u *UI) Close() {
 	}
 }
 
+// rescanAudio asks the audio backend, when it can, to look for newly plugged-in devices.
+func (u *UI) rescanAudio() {
+	if r, ok := u.o.Audio.(AudioRescanner); ok {
+		u.goAsync(r.Rescan)
+	}
+}
+
 // DevicesChanged refreshes the audio device lists; safe to call from any goroutine.
 func (u *UI) DevicesChanged() {
 	fyne.Do(func() { u.prefs.refreshDevices() })
@@ -312,7 +337,41 @@ func (u *UI) updateTimer(running bool) {
 	}()
 }
 
-func (u *UI) stopTimer() { u.updateTimer(false) }
+func (u *UI) stopTimer() {
+	u.updateTimer(false)
+	u.timerMu.Lock()
+	defer u.timerMu.Unlock()
+	if u.blurTimer != nil {
+		u.blurTimer.Stop()
+	}
+}
+
+// numberActivity (re)starts the countdown after which the number field gives up the focus.
+// Called on the Fyne goroutine.
+func (u *UI) numberActivity() {
+	if u.blurAfter <= 0 {
+		return
+	}
+	u.numberActive = time.Now()
+	u.timerMu.Lock()
+	defer u.timerMu.Unlock()
+	if u.blurTimer == nil {
+		u.blurTimer = time.AfterFunc(u.blurAfter, func() { fyne.Do(u.blurNumber) })
+		return
+	}
+	u.blurTimer.Reset(u.blurAfter)
+}
+
+// blurNumber takes the focus from the number field once it has been left alone for blurAfter,
+// which stops its cursor animation; an early timer (reset meanwhile) does nothing.
+func (u *UI) blurNumber() {
+	if time.Since(u.numberActive) < u.blurAfter-50*time.Millisecond {
+		return
+	}
+	if c := u.win.Canvas(); c.Focused() == u.phone.number {
+		c.Unfocus()
+	}
+}
 
 // timerRunning reports whether the once-a-second ticker is running (tests).
 func (u *UI) timerRunning() bool {
@@ -357,6 +416,9 @@ func (u *UI) hangupShortcut() {
 // showMain switches the window to the main view.
 func (u *UI) showMain() {
 	u.onMain = true
+	// Fyne does not take the focus from a widget of the old content (the login form's entry
+	// would keep animating its cursor, repainting the window for good): drop it first.
+	u.win.Canvas().Unfocus()
 	u.win.SetContent(u.mainView)
 	u.tabs.SelectIndex(0)
 	u.prefs.refreshAccount()
@@ -368,6 +430,7 @@ func (u *UI) showMain() {
 // showLogin switches the window to the login view.
 func (u *UI) showLogin() {
 	u.onMain = false
+	u.win.Canvas().Unfocus()
 	u.win.SetContent(u.loginView)
 	if u.loginServer.Text == "" {
 		u.win.Canvas().Focus(u.loginServer)

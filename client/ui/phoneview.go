@@ -76,15 +76,45 @@ func toneColor(t Tone) color.Color {
 
 // numberEntry is the number field: Enter dials, and the answer/hang-up shortcuts work while it
 // has the keyboard focus (a focused entry would otherwise swallow them).
+//
+// A focused Fyne entry animates its cursor, which repaints the whole window many times a
+// second: left focused, it was most of the Softphone's idle CPU use. So the field reports focus
+// and typing (onActivity), and the UI takes the focus away after a quiet while; keys typed
+// then still reach it through the window (see typedRune and typedKey).
 type numberEntry struct {
 	widget.Entry
-	shortcuts map[string]func()
+	shortcuts  map[string]func()
+	onActivity func()
 }
 
 func newNumberEntry() *numberEntry {
 	e := &numberEntry{shortcuts: map[string]func(){}}
 	e.ExtendBaseWidget(e)
 	return e
+}
+
+func (e *numberEntry) activity() {
+	if e.onActivity != nil {
+		e.onActivity()
+	}
+}
+
+// FocusGained starts the countdown to giving the focus up.
+func (e *numberEntry) FocusGained() {
+	e.Entry.FocusGained()
+	e.activity()
+}
+
+// TypedRune types r and restarts the countdown.
+func (e *numberEntry) TypedRune(r rune) {
+	e.Entry.TypedRune(r)
+	e.activity()
+}
+
+// TypedKey handles k and restarts the countdown.
+func (e *numberEntry) TypedKey(k *fyne.KeyEvent) {
+	e.Entry.TypedKey(k)
+	e.activity()
 }
 
 func (e *numberEntry) TypedShortcut(s fyne.Shortcut) {
@@ -163,6 +193,7 @@ func (u *UI) buildMain() {
 		}
 		if t.Content == u.prefs.root {
 			u.prefs.refreshAccount()
+			u.rescanAudio()
 		}
 	}
 	top := container.NewVBox(container.NewPadded(u.status.root), u.message, widget.NewSeparator(), u.phone.banners)
@@ -179,6 +210,7 @@ func newPhoneView(u *UI) *phoneView {
 	p.number = newNumberEntry()
 	p.number.SetPlaceHolder(tr.T(KNumberHint))
 	p.number.OnSubmitted = func(string) { p.dial() }
+	p.number.onActivity = u.numberActivity
 	p.number.shortcuts[ShortcutAnswer.ShortcutName()] = u.answerShortcut
 	p.number.shortcuts[ShortcutHangup.ShortcutName()] = u.hangupShortcut
 	back := widget.NewButtonWithIcon("", themed(assets.Backspace), func() {
@@ -250,12 +282,41 @@ func dialPad(press func(rune), buttons map[rune]*widget.Button) *fyne.Container 
 
 // typedRune handles keys typed while no widget has the focus: during an answered call the
 // keypad keys are sent as DTMF, as on a desk phone.
+// With no call, number keys typed on the Phone tab go to the number field (which gives up the
+// focus when left alone, see numberEntry).
 func (p *phoneView) typedRune(r rune) {
 	v := p.u.model.View()
-	if v.Focus == nil || !v.Focus.CanDTMF || !strings.ContainsRune("0123456789*#", r) {
+	if v.Focus == nil {
+		if p.idleTyping() && strings.ContainsRune("0123456789*#+", r) {
+			p.u.win.Canvas().Focus(p.number)
+			p.number.TypedRune(r)
+		}
+		return
+	}
+	if !v.Focus.CanDTMF || !strings.ContainsRune("0123456789*#", r) {
 		return
 	}
 	p.u.act(p.u.model.SendDTMF(v.Focus.ID, r))
+}
+
+// typedKey handles Backspace and Enter typed while no widget has the focus: with no call, on
+// the Phone tab, they edit or dial the number field.
+func (p *phoneView) typedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyBackspace, fyne.KeyReturn, fyne.KeyEnter:
+	default:
+		return
+	}
+	if p.u.model.View().Focus != nil || !p.idleTyping() {
+		return
+	}
+	p.u.win.Canvas().Focus(p.number)
+	p.number.TypedKey(k)
+}
+
+// idleTyping reports whether the dial pad is on screen to receive typed keys.
+func (p *phoneView) idleTyping() bool {
+	return p.u.onMain && p.u.tabs.SelectedIndex() == 0 && p.number.Visible() && p.idle.Visible()
 }
 
 func (p *phoneView) dial() {

@@ -45,7 +45,12 @@ func (r *fakeRinger) got() []string {
 	return append([]string(nil), r.calls...)
 }
 
-type fakeAudio struct{ ins, outs []string }
+type fakeAudio struct {
+	ins, outs []string
+	rescans   int
+}
+
+func (a *fakeAudio) Rescan() { a.rescans++ }
 
 func (a *fakeAudio) Inputs() []string  { return a.ins }
 func (a *fakeAudio) Outputs() []string { return a.outs }
@@ -78,6 +83,7 @@ func newRig(t *testing.T, f *fakeController, dir string, prefill phone.Account) 
 	u.goAsync = func(fn func()) { fn() }
 	u.accountOp = func(fn func()) { fn() }
 	u.tickEvery = 0
+	u.blurAfter = 0
 	u.Start()
 	t.Cleanup(u.Close)
 	r.u = u
@@ -681,5 +687,67 @@ func TestTypingDigitsDuringCallSendsDTMF(t *testing.T) {
 	test.TypeOnCanvas(c, "5")
 	if len(r.f.Actions()) != n {
 		t.Fatalf("no DTMF without a call: %v", r.f.Actions()[n:])
+	}
+}
+
+// A focused entry animates its cursor, repainting the window all the time: the number field
+// gives the focus up when left alone, and keys typed afterwards still reach it.
+func TestNumberFieldGivesUpFocusWhenIdle(t *testing.T) {
+	r := registeredRig(t)
+	p := r.u.phone
+	c := r.u.win.Canvas()
+	r.u.blurAfter = time.Hour // armed by focus, never fires during the test: blurNumber is called directly
+	c.Unfocus()
+	c.Focus(p.number)
+	r.u.blurNumber()
+	if c.Focused() != p.number {
+		t.Fatal("the number field must keep the focus while recently used")
+	}
+	r.u.numberActive = time.Now().Add(-2 * time.Hour)
+	r.u.blurNumber()
+	if c.Focused() != nil {
+		t.Fatal("the number field should give up the focus when left alone")
+	}
+
+	test.TypeOnCanvas(c, "12x")
+	if p.number.Text != "12" || c.Focused() != p.number {
+		t.Fatalf("digits typed on the window go to the number field: %q, focused %v", p.number.Text, c.Focused())
+	}
+	r.u.numberActive = time.Now().Add(-2 * time.Hour)
+	r.u.blurNumber()
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	if p.number.Text != "1" {
+		t.Fatalf("Backspace on the window edits the number field: %q", p.number.Text)
+	}
+	r.u.numberActive = time.Now().Add(-2 * time.Hour)
+	r.u.blurNumber()
+	test.TypeOnCanvas(c, "7")
+	c.Unfocus()
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	r.wantAction("dial 17")
+
+	// Not on the Settings tab.
+	r.u.tabs.SelectIndex(2)
+	c.Unfocus()
+	test.TypeOnCanvas(c, "5")
+	if p.number.Text != "" {
+		t.Fatalf("typing on another tab must not fill the number field: %q", p.number.Text)
+	}
+}
+
+// Showing Settings asks the audio backend to look for newly plugged-in devices (the background
+// re-scan is rare because re-initialising PortAudio is expensive).
+func TestSettingsTabRescansAudioDevices(t *testing.T) {
+	r := registeredRig(t)
+	if r.audio.rescans != 0 {
+		t.Fatalf("no re-scan before Settings is shown: %d", r.audio.rescans)
+	}
+	r.u.tabs.SelectIndex(2)
+	if r.audio.rescans != 1 {
+		t.Fatalf("showing Settings should re-scan the devices once, got %d", r.audio.rescans)
+	}
+	r.u.tabs.SelectIndex(0)
+	if r.audio.rescans != 1 {
+		t.Fatalf("the Phone tab must not re-scan: %d", r.audio.rescans)
 	}
 }

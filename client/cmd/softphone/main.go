@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -42,6 +44,7 @@ type options struct {
 	server          string
 	apiURL          string
 	dial            string
+	dialAfter       time.Duration
 	tab             string
 	user            string
 	password        string
@@ -50,6 +53,7 @@ type options struct {
 	sipListen       string
 	noAudio         bool
 	debug           bool
+	cpuProfile      string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -59,6 +63,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.server, "server", "", "server address to fill in (with -user and -password: log in at once)")
 	fs.StringVar(&o.apiURL, "api", "", "HTTP API address when not http://<server host>:8080")
 	fs.StringVar(&o.dial, "dial", "", "call this number once registered (tests and screenshots)")
+	fs.DurationVar(&o.dialAfter, "dial-after", 0, "with -dial: wait this long after registering before calling (benchmarks)")
 	fs.StringVar(&o.tab, "tab", "", "main window tab to show once logged in: phone, log or settings")
 	fs.StringVar(&o.user, "user", "", "user name (extension or phone number) to fill in")
 	fs.StringVar(&o.password, "password", "", "password to fill in (visible in the process list: for tests only)")
@@ -67,6 +72,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.sipListen, "sip-listen", "", "local SIP address (default: any address, ephemeral port)")
 	fs.BoolVar(&o.noAudio, "no-audio", false, "run without sound devices")
 	fs.BoolVar(&o.debug, "debug", false, "debug logging")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file until exit (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -91,6 +97,13 @@ func run(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 
 	store := settings.NewStore(o.configDir)
 	st, err := store.Load()
@@ -156,7 +169,7 @@ func run(ctx context.Context, args []string) error {
 	onNotice.Store(&notice)
 	u.Start()
 	if o.dial != "" {
-		dialWhenRegistered(ctx, eng, o.dial, log)
+		dialWhenRegistered(ctx, eng, o.dial, o.dialAfter, log)
 	}
 
 	runDone := make(chan struct{})
@@ -200,14 +213,42 @@ func run(ctx context.Context, args []string) error {
 	return shotErr
 }
 
-// dialWhenRegistered calls number once, the first time the engine is registered.
-func dialWhenRegistered(ctx context.Context, eng phone.Controller, number string, log *slog.Logger) {
-	var once atomic.Bool
+// startCPUProfile profiles the whole process until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// dialWhenRegistered calls number once, after the given delay from the first time the engine
+// is registered, and logs "call answered" when the call is first answered (bench.sh waits for it).
+func dialWhenRegistered(ctx context.Context, eng phone.Controller, number string, after time.Duration, log *slog.Logger) {
+	var once, answered atomic.Bool
 	cancel := eng.Subscribe(func(s phone.Snapshot) {
+		if once.Load() && !answered.Load() && slices.ContainsFunc(s.Calls, func(c phone.Call) bool { return c.State == phone.Active }) &&
+			answered.CompareAndSwap(false, true) {
+			log.Info("call answered", "number", number)
+		}
 		if s.Reg != phone.Registered || !once.CompareAndSwap(false, true) {
 			return
 		}
 		go func() { // never call the engine from its own subscriber callback
+			if after > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(after):
+				}
+			}
 			if _, err := eng.Dial(ctx, number); err != nil {
 				log.Error("dial", "number", number, "err", err)
 			}
@@ -297,6 +338,15 @@ func (d deviceList) names(input bool) []string {
 
 func (d deviceList) Inputs() []string  { return d.names(true) }
 func (d deviceList) Outputs() []string { return d.names(false) }
+
+// Rescan implements ui.AudioRescanner; a changed list comes back through OnDevicesChanged.
+func (d deviceList) Rescan() {
+	if _, err := d.sys.Refresh(); err != nil {
+		slog.Debug("audio device re-scan", "err", err)
+	}
+}
+
+var _ ui.AudioRescanner = deviceList{}
 
 // ringer plays the ring on the chosen ringing device and the call-waiting beep in the headset.
 // Its operations run on one goroutine of its own, so the UI never waits for the sound device.
