@@ -349,9 +349,9 @@ func (s *System) openOnLocked(dev *portaudio.DeviceInfo, input bool, st *stream)
 			lastErr = fmt.Errorf("open %q at %.0f Hz: %w", dev.Name, rate, err)
 			continue
 		}
-		now := time.Now()
-		st.openedAt = now
-		st.lastCB.Store(now.UnixNano())
+		st.openedAt = time.Now()
+		st.firstCB.Store(0)
+		st.lastCB.Store(0)
 		if err := ps.Start(); err != nil {
 			ps.Close()
 			lastErr = fmt.Errorf("start %q: %w", dev.Name, err)
@@ -369,15 +369,52 @@ func (s *System) openOnLocked(dev *portaudio.DeviceInfo, input bool, st *stream)
 // errStalled reports a device that stopped delivering or taking audio (unplugged).
 var errStalled = errors.New("audio: device stopped responding")
 
-// stallAfter is how long without a callback counts as a lost device.
-const stallAfter = 1500 * time.Millisecond
+// Watchdog timing. A device is judged only once it has been seen running in real time:
+// PulseAudio's ALSA plugin starts a stream with a burst (playback pre-fills 2–3 periods, capture
+// none) and then delivers no callback at all for 1.4–2 s while Pulse sets the stream up, which a
+// plain "no callback for stallAfter since open" check took for an unplugged device on every call.
+const (
+	// stallAfter is how long without a callback counts as a lost device once it ran.
+	stallAfter = 1500 * time.Millisecond
+	// runningAfter is how long callbacks must have been arriving before the device counts as
+	// running; a start-up burst spans a few milliseconds only.
+	runningAfter = 500 * time.Millisecond
+	// startTimeout is how long a device may take to start running at all.
+	startTimeout = 6 * time.Second
+	// moveEvery limits device moves to one per period.
+	moveEvery = 5 * time.Second
+)
+
+// stalled reports whether a device opened at openedAt, with first and last callbacks at
+// firstCB and lastCB (zero: none yet), has stopped responding at now.
+func stalled(now, openedAt, firstCB, lastCB time.Time) bool {
+	if firstCB.IsZero() || lastCB.Sub(firstCB) < runningAfter {
+		// Still starting: only a device that never gets going is lost.
+		return now.Sub(openedAt) >= startTimeout
+	}
+	return now.Sub(lastCB) >= stallAfter
+}
+
+func unixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// callback records that the device called back; called first by every PortAudio callback.
+func (st *stream) callback() {
+	now := time.Now().UnixNano()
+	st.firstCB.CompareAndSwap(0, now)
+	st.lastCB.Store(now)
+}
 
 // checkStall moves a stream whose device went silent (unplugged) to the default device and
 // reports it. Called from the Read or Write goroutine.
 func (st *stream) checkStall() {
 	now := time.Now()
-	if now.Sub(time.Unix(0, st.lastCB.Load())) < stallAfter || now.Sub(st.openedAt) < stallAfter ||
-		now.Sub(st.lastMove) < 5*time.Second {
+	if now.Sub(st.lastMove) < moveEvery ||
+		!stalled(now, st.openedAt, unixNano(st.firstCB.Load()), unixNano(st.lastCB.Load())) {
 		return
 	}
 	st.lastMove = now
@@ -453,7 +490,8 @@ type stream struct {
 	ring   *ring // device-rate samples
 	closed bool
 	ready  chan struct{}
-	lastCB atomic.Int64 // UnixNano of the last callback
+	// UnixNano of the first and the last callback since the device was (re)opened; 0 = none.
+	firstCB, lastCB atomic.Int64
 
 	// Used only by the single Read or Write caller.
 	rs       *Resampler
@@ -480,7 +518,7 @@ func (st *stream) configure(rate int) {
 
 // capture is the PortAudio input callback: copy and signal, nothing else.
 func (st *stream) capture(in []int16) {
-	st.lastCB.Store(time.Now().UnixNano())
+	st.callback()
 	st.mu.Lock()
 	st.ring.write(in, true)
 	st.mu.Unlock()
@@ -492,7 +530,7 @@ func (st *stream) capture(in []int16) {
 
 // play is the PortAudio output callback: copy queued audio, silence for any shortfall.
 func (st *stream) play(out []int16) {
-	st.lastCB.Store(time.Now().UnixNano())
+	st.callback()
 	st.mu.Lock()
 	n := st.ring.read(out)
 	st.mu.Unlock()

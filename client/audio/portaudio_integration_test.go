@@ -228,3 +228,89 @@ func TestIntegrationCloseWithOpenStreams(t *testing.T) {
 		t.Fatalf("open after close: %v", err)
 	}
 }
+
+// TestIntegrationWatchdogThroughPulse checks the stall watchdog on real PulseAudio streams:
+// healthy streams survive their start-up (Pulse delivers no callback for up to ~2 s after the
+// start, which was taken for an unplugged device on every call), and a stream whose callbacks
+// stop for good (an unplugged device) moves to the default device and says so.
+func TestIntegrationWatchdogThroughPulse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	startPulse(t)
+	notices := make(chan Notice, 4)
+	sys, err := Open(context.Background(), Options{PollInterval: -1, OnNotice: func(n Notice) { notices <- n }})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer sys.Close()
+	src, err := sys.OpenSource("")
+	if err != nil {
+		t.Fatalf("open source: %v", err)
+	}
+	defer src.Close()
+	sink, err := sys.OpenSink("")
+	if err != nil {
+		t.Fatalf("open sink: %v", err)
+	}
+	defer sink.Close()
+
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // the call's playback loop
+		defer close(done)
+		gen := NewToneGenerator(Tone{Freq: 1000, On: time.Hour}, 0.7)
+		frame := make([]int16, FrameSamples)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			gen.Next(frame)
+			if sink.Write(frame) != nil {
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+
+	// Healthy start-up: read for 4 s (past the old 1.5 s verdict and Pulse's start-up gap).
+	frame := make([]int16, FrameSamples)
+	for end := time.Now().Add(4 * time.Second); time.Now().Before(end); {
+		if err := src.Read(frame); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+	}
+	select {
+	case n := <-notices:
+		t.Fatalf("a healthy device was declared lost: %+v", n)
+	default:
+	}
+	expectTone(t, src, "healthy streams")
+
+	// Unplug the speaker: its callbacks stop for good. The writer must notice and move.
+	ss := sink.(*stream)
+	ss.mu.Lock()
+	pa := ss.pa
+	ss.mu.Unlock()
+	if err := pa.Stop(); err != nil {
+		t.Fatalf("stop the speaker's PortAudio stream: %v", err)
+	}
+	select {
+	case n := <-notices:
+		if !errors.Is(n.Err, errStalled) || n.Used == "" {
+			t.Fatalf("notice %+v, want a move to the default device after errStalled", n)
+		}
+	case <-time.After(startTimeout + stallAfter + 10*time.Second):
+		t.Fatal("a speaker whose callbacks stopped was not moved to the default device")
+	}
+	select {
+	case n := <-notices:
+		t.Fatalf("the healthy microphone was declared lost too: %+v", n)
+	default:
+	}
+	expectTone(t, src, "after the speaker moved to the default device")
+}

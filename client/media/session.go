@@ -40,6 +40,7 @@ type Params struct {
 // then Start it once the answer is known. Close stops its goroutines. Safe for concurrent use.
 type Session struct {
 	conn *net.UDPConn
+	rtcp *net.UDPConn // port+1, held so the peer's RTCP lands on a socket of ours (RFC 3550 6.1)
 	log  *slog.Logger
 
 	mu       sync.Mutex
@@ -66,16 +67,33 @@ type Session struct {
 	}
 }
 
-// Listen opens the session's UDP socket on ip (port chosen by the system).
+// Listen opens the session's UDP sockets on ip: RTP on an even port chosen by the system and
+// the next port for RTCP, which peers send to by default. Without the second socket, RTCP aimed
+// at port+1 could land on another program's socket (such as our own SIP port).
 func Listen(ip netip.Addr, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-	if err != nil {
-		return nil, fmt.Errorf("listen rtp on %s: %w", ip, err)
+	var lastErr error
+	for range 20 {
+		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		if err != nil {
+			return nil, fmt.Errorf("listen rtp on %s: %w", ip, err)
+		}
+		port := conn.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+		if port%2 != 0 || port == 65534 {
+			conn.Close()
+			continue
+		}
+		rtcp, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, port+1)))
+		if err != nil {
+			lastErr = err
+			conn.Close()
+			continue
+		}
+		return &Session{conn: conn, rtcp: rtcp, log: log, jb: NewJitter(codec.SampleRate)}, nil
 	}
-	return &Session{conn: conn, log: log, jb: NewJitter(codec.SampleRate)}, nil
+	return nil, fmt.Errorf("listen rtp on %s: no free even/odd port pair: %v", ip, lastErr)
 }
 
 // LocalAddr is the socket's address, for the SDP.
@@ -173,6 +191,7 @@ func (s *Session) Close() error {
 		cancel()
 	}
 	err := s.conn.Close()
+	s.rtcp.Close()
 	s.wg.Wait()
 	return err
 }

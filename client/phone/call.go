@@ -73,6 +73,25 @@ func (e *Engine) lookupLocked(id string) (*call, error) {
 	return c, nil
 }
 
+// lookupInLocked is lookupLocked for an operation (op) that needs the call in a state ok
+// accepts, else ErrCallState. Called with e.mu held.
+func (e *Engine) lookupInLocked(id, op string, ok func(*call) bool) (*call, error) {
+	c, err := e.lookupLocked(id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok(c) {
+		return nil, fmt.Errorf("%s %s: %w", op, c.view.State, ErrCallState)
+	}
+	return c, nil
+}
+
+// undecided reports whether c is an incoming call still waiting for Answer or Reject.
+func (c *call) undecided() bool { return c.view.State == Incoming && c.decide != nil }
+
+// established reports whether c is talking or on hold.
+func (c *call) established() bool { return c.view.State == Active || c.view.State == OnHold }
+
 func (e *Engine) addCallLocked(c *call) {
 	e.calls[c.id] = c
 	e.order = append(e.order, c.id)
@@ -216,11 +235,7 @@ func (e *Engine) dialOut(ctx context.Context, c *call) {
 	if err := dlg.Ack(ctx); err != nil {
 		e.log.Warn("ACK failed", "call", c.id, "err", err)
 	}
-	ans, err := sdpmedia.Parse(dlg.InviteResponse.Body())
-	var codec sdpmedia.Codec
-	if err == nil {
-		codec, err = sdpmedia.Negotiate(ans, sdpmedia.Supported)
-	}
+	ans, codec, err := sdpmedia.ParseNegotiate(dlg.InviteResponse.Body(), sdpmedia.Supported)
 	if err != nil {
 		e.log.Warn("unusable SDP answer; hanging up", "call", c.id, "err", err)
 		bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -300,6 +315,17 @@ func (e *Engine) startMedia(c *call) {
 	e.attachAudio(c)
 }
 
+// updateMedia passes c's current media parameters to its session, if it has one.
+func (e *Engine) updateMedia(c *call) {
+	e.mu.Lock()
+	p := c.mediaParamsLocked()
+	sess := c.sess
+	e.mu.Unlock()
+	if sess != nil {
+		sess.Update(p)
+	}
+}
+
 // startRingback plays the ringing tone locally while the far end rings without sending
 // audio of its own (180 without SDP).
 func (e *Engine) startRingback(c *call) {
@@ -355,11 +381,7 @@ func (e *Engine) stopRingback(c *call) {
 // startEarlyMedia plays what the far end sends before answering (ringback, announcements,
 // queue music) from a 18x with SDP. Nothing is sent until the answer.
 func (e *Engine) startEarlyMedia(c *call, body []byte) {
-	m, err := sdpmedia.Parse(body)
-	var codec sdpmedia.Codec
-	if err == nil {
-		codec, err = sdpmedia.Negotiate(m, sdpmedia.Supported)
-	}
+	m, codec, err := sdpmedia.ParseNegotiate(body, sdpmedia.Supported)
 	if err != nil {
 		return
 	}
@@ -516,14 +538,10 @@ func endReason(code int) string {
 // Answer implements Controller.
 func (e *Engine) Answer(id string) error {
 	e.mu.Lock()
-	c, err := e.lookupLocked(id)
+	c, err := e.lookupInLocked(id, "answer", (*call).undecided)
 	if err != nil {
 		e.mu.Unlock()
 		return err
-	}
-	if c.view.State != Incoming || c.decide == nil {
-		e.mu.Unlock()
-		return fmt.Errorf("answer %s: %w", c.view.State, ErrCallState)
 	}
 	held := e.activeOthersLocked(c)
 	e.mu.Unlock()
@@ -542,14 +560,10 @@ func (e *Engine) Answer(id string) error {
 // Reject implements Controller.
 func (e *Engine) Reject(id string) error {
 	e.mu.Lock()
-	c, err := e.lookupLocked(id)
+	c, err := e.lookupInLocked(id, "reject", (*call).undecided)
 	if err != nil {
 		e.mu.Unlock()
 		return err
-	}
-	if c.view.State != Incoming || c.decide == nil {
-		e.mu.Unlock()
-		return fmt.Errorf("reject %s: %w", c.view.State, ErrCallState)
 	}
 	e.mu.Unlock()
 	select {
@@ -626,14 +640,10 @@ func (e *Engine) Mute(id string, mute bool) error {
 // SendDTMF implements Controller.
 func (e *Engine) SendDTMF(id string, key rune) error {
 	e.mu.Lock()
-	c, err := e.lookupLocked(id)
+	c, err := e.lookupInLocked(id, "dtmf", func(c *call) bool { return c.view.State == Active && c.sess != nil })
 	if err != nil {
 		e.mu.Unlock()
 		return err
-	}
-	if c.view.State != Active || c.sess == nil {
-		e.mu.Unlock()
-		return fmt.Errorf("dtmf %s: %w", c.view.State, ErrCallState)
 	}
 	sess := c.sess
 	e.mu.Unlock()
@@ -650,14 +660,10 @@ func (e *Engine) SendDTMF(id string, key rune) error {
 // Hold implements Controller.
 func (e *Engine) Hold(id string, hold bool) error {
 	e.mu.Lock()
-	c, err := e.lookupLocked(id)
+	c, err := e.lookupInLocked(id, "hold", (*call).established)
 	if err != nil {
 		e.mu.Unlock()
 		return err
-	}
-	if c.view.State != Active && c.view.State != OnHold {
-		e.mu.Unlock()
-		return fmt.Errorf("hold %s: %w", c.view.State, ErrCallState)
 	}
 	var others []*call
 	if !hold {
@@ -715,13 +721,7 @@ func (e *Engine) hold(c *call, hold bool) error {
 	} else if err == nil {
 		err = fmt.Errorf("re-INVITE: %d %s", res.StatusCode, res.Reason)
 	}
-	e.mu.Lock()
-	p := c.mediaParamsLocked()
-	sess := c.sess
-	e.mu.Unlock()
-	if sess != nil {
-		sess.Update(p)
-	}
+	e.updateMedia(c)
 	if !hold {
 		e.attachAudio(c)
 	}
@@ -817,14 +817,10 @@ func (e *Engine) reinviteDo(c *call, body []byte) (*sip.Response, error) {
 // BlindTransfer implements Controller: REFER to target; the call ends when the transfer succeeds.
 func (e *Engine) BlindTransfer(id, target string) error {
 	e.mu.Lock()
-	c, err := e.lookupLocked(id)
+	c, err := e.lookupInLocked(id, "transfer", (*call).established)
 	if err != nil {
 		e.mu.Unlock()
 		return err
-	}
-	if c.view.State != Active && c.view.State != OnHold {
-		e.mu.Unlock()
-		return fmt.Errorf("transfer %s: %w", c.view.State, ErrCallState)
 	}
 	to := sip.Uri{Scheme: "sip", User: dialUser(target), Host: c.acct.domain}
 	c.view.TransferTo = target
@@ -847,7 +843,7 @@ func (e *Engine) AttendedTransfer(id, consultID string) error {
 		e.mu.Unlock()
 		return err
 	}
-	if (c.view.State != Active && c.view.State != OnHold) || (k.view.State != Active && k.view.State != OnHold) {
+	if !c.established() || !k.established() {
 		e.mu.Unlock()
 		return fmt.Errorf("attended transfer: %w", ErrCallState)
 	}

@@ -61,10 +61,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	codec := sdpmedia.PCMU
 	if !late {
 		var err error
-		offer, err = sdpmedia.Parse(req.Body())
-		if err == nil {
-			codec, err = sdpmedia.Negotiate(offer, sdpmedia.Supported)
-		}
+		offer, codec, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported)
 		if err != nil {
 			e.log.Info("incoming call without usable SDP offer", "err", err)
 			respond(tx, req, 488, "Not Acceptable Here")
@@ -172,11 +169,7 @@ func (e *Engine) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	var codecs []sdpmedia.Codec
 	dir := sdpmedia.SendRecv
 	if len(req.Body()) > 0 {
-		offer, err := sdpmedia.Parse(req.Body())
-		var codec sdpmedia.Codec
-		if err == nil {
-			codec, err = sdpmedia.Negotiate(offer, sdpmedia.Supported)
-		}
+		offer, codec, err := sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported)
 		if err != nil {
 			respond(tx, req, 488, "Not Acceptable Here")
 			return
@@ -214,13 +207,7 @@ func (e *Engine) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err := tx.Respond(res); err != nil {
 		e.log.Warn("re-INVITE response failed", "call", c.id, "err", err)
 	}
-	e.mu.Lock()
-	p := c.mediaParamsLocked()
-	sess := c.sess
-	e.mu.Unlock()
-	if sess != nil {
-		sess.Update(p)
-	}
+	e.updateMedia(c)
 	e.changed()
 }
 
@@ -243,23 +230,15 @@ func (e *Engine) onAck(req *sip.Request, tx sip.ServerTransaction) {
 
 // applyAnswer takes the SDP answer of a late-offer call from its ACK.
 func (e *Engine) applyAnswer(c *call, body []byte) {
-	ans, err := sdpmedia.Parse(body)
-	var codec sdpmedia.Codec
-	if err == nil {
-		codec, err = sdpmedia.Negotiate(ans, sdpmedia.Supported)
-	}
+	ans, codec, err := sdpmedia.ParseNegotiate(body, sdpmedia.Supported)
 	if err != nil {
 		e.log.Warn("unusable SDP answer in ACK", "call", c.id, "err", err)
 		return
 	}
 	e.mu.Lock()
 	c.remote, c.pt = ans, codec.PT
-	p := c.mediaParamsLocked()
-	sess := c.sess
 	e.mu.Unlock()
-	if sess != nil {
-		sess.Update(p)
-	}
+	e.updateMedia(c)
 }
 
 func (e *Engine) onBye(req *sip.Request, tx sip.ServerTransaction) {

@@ -285,6 +285,10 @@ func startSoftphone(t *testing.T, srv *vaihde, user, password string) *softphone
 		_ = e.Close()
 		_ = sys.Close()
 		cancel()
+		// A healthy Pulse device must never be taken for an unplugged one (its start-up gap was).
+		if strings.Contains(lb.String(), "stopped responding") {
+			t.Errorf("the Softphone declared a healthy audio device lost")
+		}
 		if t.Failed() {
 			t.Logf("---- Softphone engine log (tail) ----\n%s", lb.tail(8000))
 		}
