@@ -37,6 +37,11 @@ func ParseAuthorization(v string) (Credentials, error) {
 	if !ok || !strings.EqualFold(scheme, "Digest") {
 		return c, ErrBadHeader
 	}
+	fields := map[string]*string{
+		"username": &c.Username, "realm": &c.Realm, "nonce": &c.Nonce, "uri": &c.URI,
+		"response": &c.Response, "algorithm": &c.Algorithm, "cnonce": &c.CNonce, "nc": &c.NC,
+		"qop": &c.QOP, "opaque": &c.Opaque,
+	}
 	for {
 		rest = strings.TrimLeft(rest, " \t\r\n,")
 		if rest == "" {
@@ -82,27 +87,8 @@ func ParseAuthorization(v string) (Credentials, error) {
 			}
 			val, rest = strings.TrimSpace(rest[:end]), rest[end:]
 		}
-		switch key {
-		case "username":
-			c.Username = val
-		case "realm":
-			c.Realm = val
-		case "nonce":
-			c.Nonce = val
-		case "uri":
-			c.URI = val
-		case "response":
-			c.Response = val
-		case "algorithm":
-			c.Algorithm = val
-		case "cnonce":
-			c.CNonce = val
-		case "nc":
-			c.NC = val
-		case "qop":
-			c.QOP = val
-		case "opaque":
-			c.Opaque = val
+		if f, ok := fields[key]; ok {
+			*f = val
 		}
 	}
 	if c.Username == "" || c.Realm == "" || c.Nonce == "" || c.URI == "" || c.Response == "" {

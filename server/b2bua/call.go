@@ -111,16 +111,10 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			}
 		}
 	} else {
-		org, err = e.deps.Directory.OrgForRequest(ctx, req)
-		if err != nil {
-			respond(tx, req, 404, "Not Found")
+		var ok bool
+		if org, caller, ok = e.authenticateUser(ctx, req, tx); !ok {
 			return
 		}
-		u, ok := e.deps.Directory.AuthenticateRequest(ctx, req, tx, org)
-		if !ok {
-			return
-		}
-		caller = party{user: u, number: u.Extension, display: u.Name}
 		internal = true
 	}
 	if dialled == "" {
@@ -132,10 +126,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	var codecA sdpmedia.Codec
 	hasOffer := len(req.Body()) > 0
 	if hasOffer {
-		if offer, err = sdpmedia.Parse(req.Body()); err == nil {
-			codecA, err = sdpmedia.Negotiate(offer, sdpmedia.Supported)
-		}
-		if err != nil {
+		if offer, codecA, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil {
 			respond(tx, req, 488, "Not Acceptable Here")
 			return
 		}
@@ -312,6 +303,21 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	e.log.Info("call answered", "call_id", callID, "from", caller.number, "to", calleeParty.number)
+}
+
+// authenticateUser resolves the organisation of a request from a local user and authenticates
+// the user (digest challenge); when ok is false the request has been answered.
+func (e *Engine) authenticateUser(ctx context.Context, req *sip.Request, tx sip.ServerTransaction) (org store.Org, p party, ok bool) {
+	org, err := e.deps.Directory.OrgForRequest(ctx, req)
+	if err != nil {
+		respond(tx, req, 404, "Not Found")
+		return store.Org{}, party{}, false
+	}
+	u, ok := e.deps.Directory.AuthenticateRequest(ctx, req, tx, org)
+	if !ok {
+		return store.Org{}, party{}, false
+	}
+	return org, party{user: u, number: u.Extension, display: u.Name}, true
 }
 
 // dialogResponse builds a response of the caller's dialog (our To tag, our Contact, SDP body).

@@ -187,24 +187,12 @@ func (h *harness) phone(ext string, codecs ...sdpmedia.Codec) *testPhone {
 func (h *harness) connect(caller, callee *testPhone) (*sipgo.DialogClientSession, *inbound) {
 	t := h.t
 	t.Helper()
-	type result struct {
-		s   *sipgo.DialogClientSession
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(h.ctx, 15*time.Second)
-		defer cancel()
-		s, err := caller.dial(ctx, h.uri(callee.user))
-		done <- result{s, err}
-	}()
+	ctx, cancel := context.WithTimeout(h.ctx, 15*time.Second)
+	defer cancel()
+	done := caller.dialAsync(ctx, h.uri(callee.user))
 	in := callee.expectCall(t)
 	in.answer(t, 200)
-	r := recvWithin(t, done, "caller answer")
-	if r.err != nil {
-		t.Fatalf("%s calling %s: %v", caller.user, callee.user, r.err)
-	}
-	return r.s, in
+	return answered(t, done, caller.user+" calling "+callee.user), in
 }
 
 // checkAudio sends RTP from a to b through the relay and checks it arrives (with payload
@@ -238,6 +226,17 @@ func checkAudio(t *testing.T, from *testPhone, fromSDP []byte, to *testPhone) {
 
 func (h *harness) waitIdle() {
 	waitFor(h.t, "no active calls", func() bool { return h.eng.ActiveCalls() == 0 })
+}
+
+// hangUp sends BYE on s, waits for it at peer (what names the wait) and for the engine to drop
+// the call.
+func (h *harness) hangUp(t *testing.T, s interface{ Bye(context.Context) error }, peer *testPhone, what string) {
+	t.Helper()
+	if err := s.Bye(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	recvWithin(t, peer.byes, what)
+	h.waitIdle()
 }
 
 func (h *harness) callLog(ext string) []store.CallRecord {
@@ -280,11 +279,7 @@ func TestIntegrationCallAudioAndByeFromCaller(t *testing.T) {
 		t.Fatalf("INFO body = %q", got)
 	}
 
-	if err := sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, b.byes, "BYE at callee")
-	h.waitIdle()
+	h.hangUp(t, sess, b, "BYE at callee")
 	h.expectLog("1001", store.Outgoing, store.Answered, "1002")
 	h.expectLog("1002", store.Incoming, store.Answered, "1001")
 }
@@ -327,24 +322,16 @@ func TestIntegrationHoldResumeThenByeFromCallee(t *testing.T) {
 	}
 
 	// BYE from the callee after re-INVITEs in both directions (CSeq handling).
-	if err := in.sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, a.byes, "BYE at caller")
-	h.waitIdle()
+	h.hangUp(t, in.sess, a, "BYE at caller")
 }
 
 func TestIntegrationBusyNotFoundOffline(t *testing.T) {
 	h := newHarness(t)
 	a, b := h.phone("1001"), h.phone("1002")
 
-	done := make(chan error, 1)
-	go func() {
-		_, err := a.dial(h.ctx, h.uri("1002"))
-		done <- err
-	}()
+	done := a.dialAsync(h.ctx, h.uri("1002"))
 	b.expectCall(t).answer(t, 486)
-	if code := statusOf(recvWithin(t, done, "busy")); code != 486 {
+	if code := statusOf(recvWithin(t, done, "busy").err); code != 486 {
 		t.Fatalf("busy call ended with %d, want 486", code)
 	}
 	h.expectLog("1001", store.Outgoing, store.Busy, "1002")
@@ -370,17 +357,13 @@ func TestIntegrationCancelAndFork(t *testing.T) {
 
 	// Caller gives up while both devices ring.
 	ctx, cancel := context.WithCancel(h.ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := a.dial(ctx, h.uri("1002"))
-		done <- err
-	}()
+	done := a.dialAsync(ctx, h.uri("1002"))
 	b1.expectCall(t)
 	b2.expectCall(t)
 	cancel()
 	recvWithin(t, b1.cancels, "CANCEL at device 1")
 	recvWithin(t, b2.cancels, "CANCEL at device 2")
-	if err := recvWithin(t, done, "caller end"); err == nil {
+	if recvWithin(t, done, "caller end").err == nil {
 		t.Fatal("cancelled call reported success")
 	}
 	h.expectLog("1001", store.Outgoing, store.Cancelled, "1002")
@@ -388,26 +371,14 @@ func TestIntegrationCancelAndFork(t *testing.T) {
 	h.waitIdle()
 
 	// Fork: the second device answers, the first stops ringing.
-	res := make(chan error, 1)
-	var sess *sipgo.DialogClientSession
-	go func() {
-		var err error
-		sess, err = a.dial(h.ctx, h.uri("1002"))
-		res <- err
-	}()
+	res := a.dialAsync(h.ctx, h.uri("1002"))
 	b1.expectCall(t)
 	in2 := b2.expectCall(t)
 	in2.answer(t, 200)
-	if err := recvWithin(t, res, "answer"); err != nil {
-		t.Fatal(err)
-	}
+	sess := answered(t, res, "answer")
 	recvWithin(t, b1.cancels, "CANCEL of losing fork")
 	checkAudio(t, a, sess.InviteResponse.Body(), b2)
-	if err := sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, b2.byes, "BYE at device 2")
-	h.waitIdle()
+	h.hangUp(t, sess, b2, "BYE at device 2")
 }
 
 func TestIntegrationTranscodePCMAToPCMU(t *testing.T) {
@@ -417,11 +388,7 @@ func TestIntegrationTranscodePCMAToPCMU(t *testing.T) {
 	sess, in := h.connect(a, b)
 	checkAudio(t, a, sess.InviteResponse.Body(), b)
 	checkAudio(t, b, in.req.Body(), a)
-	if err := sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, b.byes, "BYE")
-	h.waitIdle()
+	h.hangUp(t, sess, b, "BYE")
 }
 
 func TestIntegrationBlindTransfer(t *testing.T) {
@@ -444,11 +411,7 @@ func TestIntegrationBlindTransfer(t *testing.T) {
 	recvWithin(t, b.byes, "BYE at transferor")
 	checkAudio(t, a, sess.InviteResponse.Body(), c)
 	checkAudio(t, c, inC.req.Body(), a)
-	if err := sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, c.byes, "BYE at C")
-	h.waitIdle()
+	h.hangUp(t, sess, c, "BYE at C")
 	h.expectLog("1003", store.Incoming, store.Answered, "1001")
 }
 
@@ -502,11 +465,7 @@ func TestIntegrationAttendedTransfer(t *testing.T) {
 	if h.eng.ActiveCalls() != 1 {
 		t.Fatalf("ActiveCalls = %d, want 1", h.eng.ActiveCalls())
 	}
-	if err := inC.sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, a.byes, "BYE at A")
-	h.waitIdle()
+	h.hangUp(t, inC.sess, a, "BYE at A")
 }
 
 // TestIntegrationAttendedTransferByCaller follows linphonec's attended transfer exactly: the
@@ -575,11 +534,7 @@ func TestIntegrationAttendedTransferByCaller(t *testing.T) {
 			if hangsUp == "1003" {
 				in, other = inC, b
 			}
-			if err := in.sess.Bye(h.ctx); err != nil {
-				t.Fatal(err)
-			}
-			recvWithin(t, other.byes, "BYE at the other party")
-			h.waitIdle()
+			h.hangUp(t, in.sess, other, "BYE at the other party")
 			h.expectLog("1002", store.Incoming, store.Answered, "1001")
 			h.expectLog("1003", store.Incoming, store.Answered, "1001")
 			for _, ext := range []string{"1001", "1002", "1003"} {
@@ -611,13 +566,7 @@ func TestIntegrationTrunkOutboundAndInboundDID(t *testing.T) {
 	a, b := h.phone("1001"), h.phone("1002")
 
 	// Outbound: a national number goes to the carrier with digest auth, From the caller's number.
-	done := make(chan error, 1)
-	var sess *sipgo.DialogClientSession
-	go func() {
-		var err error
-		sess, err = a.dial(h.ctx, h.uri("0401234567"))
-		done <- err
-	}()
+	done := a.dialAsync(h.ctx, h.uri("0401234567"))
 	in := carrier.expectCall(t)
 	if got := in.req.Recipient.User; got != "+358401234567" {
 		t.Fatalf("carrier got Request-URI user %q, want +358401234567", got)
@@ -629,40 +578,28 @@ func TestIntegrationTrunkOutboundAndInboundDID(t *testing.T) {
 		t.Fatalf("Proxy-Authorization = %q", auth)
 	}
 	in.answer(t, 200)
-	if err := recvWithin(t, done, "trunk answer"); err != nil {
-		t.Fatal(err)
-	}
+	sess := answered(t, done, "trunk answer")
 	checkAudio(t, a, sess.InviteResponse.Body(), carrier)
 	checkAudio(t, carrier, in.req.Body(), a)
-	if err := sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, carrier.byes, "BYE at carrier")
-	h.waitIdle()
+	h.hangUp(t, sess, carrier, "BYE at carrier")
 	h.expectLog("1001", store.Outgoing, store.Answered, "+358401234567")
 
 	// Inbound: the carrier calls a DID, which rings extension 1002 without authentication.
 	carrier.challenge.Store(false)
+	didDone := make(chan dialResult, 1)
 	go func() {
-		var err error
 		fromCarrier := fmt.Sprintf("sip:+35891230000@%s:%d", h.host, h.port)
-		sess, err = carrier.dialAs(h.ctx, fromCarrier, "+358501112222")
-		done <- err
+		s, err := carrier.dialAs(h.ctx, fromCarrier, "+358501112222")
+		didDone <- dialResult{s, err}
 	}()
 	inB := b.expectCall(t)
 	if got := inB.req.From().Address.User; got != "+358501112222" {
 		t.Fatalf("1002 sees caller %q, want +358501112222", got)
 	}
 	inB.answer(t, 200)
-	if err := recvWithin(t, done, "DID answer"); err != nil {
-		t.Fatal(err)
-	}
+	sess = answered(t, didDone, "DID answer")
 	checkAudio(t, carrier, sess.InviteResponse.Body(), b)
-	if err := inB.sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, carrier.byes, "BYE at carrier")
-	h.waitIdle()
+	h.hangUp(t, inB.sess, carrier, "BYE at carrier")
 	h.expectLog("1002", store.Incoming, store.Answered, "+358501112222")
 }
 
@@ -691,39 +628,23 @@ func TestIntegrationRingTimeoutAndCallWaiting(t *testing.T) {
 
 	// Call waiting: B is in a call with A, C's call still rings B's device, which declines it.
 	sess, _ := h.connect(a, b)
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.dial(h.ctx, h.uri("1002"))
-		done <- err
-	}()
+	done := c.dialAsync(h.ctx, h.uri("1002"))
 	b.expectCall(t).answer(t, 486)
-	if code := statusOf(recvWithin(t, done, "busy")); code != 486 {
+	if code := statusOf(recvWithin(t, done, "busy").err); code != 486 {
 		t.Fatalf("waiting call ended with %d, want 486", code)
 	}
 	checkAudio(t, a, sess.InviteResponse.Body(), b) // the first call is untouched
-	if err := sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, b.byes, "BYE")
-	h.waitIdle()
+	h.hangUp(t, sess, b, "BYE")
 }
 
 func TestIntegrationInviteWithReplaces(t *testing.T) {
 	h := newHarness(t)
 	a, b, b2 := h.phone("1001"), h.phone("1002"), h.phone("1002")
-	done := make(chan error, 1)
-	var sess *sipgo.DialogClientSession
-	go func() {
-		var err error
-		sess, err = a.dial(h.ctx, h.uri("1002"))
-		done <- err
-	}()
+	done := a.dialAsync(h.ctx, h.uri("1002"))
 	in := b.expectCall(t)
 	recvWithin(t, b2.incoming, "second device ringing")
 	in.answer(t, 200)
-	if err := recvWithin(t, done, "answer"); err != nil {
-		t.Fatal(err)
-	}
+	sess := answered(t, done, "answer")
 	// The second device takes the call over (e.g. moving a call between devices, CALL-11).
 	bTag, _ := in.sess.InviteResponse.To().Params.Get("tag")
 	srvTag, _ := in.req.From().Params.Get("tag")
@@ -746,11 +667,7 @@ func TestIntegrationInviteWithReplaces(t *testing.T) {
 	recvWithin(t, b.byes, "BYE to the replaced device")
 	checkAudio(t, a, sess.InviteResponse.Body(), b2)
 	checkAudio(t, b2, s2.InviteResponse.Body(), a)
-	if err := s2.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, a.byes, "BYE at A")
-	h.waitIdle()
+	h.hangUp(t, s2, a, "BYE at A")
 }
 
 func TestIntegrationBadInput(t *testing.T) {
@@ -854,11 +771,7 @@ func TestIntegrationCloseEndsCalls(t *testing.T) {
 	h := newHarness(t)
 	a, b, c := h.phone("1001"), h.phone("1002"), h.phone("1003")
 	h.connect(a, b)
-	done := make(chan error, 1)
-	go func() {
-		_, err := a.dial(h.ctx, h.uri("1003"))
-		done <- err
-	}()
+	done := a.dialAsync(h.ctx, h.uri("1003"))
 	c.expectCall(t)
 	start := time.Now()
 	if err := h.eng.Close(); err != nil {
@@ -870,7 +783,7 @@ func TestIntegrationCloseEndsCalls(t *testing.T) {
 	recvWithin(t, a.byes, "BYE at A")
 	recvWithin(t, b.byes, "BYE at B")
 	recvWithin(t, c.cancels, "CANCEL at ringing C")
-	if code := statusOf(recvWithin(t, done, "ringing call end")); code != 503 {
+	if code := statusOf(recvWithin(t, done, "ringing call end").err); code != 503 {
 		t.Fatalf("ringing call ended with %d, want 503", code)
 	}
 	h.waitIdle()
@@ -911,31 +824,19 @@ func TestIntegrationEarlyMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAudio(t, a, body, b)
-	if err := s.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, b.byes, "BYE")
-	h.waitIdle()
+	h.hangUp(t, s, b, "BYE")
 }
 
 func TestIntegrationForkBothAnswer(t *testing.T) {
 	h := newHarness(t)
 	a := h.phone("1001")
 	b1, b2 := h.phone("1002"), h.phone("1002")
-	res := make(chan error, 1)
-	var sess *sipgo.DialogClientSession
-	go func() {
-		var err error
-		sess, err = a.dial(h.ctx, h.uri("1002"))
-		res <- err
-	}()
+	res := a.dialAsync(h.ctx, h.uri("1002"))
 	in1, in2 := b1.expectCall(t), b2.expectCall(t)
 	// Both devices answer at once: one wins, the other's late 2xx is ACKed and hung up.
 	in1.decide <- 200
 	in2.decide <- 200
-	if err := recvWithin(t, res, "answer"); err != nil {
-		t.Fatal(err)
-	}
+	sess := answered(t, res, "answer")
 	// The loser is released (BYE for its late 2xx, or CANCEL if it had not answered yet).
 	released := func(p *testPhone, in *inbound) bool {
 		select {
@@ -975,9 +876,5 @@ func TestIntegrationForkBothAnswer(t *testing.T) {
 	}
 	checkAudio(t, a, sess.InviteResponse.Body(), winner)
 	checkAudio(t, winner, winnerIn.req.Body(), a)
-	if err := sess.Bye(h.ctx); err != nil {
-		t.Fatal(err)
-	}
-	recvWithin(t, winner.byes, "BYE at the answering device")
-	h.waitIdle()
+	h.hangUp(t, sess, winner, "BYE at the answering device")
 }

@@ -226,6 +226,33 @@ func (p *testPhone) dial(ctx context.Context, target string) (*sipgo.DialogClien
 	return sess, sess.Ack(ctx)
 }
 
+// dialResult is the outcome of a call placed in the background.
+type dialResult struct {
+	sess *sipgo.DialogClientSession
+	err  error
+}
+
+// dialAsync calls target in the background (so that the test can answer it); the outcome
+// arrives on the returned channel.
+func (p *testPhone) dialAsync(ctx context.Context, target string) <-chan dialResult {
+	done := make(chan dialResult, 1)
+	go func() {
+		s, err := p.dial(ctx, target)
+		done <- dialResult{s, err}
+	}()
+	return done
+}
+
+// answered waits for a call placed with dialAsync to be answered and returns its dialog.
+func answered(t *testing.T, done <-chan dialResult, what string) *sipgo.DialogClientSession {
+	t.Helper()
+	r := recvWithin(t, done, what)
+	if r.err != nil {
+		t.Fatalf("%s: %v", what, r.err)
+	}
+	return r.sess
+}
+
 // dialAs calls target with the given user in From (a carrier presenting the caller's number).
 func (p *testPhone) dialAs(ctx context.Context, target, fromUser string) (*sipgo.DialogClientSession, error) {
 	var uri sip.Uri

@@ -270,22 +270,12 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 	ctx := e.ctx
 	var p party
 	if !e.isTrunk(req) {
-		org, err := e.deps.Directory.OrgForRequest(ctx, req)
-		if err != nil {
-			respond(tx, req, 404, "Not Found")
+		var ok bool
+		if _, p, ok = e.authenticateUser(ctx, req, tx); !ok {
 			return
 		}
-		u, ok := e.deps.Directory.AuthenticateRequest(ctx, req, tx, org)
-		if !ok {
-			return
-		}
-		p = party{user: u, number: u.Extension, display: u.Name}
 	}
-	m, err := sdpmedia.Parse(req.Body())
-	var codec sdpmedia.Codec
-	if err == nil {
-		codec, err = sdpmedia.Negotiate(m, sdpmedia.Supported)
-	}
+	m, codec, err := sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported)
 	if err != nil {
 		respond(tx, req, 488, "Not Acceptable Here")
 		return

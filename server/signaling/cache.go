@@ -12,104 +12,82 @@ import (
 // maxCacheEntries bounds each cache; when reached the cache is emptied (cheap and rare).
 const maxCacheEntries = 50_000
 
-type userKey struct {
-	org int64
-	ext string
-}
-
-type userEntry struct {
-	u       store.User
+type cacheEntry[V any] struct {
+	v       V
 	fetched time.Time
 }
 
-// userCache keeps users by (org, extension) for ttl so that the SIP hot path does not query
-// the database; misses are not cached.
-type userCache struct {
-	st  store.Store
-	ttl time.Duration
-	mu  sync.RWMutex
-	m   map[userKey]userEntry
+// ttlCache keeps what load returns for a key for ttl so that the SIP hot path does not query
+// the database; errors (misses included) are not cached.
+type ttlCache[K comparable, V any] struct {
+	ttl  time.Duration
+	load func(context.Context, K) (V, error)
+	mu   sync.RWMutex
+	m    map[K]cacheEntry[V]
 }
 
-func newUserCache(st store.Store, ttl time.Duration) *userCache {
-	return &userCache{st: st, ttl: ttl, m: make(map[userKey]userEntry)}
+func newTTLCache[K comparable, V any](ttl time.Duration, load func(context.Context, K) (V, error)) *ttlCache[K, V] {
+	return &ttlCache[K, V]{ttl: ttl, load: load, m: make(map[K]cacheEntry[V])}
 }
 
-func (c *userCache) get(ctx context.Context, orgID int64, ext string) (store.User, error) {
-	k := userKey{orgID, ext}
+func (c *ttlCache[K, V]) get(ctx context.Context, k K) (V, error) {
 	now := time.Now()
 	c.mu.RLock()
 	e, ok := c.m[k]
 	c.mu.RUnlock()
 	if ok && now.Sub(e.fetched) < c.ttl {
-		return e.u, nil
+		return e.v, nil
 	}
-	u, err := c.st.UserByExtension(ctx, orgID, ext)
+	v, err := c.load(ctx, k)
 	if err != nil {
-		return store.User{}, err
+		var zero V
+		return zero, err
 	}
 	c.mu.Lock()
 	if len(c.m) >= maxCacheEntries {
-		c.m = make(map[userKey]userEntry)
+		c.m = make(map[K]cacheEntry[V])
 	}
-	c.m[k] = userEntry{u, now}
+	c.m[k] = cacheEntry[V]{v, now}
 	c.mu.Unlock()
-	return u, nil
+	return v, nil
 }
 
-func (c *userCache) clear() {
+func (c *ttlCache[K, V]) clear() {
 	c.mu.Lock()
-	c.m = make(map[userKey]userEntry)
+	c.m = make(map[K]cacheEntry[V])
 	c.mu.Unlock()
 }
 
-type orgEntry struct {
-	o       store.Org
-	fetched time.Time
+type userKey struct {
+	org int64
+	ext string
 }
 
-// orgCache keeps organisations by domain ("" = the demo organisation) for ttl.
-type orgCache struct {
-	st  store.Store
-	ttl time.Duration
-	mu  sync.RWMutex
-	m   map[string]orgEntry
+// userCache keeps users by (org, extension).
+type userCache struct{ *ttlCache[userKey, store.User] }
+
+func newUserCache(st store.Store, ttl time.Duration) *userCache {
+	return &userCache{newTTLCache(ttl, func(ctx context.Context, k userKey) (store.User, error) {
+		return st.UserByExtension(ctx, k.org, k.ext)
+	})}
 }
+
+func (c *userCache) get(ctx context.Context, orgID int64, ext string) (store.User, error) {
+	return c.ttlCache.get(ctx, userKey{orgID, ext})
+}
+
+// orgCache keeps organisations by domain ("" = the demo organisation).
+type orgCache struct{ *ttlCache[string, store.Org] }
 
 func newOrgCache(st store.Store, ttl time.Duration) *orgCache {
-	return &orgCache{st: st, ttl: ttl, m: make(map[string]orgEntry)}
+	return &orgCache{newTTLCache(ttl, func(ctx context.Context, domain string) (store.Org, error) {
+		if domain == "" {
+			return st.DemoOrg(ctx)
+		}
+		return st.OrgByDomain(ctx, domain)
+	})}
 }
 
 func (c *orgCache) get(ctx context.Context, domain string) (store.Org, error) {
-	domain = strings.ToLower(domain)
-	now := time.Now()
-	c.mu.RLock()
-	e, ok := c.m[domain]
-	c.mu.RUnlock()
-	if ok && now.Sub(e.fetched) < c.ttl {
-		return e.o, nil
-	}
-	var o store.Org
-	var err error
-	if domain == "" {
-		o, err = c.st.DemoOrg(ctx)
-	} else {
-		o, err = c.st.OrgByDomain(ctx, domain)
-	}
-	if err != nil {
-		return store.Org{}, err
-	}
-	c.mu.Lock()
-	if len(c.m) >= maxCacheEntries {
-		c.m = make(map[string]orgEntry)
-	}
-	c.m[domain] = orgEntry{o, now}
-	c.mu.Unlock()
-	return o, nil
-}
-
-func (c *orgCache) clear() {
-	c.mu.Lock()
-	c.m = make(map[string]orgEntry)
-	c.mu.Unlock()
+	return c.ttlCache.get(ctx, strings.ToLower(domain))
 }

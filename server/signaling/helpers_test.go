@@ -81,23 +81,35 @@ type testServer struct {
 
 func startServer(t testing.TB, path string) *testServer {
 	t.Helper()
+	return startServerWith(t, path, func(cfg *config.Config) { cfg.MediaIP = "127.0.0.1" }, nil)
+}
+
+// startServerWith starts a server on path, on an ephemeral loopback SIP port, after letting
+// adjust change the configuration and setup register handlers (either may be nil).
+func startServerWith(t testing.TB, path string, adjust func(*config.Config), setup func(*Server)) *testServer {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
 	cfg.SIPAddr = "127.0.0.1:0"
-	cfg.MediaIP = "127.0.0.1"
+	if adjust != nil {
+		adjust(&cfg)
+	}
 	s, err := New(cfg, st, discard)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
 	}
+	if setup != nil {
+		setup(s)
+	}
+	ts := &testServer{Server: s, st: st, path: path}
+	t.Cleanup(ts.stop)
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{Server: s, st: st, path: path}
-	t.Cleanup(func() { ts.stop() })
 	return ts
 }
 
@@ -194,21 +206,5 @@ func digestAuth(user, pass string) sipgo.DigestAuth {
 // newServerWith starts a server on path after letting setup register handlers.
 func newServerWith(t testing.TB, path string, setup func(*Server)) *testServer {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.SIPAddr = "127.0.0.1:0"
-	s, err := New(cfg, st, discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	setup(s)
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{Server: s, st: st, path: path}
-	t.Cleanup(ts.stop)
-	return ts
+	return startServerWith(t, path, nil, setup)
 }

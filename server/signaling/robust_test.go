@@ -109,11 +109,7 @@ func TestIntegrationOptions(t *testing.T) {
 		t.Skip("integration")
 	}
 	ts := startServer(t, seededDB(t))
-	conn, err := net.DialUDP("udp", nil, mustUDPAddr(t, ts.Addr("udp")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialUDP(t, ts.Addr("udp"))
 	conn.Write([]byte(optionsMsg("UDP", conn.LocalAddr().String(), "opt-1")))
 	buf := make([]byte, 4096)
 	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
@@ -130,12 +126,19 @@ func TestIntegrationOptions(t *testing.T) {
 	probeTCP(t, ts.Addr("tcp"), "opt-2")
 }
 
-func mustUDPAddr(t testing.TB, s string) *net.UDPAddr {
-	a, err := net.ResolveUDPAddr("udp", s)
+// dialUDP connects a UDP socket to addr for the rest of the test.
+func dialUDP(t testing.TB, addr string) *net.UDPConn {
+	t.Helper()
+	a, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return a
+	conn, err := net.DialUDP("udp", nil, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 func TestIntegrationMalformedUDP(t *testing.T) {
@@ -143,11 +146,7 @@ func TestIntegrationMalformedUDP(t *testing.T) {
 		t.Skip("integration")
 	}
 	ts := startServer(t, seededDB(t))
-	conn, err := net.DialUDP("udp", nil, mustUDPAddr(t, ts.Addr("udp")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialUDP(t, ts.Addr("udp"))
 	for name, data := range garbage() {
 		if _, err := conn.Write(data); err != nil {
 			t.Fatalf("%s: write: %v", name, err)
@@ -186,11 +185,7 @@ func TestIntegrationGarbageFloodNoLeak(t *testing.T) {
 		t.Skip("integration")
 	}
 	ts := startServer(t, seededDB(t))
-	conn, err := net.DialUDP("udp", nil, mustUDPAddr(t, ts.Addr("udp")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialUDP(t, ts.Addr("udp"))
 	probeUDP(t, conn, "warm-up")
 
 	var cases [][]byte

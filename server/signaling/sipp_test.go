@@ -10,9 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vaihde/vaihde/server/config"
-	"github.com/vaihde/vaihde/server/store/sqlite"
 )
 
 const sippRegister = `<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -62,22 +59,7 @@ func TestIntegrationSIPpRegister(t *testing.T) {
 	if err != nil {
 		t.Skip("sipp not installed")
 	}
-	path := seededDB(t)
-	st, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.SIPAddr = "127.0.0.1:0"
-	s, err := New(cfg, st, discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{Server: s, st: st, path: path}
-	t.Cleanup(ts.stop)
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	ts := startServerWith(t, seededDB(t), nil, nil)
 
 	dir := t.TempDir()
 	var csv strings.Builder

@@ -20,7 +20,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/vaihde/vaihde/server/config"
-	"github.com/vaihde/vaihde/server/store/sqlite"
 )
 
 // selfSigned writes a certificate and key for 127.0.0.1 and returns their paths.
@@ -56,24 +55,10 @@ func TestIntegrationRegisterTLS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration")
 	}
-	path := seededDB(t)
-	st, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.SIPAddr = "127.0.0.1:0"
-	cfg.TLSAddr = "127.0.0.1:0"
-	cfg.TLSCert, cfg.TLSKey = selfSigned(t)
-	s, err := New(cfg, st, discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{Server: s, st: st, path: path}
-	t.Cleanup(ts.stop)
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	ts := startServerWith(t, seededDB(t), func(cfg *config.Config) {
+		cfg.TLSAddr = "127.0.0.1:0"
+		cfg.TLSCert, cfg.TLSKey = selfSigned(t)
+	}, nil)
 	if ts.Addr("tls") == "" {
 		t.Fatal("no TLS listener")
 	}
@@ -94,7 +79,7 @@ func TestIntegrationRegisterTLS(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("TLS register: %d %s", res.StatusCode, res.Reason)
 	}
-	u, _ := st.UserByExtension(context.Background(), 1, "1006")
+	u, _ := ts.st.UserByExtension(context.Background(), 1, "1006")
 	tg, _ := ts.Targets(context.Background(), u.ID)
 	if len(tg) != 1 || tg[0].Transport != "tls" {
 		t.Fatalf("targets %+v", tg)

@@ -93,6 +93,16 @@ func Negotiate(offer Media, local []Codec) (Codec, error) {
 	return Codec{}, ErrNoCodec
 }
 
+// ParseNegotiate parses body (an offer or answer) and negotiates its codec against local.
+func ParseNegotiate(body []byte, local []Codec) (Media, Codec, error) {
+	m, err := Parse(body)
+	if err != nil {
+		return Media{}, Codec{}, err
+	}
+	c, err := Negotiate(m, local)
+	return m, c, err
+}
+
 // Parse reads the first audio stream of an SDP body.
 func Parse(body []byte) (Media, error) {
 	var sd sdp.SessionDescription

@@ -33,6 +33,19 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestParseNegotiate(t *testing.T) {
+	m, c, err := ParseNegotiate([]byte(baresipOffer), []Codec{PCMU})
+	if err != nil || c != PCMU || m.Port != 10000 {
+		t.Fatalf("got %v %+v %v", c, m, err)
+	}
+	if _, _, err := ParseNegotiate([]byte(baresipOffer), []Codec{{PT: 9, Name: "G722", Rate: 8000}}); !errors.Is(err, ErrNoCodec) {
+		t.Fatalf("want ErrNoCodec, got %v", err)
+	}
+	if _, _, err := ParseNegotiate([]byte("hello"), Supported); err == nil {
+		t.Fatal("garbage: no error")
+	}
+}
+
 func TestBuildRoundTrip(t *testing.T) {
 	in := Media{Addr: netip.MustParseAddr("127.0.0.1"), Port: 4000, Codecs: []Codec{PCMU, PCMA},
 		DTMFPT: 101, Direction: Inactive, Ptime: 20}

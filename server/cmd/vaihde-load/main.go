@@ -77,7 +77,9 @@ type sipFlags struct {
 	verbose                bool
 }
 
-func (f *sipFlags) register(fs *flag.FlagSet) {
+// parse registers the SIP flags every load test shares on fs, parses args, checks the shared
+// flags and returns the server's address.
+func (f *sipFlags) parse(fs *flag.FlagSet, args []string) (netip.AddrPort, error) {
 	fs.IntVar(&f.calls, "calls", 10, "number of calls")
 	fs.StringVar(&f.server, "server", "127.0.0.1:5060", "server SIP address (loopback only)")
 	fs.StringVar(&f.domain, "domain", "", "SIP domain of the users (default: the server's IP)")
@@ -87,9 +89,9 @@ func (f *sipFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.calleePassword, "callee-password", "demo1002", "callee password")
 	fs.StringVar(&f.codec, "codec", "PCMU", "codec both ends offer: PCMU or PCMA")
 	fs.BoolVar(&f.verbose, "v", false, "log SIP errors")
-}
-
-func (f *sipFlags) check() (netip.AddrPort, error) {
+	if err := fs.Parse(args); err != nil {
+		return netip.AddrPort{}, err
+	}
 	if f.calls < 1 || f.calls > maxCalls {
 		return netip.AddrPort{}, fmt.Errorf("-calls %d: must be 1..%d", f.calls, maxCalls)
 	}

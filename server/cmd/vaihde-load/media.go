@@ -34,11 +34,7 @@ func runMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		pid       = fs.Int("server-pid", 0, "server process id: report its CPU time per call")
 		threshold = fs.Float64("threshold", 0.5, "per-call loss in percent above which a call counts as lossy")
 	)
-	f.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	server, err := f.check()
+	server, err := f.parse(fs, args)
 	if err != nil {
 		return err
 	}

@@ -24,11 +24,7 @@ func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		hold        = fs.Duration("hold", 0, "how long each call stays up before BYE")
 		concurrency = fs.Int("concurrency", 500, "calls in progress at most")
 	)
-	f.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	server, err := f.check()
+	server, err := f.parse(fs, args)
 	if err != nil {
 		return err
 	}
