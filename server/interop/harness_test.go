@@ -214,7 +214,8 @@ func pollUntil(timeout time.Duration, cond func() bool) bool {
 // ---------------------------------------------------------------------------------------------
 // Ports
 
-// freeUDPTCPPort returns a port free for both UDP and TCP on 127.0.0.1 (SIP listens on both).
+// freeUDPTCPPort returns a port free for both UDP and TCP on 127.0.0.1 (SIP listens on both),
+// with the next port free too: baresip 1.0 also opens SIP over TLS on port+1.
 func freeUDPTCPPort(t *testing.T) int {
 	t.Helper()
 	for range 50 {
@@ -223,16 +224,38 @@ func freeUDPTCPPort(t *testing.T) int {
 			t.Fatalf("listen udp: %v", err)
 		}
 		port := u.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
+		ok := port < 65535 && portsFree(port, port+1)
 		u.Close()
-		if err != nil {
-			continue
+		if ok {
+			return port
 		}
-		l.Close()
-		return port
 	}
 	t.Fatal("no port free for both UDP and TCP")
 	return 0
+}
+
+// portsFree reports whether TCP can listen on port and on next, and UDP on next (the caller
+// holds port's UDP socket).
+func portsFree(port, next int) bool {
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	for _, p := range []int{port, next} {
+		l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			return false
+		}
+		closers = append(closers, l)
+	}
+	u, err := net.ListenPacket("udp4", "127.0.0.1:"+strconv.Itoa(next))
+	if err != nil {
+		return false
+	}
+	closers = append(closers, u)
+	return true
 }
 
 // freeTCPPort returns a free TCP port on 127.0.0.1.
