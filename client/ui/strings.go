@@ -272,8 +272,95 @@ var finnish = map[Key]string{
 	KNotifyIncoming:   "Saapuva puhelu",
 }
 
+var swedish = map[Key]string{
+	KAppName:          "Softphone",
+	KLoginTitle:       "Logga in på Vaihde",
+	KLoginIntro:       "Ange serverns adress, ditt telefonnummer\neller anknytning och ditt lösenord.",
+	KServer:           "Serverns adress",
+	KServerHint:       "t.ex. vaxel.foretag.se",
+	KUser:             "Användarnamn",
+	KUserHint:         "Telefonnummer eller anknytning, t.ex. 0401234567",
+	KPassword:         "Lösenord",
+	KLogIn:            "Logga in",
+	KLoggingIn:        "Loggar in…",
+	KFillAll:          "Fyll i alla tre fälten.",
+	KRegLoggedOut:     "Utloggad",
+	KRegConnecting:    "Ansluter…",
+	KRegRegistered:    "Registrerad",
+	KRegWrongPassword: "Fel användarnamn eller lösenord",
+	KRegUnreachable:   "Servern går inte att nå",
+	KRegFailed:        "Registreringen misslyckades",
+	KTabPhone:         "Telefon",
+	KTabLog:           "Samtalslogg",
+	KTabSettings:      "Inställningar",
+	KNumberHint:       "Nummer eller anknytning",
+	KCall:             "Ring",
+	KBackspace:        "Radera",
+	KStateDialling:    "Ringer upp…",
+	KStateRinging:     "Det ringer…",
+	KStateIncoming:    "Inkommande samtal",
+	KStateWaiting:     "Samtal väntar",
+	KStateActive:      "Ansluten",
+	KStateOnHold:      "Parkerat",
+	KStateRemoteHold:  "Den andra parten parkerade samtalet",
+	KStateEnded:       "Samtalet avslutades",
+	KStateMuted:       "Mikrofonen avstängd",
+	KHangup:           "Lägg på",
+	KHold:             "Parkera",
+	KResume:           "Återuppta",
+	KMute:             "Stäng av ljud",
+	KUnmute:           "Slå på ljud",
+	KKeypad:           "Knappsats",
+	KTransfer:         "Koppla",
+	KSwap:             "Växla",
+	KAnswer:           "Svara",
+	KReject:           "Avvisa",
+	KIncomingFrom:     "Inkommande samtal: %s",
+	KCallWaitingFrom:  "Samtal väntar: %s",
+	KUnknownCaller:    "Okänd uppringare",
+	KHeldCalls:        "Andra samtal",
+	KTransferTitle:    "Koppla samtalet",
+	KTransferHint:     "Nummer att koppla till",
+	KTransferBlind:    "Koppla direkt",
+	KTransferConsult:  "Ring först",
+	KTransferComplete: "Slutför kopplingen",
+	KTransferCancel:   "Avbryt kopplingen",
+	KTransferring:     "Kopplar…",
+	KConsulting:       "Förfrågan: %s före kopplingen",
+	KCancel:           "Avbryt",
+	KClose:            "Stäng",
+	KLogEmpty:         "Inga samtal ännu.",
+	KLogRefresh:       "Uppdatera",
+	KLogCallBack:      "Ring tillbaka",
+	KLogMissed:        "Missat",
+	KLogInbound:       "Inkommande",
+	KLogOutbound:      "Utgående",
+	KLogUnavailable:   "Samtalsloggen går inte att hämta just nu.",
+	KSettingsAccount:  "Konto",
+	KSettingsAudio:    "Ljud",
+	KSettingsGeneral:  "Allmänt",
+	KMicrophone:       "Mikrofon (headset)",
+	KSpeaker:          "Högtalare (headset)",
+	KRinger:           "Ringenhet",
+	KRingerHint:       "Välj datorns högtalare så hör du samtal\näven när headsetet inte är på.",
+	KRingVolume:       "Ringvolym",
+	KSystemDefault:    "Systemets standard",
+	KDeviceMissing:    "%s (inte ansluten)",
+	KLanguage:         "Språk",
+	KLanguageHint:     "Ändringen gäller när Softphone\nstartas om.",
+	KLogOutButton:     "Logga ut",
+	KLoggedInAs:       "Inloggad: %s, server %s",
+	KPasswordNote:     "Ditt lösenord sparas på den här datorn så att Softphone\nloggar in automatiskt. Logga ut för att glömma det.",
+	KShortcuts:        "Kortkommandon",
+	KShortcutsText:    "Enter: ring numret\nCtrl+Shift+A: svara\nCtrl+Shift+H: lägg på eller avvisa\n0–9 * # under samtal: tonval",
+	KErrDial:          "Samtalet gick inte att ringa: %s",
+	KErrAction:        "Åtgärden misslyckades: %s",
+	KErrSettings:      "Inställningarna gick inte att spara: %s",
+	KNotifyIncoming:   "Inkommande samtal",
+}
+
 // Languages lists the supported UI languages as code → own name, for the language chooser.
-var Languages = []struct{ Code, Name string }{{"en", "English"}, {"fi", "Suomi"}}
+var Languages = []struct{ Code, Name string }{{"en", "English"}, {"fi", "Suomi"}, {"sv", "Svenska"}}
 
 // Strings translates keys for one language, falling back to English.
 type Strings struct {
@@ -290,8 +377,8 @@ func NewStrings(lang string) Strings {
 	switch lang {
 	case "fi":
 		return Strings{lang: "fi", table: finnish}
-	case "sv": // no Swedish table yet: English, but remember the choice
-		return Strings{lang: "sv", table: english}
+	case "sv":
+		return Strings{lang: "sv", table: swedish}
 	default:
 		return Strings{lang: "en", table: english}
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,15 +43,23 @@ func TestStatusFinnish(t *testing.T) {
 }
 
 func TestEveryKeyTranslated(t *testing.T) {
-	for k := range english {
-		if _, ok := finnish[k]; !ok {
-			t.Errorf("Finnish text missing for %s", k)
+	for name, table := range map[string]map[Key]string{"Finnish": finnish, "Swedish": swedish} {
+		for k := range english {
+			tr, ok := table[k]
+			if !ok {
+				t.Errorf("%s text missing for %s", name, k)
+			} else if strings.Count(tr, "%") != strings.Count(english[k], "%") {
+				t.Errorf("%s text for %s has other format verbs: %q vs %q", name, k, tr, english[k])
+			}
+		}
+		for k := range table {
+			if _, ok := english[k]; !ok {
+				t.Errorf("%s key %s has no English text", name, k)
+			}
 		}
 	}
-	for k := range finnish {
-		if _, ok := english[k]; !ok {
-			t.Errorf("Finnish key %s has no English text", k)
-		}
+	if got := NewStrings("sv").lang; got != "sv" {
+		t.Errorf("NewStrings(sv) uses %q", got)
 	}
 }
 
