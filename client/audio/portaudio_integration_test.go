@@ -3,6 +3,7 @@ package audio
 import (
 	"context"
 	"errors"
+	"github.com/vaihde/vaihde/shared/tone"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,7 +150,7 @@ func expectTone(t *testing.T, src Source, when string) {
 		}
 		rec = append(rec, frame...)
 		if len(rec) >= SampleRate/2 { // judge every half second of recording
-			rms, tone := RMS(rec), ToneRMS(rec, 1000, SampleRate)
+			rms, tone := tone.RMS(rec), tone.Level(rec, 1000, SampleRate)
 			best = max(best, tone)
 			if rms > 0.1 && tone > 0.8*rms {
 				t.Logf("%s: recorded 1 kHz tone: rms %.3f, 1 kHz component %.3f", when, rms, tone)

@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"github.com/vaihde/vaihde/shared/tone"
 	"math"
 	"testing"
 )
@@ -46,12 +47,12 @@ func TestResampler(t *testing.T) {
 				t.Fatalf("got %d samples, want %d", len(out), wantLen)
 			}
 			tail := out[len(out)/2:]
-			rms := RMS(tail)
+			rms := tone.RMS(tail)
 			if math.Abs(rms-tc.wantRMS) > 0.03 {
 				t.Fatalf("rms %.3f, want %.3f", rms, tc.wantRMS)
 			}
 			if tc.wantRMS > 0 && tc.freq < float64(tc.out)/2 {
-				if tone := ToneRMS(tail, tc.freq, tc.out); tone < 0.9*rms {
+				if tone := tone.Level(tail, tc.freq, tc.out); tone < 0.9*rms {
 					t.Fatalf("tone component %.3f of rms %.3f: distorted", tone, rms)
 				}
 			}
@@ -86,7 +87,7 @@ func TestToneGenerator(t *testing.T) {
 		t.Fatalf("beep lasted %d samples, want about %d", len(all), want)
 	}
 	burst := all[100:1100]
-	if tone := ToneRMS(burst, 425, SampleRate); tone < 0.4 {
+	if tone := tone.Level(burst, 425, SampleRate); tone < 0.4 {
 		t.Fatalf("425 Hz component %.3f too weak", tone)
 	}
 }

@@ -1,6 +1,7 @@
 package audio_test
 
 import (
+	"github.com/vaihde/vaihde/shared/tone"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func TestRingerPlaysOnItsOwnDevice(t *testing.T) {
 		t.Fatal("still ringing after Stop")
 	}
 	got := b.Sinks("Speakers")[0].Samples()[:4000]
-	if tone := audio.ToneRMS(got, 425, audio.SampleRate); tone < 0.3 {
+	if tone := tone.Level(got, 425, audio.SampleRate); tone < 0.3 {
 		t.Fatalf("425 Hz component %.3f", tone)
 	}
 	if len(b.Sinks("")) != 0 {

@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"github.com/vaihde/vaihde/shared/tone"
 	"net"
 	"net/netip"
 	"sync"
@@ -22,18 +23,18 @@ var loopback = netip.MustParseAddr("127.0.0.1")
 func waitTone(t *testing.T, name string, sink *audiotest.RecordSink, freq float64) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	var rms, tone float64
+	var rms, level float64
 	for time.Now().Before(deadline) {
 		tail := sink.Last(audio.SampleRate / 2)
 		if len(tail) == audio.SampleRate/2 {
-			rms, tone = audio.RMS(tail), audio.ToneRMS(tail, freq, audio.SampleRate)
-			if rms > 0.2 && tone > 0.8*rms {
+			rms, level = tone.RMS(tail), tone.Level(tail, freq, audio.SampleRate)
+			if rms > 0.2 && level > 0.8*rms {
 				return
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%s: no %.0f Hz tone arrived (rms %.3f, tone %.3f)", name, freq, rms, tone)
+	t.Fatalf("%s: no %.0f Hz tone arrived (rms %.3f, tone %.3f)", name, freq, rms, level)
 }
 
 func TestIntegrationTwoSessionsLoopback(t *testing.T) {
@@ -95,7 +96,7 @@ func TestIntegrationTwoSessionsLoopback(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 		sent0, _, _ := a.Stats()
 		deadline = time.Now().Add(10 * time.Second)
-		for audio.RMS(sinkB.Last(audio.SampleRate/4)) > 0.01 {
+		for tone.RMS(sinkB.Last(audio.SampleRate/4)) > 0.01 {
 			if time.Now().After(deadline) {
 				t.Fatal("muted side still audible")
 			}
@@ -220,7 +221,7 @@ func TestIntegrationSurvivesGarbage(t *testing.T) {
 		payload[i] = 0x80 // µ-law near full scale
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for audio.RMS(sink.Last(800)) < 0.3 {
+	for tone.RMS(sink.Last(800)) < 0.3 {
 		if time.Now().After(deadline) {
 			t.Fatal("no audio played after malformed packets")
 		}

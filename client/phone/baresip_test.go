@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/vaihde/vaihde/shared/tone"
 	"io"
 	"os"
 	"os/exec"
@@ -80,14 +81,14 @@ func TestIntegrationBaresipInterop(t *testing.T) {
 	srv.addUser("1001", "a")
 	srv.addUser("1002", "b")
 	dir := t.TempDir()
-	tone := filepath.Join(dir, "tone.wav")
-	if out, err := exec.Command("sox", "-n", "-r", "8000", "-c", "1", "-b", "16", tone, "synth", "60", "sine", "440", "vol", "0.5").CombinedOutput(); err != nil {
+	toneWAV := filepath.Join(dir, "tone.wav")
+	if out, err := exec.Command("sox", "-n", "-r", "8000", "-c", "1", "-b", "16", toneWAV, "synth", "60", "sine", "440", "vol", "0.5").CombinedOutput(); err != nil {
 		t.Fatalf("sox: %v %s", err, out)
 	}
 	config := strings.Join([]string{
 		"poll_method poll", "sip_listen 127.0.0.1:0", "net_interface 127.0.0.1",
 		"audio_player aubridge,nothing", "audio_alert aubridge,nothing",
-		"audio_source aufile," + tone,
+		"audio_source aufile," + toneWAV,
 		"module_path /usr/lib/baresip/modules",
 		"module stdio.so", "module g711.so", "module aufile.so", "module aubridge.so", "module sndfile.so",
 		"module_app account.so", "module_app menu.so",
@@ -169,8 +170,8 @@ func TestIntegrationBaresipInterop(t *testing.T) {
 		return false
 	})
 	tail := rec[len(rec)-audio.SampleRate:]
-	if rms, tone := audio.RMS(tail), audio.ToneRMS(tail, 1000, audio.SampleRate); rms < 0.1 || tone < 0.7*rms {
-		t.Fatalf("baresip did not receive the 1000 Hz tone: rms %.3f, 1 kHz %.3f", rms, tone)
+	if rms, level := tone.RMS(tail), tone.Level(tail, 1000, audio.SampleRate); rms < 0.1 || level < 0.7*rms {
+		t.Fatalf("baresip did not receive the 1000 Hz tone: rms %.3f, 1 kHz %.3f", rms, level)
 	}
 	if !strings.Contains(out.String(), "received event: '7'") {
 		t.Fatal("baresip did not receive the RFC 4733 event for 7")

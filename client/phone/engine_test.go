@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/vaihde/vaihde/shared/tone"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -92,20 +93,20 @@ func waitIncoming(t *testing.T, e *Engine, except ...string) string {
 // waitTone waits until the last half second written to sink carries freq.
 func waitTone(t *testing.T, what string, sink func() []int16, freq float64) {
 	t.Helper()
-	var rms, tone float64
+	var rms, level float64
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		s := sink()
 		if n := audio.SampleRate / 2; len(s) >= n {
 			s = s[len(s)-n:]
-			rms, tone = audio.RMS(s), audio.ToneRMS(s, freq, audio.SampleRate)
-			if rms > 0.2 && tone > 0.8*rms {
+			rms, level = tone.RMS(s), tone.Level(s, freq, audio.SampleRate)
+			if rms > 0.2 && level > 0.8*rms {
 				return
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s: no %.0f Hz tone (rms %.3f, tone %.3f)", what, freq, rms, tone)
+	t.Fatalf("%s: no %.0f Hz tone (rms %.3f, tone %.3f)", what, freq, rms, level)
 }
 
 func lastSink(t *testing.T, b *audiotest.Backend) func() []int16 {
@@ -369,7 +370,7 @@ func TestIntegrationCallAudioHoldDTMFBlindTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "far end hears silence when muted", func() bool {
-		return audio.RMS(p.sink.Last(audio.SampleRate/4)) < 0.01
+		return tone.RMS(p.sink.Last(audio.SampleRate/4)) < 0.01
 	})
 	_ = e.Mute(id, false)
 
@@ -545,7 +546,7 @@ func TestIntegrationEarlyMedia(t *testing.T) {
 		t.Fatalf("state %v while early media plays; want Ringing", c.State)
 	}
 	p := srv.nthPeer(1)
-	if rms := audio.RMS(p.sink.Last(audio.SampleRate / 2)); rms > 0.01 {
+	if rms := tone.RMS(p.sink.Last(audio.SampleRate / 2)); rms > 0.01 {
 		t.Fatalf("the caller's microphone went out before the answer (rms %.3f)", rms)
 	}
 	waitCall(t, e, id, Active)
@@ -635,8 +636,8 @@ func TestIntegrationLocalRingback(t *testing.T) {
 		sink = s[0]
 		return len(sink.Samples()) >= 4000
 	})
-	if tone := audio.ToneRMS(sink.Samples()[:4000], 425, audio.SampleRate); tone < 0.1 {
-		t.Fatalf("ringback 425 Hz component %.3f", tone)
+	if level := tone.Level(sink.Samples()[:4000], 425, audio.SampleRate); level < 0.1 {
+		t.Fatalf("ringback 425 Hz component %.3f", level)
 	}
 	_ = e.Hangup(id)
 	waitCall(t, e, id, Ended)

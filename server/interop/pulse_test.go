@@ -2,6 +2,7 @@ package interop
 
 import (
 	"encoding/binary"
+	"github.com/vaihde/vaihde/shared/tone"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,7 +99,7 @@ func toneFrames(p pcm, freq float64) []bool {
 	var out []bool
 	for off := 0; off+frame <= len(p.samples); off += frame {
 		f := p.samples[off : off+frame]
-		out = append(out, rms(f) >= voicedRMS && toneShare(f, p.rate, freq) >= 0.6)
+		out = append(out, rms(f) >= voicedRMS && tone.WindowedShare(f, freq, p.rate) >= 0.6)
 	}
 	return out
 }

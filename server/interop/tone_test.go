@@ -3,6 +3,7 @@ package interop
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/vaihde/vaihde/shared/tone"
 	"math"
 	"os"
 	"path/filepath"
@@ -107,37 +108,6 @@ func rms(x []float64) float64 {
 	return math.Sqrt(s / float64(len(x)))
 }
 
-// toneShare returns the fraction of x's energy at freq (Goertzel, Hann window): about 1 for a pure
-// tone at freq, about 0 for silence, noise or a tone elsewhere.
-func toneShare(x []float64, rate int, freq float64) float64 {
-	n := len(x)
-	if n == 0 {
-		return 0
-	}
-	w := 2 * math.Pi * freq / float64(rate)
-	coeff := 2 * math.Cos(w)
-	var s1, s2, energy, wsum float64
-	for i, v := range x {
-		win := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
-		v *= win
-		wsum += win * win
-		energy += v * v
-		s0 := v + coeff*s1 - s2
-		s2, s1 = s1, s0
-	}
-	if energy == 0 {
-		return 0
-	}
-	power := s1*s1 + s2*s2 - coeff*s1*s2
-	// A windowed sine of amplitude A has power ≈ (A·Σwin/2)² at its bin and energy A²·Σwin²/2.
-	var winSum float64
-	for i := range n {
-		winSum += 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
-	}
-	share := power / (energy * winSum * winSum / (2 * wsum))
-	return math.Min(share, 1.5)
-}
-
 // toneReport describes a stretch of received audio against an expected and an unexpected tone.
 type toneReport struct {
 	Seconds      float64 // length of the audio analysed
@@ -172,8 +142,8 @@ func analyseTone(p pcm, want, other float64) toneReport {
 		for _, v := range f {
 			sq += v * v
 		}
-		shares = append(shares, toneShare(f, p.rate, want))
-		others = append(others, toneShare(f, p.rate, other))
+		shares = append(shares, tone.WindowedShare(f, want, p.rate))
+		others = append(others, tone.WindowedShare(f, other, p.rate))
 	}
 	r.Voiced = float64(voicedN) / float64(p.rate)
 	if voicedN > 0 {

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"github.com/vaihde/vaihde/shared/tone"
 	"math"
 	"net"
 	"net/netip"
@@ -124,23 +125,6 @@ func (ph *phone) waitFor(n int) []rtp.Packet {
 	}
 }
 
-// goertzel returns the power of freq in samples, normalised by the signal energy.
-func goertzel(samples []int16, freq float64) float64 {
-	k := 2 * math.Cos(2*math.Pi*freq/codec.SampleRate)
-	var s1, s2, energy float64
-	for _, x := range samples {
-		v := float64(x)
-		s := v + k*s1 - s2
-		s2, s1 = s1, s
-		energy += v * v
-	}
-	if energy == 0 {
-		return 0
-	}
-	power := s1*s1 + s2*s2 - k*s1*s2
-	return power / (energy * float64(len(samples)) / 2)
-}
-
 // decodeAll decodes the payloads of packets of the given PT, in order received.
 func decodeAll(t *testing.T, pkts []rtp.Packet, pt uint8) []int16 {
 	t.Helper()
@@ -211,7 +195,7 @@ func TestIntegrationToneTranscoded(t *testing.T) {
 		if len(pcm) < codec.FrameSamples*frames*9/10 {
 			t.Fatalf("%s: %d samples in PT %d, want ~%d", dir.name, len(pcm), dir.pt, codec.FrameSamples*frames)
 		}
-		on, off := goertzel(pcm, dir.freq), goertzel(pcm, dir.otherHz)
+		on, off := tone.Share(pcm, dir.freq, codec.SampleRate), tone.Share(pcm, dir.otherHz, codec.SampleRate)
 		t.Logf("%s: goertzel %.0f Hz = %.3f, %.0f Hz = %.5f", dir.name, dir.freq, on, dir.otherHz, off)
 		if on < 0.5 || off > 0.01 {
 			t.Errorf("%s: tone not recognised: on=%.3f off=%.5f", dir.name, on, off)

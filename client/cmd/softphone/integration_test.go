@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/vaihde/vaihde/shared/tone"
 	"math"
 	"net"
 	"os"
@@ -17,8 +18,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/vaihde/vaihde/client/audio"
 )
 
 // TestIntegrationIncomingCallRingsOnRingDevice runs the real Softphone binary under Xvfb with
@@ -112,9 +111,9 @@ func TestIntegrationIncomingCallRingsOnRingDevice(t *testing.T) {
 	loud, tonal := 0, 0
 	for i := 0; i+800 <= len(rec); i += 800 {
 		b := rec[i : i+800]
-		if l := audio.RMS(b); l > 0.01 {
+		if l := tone.RMS(b); l > 0.01 {
 			loud++
-			if audio.ToneRMS(b, 425, 8000) > 0.7*l && audio.ToneRMS(b, 1000, 8000) < 0.1*l {
+			if tone.Level(b, 425, 8000) > 0.7*l && tone.Level(b, 1000, 8000) < 0.1*l {
 				tonal++
 			}
 		}
@@ -133,7 +132,7 @@ func TestIntegrationIncomingCallRingsOnRingDevice(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	// A whole cadence (5 s) must be silent. A silent, idle sink may deliver few samples; a
 	// ringing one would deliver all of them.
-	if quiet := audio.RMS(record(t, env, 5500*time.Millisecond, 0)); quiet > 0.005 {
+	if quiet := tone.RMS(record(t, env, 5500*time.Millisecond, 0)); quiet > 0.005 {
 		t.Fatalf("still ringing after the caller hung up: RMS %.3f", quiet)
 	}
 	sp.stop()
