@@ -35,6 +35,12 @@ func startPulseBox(t *testing.T) *pulseBox {
 	t.Setenv("PULSE_SERVER", "unix:"+filepath.Join(dir, "pulse", "native"))
 	p := startProc(t, "pulseaudio", dir, nil, "pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
 		"--log-target=stderr", "--load=module-native-protocol-unix")
+	// Runs before startProc's cleanup (LIFO): ask politely, then the process group is killed.
+	t.Cleanup(func() {
+		cmd := exec.Command("pulseaudio", "--kill")
+		cmd.Env = os.Environ()
+		_ = cmd.Run()
+	})
 	if !pollUntil(20*time.Second, func() bool {
 		return !p.exited() && exec.Command("pactl", "info").Run() == nil
 	}) {
@@ -43,11 +49,18 @@ func startPulseBox(t *testing.T) *pulseBox {
 	return &pulseBox{dir: dir}
 }
 
-// addSink creates a null sink; what is played to it can be recorded from name+".monitor".
+// addSink creates an 8 kHz mono null sink; what is played to it can be recorded from
+// name+".monitor".
 func (pb *pulseBox) addSink(t *testing.T, name string) {
 	t.Helper()
-	out, err := exec.Command("pactl", "load-module", "module-null-sink", "sink_name="+name, "rate=8000", "channels=1").CombinedOutput()
-	if err != nil {
+	pb.loadSink(t, name, "rate=8000", "channels=1")
+}
+
+// loadSink creates a null sink with the given module arguments.
+func (pb *pulseBox) loadSink(t *testing.T, name string, args ...string) {
+	t.Helper()
+	cmdArgs := append([]string{"load-module", "module-null-sink", "sink_name=" + name}, args...)
+	if out, err := exec.Command("pactl", cmdArgs...).CombinedOutput(); err != nil {
 		t.Fatalf("pactl load-module module-null-sink %s: %v %s", name, err, out)
 	}
 }

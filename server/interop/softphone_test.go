@@ -140,44 +140,21 @@ type softphonePulse struct {
 	dir string
 }
 
-// startSoftphonePulse starts PulseAudio in a fresh XDG_RUNTIME_DIR and points this process (and
-// so PortAudio's ALSA pulse plugin, initialised later) at it through PULSE_SERVER. It is killed
-// when the test ends.
+// startSoftphonePulse starts a private PulseAudio (startPulseBox) with two 48 kHz null sinks:
+// spk, the default sink (what the Softphone plays), and mic, whose monitor is the default
+// source (what the Softphone records).
 func startSoftphonePulse(t *testing.T) *softphonePulse {
 	t.Helper()
-	// A short path: the socket path must fit a sockaddr_un.
-	dir, err := os.MkdirTemp("", "vpulse")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("XDG_RUNTIME_DIR", dir)
-	t.Setenv("HOME", dir) // its cookie and state stay out of the real home
-	t.Setenv("PULSE_SERVER", "unix:"+filepath.Join(dir, "pulse", "native"))
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	p := startProc(t, "pulseaudio", dir, nil, "pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
-		"--log-target=stderr", "--load=module-native-protocol-unix",
-		"--load=module-null-sink sink_name=spk rate=48000",
-		"--load=module-null-sink sink_name=mic rate=48000")
-	// Runs before startProc's cleanup (LIFO): ask politely, then the process group is killed.
-	t.Cleanup(func() {
-		cmd := exec.Command("pulseaudio", "--kill")
-		cmd.Env = os.Environ()
-		_ = cmd.Run()
-	})
-	if !pollUntil(20*time.Second, func() bool {
-		return !p.exited() && exec.Command("pactl", "info").Run() == nil
-	}) {
-		t.Fatalf("PulseAudio did not come up (exited: %v)", p.exited())
+	pb := startPulseBox(t)
+	for _, name := range []string{"spk", "mic"} {
+		pb.loadSink(t, name, "rate=48000")
 	}
 	for _, args := range [][]string{{"set-default-sink", "spk"}, {"set-default-source", "mic.monitor"}} {
 		if out, err := exec.Command("pactl", args...).CombinedOutput(); err != nil {
 			t.Fatalf("pactl %v: %v %s", args, err, out)
 		}
 	}
-	return &softphonePulse{dir: dir}
+	return &softphonePulse{dir: pb.dir}
 }
 
 // play loops a tone into sink device until the returned process is stopped.
