@@ -302,10 +302,7 @@ func TestIntegrationOutgoingCallFailures(t *testing.T) {
 		})
 	}
 	// Hanging up while it rings sends CANCEL.
-	id, err := e.Dial(context.Background(), "7001")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustDial(t, e, "7001")
 	waitCall(t, e, id, Ringing)
 	if err := e.Hangup(id); err != nil {
 		t.Fatal(err)
@@ -316,19 +313,9 @@ func TestIntegrationOutgoingCallFailures(t *testing.T) {
 }
 
 func TestIntegrationCallAudioHoldDTMFBlindTransfer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	srv := newTestServer(t)
-	srv.addUser("1001", "secret")
-	b := &audiotest.Backend{Freq: 1000}
-	e := newEngine(t, b)
-	login(t, e, srv, "1001", "secret")
+	srv, e, b := loggedInEngine(t)
 
-	id, err := e.Dial(context.Background(), "7000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustDial(t, e, "7000")
 	c := waitCall(t, e, id, Active)
 	if c.AnsweredAt.IsZero() || c.Direction != Outgoing || c.Remote != "7000" {
 		t.Fatalf("active call %+v", c)
@@ -396,15 +383,9 @@ func TestIntegrationAttendedTransfer(t *testing.T) {
 	srv.addUser("1001", "secret")
 	e := newEngine(t, &audiotest.Backend{Freq: 1000})
 	login(t, e, srv, "1001", "secret")
-	first, err := e.Dial(context.Background(), "7000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := mustDial(t, e, "7000")
 	waitCall(t, e, first, Active)
-	consult, err := e.Dial(context.Background(), "7000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	consult := mustDial(t, e, "7000")
 	waitCall(t, e, consult, Active)
 	waitCall(t, e, first, OnHold) // dialling the consultation held the first call
 	p1, p2 := srv.nthPeer(1), srv.nthPeer(2)
@@ -527,18 +508,8 @@ func TestIntegrationReregistersAfterServerRestart(t *testing.T) {
 }
 
 func TestIntegrationEarlyMedia(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	srv := newTestServer(t)
-	srv.addUser("1001", "secret")
-	b := &audiotest.Backend{Freq: 1000}
-	e := newEngine(t, b)
-	login(t, e, srv, "1001", "secret")
-	id, err := e.Dial(context.Background(), "7002")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, e, b := loggedInEngine(t)
+	id := mustDial(t, e, "7002")
 	waitCall(t, e, id, Ringing)
 	// The far end's audio (a queue's music, an announcement) plays before the answer.
 	waitTone(t, "early media", lastSink(t, b), 440)
@@ -556,14 +527,7 @@ func TestIntegrationEarlyMedia(t *testing.T) {
 // TestIntegrationLateOffer: an INVITE without SDP is answered with our offer; the answer comes
 // in the ACK and audio flows.
 func TestIntegrationLateOffer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	srv := newTestServer(t)
-	srv.addUser("1001", "secret")
-	b := &audiotest.Backend{Freq: 1000}
-	e := newEngine(t, b)
-	login(t, e, srv, "1001", "secret")
+	srv, e, b := loggedInEngine(t)
 
 	sess, err := media.Listen(netip.MustParseAddr("127.0.0.1"), nil)
 	if err != nil {
@@ -651,18 +615,8 @@ func TestIntegrationLocalRingback(t *testing.T) {
 // TestIntegrationOfferlessReinvite: a server that moves the media (as after a transfer) sends a
 // re-INVITE without SDP; the engine offers, and the answer in the ACK redirects its RTP.
 func TestIntegrationOfferlessReinvite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	srv := newTestServer(t)
-	srv.addUser("1001", "secret")
-	b := &audiotest.Backend{Freq: 1000}
-	e := newEngine(t, b)
-	login(t, e, srv, "1001", "secret")
-	id, err := e.Dial(context.Background(), "7000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, e, b := loggedInEngine(t)
+	id := mustDial(t, e, "7000")
 	waitCall(t, e, id, Active)
 	p := srv.nthPeer(1)
 	waitTone(t, "far end hears the engine", p.sink.Samples, 1000)
@@ -702,4 +656,29 @@ func TestIntegrationOfferlessReinvite(t *testing.T) {
 	waitTone(t, "the engine hears the new endpoint", lastSink(t, b), 300)
 	_ = e.Hangup(id)
 	waitCall(t, e, id, Ended)
+}
+
+// loggedInEngine starts an integration test: a test server with user 1001 and an engine logged
+// in as 1001 whose microphone plays 1000 Hz.
+func loggedInEngine(t *testing.T) (*testServer, *Engine, *audiotest.Backend) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	srv := newTestServer(t)
+	srv.addUser("1001", "secret")
+	b := &audiotest.Backend{Freq: 1000}
+	e := newEngine(t, b)
+	login(t, e, srv, "1001", "secret")
+	return srv, e, b
+}
+
+// mustDial dials number from e and fails the test if the call cannot start.
+func mustDial(t *testing.T, e *Engine, number string) string {
+	t.Helper()
+	id, err := e.Dial(context.Background(), number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
