@@ -476,6 +476,11 @@ func (e *Engine) endCall(c *call, reason string, err error) {
 	close(c.done)
 	c.view.State = Ended
 	c.view.EndedAt = time.Now()
+	if reason == "Call ended" && c.view.TransferTo != "" {
+		// The far end ending the call while our REFER is pending is how a transfer completes
+		// (its NOTIFY 200 may still be on the way), whichever path saw the end first.
+		reason = "Transferred"
+	}
 	if c.view.EndReason == "" {
 		c.view.EndReason = reason
 	}

@@ -249,12 +249,6 @@ func (e *Engine) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	e.mu.Lock()
 	out, in := c.out, c.in
-	// A BYE while our REFER is pending is how a transfer completes (the NOTIFY 200 may still
-	// be on its way), not a hang-up by the far end.
-	reason := "Call ended"
-	if c.view.TransferTo != "" {
-		reason = "Transferred"
-	}
 	e.mu.Unlock()
 	var err error
 	switch {
@@ -268,7 +262,7 @@ func (e *Engine) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err != nil {
 		respond(tx, req, 200, "OK")
 	}
-	e.endCall(c, reason, nil)
+	e.endCall(c, "Call ended", nil)
 }
 
 // onNotify takes the sipfrag NOTIFYs of a transfer (RFC 3515).

@@ -224,7 +224,7 @@ func freeUDPTCPPort(t *testing.T) int {
 			t.Fatalf("listen udp: %v", err)
 		}
 		port := u.LocalAddr().(*net.UDPAddr).Port
-		ok := port < 65535 && portsFree(port, port+1)
+		ok := port < 65535 && portsFree(port, port+1) && claimPorts(port, port+1)
 		u.Close()
 		if ok {
 			return port
@@ -258,26 +258,68 @@ func portsFree(port, next int) bool {
 	return true
 }
 
-// freeTCPPort returns a free TCP port on 127.0.0.1.
+// freeTCPPort returns a free TCP port on 127.0.0.1 that this test binary has not handed out.
 func freeTCPPort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen tcp: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return freePortOf(t, func() (int, error) {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port, nil
+	})
 }
 
-// freeUDPPort returns a free UDP port on 127.0.0.1.
+// freeUDPPort returns a free UDP port on 127.0.0.1 that this test binary has not handed out.
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen udp: %v", err)
+	return freePortOf(t, func() (int, error) {
+		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port, nil
+	})
+}
+
+func freePortOf(t *testing.T, probe func() (int, error)) int {
+	t.Helper()
+	for range 50 {
+		port, err := probe()
+		if err != nil {
+			t.Fatalf("find a free port: %v", err)
+		}
+		if claimPorts(port) {
+			return port
+		}
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
+	t.Fatal("no free port")
+	return 0
+}
+
+// handedOut holds every port given to a process of this test binary: the kernel may offer a
+// closed probe's port again, and two processes told the same port (a control socket on another
+// baresip's TLS port) talk to the wrong peer.
+var (
+	handedOutMu sync.Mutex
+	handedOut   = map[int]bool{}
+)
+
+// claimPorts records ports as handed out, or reports false if any of them already was.
+func claimPorts(ports ...int) bool {
+	handedOutMu.Lock()
+	defer handedOutMu.Unlock()
+	for _, p := range ports {
+		if handedOut[p] {
+			return false
+		}
+	}
+	for _, p := range ports {
+		handedOut[p] = true
+	}
+	return true
 }
 
 // RTP port blocks come from 20000–29999, below Linux's ephemeral range (so 127.0.0.1:0 listeners
