@@ -102,4 +102,22 @@ type Controller interface {
 	AttendedTransfer(callID, consultID string) error
 
 	CallLog(ctx context.Context, limit int) ([]api.CallEntry, error)
+
+	// Session returns the server API's base URL and the bearer token of the current login;
+	// ok is false when logged out or the API did not answer at login. client/people uses it.
+	Session() (apiURL, token string, ok bool)
+	// SendMessage sends an instant message (SIP MESSAGE through the server, IM-1) to an
+	// extension or number; it returns when the server accepted or refused it.
+	SendMessage(ctx context.Context, to, body string) error
+	// OnMessage calls fn for every instant message received (from the engine's goroutine;
+	// fn must not block); the returned function unsubscribes.
+	OnMessage(fn func(InstantMessage)) (cancel func())
+}
+
+// InstantMessage is a received SIP MESSAGE.
+type InstantMessage struct {
+	From     string // the sender's extension (user part of From)
+	FromName string // display name, if any
+	Body     string
+	At       time.Time
 }

@@ -151,3 +151,9 @@ func (f *fakeController) CallLog(context.Context, int) ([]api.CallEntry, error) 
 }
 
 var _ phone.Controller = (*fakeController)(nil)
+
+func (f *fakeController) Session() (string, string, bool) { return "", "", false }
+
+func (f *fakeController) SendMessage(ctx context.Context, to, body string) error { return nil }
+
+func (f *fakeController) OnMessage(fn func(phone.InstantMessage)) func() { return func() {} }

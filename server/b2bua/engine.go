@@ -26,6 +26,7 @@ import (
 	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/presence"
 )
 
 // Trunk configures the carrier trunk (CALL-3, ORG-5).
@@ -69,6 +70,19 @@ type Deps struct {
 	Client    *sipgo.Client
 	UA        *sipgo.UserAgent
 	Logger    *slog.Logger // used as given; main adds component=b2bua
+	// Presence is told about every user's calls and chooses caller IDs by role; nil: no
+	// presence (role Mobile's rules for everyone). server/presence.Hub implements it.
+	Presence Presence
+}
+
+// Presence is what call handling tells and asks the presence hub.
+type Presence interface {
+	// Role is the user's current role (PRES-3); it chooses the caller ID.
+	Role(ctx context.Context, userID int64) presence.Role
+	// CallState reports a user's call callID: presence.PhoneRinging / PhoneDialing while it is
+	// set up, PhoneOnCall once answered, PhoneIdle when it ended. incoming is the user's side.
+	// It must not block.
+	CallState(userID int64, callID string, incoming bool, state presence.PhoneState, peer string)
 }
 
 // Engine handles calls. Its methods are safe for concurrent use.

@@ -23,6 +23,8 @@ type Org struct {
 	CountryCode string // E.164 country code without '+', e.g. "358"
 	Switchboard string // E.164 switchboard number, may be empty
 	Demo        bool   // the demo organisation also serves requests addressed to the server's IP
+	ShowRoles   bool   // colleagues see each other's role (PRES-3: hidden by default)
+	SMSSender   string // sender of the organisation's SMS when a user has no mobile number
 }
 
 // User is a person in an organisation. Numbers are E.164 ("+358401234567").
@@ -35,6 +37,10 @@ type User struct {
 	MobileNumber  string
 	Email         string
 	Language      string // fi, sv or en
+	Department    string
+	Title         string
+	Keywords      string // free search words, space-separated (DIR-1)
+	Admin         bool   // may manage the organisation (org contacts, activities)
 	// Digest credentials are stored as HA1 hashes (RFC 7616), never as the password.
 	HA1MD5    string // hex MD5(username:realm:password), username = Extension
 	HA1SHA256 string // hex SHA-256(username:realm:password)
@@ -127,11 +133,137 @@ type CallLog interface {
 	Calls(ctx context.Context, userID int64, limit int) ([]CallRecord, error)
 }
 
+// Presence is a user's persisted presence (PRES-1…3). Online, idle and phone state are live
+// and kept in memory by server/presence. A user without a record is Available in role Mobile.
+type Presence struct {
+	UserID    int64
+	Activity  int // activity number (shared/presence)
+	Role      int // shared/presence.Role
+	Until     time.Time
+	Note      string
+	UpdatedAt time.Time
+}
+
+// Activity is an organisation's presence activity (PRES-1); see shared/presence for defaults.
+type Activity struct {
+	OrgID  int64
+	Number int
+	NameFI string
+	NameSV string
+	NameEN string
+	Green  bool
+}
+
+// Contact is a personal contact (DIR-3, OwnerID = the user) or an organisation contact managed
+// by admins (DIR-4, OwnerID = 0). An internal contact points at a user (UserID); an external one
+// carries its own name and numbers.
+type Contact struct {
+	ID        int64
+	OrgID     int64
+	OwnerID   int64 // 0: organisation contact
+	UserID    int64 // internal contact: the colleague; 0 for external
+	Name      string
+	Company   string
+	Mobile    string // E.164
+	Phone     string // E.164
+	Email     string
+	Favourite bool
+	VIP       bool   // lets the caller past the away notice (AWAY-1)
+	Groups    string // organisation contacts: space-separated group names that see it; "" = all
+	Note      string
+}
+
+// Message is one instant message (IM-1). Delivered is set when a device of the recipient
+// accepted it (2xx to SIP MESSAGE); undelivered messages wait for the recipient to register.
+type Message struct {
+	ID          int64
+	OrgID       int64
+	FromUserID  int64
+	ToUserID    int64
+	Body        string
+	ContentType string // "text/plain" unless the sender said otherwise
+	SentAt      time.Time
+	DeliveredAt time.Time // zero until delivered
+	ReadAt      time.Time // zero until the recipient read it in the Softphone
+}
+
+// Conversation summarises a user's messages with one peer, for the chat list.
+type Conversation struct {
+	PeerID int64
+	Last   Message
+	Unread int // messages from the peer not yet read
+}
+
+// SMS is one text message sent through the SMS gateway (SMS-1).
+type SMS struct {
+	ID         int64
+	OrgID      int64
+	UserID     int64
+	From       string // sender shown to the recipient (number or alphanumeric)
+	To         string // E.164
+	Body       string
+	Parts      int    // 160-character GSM parts (70 for UCS-2), what the carrier counts
+	Status     string // "sent" or "failed: …"
+	ProviderID string
+	SentAt     time.Time
+}
+
+// Presences stores presence.
+type Presences interface {
+	// Presence returns the user's record, or ErrNotFound when never set.
+	Presence(ctx context.Context, userID int64) (Presence, error)
+	PutPresence(ctx context.Context, p Presence) error
+	// OrgPresences returns every record of the organisation's users.
+	OrgPresences(ctx context.Context, orgID int64) ([]Presence, error)
+	// Activities returns the organisation's activities ordered by number; an organisation
+	// that never changed them gets shared/presence.DefaultActivities.
+	Activities(ctx context.Context, orgID int64) ([]Activity, error)
+	// PutActivity adds or renames the activity with the same (OrgID, Number).
+	PutActivity(ctx context.Context, a Activity) error
+}
+
+// Contacts stores personal and organisation contacts.
+type Contacts interface {
+	CreateContact(ctx context.Context, c Contact) (Contact, error)
+	// UpdateContact replaces the contact with c.ID; ErrNotFound unless it has the same owner.
+	UpdateContact(ctx context.Context, c Contact) error
+	DeleteContact(ctx context.Context, ownerID, id int64) error
+	// ContactsOf returns the user's personal contacts (ownerID > 0) or, with ownerID 0, the
+	// organisation's contacts.
+	ContactsOf(ctx context.Context, orgID, ownerID int64) ([]Contact, error)
+}
+
+// Messages stores instant messages.
+type Messages interface {
+	AddMessage(ctx context.Context, m Message) (Message, error)
+	MarkDelivered(ctx context.Context, id int64, at time.Time) error
+	// Undelivered returns the messages waiting for the user, oldest first.
+	Undelivered(ctx context.Context, toUserID int64) ([]Message, error)
+	// History returns messages between two users, newest first, with ID < beforeID when
+	// beforeID > 0, at most limit.
+	History(ctx context.Context, userA, userB, beforeID int64, limit int) ([]Message, error)
+	// Conversations returns the user's conversations, most recent first.
+	Conversations(ctx context.Context, userID int64) ([]Conversation, error)
+	// MarkRead marks every message from peer to user as read at at.
+	MarkRead(ctx context.Context, userID, peerID int64, at time.Time) error
+}
+
+// SMSLog stores sent SMS and counts them per organisation.
+type SMSLog interface {
+	AddSMS(ctx context.Context, s SMS) (SMS, error)
+	// SMSCount returns how many SMS parts the organisation sent since (inclusive).
+	SMSCount(ctx context.Context, orgID int64, since time.Time) (int, error)
+}
+
 // Store is everything the server persists.
 type Store interface {
 	Orgs
 	Users
 	Registrations
 	CallLog
+	Presences
+	Contacts
+	Messages
+	SMSLog
 	Close() error
 }

@@ -31,6 +31,9 @@ type Profile struct {
 	Language      string `json:"language"`
 	Domain        string `json:"domain"` // SIP domain to register to
 	Org           string `json:"org"`
+	Department    string `json:"department,omitempty"`
+	Title         string `json:"title,omitempty"`
+	Admin         bool   `json:"admin,omitempty"`
 }
 
 // CallEntry is one call-log entry (CALL-13).
