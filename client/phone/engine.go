@@ -79,6 +79,8 @@ type Engine struct {
 	closed  bool
 	kick    chan struct{}
 	pubMu   sync.Mutex // serialises subscriber calls
+	msgSubs map[int]func(InstantMessage)
+	msgMu   sync.Mutex // serialises message subscriber calls
 }
 
 // account is the state of one login.
@@ -178,9 +180,7 @@ func New(cfg Config) (*Engine, error) {
 	e.server.OnInfo(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
-	e.server.OnMessage(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-	})
+	e.server.OnMessage(e.onMessage)
 
 	e.wg.Add(2)
 	go func() {

@@ -3,15 +3,190 @@ package phone
 import (
 	"context"
 	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 )
 
-// Session implements Controller. (Contract stub: the implementer replaces this file.)
-func (e *Engine) Session() (apiURL, token string, ok bool) { return "", "", false }
+// Errors of SendMessage.
+var (
+	// ErrNoSuchUser is returned (wrapped) when the server answers 404: nobody has that number.
+	ErrNoSuchUser = errors.New("phone: no such user")
+	// ErrEmptyMessage is returned for a message with no text.
+	ErrEmptyMessage = errors.New("phone: empty message")
+)
 
-// SendMessage implements Controller.
+// maxMessageBytes keeps a MESSAGE inside one UDP datagram (sipgo refuses larger ones; RFC 3428
+// asks for pager-mode requests well below the MTU).
+const maxMessageBytes = 1200
+
+// Session implements Controller.
+func (e *Engine) Session() (apiURL, token string, ok bool) {
+	e.mu.Lock()
+	acct := e.acct
+	e.mu.Unlock()
+	if acct == nil || acct.token == "" {
+		return "", "", false
+	}
+	_, _, apiURL, err := splitServer(acct.Account)
+	if err != nil {
+		return "", "", false
+	}
+	return apiURL, acct.token, true
+}
+
+// SendMessage implements Controller: a pager-mode MESSAGE (RFC 3428) through the server,
+// answering a 401/407 challenge with the account's credentials.
 func (e *Engine) SendMessage(ctx context.Context, to, body string) error {
-	return errors.New("phone: instant messages not implemented yet")
+	to = strings.TrimSpace(to)
+	if to == "" {
+		return errors.New("phone: no recipient")
+	}
+	if strings.TrimSpace(body) == "" {
+		return ErrEmptyMessage
+	}
+	if !utf8.ValidString(body) {
+		return errors.New("phone: message is not valid text")
+	}
+	if len(body) > maxMessageBytes {
+		return fmt.Errorf("phone: message longer than %d bytes", maxMessageBytes)
+	}
+	e.mu.Lock()
+	acct := e.acct
+	e.mu.Unlock()
+	if acct == nil {
+		return ErrNotLoggedIn
+	}
+	target := sip.Uri{Scheme: "sip", User: dialUser(to), Host: acct.domain}
+	req := sip.NewRequest(sip.MESSAGE, target)
+	req.SetDestination(acct.server)
+	req.AppendHeader(sip.NewHeader("Route", "<sip:"+acct.server+";lr>"))
+	from := &sip.FromHeader{DisplayName: acct.profile.Name,
+		Address: sip.Uri{Scheme: "sip", User: acct.sipUser, Host: acct.domain}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: target})
+	req.AppendHeader(sip.NewHeader("User-Agent", e.cfg.UserAgent))
+	req.AppendHeader(sip.NewHeader("Date", time.Now().UTC().Format(http.TimeFormat)))
+	req.AppendHeader(sip.NewHeader("Content-Type", "text/plain;charset=UTF-8"))
+	req.SetBody([]byte(body))
+
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.RequestTimeout)
+	defer cancel()
+	res, err := e.client.Do(ctx, req)
+	if err == nil && (res.StatusCode == 401 || res.StatusCode == 407) {
+		res, err = e.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: acct.sipUser, Password: acct.Password})
+	}
+	if err != nil {
+		_, _, cerr := classifyErr(err) // plain words for timeouts and refused connections
+		return fmt.Errorf("send message to %s: %w", to, cerr)
+	}
+	switch {
+	case res.StatusCode >= 200 && res.StatusCode < 300:
+		return nil
+	case res.StatusCode == 404 || res.StatusCode == 484 || res.StatusCode == 604:
+		return fmt.Errorf("send message to %s: %w", to, ErrNoSuchUser)
+	case res.StatusCode == 401 || res.StatusCode == 407 || res.StatusCode == 403:
+		return fmt.Errorf("send message to %s: the server refused our credentials (%d %s)", to, res.StatusCode, res.Reason)
+	}
+	return fmt.Errorf("send message to %s: %d %s", to, res.StatusCode, res.Reason)
 }
 
 // OnMessage implements Controller.
-func (e *Engine) OnMessage(fn func(InstantMessage)) (cancel func()) { return func() {} }
+func (e *Engine) OnMessage(fn func(InstantMessage)) (cancel func()) {
+	e.mu.Lock()
+	if e.msgSubs == nil {
+		e.msgSubs = map[int]func(InstantMessage){}
+	}
+	id := e.nextSub
+	e.nextSub++
+	e.msgSubs[id] = fn
+	e.mu.Unlock()
+	return func() {
+		e.mu.Lock()
+		delete(e.msgSubs, id)
+		e.mu.Unlock()
+	}
+}
+
+// onMessage answers an incoming MESSAGE and hands text to the subscribers. Typing
+// notifications (RFC 3994) are accepted and dropped; other content types get 415.
+func (e *Engine) onMessage(req *sip.Request, tx sip.ServerTransaction) {
+	im, kind := parseMessage(req, time.Now())
+	switch kind {
+	case msgUnsupported:
+		res := sip.NewResponseFromRequest(req, 415, "Unsupported Media Type", nil)
+		res.AppendHeader(sip.NewHeader("Accept", "text/plain, application/im-iscomposing+xml"))
+		_ = tx.Respond(res)
+		return
+	default:
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	}
+	if kind != msgText {
+		return
+	}
+	e.mu.Lock()
+	subs := make([]func(InstantMessage), 0, len(e.msgSubs))
+	for _, fn := range e.msgSubs {
+		subs = append(subs, fn)
+	}
+	e.mu.Unlock()
+	e.log.Debug("instant message received", "from", im.From, "bytes", len(im.Body))
+	// One message at a time, so subscribers see messages in arrival order.
+	e.msgMu.Lock()
+	defer e.msgMu.Unlock()
+	for _, fn := range subs {
+		fn(im)
+	}
+}
+
+type messageKind int
+
+const (
+	msgText        messageKind = iota // a text message for the user
+	msgIgnored                        // accepted but not shown (typing notification, empty)
+	msgUnsupported                    // a content type we do not render
+)
+
+// parseMessage reads a MESSAGE request; now is used when it carries no valid Date header.
+func parseMessage(req *sip.Request, now time.Time) (InstantMessage, messageKind) {
+	ct := "text/plain"
+	if h := req.ContentType(); h != nil && strings.TrimSpace(h.Value()) != "" {
+		mt, _, err := mime.ParseMediaType(h.Value())
+		if err != nil {
+			return InstantMessage{}, msgUnsupported
+		}
+		ct = mt
+	}
+	switch ct {
+	case "text/plain":
+	case "application/im-iscomposing+xml":
+		return InstantMessage{}, msgIgnored
+	default:
+		return InstantMessage{}, msgUnsupported
+	}
+	body := string(req.Body())
+	if !utf8.ValidString(body) {
+		body = strings.ToValidUTF8(body, "\uFFFD")
+	}
+	if strings.TrimSpace(body) == "" {
+		return InstantMessage{}, msgIgnored
+	}
+	im := InstantMessage{Body: body, At: now}
+	if f := req.From(); f != nil {
+		im.From = f.Address.User
+		im.FromName = strings.Trim(strings.TrimSpace(f.DisplayName), `"`)
+	}
+	if h := req.GetHeader("Date"); h != nil {
+		if t, err := http.ParseTime(strings.TrimSpace(h.Value())); err == nil {
+			im.At = t
+		}
+	}
+	return im, msgText
+}

@@ -45,6 +45,7 @@ type testServer struct {
 	contacts  map[string]sip.Uri
 	nonces    map[string]bool
 	registers []*sip.Request
+	messages  []*sip.Request
 	peers     map[string]*peerCall // by Call-ID
 	peerOrder []*peerCall
 }
@@ -120,6 +121,7 @@ func newTestServerAt(t *testing.T, addr string) *testServer {
 	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
+	srv.OnMessage(s.onMessage)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -468,6 +470,48 @@ func (s *testServer) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		defer cancel()
 		_, _ = p.dlg.Do(ctx, n)
 	}()
+}
+
+// onMessage relays a MESSAGE like a server does: 407 until the sender authenticates, 404 for
+// an unknown or unregistered user, else forwarded to the user's contact with the answer relayed.
+func (s *testServer) onMessage(req *sip.Request, tx sip.ServerTransaction) {
+	sender, _ := s.authorized(req, "Proxy-Authorization")
+	if sender == "" {
+		s.challenge(req, tx, 407, "Proxy Authentication Required", "Proxy-Authenticate")
+		return
+	}
+	s.mu.Lock()
+	s.messages = append(s.messages, req.Clone())
+	target, ok := s.contacts[req.Recipient.User]
+	s.mu.Unlock()
+	if !ok {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
+		return
+	}
+	fwd := sip.NewRequest(sip.MESSAGE, target)
+	fwd.AppendHeader(sip.HeaderClone(req.From()))
+	fwd.AppendHeader(&sip.ToHeader{Address: req.To().Address})
+	for _, name := range []string{"Content-Type", "Date"} {
+		if h := req.GetHeader(name); h != nil {
+			fwd.AppendHeader(sip.NewHeader(name, h.Value()))
+		}
+	}
+	fwd.SetBody(req.Body())
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+	defer cancel()
+	res, err := s.client.Do(ctx, fwd)
+	if err != nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 408, "Request Timeout", nil))
+		return
+	}
+	_ = tx.Respond(sip.NewResponseFromRequest(req, res.StatusCode, res.Reason, nil))
+}
+
+// sentMessages returns the authenticated MESSAGE requests the server received.
+func (s *testServer) sentMessages() []*sip.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*sip.Request(nil), s.messages...)
 }
 
 // waitFor polls cond until it holds or a generous deadline passes.

@@ -1,6 +1,8 @@
 // Package ui owns the Softphone's windows and widgets (Fyne): the login screen, the main window
 // with the registration status, dial pad, call panel, incoming-call banners, call log and
-// settings. The view-model (Model, View) turns engine snapshots into what is shown and user
+// settings, and the people features: the user's own presence (always visible, one click to
+// change), the Colleagues directory with search as you type, Contacts, Chat with unread counts
+// and new-message banners, and sending SMS. The view-model (Model, View) turns engine snapshots into what is shown and user
 // actions into phone.Controller calls; it has no Fyne dependency and is tested without a window.
 //
 // Threading: the engine delivers snapshots on its own goroutine; they reach widgets only
@@ -22,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaihde/vaihde/assets"
+	"github.com/vaihde/vaihde/client/people"
 	"github.com/vaihde/vaihde/client/phone"
 	"github.com/vaihde/vaihde/client/settings"
 )
@@ -51,9 +54,12 @@ type Ringer interface {
 // Options wire the UI to the engine and the rest of the Softphone.
 type Options struct {
 	Controller phone.Controller // required
-	Settings   *settings.Store  // required
-	Audio      AudioDevices     // nil: only "System default" is offered
-	Ringer     Ringer           // nil: no ring tone
+	// People is the live model of colleagues, contacts and chat (client/people); nil shows
+	// empty tabs.
+	People   people.Model
+	Settings *settings.Store // required
+	Audio    AudioDevices    // nil: only "System default" is offered
+	Ringer   Ringer          // nil: no ring tone
 	// OnAudioChange is called (on the Fyne goroutine) after the user picks a device or a ring
 	// volume, with the saved choices.
 	OnAudioChange func(settings.Audio)
@@ -62,6 +68,9 @@ type Options struct {
 	Prefill phone.Account
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// OnActivity is called (on the Fyne goroutine) whenever the user types or clicks in the
+	// window; idle detection falls back to it where the platform cannot tell.
+	OnActivity func()
 }
 
 // Shortcuts answer and hang up from anywhere in the main window.
@@ -117,6 +126,21 @@ type UI struct {
 	phone    *phoneView
 	calls    *callLogView
 	prefs    *settingsView
+	centre   *fyne.Container // the tabs, or the presence panel while it is open
+
+	// People.
+	pcancel    func() // unsubscribes from the people model
+	peopleSnap people.Snapshot
+	pres       *presenceBar
+	presPanel  *presencePanel // nil when closed
+	dir        *colleaguesView
+	cons       *contactsView
+	chat       *chatView
+	chatTab    *container.TabItem
+	msgBanner  *fyne.Container
+	msgOpen    *widget.Button // the banner's Open button (tests)
+	contactDlg *contactForm   // the last contact dialog (tests)
+	smsDlg     *smsForm       // the last SMS dialog (tests)
 
 	// Incoming calls.
 	ringing     []string // IDs of the incoming calls the ringer was started for
@@ -135,6 +159,9 @@ type UI struct {
 func New(ctx context.Context, a fyne.App, o Options) *UI {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.People == nil {
+		o.People = noPeople{}
 	}
 	st, err := o.Settings.Load()
 	if err != nil {
@@ -170,11 +197,13 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	u.buildLogin()
 	u.buildMain()
 	u.win.Canvas().SetOnTypedRune(func(r rune) {
+		u.activity()
 		if u.onMain {
 			u.phone.typedRune(r)
 		}
 	})
 	u.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		u.activity()
 		if u.onMain {
 			u.phone.typedKey(k)
 		}
@@ -231,6 +260,9 @@ func (u *UI) Start() {
 			u.render()
 		})
 	})
+	u.pcancel = u.o.People.Subscribe(func(s people.Snapshot) {
+		fyne.Do(func() { u.renderPeople(s) })
+	})
 	p := u.o.Prefill
 	switch {
 	case p.Server != "" && p.User != "" && p.Password != "":
@@ -253,6 +285,10 @@ func (u *UI) Close() {
 	if u.cancel != nil {
 		u.cancel()
 		u.cancel = nil
+	}
+	if u.pcancel != nil {
+		u.pcancel()
+		u.pcancel = nil
 	}
 	u.stopTimer()
 	if u.o.Ringer != nil {
@@ -391,6 +427,13 @@ func (u *UI) clearError() {
 	u.message.Hide()
 }
 
+// activity reports the user's input to the idle detection.
+func (u *UI) activity() {
+	if u.o.OnActivity != nil {
+		u.o.OnActivity()
+	}
+}
+
 // act runs a Controller action and reports its failure in plain words.
 func (u *UI) act(err error) {
 	if err != nil && !errors.Is(err, ErrNoCall) {
@@ -420,6 +463,9 @@ func (u *UI) showMain() {
 	// would keep animating its cursor, repainting the window for good): drop it first.
 	u.win.Canvas().Unfocus()
 	u.win.SetContent(u.mainView)
+	if u.presPanel != nil {
+		u.closePresencePanel()
+	}
 	u.tabs.SelectIndex(0)
 	u.prefs.refreshAccount()
 	u.render()
@@ -468,16 +514,38 @@ func (u *UI) Notify(msg string) {
 
 // Tabs of the main window, for SelectTab.
 const (
-	TabPhone    = "phone"
-	TabCallLog  = "log"
-	TabSettings = "settings"
+	TabPhone      = "phone"
+	TabColleagues = "colleagues"
+	TabContacts   = "contacts"
+	TabChat       = "chat"
+	TabCallLog    = "log"
+	TabSettings   = "settings"
 )
+
+// tabOrder is the order of the main window's tabs.
+var tabOrder = []string{TabPhone, TabColleagues, TabContacts, TabChat, TabCallLog, TabSettings}
 
 // SelectTab shows one of the main window's tabs (for screenshots and tel: links); unknown
 // names are ignored.
 func (u *UI) SelectTab(name string) {
-	i := map[string]int{TabPhone: 0, TabCallLog: 1, TabSettings: 2}
-	if n, ok := i[name]; ok {
+	if n := slices.Index(tabOrder, name); n >= 0 {
 		u.tabs.SelectIndex(n)
 	}
 }
+
+// ShowPresencePanel opens the own-presence panel (screenshots).
+func (u *UI) ShowPresencePanel() {
+	if u.presPanel == nil {
+		u.openPresencePanel()
+	}
+}
+
+// SearchColleagues shows the Colleagues tab with query typed in its search field
+// (screenshots).
+func (u *UI) SearchColleagues(query string) {
+	u.SelectTab(TabColleagues)
+	u.dir.search.SetText(query)
+}
+
+// OpenChat shows the conversation with an extension (screenshots, tests).
+func (u *UI) OpenChat(ext string) { u.openChat(ext) }

@@ -182,12 +182,23 @@ func (u *UI) buildMain() {
 	u.phone = newPhoneView(u)
 	u.calls = newCallLogView(u)
 	u.prefs = newSettingsView(u)
+	u.pres = newPresenceBar(u)
+	u.dir = newColleaguesView(u)
+	u.cons = newContactsView(u)
+	u.chat = newChatView(u)
+	u.msgBanner = container.NewVBox()
+	u.chatTab = container.NewTabItemWithIcon(tr.T(KTabChat), theme.MailComposeIcon(), u.chat.root)
+	// Order as in tabOrder.
 	u.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(tr.T(KTabPhone), themed(assets.Dialpad), u.phone.root),
+		container.NewTabItemWithIcon(tr.T(KTabColleagues), theme.AccountIcon(), u.dir.root),
+		container.NewTabItemWithIcon(tr.T(KTabContacts), theme.StorageIcon(), u.cons.root),
+		u.chatTab,
 		container.NewTabItemWithIcon(tr.T(KTabLog), theme.HistoryIcon(), u.calls.root),
 		container.NewTabItemWithIcon(tr.T(KTabSettings), theme.SettingsIcon(), u.prefs.root),
 	)
 	u.tabs.OnSelected = func(t *container.TabItem) {
+		u.activity()
 		if t.Content == u.calls.root {
 			u.calls.reload()
 		}
@@ -196,9 +207,11 @@ func (u *UI) buildMain() {
 			u.rescanAudio()
 		}
 	}
-	top := container.NewVBox(container.NewPadded(u.status.root), u.message, widget.NewSeparator(), u.phone.banners)
+	top := container.NewVBox(container.NewPadded(u.status.root), u.pres.root, u.message, widget.NewSeparator(),
+		u.phone.banners, u.msgBanner)
 	u.phone.top = top
-	u.mainView = container.NewBorder(top, nil, nil, nil, u.tabs)
+	u.centre = container.NewStack(u.tabs)
+	u.mainView = container.NewBorder(top, nil, nil, nil, u.centre)
 }
 
 func newPhoneView(u *UI) *phoneView {

@@ -60,9 +60,9 @@ func TestRenderScreens(t *testing.T) {
 		{ID: 2, Direction: "out", Peer: "0401234567", Outcome: "answered", StartedAt: t0, AnsweredAt: &answered, Seconds: 135},
 		{ID: 1, Direction: "in", Peer: "1002", PeerName: "Bertta Berg", Outcome: "answered", StartedAt: t0.Add(-26 * time.Hour), AnsweredAt: &answered, Seconds: 3725},
 	}
-	r.u.tabs.SelectIndex(1)
+	r.u.SelectTab(TabCallLog)
 	shot("dev-log.png")
-	r.u.tabs.SelectIndex(2)
+	r.u.SelectTab(TabSettings)
 	shot("dev-settings.png")
 	r.u.logout()
 	shot("dev-login.png")

@@ -412,3 +412,362 @@ func systemLanguage() string {
 	}
 	return "en"
 }
+
+// Text keys of presence, colleagues, contacts, chat and SMS.
+const (
+	KTabColleagues      Key = "tab.colleagues"
+	KTabContacts        Key = "tab.contacts"
+	KTabChat            Key = "tab.chat"
+	KUntil              Key = "pres.until"
+	KPhoneOnCall        Key = "pres.oncall"
+	KPhoneRinging       Key = "pres.ringing"
+	KPhoneDialling      Key = "pres.dialling"
+	KPresenceUnknown    Key = "pres.unknown"
+	KOffline            Key = "pres.offline"
+	KIdleText           Key = "pres.idle"
+	KPresenceTitle      Key = "pres.title"
+	KPresenceHint       Key = "pres.hint"
+	KActivity           Key = "pres.activity"
+	KRole               Key = "pres.role"
+	KEndTime            Key = "pres.endtime"
+	KEndTimeHint        Key = "pres.endtime.hint"
+	KEndTimeChosen      Key = "pres.endtime.chosen"
+	KNote               Key = "pres.note"
+	KNoteHint           Key = "pres.note.hint"
+	KUntil30m           Key = "pres.q30m"
+	KUntil1h            Key = "pres.q1h"
+	KUntil2h            Key = "pres.q2h"
+	KUntilEndOfDay      Key = "pres.qeod"
+	KUntilTomorrow      Key = "pres.qtomorrow"
+	KUntilNone          Key = "pres.qnone"
+	KSave               Key = "common.save"
+	KSaving             Key = "common.saving"
+	KDelete             Key = "common.delete"
+	KEdit               Key = "common.edit"
+	KBack               Key = "common.back"
+	KOpen               Key = "common.open"
+	KDismiss            Key = "common.dismiss"
+	KErrTimeFormat      Key = "err.time.format"
+	KErrTimePast        Key = "err.time.past"
+	KErrTimeTooFar      Key = "err.time.far"
+	KErrActivity        Key = "err.activity"
+	KErrRole            Key = "err.role"
+	KErrNoteLong        Key = "err.note.long"
+	KErrNoteInvalid     Key = "err.note.invalid"
+	KErrPeople          Key = "err.people"
+	KSearchHint         Key = "dir.search"
+	KNoColleagues       Key = "dir.empty"
+	KNoMatches          Key = "dir.nomatch"
+	KLoadingPeople      Key = "dir.loading"
+	KMe                 Key = "dir.me"
+	KChat               Key = "dir.chat"
+	KSMS                Key = "dir.sms"
+	KGroupFavourites    Key = "con.favourites"
+	KGroupColleagues    Key = "con.colleagues"
+	KGroupPersonal      Key = "con.personal"
+	KGroupOrganisation  Key = "con.org"
+	KNoContacts         Key = "con.empty"
+	KAddColleague       Key = "con.addcolleague"
+	KAddContact         Key = "con.add"
+	KEditContact        Key = "con.edit"
+	KDeleteConfirm      Key = "con.deleteconfirm"
+	KContactName        Key = "con.name"
+	KCompany            Key = "con.company"
+	KMobile             Key = "con.mobile"
+	KPhoneNumber        Key = "con.phone"
+	KEmail              Key = "con.email"
+	KFavourite          Key = "con.favourite"
+	KVIP                Key = "con.vip"
+	KPickColleague      Key = "con.pick"
+	KErrContactName     Key = "err.con.name"
+	KErrContactNameLong Key = "err.con.namelong"
+	KErrContactReach    Key = "err.con.reach"
+	KErrContactNumber   Key = "err.con.number"
+	KErrContactEmail    Key = "err.con.email"
+	KErrContactPick     Key = "err.con.pick"
+	KNoChats            Key = "chat.empty"
+	KChatHint           Key = "chat.hint"
+	KChatYou            Key = "chat.you"
+	KSend               Key = "chat.send"
+	KNewMessageFrom     Key = "chat.newfrom"
+	KChatNoHistory      Key = "chat.nohistory"
+	KSMSTitle           Key = "sms.title"
+	KSMSTo              Key = "sms.to"
+	KSMSText            Key = "sms.text"
+	KSMSCounter         Key = "sms.counter"
+	KSMSSent            Key = "sms.sent"
+	KSending            Key = "sms.sending"
+	KErrSMSNumber       Key = "err.sms.number"
+	KErrSMSEmpty        Key = "err.sms.empty"
+	KErrSMSLong         Key = "err.sms.long"
+)
+
+func init() {
+	for k, v := range map[Key]string{
+		KTabColleagues:      "Colleagues",
+		KTabContacts:        "Contacts",
+		KTabChat:            "Chat",
+		KUntil:              "until %s",
+		KPhoneOnCall:        "On a call",
+		KPhoneRinging:       "Ringing",
+		KPhoneDialling:      "Calling",
+		KPresenceUnknown:    "Presence not loaded",
+		KOffline:            "Offline",
+		KIdleText:           "Idle",
+		KPresenceTitle:      "My presence",
+		KPresenceHint:       "Click to change your presence",
+		KActivity:           "Activity",
+		KRole:               "Role (number shown when you call)",
+		KEndTime:            "End time",
+		KEndTimeHint:        "Other time, e.g. 14:30 or 24.12.2026 8:00",
+		KEndTimeChosen:      "Ends: %s",
+		KNote:               "Note",
+		KNoteHint:           "A note your colleagues see",
+		KUntil30m:           "+30 min",
+		KUntil1h:            "+1 h",
+		KUntil2h:            "+2 h",
+		KUntilEndOfDay:      "End of day %s",
+		KUntilTomorrow:      "Tomorrow 8:00",
+		KUntilNone:          "No end time",
+		KSave:               "Save",
+		KSaving:             "Saving…",
+		KDelete:             "Delete",
+		KEdit:               "Edit",
+		KBack:               "Back",
+		KOpen:               "Open",
+		KDismiss:            "Dismiss",
+		KErrTimeFormat:      "Not a time: write the end time as 14:30 or 24.12.2026 14:30.",
+		KErrTimePast:        "That end time is already past.",
+		KErrTimeTooFar:      "That end time is more than two years ahead.",
+		KErrActivity:        "Unknown activity %d: pick one from the list.",
+		KErrRole:            "Unknown role %d: pick one from the list.",
+		KErrNoteLong:        "The note may have at most %d characters (now %d).",
+		KErrNoteInvalid:     "The note contains characters that cannot be saved.",
+		KErrPeople:          "Colleagues and chat are not available right now: %s",
+		KSearchHint:         "Search name, number, department…",
+		KNoColleagues:       "No colleagues yet.",
+		KNoMatches:          "Nobody matches “%s”.",
+		KLoadingPeople:      "Loading…",
+		KMe:                 "%s (you)",
+		KChat:               "Chat",
+		KSMS:                "SMS",
+		KGroupFavourites:    "Favourites",
+		KGroupColleagues:    "Colleagues",
+		KGroupPersonal:      "My contacts",
+		KGroupOrganisation:  "Company contacts",
+		KNoContacts:         "No contacts yet. Add colleagues or your own contacts.",
+		KAddColleague:       "Add colleague",
+		KAddContact:         "Add contact",
+		KEditContact:        "Edit contact",
+		KDeleteConfirm:      "Delete %s from your contacts?",
+		KContactName:        "Name",
+		KCompany:            "Company",
+		KMobile:             "Mobile",
+		KPhoneNumber:        "Phone",
+		KEmail:              "Email",
+		KFavourite:          "Favourite",
+		KVIP:                "VIP",
+		KPickColleague:      "Colleague",
+		KErrContactName:     "Please enter a name.",
+		KErrContactNameLong: "The name is too long.",
+		KErrContactReach:    "Please enter a mobile number, phone number or email.",
+		KErrContactNumber:   "“%s” is not a phone number.",
+		KErrContactEmail:    "“%s” is not an email address.",
+		KErrContactPick:     "Please pick a colleague.",
+		KNoChats:            "No conversations yet. Start one from Colleagues.",
+		KChatHint:           "Write a message",
+		KChatYou:            "You: %s",
+		KSend:               "Send",
+		KNewMessageFrom:     "Message from %s",
+		KChatNoHistory:      "No messages yet.",
+		KSMSTitle:           "Send SMS",
+		KSMSTo:              "To",
+		KSMSText:            "Message",
+		KSMSCounter:         "%d characters · %d SMS",
+		KSMSSent:            "Sent to %s (%d SMS).",
+		KSending:            "Sending…",
+		KErrSMSNumber:       "Please enter the recipient's mobile number.",
+		KErrSMSEmpty:        "Please write the message.",
+		KErrSMSLong:         "The message is too long (at most %d SMS).",
+	} {
+		english[k] = v
+	}
+	for k, v := range map[Key]string{
+		KTabColleagues:      "Kollegat",
+		KTabContacts:        "Yhteystiedot",
+		KTabChat:            "Chat",
+		KUntil:              "%s asti",
+		KPhoneOnCall:        "Puhelussa",
+		KPhoneRinging:       "Puhelin soi",
+		KPhoneDialling:      "Soittaa",
+		KPresenceUnknown:    "Tilaa ei ladattu",
+		KOffline:            "Ei paikalla",
+		KIdleText:           "Ei koneella",
+		KPresenceTitle:      "Oma tila",
+		KPresenceHint:       "Vaihda tilaa napsauttamalla",
+		KActivity:           "Tila",
+		KRole:               "Rooli (näkyvä numero soittaessa)",
+		KEndTime:            "Päättyy",
+		KEndTimeHint:        "Muu aika, esim. 14:30 tai 24.12.2026 8:00",
+		KEndTimeChosen:      "Päättyy: %s",
+		KNote:               "Lisätieto",
+		KNoteHint:           "Kollegoille näkyvä viesti",
+		KUntil30m:           "+30 min",
+		KUntil1h:            "+1 h",
+		KUntil2h:            "+2 h",
+		KUntilEndOfDay:      "Päivän loppuun %s",
+		KUntilTomorrow:      "Huomenna 8:00",
+		KUntilNone:          "Ei päättymisaikaa",
+		KSave:               "Tallenna",
+		KSaving:             "Tallennetaan…",
+		KDelete:             "Poista",
+		KEdit:               "Muokkaa",
+		KBack:               "Takaisin",
+		KOpen:               "Avaa",
+		KDismiss:            "Ohita",
+		KErrTimeFormat:      "Aika ei kelpaa: kirjoita esim. 14:30 tai 24.12.2026 14:30.",
+		KErrTimePast:        "Päättymisaika on jo mennyt.",
+		KErrTimeTooFar:      "Päättymisaika on yli kahden vuoden päässä.",
+		KErrActivity:        "Tuntematon tila %d: valitse listasta.",
+		KErrRole:            "Tuntematon rooli %d: valitse listasta.",
+		KErrNoteLong:        "Lisätiedossa saa olla enintään %d merkkiä (nyt %d).",
+		KErrNoteInvalid:     "Lisätiedossa on merkkejä, joita ei voi tallentaa.",
+		KErrPeople:          "Kollegat ja chat eivät ole juuri nyt saatavilla: %s",
+		KSearchHint:         "Hae nimellä, numerolla, osastolla…",
+		KNoColleagues:       "Ei vielä kollegoita.",
+		KNoMatches:          "Haulla ”%s” ei löytynyt ketään.",
+		KLoadingPeople:      "Ladataan…",
+		KMe:                 "%s (sinä)",
+		KChat:               "Chat",
+		KSMS:                "Tekstiviesti",
+		KGroupFavourites:    "Suosikit",
+		KGroupColleagues:    "Kollegat",
+		KGroupPersonal:      "Omat yhteystiedot",
+		KGroupOrganisation:  "Yrityksen yhteystiedot",
+		KNoContacts:         "Ei vielä yhteystietoja. Lisää kollegoita tai omia yhteystietoja.",
+		KAddColleague:       "Lisää kollega",
+		KAddContact:         "Lisää yhteystieto",
+		KEditContact:        "Muokkaa yhteystietoa",
+		KDeleteConfirm:      "Poistetaanko %s yhteystiedoista?",
+		KContactName:        "Nimi",
+		KCompany:            "Yritys",
+		KMobile:             "Matkapuhelin",
+		KPhoneNumber:        "Puhelin",
+		KEmail:              "Sähköposti",
+		KFavourite:          "Suosikki",
+		KVIP:                "VIP",
+		KPickColleague:      "Kollega",
+		KErrContactName:     "Anna nimi.",
+		KErrContactNameLong: "Nimi on liian pitkä.",
+		KErrContactReach:    "Anna matkapuhelinnumero, puhelinnumero tai sähköposti.",
+		KErrContactNumber:   "”%s” ei ole puhelinnumero.",
+		KErrContactEmail:    "”%s” ei ole sähköpostiosoite.",
+		KErrContactPick:     "Valitse kollega.",
+		KNoChats:            "Ei vielä keskusteluja. Aloita Kollegat-välilehdeltä.",
+		KChatHint:           "Kirjoita viesti",
+		KChatYou:            "Sinä: %s",
+		KSend:               "Lähetä",
+		KNewMessageFrom:     "Viesti henkilöltä %s",
+		KChatNoHistory:      "Ei vielä viestejä.",
+		KSMSTitle:           "Lähetä tekstiviesti",
+		KSMSTo:              "Vastaanottaja",
+		KSMSText:            "Viesti",
+		KSMSCounter:         "%d merkkiä · %d viestiä",
+		KSMSSent:            "Lähetetty numeroon %s (%d viestiä).",
+		KSending:            "Lähetetään…",
+		KErrSMSNumber:       "Anna vastaanottajan matkapuhelinnumero.",
+		KErrSMSEmpty:        "Kirjoita viesti.",
+		KErrSMSLong:         "Viesti on liian pitkä (enintään %d tekstiviestiä).",
+	} {
+		finnish[k] = v
+	}
+	for k, v := range map[Key]string{
+		KTabColleagues:      "Kollegor",
+		KTabContacts:        "Kontakter",
+		KTabChat:            "Chatt",
+		KUntil:              "till %s",
+		KPhoneOnCall:        "I samtal",
+		KPhoneRinging:       "Det ringer",
+		KPhoneDialling:      "Ringer upp",
+		KPresenceUnknown:    "Status inte laddad",
+		KOffline:            "Inte ansluten",
+		KIdleText:           "Inaktiv",
+		KPresenceTitle:      "Min status",
+		KPresenceHint:       "Klicka för att ändra status",
+		KActivity:           "Aktivitet",
+		KRole:               "Roll (nummer som visas när du ringer)",
+		KEndTime:            "Sluttid",
+		KEndTimeHint:        "Annan tid, t.ex. 14:30 eller 24.12.2026 8:00",
+		KEndTimeChosen:      "Slutar: %s",
+		KNote:               "Anteckning",
+		KNoteHint:           "En anteckning som kollegorna ser",
+		KUntil30m:           "+30 min",
+		KUntil1h:            "+1 h",
+		KUntil2h:            "+2 h",
+		KUntilEndOfDay:      "Dagens slut %s",
+		KUntilTomorrow:      "I morgon 8:00",
+		KUntilNone:          "Ingen sluttid",
+		KSave:               "Spara",
+		KSaving:             "Sparar…",
+		KDelete:             "Ta bort",
+		KEdit:               "Redigera",
+		KBack:               "Tillbaka",
+		KOpen:               "Öppna",
+		KDismiss:            "Stäng",
+		KErrTimeFormat:      "Ingen giltig tid: skriv t.ex. 14:30 eller 24.12.2026 14:30.",
+		KErrTimePast:        "Sluttiden har redan passerat.",
+		KErrTimeTooFar:      "Sluttiden är mer än två år framåt.",
+		KErrActivity:        "Okänd aktivitet %d: välj i listan.",
+		KErrRole:            "Okänd roll %d: välj i listan.",
+		KErrNoteLong:        "Anteckningen får ha högst %d tecken (nu %d).",
+		KErrNoteInvalid:     "Anteckningen innehåller tecken som inte kan sparas.",
+		KErrPeople:          "Kollegor och chatt är inte tillgängliga just nu: %s",
+		KSearchHint:         "Sök namn, nummer, avdelning…",
+		KNoColleagues:       "Inga kollegor ännu.",
+		KNoMatches:          "Ingen matchar ”%s”.",
+		KLoadingPeople:      "Laddar…",
+		KMe:                 "%s (du)",
+		KChat:               "Chatt",
+		KSMS:                "SMS",
+		KGroupFavourites:    "Favoriter",
+		KGroupColleagues:    "Kollegor",
+		KGroupPersonal:      "Mina kontakter",
+		KGroupOrganisation:  "Företagets kontakter",
+		KNoContacts:         "Inga kontakter ännu. Lägg till kollegor eller egna kontakter.",
+		KAddColleague:       "Lägg till kollega",
+		KAddContact:         "Lägg till kontakt",
+		KEditContact:        "Redigera kontakt",
+		KDeleteConfirm:      "Ta bort %s från dina kontakter?",
+		KContactName:        "Namn",
+		KCompany:            "Företag",
+		KMobile:             "Mobil",
+		KPhoneNumber:        "Telefon",
+		KEmail:              "E-post",
+		KFavourite:          "Favorit",
+		KVIP:                "VIP",
+		KPickColleague:      "Kollega",
+		KErrContactName:     "Ange ett namn.",
+		KErrContactNameLong: "Namnet är för långt.",
+		KErrContactReach:    "Ange ett mobilnummer, telefonnummer eller e-post.",
+		KErrContactNumber:   "”%s” är inget telefonnummer.",
+		KErrContactEmail:    "”%s” är ingen e-postadress.",
+		KErrContactPick:     "Välj en kollega.",
+		KNoChats:            "Inga konversationer ännu. Börja en under Kollegor.",
+		KChatHint:           "Skriv ett meddelande",
+		KChatYou:            "Du: %s",
+		KSend:               "Skicka",
+		KNewMessageFrom:     "Meddelande från %s",
+		KChatNoHistory:      "Inga meddelanden ännu.",
+		KSMSTitle:           "Skicka SMS",
+		KSMSTo:              "Till",
+		KSMSText:            "Meddelande",
+		KSMSCounter:         "%d tecken · %d SMS",
+		KSMSSent:            "Skickat till %s (%d SMS).",
+		KSending:            "Skickar…",
+		KErrSMSNumber:       "Ange mottagarens mobilnummer.",
+		KErrSMSEmpty:        "Skriv meddelandet.",
+		KErrSMSLong:         "Meddelandet är för långt (högst %d SMS).",
+	} {
+		swedish[k] = v
+	}
+}

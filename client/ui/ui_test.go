@@ -61,6 +61,7 @@ type rig struct {
 	f      *fakeController
 	ring   *fakeRinger
 	audio  *fakeAudio
+	people *fakePeople
 	dir    string
 	now    time.Time
 	audioC []settings.Audio
@@ -68,11 +69,12 @@ type rig struct {
 
 func newRig(t *testing.T, f *fakeController, dir string, prefill phone.Account) *rig {
 	t.Helper()
-	r := &rig{t: t, f: f, ring: &fakeRinger{}, dir: dir, now: t0,
+	r := &rig{t: t, f: f, ring: &fakeRinger{}, dir: dir, now: t0, people: newFakePeople(),
 		audio: &fakeAudio{ins: []string{"Headset mic", "Webcam mic"}, outs: []string{"Headset", "Speakers"}}}
 	a := test.NewTempApp(t)
 	u := New(t.Context(), a, Options{
 		Controller:    f,
+		People:        r.people,
 		Settings:      settings.NewStore(dir),
 		Audio:         r.audio,
 		Ringer:        r.ring,
@@ -502,7 +504,7 @@ func TestCallLogShowsEntriesAndCallsBack(t *testing.T) {
 		{ID: 1, Direction: "out", Peer: "0401234567", Outcome: "answered", StartedAt: t0, AnsweredAt: &answered, Seconds: 135},
 	}
 	r.f.mu.Unlock()
-	r.u.tabs.SelectIndex(1)
+	r.u.SelectTab(TabCallLog)
 	r.u.win.Resize(fyne.NewSize(420, 680))
 	lv := r.u.calls
 	if len(lv.entries) != 2 || !lv.empty.Hidden {
@@ -543,7 +545,7 @@ func TestCallLogReloadsWhenCallEnds(t *testing.T) {
 
 func TestLogoutForgetsPassword(t *testing.T) {
 	r := registeredRig(t)
-	r.u.tabs.SelectIndex(2)
+	r.u.SelectTab(TabSettings)
 	if !strings.Contains(r.u.prefs.account.Text, "pbx.test") {
 		t.Fatalf("account text %q", r.u.prefs.account.Text)
 	}
@@ -727,7 +729,7 @@ func TestNumberFieldGivesUpFocusWhenIdle(t *testing.T) {
 	r.wantAction("dial 17")
 
 	// Not on the Settings tab.
-	r.u.tabs.SelectIndex(2)
+	r.u.SelectTab(TabSettings)
 	c.Unfocus()
 	test.TypeOnCanvas(c, "5")
 	if p.number.Text != "" {
@@ -742,7 +744,7 @@ func TestSettingsTabRescansAudioDevices(t *testing.T) {
 	if r.audio.rescans != 0 {
 		t.Fatalf("no re-scan before Settings is shown: %d", r.audio.rescans)
 	}
-	r.u.tabs.SelectIndex(2)
+	r.u.SelectTab(TabSettings)
 	if r.audio.rescans != 1 {
 		t.Fatalf("showing Settings should re-scan the devices once, got %d", r.audio.rescans)
 	}

@@ -33,6 +33,7 @@ const maxSessions = 100_000
 // Server serves the HTTP API. It is safe for concurrent use.
 type Server struct {
 	st      store.Store
+	deps    Deps
 	log     *slog.Logger
 	limiter *auth.Limiter
 	ttl     time.Duration
@@ -40,6 +41,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[[32]byte]session
+
+	streams   streams
+	pingEvery time.Duration
 }
 
 type session struct {
@@ -47,18 +51,23 @@ type session struct {
 	expires time.Time
 }
 
-// New returns an API server on st.
-func New(st store.Store, logger *slog.Logger) *Server {
+// New returns an API server over deps; Store is required, the other services may be nil
+// (their routes then answer 503).
+func New(deps Deps) *Server {
+	logger := deps.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return &Server{
-		st:       st,
-		log:      logger.With("component", "api"),
-		limiter:  auth.DefaultLimiter(),
-		ttl:      DefaultTokenLifetime,
-		now:      time.Now,
-		sessions: make(map[[32]byte]session),
+		st:        deps.Store,
+		deps:      deps,
+		log:       logger.With("component", "api"),
+		limiter:   auth.DefaultLimiter(),
+		ttl:       DefaultTokenLifetime,
+		now:       time.Now,
+		sessions:  make(map[[32]byte]session),
+		streams:   streams{all: make(map[*stream]struct{}), perUser: make(map[int64]int), done: make(chan struct{})},
+		pingEvery: defaultPingEvery,
 	}
 }
 
@@ -69,6 +78,20 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/login", s.login)
 	mux.HandleFunc("GET /api/me", s.authed(s.me))
 	mux.HandleFunc("GET /api/calls", s.authed(s.calls))
+	mux.HandleFunc("GET /api/activities", s.authed(s.activities))
+	mux.HandleFunc("GET /api/presence", s.authed(s.presenceList))
+	mux.HandleFunc("PUT /api/presence", s.authed(s.setPresence))
+	mux.HandleFunc("GET /api/directory", s.authed(s.directory))
+	mux.HandleFunc("GET /api/events", s.authed(s.events))
+	mux.HandleFunc("GET /api/contacts", s.authed(s.contacts))
+	mux.HandleFunc("POST /api/contacts", s.authed(s.createContact))
+	mux.HandleFunc("PUT /api/contacts/{id}", s.authed(s.updateContact))
+	mux.HandleFunc("DELETE /api/contacts/{id}", s.authed(s.deleteContact))
+	mux.HandleFunc("GET /api/conversations", s.authed(s.conversations))
+	mux.HandleFunc("GET /api/messages", s.authed(s.messages))
+	mux.HandleFunc("POST /api/messages", s.authed(s.sendMessage))
+	mux.HandleFunc("POST /api/messages/read", s.authed(s.markRead))
+	mux.HandleFunc("POST /api/sms", s.authed(s.sendSMS))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")
 	})
@@ -282,7 +305,8 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, store.User)) 
 func profile(u store.User, org store.Org) shared.Profile {
 	return shared.Profile{
 		ID: u.ID, Name: u.Name, Extension: u.Extension, CompanyNumber: u.CompanyNumber, MobileNumber: u.MobileNumber,
-		Email: u.Email, Language: u.Language, Domain: org.Domain, Org: org.Name,
+		Email: u.Email, Language: u.Language, Domain: org.Domain, Org: org.Name, Department: u.Department,
+		Title: u.Title, Admin: u.Admin,
 	}
 }
 

@@ -30,7 +30,7 @@ func setup(t *testing.T) (*Server, *httptest.Server, *sqlite.Store, []demo.Accou
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := New(Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
 	return s, hs, st, accts

@@ -14,6 +14,7 @@ import (
 	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/number"
+	"github.com/vaihde/vaihde/shared/presence"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -145,11 +146,11 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	switch target.Kind {
 	case routing.Reject:
 		respond(tx, req, 484, "Address Incomplete")
-		e.logOutcome(ctx, callID, caller, calleeParty, store.Failed, started, false)
+		e.logOutcome(ctx, callID, caller, caller, calleeParty, store.Failed, started, false)
 		return
 	case routing.NotFound:
 		respond(tx, req, 404, "Not Found")
-		e.logOutcome(ctx, callID, caller, calleeParty, store.Failed, started, false)
+		e.logOutcome(ctx, callID, caller, caller, calleeParty, store.Failed, started, false)
 		return
 	case routing.User:
 		calleeParty = party{user: target.User, number: target.User.Extension, display: target.User.Name}
@@ -161,27 +162,51 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case routing.Trunk:
 		if e.cfg.Trunk.Host == "" {
 			respond(tx, req, 404, "Not Found")
-			e.logOutcome(ctx, callID, caller, calleeParty, store.Failed, started, false)
+			e.logOutcome(ctx, callID, caller, caller, calleeParty, store.Failed, started, false)
 			return
 		}
 		dests = []dest{e.trunkDest(target.Number.Value)}
 	}
+	// How the caller is presented (PRES-3): by role for a user, the carrier's From unchanged
+	// for a call from the trunk.
+	var id identity
+	switch {
+	case target.Kind == routing.Trunk:
+		id = e.trunkIdentity(caller, e.role(ctx, caller.user.ID), org)
+	case internal:
+		id = e.internalIdentity(caller, e.role(ctx, caller.user.ID), org)
+	default:
+		id = identity{from: caller.uri(org.Domain), fromName: caller.display, shown: caller}
+		if caller.number == "" {
+			id.from = req.From().Address
+		}
+	}
 	if len(dests) == 0 {
 		respond(tx, req, 480, "Temporarily Unavailable")
-		e.logOutcome(ctx, callID, caller, calleeParty, store.Failed, started, true)
+		e.logOutcome(ctx, callID, caller, id.shown, calleeParty, store.Failed, started, true)
 		return
 	}
 
+	// Presence follows both parties from here on; the legs take over once answered.
+	callerPres := newPresParty(caller, callID, false, calleeParty)
+	calleePres := newPresParty(calleeParty, "", true, id.shown)
+	e.report(callerPres, presence.PhoneDialing)
+	e.report(calleePres, presence.PhoneRinging)
 	e.mu.Lock()
 	e.setup++
 	e.mu.Unlock()
 	inSetup := true // guarded by e.mu; the answered call takes over the count atomically
 	defer func() {
 		e.mu.Lock()
+		stillSetup := inSetup
 		if inSetup {
 			e.setup--
 		}
 		e.mu.Unlock()
+		if stillSetup {
+			e.report(callerPres, presence.PhoneIdle)
+			e.report(calleePres, presence.PhoneIdle)
+		}
 	}()
 
 	mediaA, err := e.deps.Relay.NewLeg()
@@ -249,17 +274,12 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		_ = tx.Respond(r)
 	}
-	fromURI := caller.uri(org.Domain)
-	if caller.number == "" {
-		fromURI = req.From().Address
-	}
 	toURI := sip.Uri{Scheme: "sip", User: dialled, Host: org.Domain}
 	spec := dialSpec{
-		from: fromURI, fromName: caller.display, to: toURI, dests: dests, media: mediaB,
+		from: id.from, fromName: id.fromName, headers: id.headers, to: toURI, dests: dests, media: mediaB,
 		prefer: codecA, callee: calleeParty, onProvisional: onProv,
 	}
 	if target.Kind == routing.Trunk {
-		spec.from, spec.fromName = e.trunkFrom(caller), ""
 		spec.to = dests[0].uri
 	}
 	b, code := e.dial(dctx, spec)
@@ -279,16 +299,20 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		case 487:
 			outcome = store.Cancelled
 		}
-		e.logOutcome(ctx, callID, caller, calleeParty, outcome, started, true)
+		e.logOutcome(ctx, callID, caller, id.shown, calleeParty, outcome, started, true)
 		return
 	}
 
-	// Answered: publish the call before answering so an immediate BYE finds it.
+	// Answered: publish the call before answering so an immediate BYE finds it. Presence
+	// hears of the answer first, so that the idle of an immediate BYE comes after it.
 	now := time.Now()
 	c := &call{org: org, a: a, b: b}
 	a.call, b.call = c, c
 	a.rec = e.newRecord(callID, caller, calleeParty, store.Outgoing, started, now)
-	b.rec = e.newRecord(callID, calleeParty, caller, store.Incoming, started, now)
+	b.rec = e.newRecord(callID, calleeParty, id.shown, store.Incoming, started, now)
+	a.pres, b.pres = callerPres, calleePres
+	e.report(callerPres, presence.PhoneOnCall)
+	e.report(calleePres, presence.PhoneOnCall)
 	e.mu.Lock()
 	e.calls[c] = struct{}{}
 	e.legs[a.key()] = a
@@ -413,22 +437,6 @@ func (e *Engine) trunkDest(e164 string) dest {
 	return d
 }
 
-// trunkFrom is the From of an outbound trunk call: the caller's own number, else the trunk's
-// caller ID (PRES-3 roles will refine this).
-func (e *Engine) trunkFrom(p party) sip.Uri {
-	n := p.user.CompanyNumber
-	if n == "" {
-		n = p.user.MobileNumber
-	}
-	if n == "" {
-		n = e.cfg.Trunk.CallerID
-	}
-	if n == "" {
-		n = p.number
-	}
-	return sip.Uri{Scheme: "sip", User: n, Host: e.cfg.Trunk.Domain}
-}
-
 func (e *Engine) trunkOrg(ctx context.Context) (store.Org, error) {
 	if d := e.cfg.Trunk.OrgDomain; d != "" {
 		return e.deps.Store.OrgByDomain(ctx, d)
@@ -476,6 +484,10 @@ func (e *Engine) endLeg(l *leg, bye bool) {
 	l.ended = true
 	rec := l.rec
 	l.rec = nil
+	if !already {
+		// Under l.mu, so that no later change of peer (repeer) can follow the idle.
+		e.report(l.pres, presence.PhoneIdle)
+	}
 	l.mu.Unlock()
 	if already {
 		return
@@ -510,8 +522,9 @@ func (e *Engine) newRecord(callID string, self, peer party, dir store.Direction,
 }
 
 // logOutcome writes the entries of a call that was never answered: the caller's outcome and,
-// when the callee was a user who should have rung, a missed call.
-func (e *Engine) logOutcome(ctx context.Context, callID string, caller, callee party, outcome store.Outcome, started time.Time, calleeMissed bool) {
+// when the callee was a user who should have rung, a missed call from the caller as shown to
+// the callee (anonymous for a hidden caller).
+func (e *Engine) logOutcome(ctx context.Context, callID string, caller, shown, callee party, outcome store.Outcome, started time.Time, calleeMissed bool) {
 	now := time.Now()
 	if caller.user.ID != 0 {
 		e.addRecord(store.CallRecord{UserID: caller.user.ID, CallID: callID, Direction: store.Outgoing,
@@ -519,7 +532,7 @@ func (e *Engine) logOutcome(ctx context.Context, callID string, caller, callee p
 	}
 	if calleeMissed && callee.user.ID != 0 {
 		e.addRecord(store.CallRecord{UserID: callee.user.ID, CallID: callID, Direction: store.Incoming,
-			Peer: caller.number, PeerName: caller.display, Outcome: store.Missed, StartedAt: started, EndedAt: now})
+			Peer: shown.number, PeerName: shown.display, Outcome: store.Missed, StartedAt: started, EndedAt: now})
 	}
 }
 

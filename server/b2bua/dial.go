@@ -25,6 +25,7 @@ type dest struct {
 type dialSpec struct {
 	from     sip.Uri
 	fromName string
+	headers  []header // caller identity (P-Asserted-Identity, Privacy)
 	to       sip.Uri
 	dests    []dest
 	media    *relay.Leg // the relay leg facing the callee, shared by all forks
@@ -173,6 +174,9 @@ func (e *Engine) fork(d *dialing, s dialSpec, dst dest, body []byte, sdpID uint6
 	req.AppendHeader(&maxfwd)
 	req.AppendHeader(e.contact(dst.transport))
 	req.AppendHeader(sip.NewHeader("Allow", allowed))
+	for _, h := range s.headers {
+		req.AppendHeader(sip.NewHeader(h.name, h.value))
+	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(body)
 	e.addressRequest(req, dst.transport, dst.addr)

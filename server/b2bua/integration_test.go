@@ -26,6 +26,7 @@ import (
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/server/store/sqlite"
 	"github.com/vaihde/vaihde/shared/codec"
+	"github.com/vaihde/vaihde/shared/presence"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -41,6 +42,8 @@ type harness struct {
 	pass  map[string]string
 	host  string
 	port  int
+	// pres is the engine's presence: roles the test sets, and every call state reported.
+	pres *rolePresence
 }
 
 func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
@@ -90,7 +93,8 @@ func newHarnessWith(t *testing.T, adjust func(*Config)) *harness {
 	if adjust != nil {
 		adjust(&ecfg)
 	}
-	eng, err := New(ecfg, Deps{Store: st, Directory: sig, Relay: pool, Client: sig.Client(), UA: sig.UA(), Logger: logger})
+	pres := &rolePresence{}
+	eng, err := New(ecfg, Deps{Store: st, Directory: sig, Relay: pool, Client: sig.Client(), UA: sig.UA(), Logger: logger, Presence: pres})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +110,16 @@ func newHarnessWith(t *testing.T, adjust func(*Config)) *harness {
 		pool.Close()
 		st.Close()
 	})
-	hs := &harness{t: t, ctx: ctx, st: st, sig: sig, eng: eng, org: org, users: map[string]store.User{}, pass: map[string]string{}, host: h, port: port}
+	hs := &harness{t: t, ctx: ctx, st: st, sig: sig, eng: eng, org: org, users: map[string]store.User{}, pass: map[string]string{}, host: h, port: port, pres: pres}
 	for _, a := range accts {
 		hs.users[a.user.Extension] = a.user
 		hs.pass[a.user.Extension] = a.password
 	}
 	return hs
 }
+
+// testSwitchboard is the seeded organisation's switchboard number (role Switchboard shows it).
+const testSwitchboard = "+35891239000"
 
 type account struct {
 	user     store.User
@@ -122,7 +129,7 @@ type account struct {
 // seed creates a demo-like organisation (served on the server's IP) with users 1001–1004.
 // Only the digest hashes are set: the slow web password hash is not needed for SIP.
 func seed(ctx context.Context, st store.Store) (store.Org, []account, error) {
-	org, err := st.CreateOrg(ctx, store.Org{Name: "Test Oy", Domain: demo.Domain, CountryCode: "358", Demo: true})
+	org, err := st.CreateOrg(ctx, store.Org{Name: "Test Oy", Domain: demo.Domain, CountryCode: "358", Demo: true, Switchboard: testSwitchboard})
 	if err != nil {
 		return store.Org{}, nil, err
 	}
@@ -336,6 +343,8 @@ func TestIntegrationBusyNotFoundOffline(t *testing.T) {
 	}
 	h.expectLog("1001", store.Outgoing, store.Busy, "1002")
 	h.expectLog("1002", store.Incoming, store.Missed, "1001")
+	h.expectStates("1001", "dialling,idle")
+	h.expectStates("1002", "ringing,idle")
 
 	_, err := a.dial(h.ctx, h.uri("1999"))
 	if code := statusOf(err); code != 404 {
@@ -369,6 +378,9 @@ func TestIntegrationCancelAndFork(t *testing.T) {
 	h.expectLog("1001", store.Outgoing, store.Cancelled, "1002")
 	h.expectLog("1002", store.Incoming, store.Missed, "1001")
 	h.waitIdle()
+	// One ringing per user, however many of its devices ring.
+	h.expectStates("1001", "dialling,idle")
+	h.expectStates("1002", "ringing,idle")
 
 	// Fork: the second device answers, the first stops ringing.
 	res := a.dialAsync(h.ctx, h.uri("1002"))
@@ -379,6 +391,8 @@ func TestIntegrationCancelAndFork(t *testing.T) {
 	recvWithin(t, b1.cancels, "CANCEL of losing fork")
 	checkAudio(t, a, sess.InviteResponse.Body(), b2)
 	h.hangUp(t, sess, b2, "BYE at device 2")
+	h.expectStates("1001", "dialling,idle | dialling,on-call,idle")
+	h.expectStates("1002", "ringing,idle | ringing,on-call,idle")
 }
 
 func TestIntegrationTranscodePCMAToPCMU(t *testing.T) {
@@ -411,8 +425,16 @@ func TestIntegrationBlindTransfer(t *testing.T) {
 	recvWithin(t, b.byes, "BYE at transferor")
 	checkAudio(t, a, sess.InviteResponse.Body(), c)
 	checkAudio(t, c, inC.req.Body(), a)
+	// The transferor went idle when it left; the target was on the call until the end.
+	h.expectStates("1002", "ringing,on-call,idle")
+	h.expectStates("1003", "ringing,on-call")
 	h.hangUp(t, sess, c, "BYE at C")
 	h.expectLog("1003", store.Incoming, store.Answered, "1001")
+	// The transferee stays on its call, now with the target as its peer.
+	h.expectStates("1001", "dialling,on-call,on-call,idle")
+	h.expectStates("1003", "ringing,on-call,idle")
+	h.expectPeers("1001", "1002,1002,1003,1003")
+	h.expectPeers("1003", "1001,1001,1001")
 }
 
 func waitNotify(t *testing.T, p *testPhone, code string) {
@@ -465,7 +487,15 @@ func TestIntegrationAttendedTransfer(t *testing.T) {
 	if h.eng.ActiveCalls() != 1 {
 		t.Fatalf("ActiveCalls = %d, want 1", h.eng.ActiveCalls())
 	}
+	// The transferor's two calls ended; A and C stay on the call they were joined in.
+	h.expectStates("1002", "ringing,on-call,idle | dialling,on-call,idle")
+	h.expectStates("1001", "dialling,on-call,on-call")
+	h.expectStates("1003", "ringing,on-call,on-call")
 	h.hangUp(t, inC.sess, a, "BYE at A")
+	h.expectStates("1001", "dialling,on-call,on-call,idle")
+	h.expectStates("1003", "ringing,on-call,on-call,idle")
+	h.expectPeers("1001", "1002,1002,1003,1003")
+	h.expectPeers("1003", "1002,1002,1001,1001")
 }
 
 // TestIntegrationAttendedTransferByCaller follows linphonec's attended transfer exactly: the
@@ -535,6 +565,11 @@ func TestIntegrationAttendedTransferByCaller(t *testing.T) {
 				in, other = inC, b
 			}
 			h.hangUp(t, in.sess, other, "BYE at the other party")
+			h.expectStates("1001", "dialling,on-call,idle | dialling,on-call,idle")
+			h.expectStates("1002", "ringing,on-call,on-call,idle")
+			h.expectStates("1003", "ringing,on-call,on-call,idle")
+			h.expectPeers("1002", "1001,1001,1003,1003")
+			h.expectPeers("1003", "1001,1001,1002,1002")
 			h.expectLog("1002", store.Incoming, store.Answered, "1001")
 			h.expectLog("1003", store.Incoming, store.Answered, "1001")
 			for _, ext := range []string{"1001", "1002", "1003"} {
@@ -571,8 +606,8 @@ func TestIntegrationTrunkOutboundAndInboundDID(t *testing.T) {
 	if got := in.req.Recipient.User; got != "+358401234567" {
 		t.Fatalf("carrier got Request-URI user %q, want +358401234567", got)
 	}
-	if got := in.req.From().Address.User; got != h.users["1001"].CompanyNumber {
-		t.Fatalf("carrier sees caller %q, want %q", got, h.users["1001"].CompanyNumber)
+	if got := in.req.From().Address.User; got != h.users["1001"].MobileNumber {
+		t.Fatalf("carrier sees caller %q, want %q (role Mobile)", got, h.users["1001"].MobileNumber)
 	}
 	if auth := recvWithin(t, carrier.authHeaders, "credentials"); !strings.Contains(auth, `username="trunkuser"`) {
 		t.Fatalf("Proxy-Authorization = %q", auth)
@@ -583,6 +618,8 @@ func TestIntegrationTrunkOutboundAndInboundDID(t *testing.T) {
 	checkAudio(t, carrier, in.req.Body(), a)
 	h.hangUp(t, sess, carrier, "BYE at carrier")
 	h.expectLog("1001", store.Outgoing, store.Answered, "+358401234567")
+	h.expectStates("1001", "dialling,on-call,idle")
+	h.expectOnlyUsers("1001") // the carrier has no user: nothing reported for it
 
 	// Inbound: the carrier calls a DID, which rings extension 1002 without authentication.
 	carrier.challenge.Store(false)
@@ -601,6 +638,8 @@ func TestIntegrationTrunkOutboundAndInboundDID(t *testing.T) {
 	checkAudio(t, carrier, sess.InviteResponse.Body(), b)
 	h.hangUp(t, inB.sess, carrier, "BYE at carrier")
 	h.expectLog("1002", store.Incoming, store.Answered, "+358501112222")
+	h.expectStates("1002", "ringing,on-call,idle")
+	h.expectOnlyUsers("1001", "1002")
 }
 
 func codecName(pt uint8) string {
@@ -625,6 +664,8 @@ func TestIntegrationRingTimeoutAndCallWaiting(t *testing.T) {
 	recvWithin(t, b.incoming, "ringing")
 	recvWithin(t, b.cancels, "CANCEL after ring timeout")
 	h.expectLog("1002", store.Incoming, store.Missed, "1001")
+	h.expectStates("1001", "dialling,idle")
+	h.expectStates("1002", "ringing,idle")
 
 	// Call waiting: B is in a call with A, C's call still rings B's device, which declines it.
 	sess, _ := h.connect(a, b)
@@ -634,7 +675,11 @@ func TestIntegrationRingTimeoutAndCallWaiting(t *testing.T) {
 		t.Fatalf("waiting call ended with %d, want 486", code)
 	}
 	checkAudio(t, a, sess.InviteResponse.Body(), b) // the first call is untouched
+	// The declined waiting call ended only its own part of 1002's presence.
+	h.expectStates("1002", "ringing,idle | ringing,on-call | ringing,idle")
 	h.hangUp(t, sess, b, "BYE")
+	h.expectStates("1002", "ringing,idle | ringing,on-call,idle | ringing,idle")
+	h.expectStates("1003", "dialling,idle")
 }
 
 func TestIntegrationInviteWithReplaces(t *testing.T) {
@@ -667,7 +712,26 @@ func TestIntegrationInviteWithReplaces(t *testing.T) {
 	recvWithin(t, b.byes, "BYE to the replaced device")
 	checkAudio(t, a, sess.InviteResponse.Body(), b2)
 	checkAudio(t, b2, s2.InviteResponse.Body(), a)
+	// The taking device is on the call before the replaced one goes idle: no idle flicker.
+	h.expectStates("1002", "ringing,on-call,idle | on-call")
 	h.hangUp(t, s2, a, "BYE at A")
+	h.expectStates("1002", "ringing,on-call,idle | on-call,idle")
+	h.expectStates("1001", "dialling,on-call,idle")
+	var onCall, idled int
+	for i, ev := range h.pres.snapshot() {
+		if ev.user != h.users["1002"].ID {
+			continue
+		}
+		if ev.state == presence.PhoneOnCall && ev.key == s2.InviteRequest.CallID().Value() {
+			onCall = i
+		}
+		if ev.state == presence.PhoneIdle && idled == 0 {
+			idled = i
+		}
+	}
+	if onCall > idled {
+		t.Fatalf("the taking device went on the call (event %d) after the replaced one went idle (event %d)", onCall, idled)
+	}
 }
 
 func TestIntegrationBadInput(t *testing.T) {

@@ -49,6 +49,10 @@ type leg struct {
 	ackCh       chan struct{} // closed when the ACK for our 2xx with CSeq ackSeq arrives
 	ackSeq      uint32
 	rec         *store.CallRecord // this party's call-log entry, written when the leg ends
+	// pres is the party's part as presence sees it (nil for trunk parties and losing forks);
+	// set before the leg is published, reported idle when the leg ends. Guarded by mu once
+	// published.
+	pres *presParty
 }
 
 // party identifies the person or number at the far end of a leg.

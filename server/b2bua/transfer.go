@@ -12,6 +12,7 @@ import (
 	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/presence"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -150,9 +151,16 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	} else if e.cfg.Trunk.Host != "" {
 		dests = []dest{e.trunkDest(target.Number.Value)}
 	}
+	// The transferee calls the target now: presented by its own role, as if it dialled.
+	var id identity
+	if target.Kind == routing.Trunk {
+		id = e.trunkIdentity(other.party, e.role(ctx, other.party.user.ID), c.org)
+	} else {
+		id = e.internalIdentity(other.party, e.role(ctx, other.party.user.ID), c.org)
+	}
 	if err != nil || len(dests) == 0 {
 		e.notifyRefer(l, 480, "Temporarily Unavailable", true)
-		e.logOutcome(ctx, l.callID, party{}, callee, store.Failed, started, true)
+		e.logOutcome(ctx, l.callID, party{}, id.shown, callee, store.Failed, started, true)
 		return
 	}
 	media, err := e.deps.Relay.NewLeg()
@@ -164,13 +172,22 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	prefer := other.codec
 	other.mu.Unlock()
 	spec := dialSpec{
-		from: other.party.uri(c.org.Domain), fromName: other.party.display,
+		from: id.from, fromName: id.fromName, headers: id.headers,
 		to:    sip.Uri{Scheme: "sip", User: dialled, Host: c.org.Domain},
 		dests: dests, media: media, prefer: prefer, callee: callee,
 	}
 	if target.Kind == routing.Trunk {
-		spec.from, spec.fromName, spec.to = e.trunkFrom(other.party), "", dests[0].uri
+		spec.to = dests[0].uri
 	}
+	// The target rings until it answers (and is on the call) or the attempt ends.
+	targetPres := newPresParty(callee, "", true, id.shown)
+	e.report(targetPres, presence.PhoneRinging)
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			e.report(targetPres, presence.PhoneIdle)
+		}
+	}()
 	// The transfer is abandoned if the call ends while C rings.
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -193,9 +210,14 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	if w == nil {
 		media.Close()
 		e.notifyRefer(l, code, reasonFor(code), true)
-		e.logOutcome(ctx, l.callID, party{}, callee, store.Failed, started, true)
+		e.logOutcome(ctx, l.callID, party{}, id.shown, callee, store.Failed, started, true)
 		return
 	}
+	// Presence hears of the answer before the leg is published (and could end); from here
+	// the leg reports the target's idle.
+	w.pres = targetPres
+	e.report(targetPres, presence.PhoneOnCall)
+	handedOver = true
 	e.mu.Lock()
 	if _, ok := e.calls[c]; !ok || c.other(l) != other {
 		e.mu.Unlock()
@@ -209,8 +231,9 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	l.call = nil
 	e.legs[w.key()] = w
 	e.mu.Unlock()
-	w.rec = e.newRecord(w.callID, callee, other.party, store.Incoming, started, time.Now())
+	w.rec = e.newRecord(w.callID, callee, id.shown, store.Incoming, started, time.Now())
 	relay.Bridge(other.media, w.media)
+	e.repeer(other, callee)
 	e.resume(other)
 	e.notifyRefer(l, 200, "OK", true)
 	e.endLeg(l, true)
@@ -246,6 +269,8 @@ func (e *Engine) attendedTransfer(l *leg, rep replaces) {
 	l.call, r.call = nil, nil
 	e.mu.Unlock()
 	relay.Bridge(b.media, cc.media)
+	e.repeer(b, cc.party)
+	e.repeer(cc, b.party)
 	e.resume(b)
 	e.resume(cc)
 	e.notifyRefer(l, 200, "OK", true)
@@ -287,6 +312,7 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 	}
 	x := uasLeg(req, media, p)
 	x.remoteMedia, x.codec = m, codec
+	x.pres = newPresParty(p, x.callID, false, party{})
 	_ = media.SetRemote(m, codec)
 	body, err := e.answer(x, m, codec)
 	if err != nil {
@@ -306,6 +332,12 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
+	if x.pres != nil {
+		x.pres.peer = other.party.number
+	}
+	// On the call before the leg is published and before the replaced party goes idle, so
+	// that a user picking up on another device never flickers to idle.
+	e.report(x.pres, presence.PhoneOnCall)
 	c.replace(r, x)
 	x.call = c
 	r.call = nil // a BYE from the replaced party ends only its own leg
@@ -313,6 +345,7 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 	e.mu.Unlock()
 	x.rec = e.newRecord(x.callID, p, other.party, store.Incoming, time.Now(), time.Now())
 	relay.Bridge(other.media, media)
+	e.repeer(other, p)
 	_ = e.respond2xx(tx, req, x, e.dialogResponse(req, x, 200, "OK", body))
 	e.endLeg(r, true)
 	e.resume(other)

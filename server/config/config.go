@@ -47,6 +47,8 @@ type Config struct {
 	// DigestMD5UserAgents are case-insensitive User-Agent substrings of clients that fail when
 	// offered anything but MD5 (baresip 1.0, SIPp 3.6); they are challenged with MD5 alone.
 	DigestMD5UserAgents []string `json:"digest_md5_user_agents"`
+	// SMS is the SMS gateway (SMS-1); see sms.go.
+	SMS SMS `json:"sms"`
 }
 
 // Default returns the built-in defaults.
@@ -155,6 +157,7 @@ func FlagUsage() string {
 	fs.SetOutput(&b)
 	fs.PrintDefaults()
 	b.WriteString("  trunk: VAIHDE_TRUNK_HOST, _PORT, _TRANSPORT, _USERNAME, _PASSWORD, _DOMAIN, _CALLER_ID, or \"trunk\" in the config file\n")
+	b.WriteString("  sms: VAIHDE_SMS_PROVIDER (outbox, http, none), _OUTBOX, _URL, _USERNAME, _PASSWORD, _TOKEN, or \"sms\" in the config file\n")
 	return b.String()
 }
 
@@ -220,6 +223,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v, ok := lookup(getenv, "VAIHDE_DIGEST_MD5_USER_AGENTS"); ok {
 		cfg.DigestMD5UserAgents = splitList(v) // empty: no exceptions
 	}
+	if err := applySMSEnv(&cfg.SMS, getenv); err != nil {
+		return err
+	}
 	if v := getenv("VAIHDE_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -266,6 +272,7 @@ func (c *Config) finish() {
 		c.Trunk.Transport = strings.ToLower(c.Trunk.Transport)
 	}
 	c.LogLevel = strings.ToLower(c.LogLevel)
+	c.SMS.finish(c.DBPath)
 	for i, a := range c.DigestAlgorithms {
 		c.DigestAlgorithms[i] = strings.ToUpper(a)
 	}
@@ -348,6 +355,9 @@ func (c Config) Validate() error {
 			}
 		}
 	}
+	if err := c.SMS.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -357,6 +367,7 @@ func (c Config) String() string {
 	if t.Trunk.Password != "" {
 		t.Trunk.Password = "***"
 	}
+	t.SMS = t.SMS.redacted()
 	b, _ := json.Marshal(t)
 	return string(b)
 }

@@ -28,6 +28,11 @@ type baresipOpts struct {
 	Domain     string  // AOR domain; empty: the server's address (served as the demo org)
 	// Pulse, if set, makes baresip play to its own PulseAudio null sink, recorded as speaker.
 	Pulse *pulseBox
+	// Contacts, if set, are SIP URIs written to baresip's contacts file; contact.so is loaded,
+	// so that "message TEXT" sends an instant message to the current contact (the first one;
+	// "contact_next" moves on). The cons.so UI is loaded too: received messages are printed
+	// only to a UI, which the test reads over TCP (consolePort).
+	Contacts []string
 }
 
 // baresip is a running baresip 1.0 with its own config dir, driven through ctrl_tcp.
@@ -41,6 +46,10 @@ type baresip struct {
 	aor     string
 	ctrl    *ctrlConn
 	speaker *rawRec // what baresip played, when started with Pulse
+	// consolePort is the TCP port of the cons.so UI (0: not loaded), console its output; see
+	// baresipOpts.Contacts.
+	consolePort int
+	console     *logBuffer
 }
 
 // startBaresip writes a config dir for o and starts baresip with it. Its microphone is an aufile
@@ -94,6 +103,11 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 		"snd_path " + recDir,
 		"",
 	}, "\n")
+	consolePort := 0
+	if len(o.Contacts) > 0 {
+		consolePort = freeUDPTCPPort(t) // cons.so listens on both
+		config += "module_app contact.so\nmodule cons.so\ncons_listen 127.0.0.1:" + strconv.Itoa(consolePort) + "\n"
+	}
 	writeFile(t, filepath.Join(dir, "config"), config)
 
 	domain := o.Domain
@@ -125,10 +139,14 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 	// The account is created over the control channel once it is connected (uanew), so that no
 	// registration event happens before anyone listens.
 	writeFile(t, filepath.Join(dir, "accounts"), "")
-	writeFile(t, filepath.Join(dir, "contacts"), "")
+	var contacts strings.Builder
+	for _, c := range o.Contacts {
+		contacts.WriteString("<" + c + ">\n")
+	}
+	writeFile(t, filepath.Join(dir, "contacts"), contacts.String())
 
 	p := startProc(t, "baresip-"+o.User, dir, nil, "baresip", "-f", dir)
-	b := &baresip{proc: p, t: t, opts: o, dir: dir, recDir: recDir, sipPort: sipPort, aor: aor}
+	b := &baresip{proc: p, t: t, opts: o, dir: dir, recDir: recDir, sipPort: sipPort, aor: aor, consolePort: consolePort}
 	ctrl, err := dialCtrl(p, "127.0.0.1:"+strconv.Itoa(ctrlPort), 20*time.Second)
 	if err != nil {
 		t.Fatalf("baresip %s: control channel: %v", o.User, err)
@@ -138,8 +156,39 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 	if o.Pulse != nil {
 		b.speaker = o.Pulse.record(t, "spk"+o.User+".monitor")
 	}
+	if consolePort != 0 { // before the account exists, so that no message is printed unseen
+		b.console = openConsole(t, b)
+	}
 	b.cmd("uanew", acct)
 	return b
+}
+
+// openConsole connects to b's cons.so UI, where baresip 1.0 prints received messages as
+// `<from URI>: "<text>"`, and collects its output.
+func openConsole(t *testing.T, b *baresip) *logBuffer {
+	t.Helper()
+	var conn net.Conn
+	var err error
+	if !pollUntil(20*time.Second, func() bool {
+		conn, err = net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(b.consolePort), time.Second)
+		return err == nil
+	}) {
+		t.Fatalf("baresip %s console: %v", b.opts.User, err)
+	}
+	out := &logBuffer{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.Copy(out, conn)
+	}()
+	t.Cleanup(func() {
+		conn.Close()
+		<-done
+		if t.Failed() {
+			t.Logf("---- baresip %s console ----\n%s", b.opts.User, out.tail(3000))
+		}
+	})
+	return out
 }
 
 func writeFile(t *testing.T, path, content string) {

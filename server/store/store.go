@@ -97,6 +97,8 @@ type Orgs interface {
 	CreateOrg(ctx context.Context, o Org) (Org, error)
 	OrgByID(ctx context.Context, id int64) (Org, error)
 	OrgByDomain(ctx context.Context, domain string) (Org, error)
+	// UpdateOrg replaces every field of the organisation with o.ID; ErrNotFound if missing.
+	UpdateOrg(ctx context.Context, o Org) error
 	// DemoOrg returns the organisation marked Demo, or ErrNotFound.
 	DemoOrg(ctx context.Context) (Org, error)
 }

@@ -1,6 +1,10 @@
 // Package api owns the JSON types of the server's HTTP API that the Softphone consumes.
 // Paths: POST /api/login (LoginRequest → LoginResponse), then with "Authorization: Bearer
-// <token>": GET /api/me (Profile), GET /api/calls?limit=N (CallList).
+// <token>": GET /api/me (Profile), GET /api/calls?limit=N (CallList). Presence, directory,
+// contacts, messages, SMS and the event stream are listed in presence.go. Every error is an
+// Error body: 400 bad input (the text says what), 401 no or expired token, 403 not allowed,
+// 404 unknown colleague or contact, 413 body over 64 KiB, 429 too many attempts or streams,
+// 502 a gateway failed, 503 a service is not configured or the server is shutting down.
 package api
 
 import "time"

@@ -6,28 +6,35 @@ import "time"
 //
 //	GET  /api/activities             → ActivityList (the organisation's activities)
 //	GET  /api/presence               → PresenceList (every colleague, own entry included)
-//	PUT  /api/presence               PresenceUpdate → Presence (own presence; 400 Error on bad input)
-//	GET  /api/directory?q=terms      → Directory (all users when q is empty)
-//	GET  /api/events                 → text/event-stream of Event (live presence and directory)
+//	PUT  /api/presence               PresenceUpdate → Presence (own presence; 400 Error with the
+//	                                 reason: "unknown activity 42", "unknown role 9", "note longer
+//	                                 than 500 characters", "end time is in the past", "invalid time …")
+//	GET  /api/directory?q=terms&limit=N → Directory (all users when q is empty; q ≤ 200 characters)
+//	GET  /api/events                 → text/event-stream of Event (live presence, directory,
+//	                                 contacts and messages; 429 beyond 10 streams per user)
 //
 // Contacts (DIR-3, DIR-4):
 //
 //	GET    /api/contacts             → ContactList (own personal contacts + visible org contacts)
-//	POST   /api/contacts             Contact → Contact (personal; Org=true needs an admin)
-//	PUT    /api/contacts/{id}        Contact → Contact
+//	POST   /api/contacts             Contact → Contact (personal; Org=true needs an admin: 403)
+//	PUT    /api/contacts/{id}        Contact → Contact (404 unless the user's, 403 org non-admin)
 //	DELETE /api/contacts/{id}        → 204
+//
+// Name is required unless UserID names a colleague (whose name and numbers are then shown);
+// numbers are normalised to E.164 (400 when not a phone number); fields are length-bounded (400).
 //
 // Instant messages (IM-1) travel as SIP MESSAGE; the API serves history and read marks:
 //
 //	GET  /api/conversations          → ConversationList
-//	GET  /api/messages?with=EXT&before=ID&limit=N → MessageList (newest first)
-//	POST /api/messages               SendMessage → Message (for web clients; delivered by SIP)
+//	GET  /api/messages?with=EXT&before=ID&limit=N → MessageList (newest first; 404 unknown EXT)
+//	POST /api/messages               SendMessage → Message (for web clients; delivered by SIP;
+//	                                 404 unknown recipient, 400 empty or over 8 KiB)
 //	POST /api/messages/read          MarkRead → 204
 //
 // SMS (SMS-1):
 //
 //	POST /api/sms                    SendSMS → SMS (400 for a bad number or empty text, 502 when
-//	                                 the gateway fails)
+//	                                 the gateway fails, 503 when no gateway is configured)
 
 // Activity is one presence activity.
 type Activity struct {
@@ -98,7 +105,7 @@ type Directory struct {
 // Event is one server-sent event on /api/events (the SSE "event:" field is Type, "data:" the
 // JSON of Event). The stream starts with a "hello" event; ": ping" comments keep it alive.
 type Event struct {
-	Type     string          `json:"type"`               // hello, presence, directory, message
+	Type     string          `json:"type"`               // hello, presence, directory, contacts, message
 	Presence *Presence       `json:"presence,omitempty"` // type presence
 	Entry    *DirectoryEntry `json:"entry,omitempty"`    // type directory: a user added or changed
 	Message  *Message        `json:"message,omitempty"`  // type message: stored for this user
@@ -180,3 +187,12 @@ type SMS struct {
 	Parts  int       `json:"parts"`
 	SentAt time.Time `json:"sent_at"`
 }
+
+// Event types of /api/events.
+const (
+	EventHello     = "hello"
+	EventPresence  = "presence"
+	EventDirectory = "directory" // Entry: a colleague was added or changed
+	EventContacts  = "contacts"  // the user's contacts (or the organisation's) changed: reload them
+	EventMessage   = "message"   // Message: sent by or to the user through the API
+)

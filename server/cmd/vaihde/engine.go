@@ -19,8 +19,11 @@ import (
 type callEngine struct {
 	pool *relay.Pool
 	b2b  *b2bua.Engine
-	once sync.Once
-	err  error
+	// contactHost/contactPort: the server's own SIP address for Contact and From headers.
+	contactHost string
+	contactPort int
+	once        sync.Once
+	err         error
 }
 
 func (c *callEngine) Close() error {
@@ -35,7 +38,7 @@ func (c *callEngine) Close() error {
 
 // startCallEngine builds the relay pool and the B2BUA and attaches the B2BUA's handlers to the
 // SIP server; it must run before the SIP server starts.
-func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server, logger *slog.Logger) (*callEngine, error) {
+func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server, pres b2bua.Presence, logger *slog.Logger) (*callEngine, error) {
 	host, portStr, err := net.SplitHostPort(sipSrv.Addr("udp"))
 	if err != nil {
 		return nil, fmt.Errorf("call engine: sip address: %w", err)
@@ -59,10 +62,7 @@ func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server
 	if err != nil {
 		return nil, fmt.Errorf("call engine: relay: %w", err)
 	}
-	contactHost := host
-	if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
-		contactHost = mediaIP.String()
-	}
+	contactHost := sipContactHost(host, mediaIP)
 	ecfg := b2bua.Config{
 		MediaIP: mediaIP, ContactHost: contactHost, ContactPort: port,
 		Trunk: b2bua.Trunk{
@@ -75,11 +75,20 @@ func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server
 		ecfg.UDPLocal = ap
 	}
 	b2b, err := b2bua.New(ecfg, b2bua.Deps{Store: st, Directory: sipSrv, Relay: pool,
-		Client: sipSrv.Client(), UA: sipSrv.UA(), Logger: logger.With("component", "b2bua")})
+		Client: sipSrv.Client(), UA: sipSrv.UA(), Logger: logger.With("component", "b2bua"), Presence: pres})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("call engine: %w", err)
 	}
 	b2b.Attach(sipSrv.SIP())
-	return &callEngine{pool: pool, b2b: b2b}, nil
+	return &callEngine{pool: pool, b2b: b2b, contactHost: contactHost, contactPort: port}, nil
+}
+
+// sipContactHost is the host the server puts in its own Contact and From headers: the SIP
+// listener's address, or the media address when the listener is bound to every interface.
+func sipContactHost(host string, mediaIP netip.Addr) string {
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
+		return mediaIP.String()
+	}
+	return host
 }

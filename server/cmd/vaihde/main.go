@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -82,17 +83,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer sipSrv.Close()
 
-	engine, err := startCallEngine(cfg, st, sipSrv, logger)
+	hub := newPresence(st, sipSrv, logger)
+	closeHub := sync.OnceValue(hub.Close) // on an early return, and in order at shutdown
+	defer closeHub()
+	engine, err := startCallEngine(cfg, st, sipSrv, hub, logger)
 	if err != nil {
 		return err
 	}
 	defer engine.Close()
+	svc, err := startServices(cfg, st, sipSrv, hub, closeHub, engine, logger)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
 
 	if err := sipSrv.Start(ctx); err != nil {
 		return err
 	}
 
-	apiSrv := api.New(st, logger)
+	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
+		Messaging: svc.messaging, SMS: svc.sms})
 	httpSrv := &http.Server{
 		Handler:           apiSrv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -101,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for handlers; event streams end when it begins.
+	httpSrv.RegisterOnShutdown(apiSrv.CloseStreams)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen http %s: %w", cfg.HTTPAddr, err)
@@ -126,6 +138,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// Calls end first, so their BYEs and CANCELs still go out through the SIP stack.
 		if err := engine.Close(); err != nil {
 			logger.Warn("call engine shutdown", "error", err)
+		}
+		if err := svc.Close(); err != nil {
+			logger.Warn("services shutdown", "error", err)
 		}
 		done <- sipSrv.Close()
 	}()

@@ -60,6 +60,73 @@ var migrations = []string{
 		ended_at INTEGER NOT NULL DEFAULT 0
 	);
 	CREATE INDEX calls_user_started ON calls(user_id, started_at DESC);`,
+
+	// 2: directory fields, presence, activities, contacts, instant messages, SMS (issue 3).
+	`ALTER TABLE users ADD COLUMN department TEXT NOT NULL DEFAULT '';
+	ALTER TABLE users ADD COLUMN title TEXT NOT NULL DEFAULT '';
+	ALTER TABLE users ADD COLUMN keywords TEXT NOT NULL DEFAULT '';
+	ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orgs ADD COLUMN show_roles INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orgs ADD COLUMN sms_sender TEXT NOT NULL DEFAULT '';
+	CREATE TABLE presence (
+		user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+		activity INTEGER NOT NULL,
+		role INTEGER NOT NULL,
+		until INTEGER NOT NULL DEFAULT 0,
+		note TEXT NOT NULL DEFAULT '',
+		updated_at INTEGER NOT NULL
+	);
+	CREATE TABLE activities (
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		number INTEGER NOT NULL,
+		name_fi TEXT NOT NULL DEFAULT '',
+		name_sv TEXT NOT NULL DEFAULT '',
+		name_en TEXT NOT NULL DEFAULT '',
+		green INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (org_id, number)
+	);
+	CREATE TABLE contacts (
+		id INTEGER PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		owner_id INTEGER NOT NULL DEFAULT 0,
+		user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+		name TEXT NOT NULL DEFAULT '',
+		company TEXT NOT NULL DEFAULT '',
+		mobile TEXT NOT NULL DEFAULT '',
+		phone TEXT NOT NULL DEFAULT '',
+		email TEXT NOT NULL DEFAULT '',
+		favourite INTEGER NOT NULL DEFAULT 0,
+		vip INTEGER NOT NULL DEFAULT 0,
+		groups TEXT NOT NULL DEFAULT '',
+		note TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX contacts_owner ON contacts(org_id, owner_id);
+	CREATE TABLE messages (
+		id INTEGER PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		from_user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		to_user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		body TEXT NOT NULL,
+		content_type TEXT NOT NULL DEFAULT 'text/plain',
+		sent_at INTEGER NOT NULL,
+		delivered_at INTEGER NOT NULL DEFAULT 0,
+		read_at INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX messages_to_delivered ON messages(to_user_id, delivered_at, id);
+	CREATE INDEX messages_pair ON messages(from_user_id, to_user_id, id);
+	CREATE TABLE sms (
+		id INTEGER PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		user_id INTEGER NOT NULL DEFAULT 0,
+		sender TEXT NOT NULL DEFAULT '',
+		recipient TEXT NOT NULL,
+		body TEXT NOT NULL,
+		parts INTEGER NOT NULL,
+		status TEXT NOT NULL DEFAULT '',
+		provider_id TEXT NOT NULL DEFAULT '',
+		sent_at INTEGER NOT NULL
+	);
+	CREATE INDEX sms_org_sent ON sms(org_id, sent_at);`,
 }
 
 // SchemaVersion is the schema version this build migrates to.

@@ -93,6 +93,8 @@ func mapErr(op string, err error) error {
 		switch se.Code() {
 		case 2067, 1555: // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
 			return fmt.Errorf("%s: %w: %v", op, store.ErrConflict, err)
+		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY: the referenced user or organisation does not exist
+			return fmt.Errorf("%s: %w: %v", op, store.ErrNotFound, err)
 		}
 	}
 	return fmt.Errorf("%s: %w", op, err)
@@ -115,11 +117,11 @@ func fromNS(n int64) time.Time {
 
 // ---- organisations ----
 
-const orgCols = "id, name, domain, country_code, switchboard, demo"
+const orgCols = "id, name, domain, country_code, switchboard, demo, show_roles, sms_sender"
 
 func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	var o store.Org
-	err := row.Scan(&o.ID, &o.Name, &o.Domain, &o.CountryCode, &o.Switchboard, &o.Demo)
+	err := row.Scan(&o.ID, &o.Name, &o.Domain, &o.CountryCode, &o.Switchboard, &o.Demo, &o.ShowRoles, &o.SMSSender)
 	return o, err
 }
 
@@ -127,13 +129,25 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 func (s *Store) CreateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 	o.Domain = strings.ToLower(o.Domain)
 	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO orgs (name, domain, country_code, switchboard, demo) VALUES (?, ?, ?, ?, ?)`,
-		o.Name, o.Domain, o.CountryCode, o.Switchboard, o.Demo)
+		`INSERT INTO orgs (name, domain, country_code, switchboard, demo, show_roles, sms_sender) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		o.Name, o.Domain, o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender)
 	if err != nil {
 		return store.Org{}, mapErr("sqlite: create org", err)
 	}
 	o.ID, err = res.LastInsertId()
 	return o, mapErr("sqlite: create org", err)
+}
+
+// UpdateOrg replaces every field of the organisation with o.ID.
+func (s *Store) UpdateOrg(ctx context.Context, o store.Org) error {
+	const op = "sqlite: update org"
+	res, err := s.w.ExecContext(ctx, `UPDATE orgs SET name = ?, domain = ?, country_code = ?, switchboard = ?, demo = ?,
+		show_roles = ?, sms_sender = ? WHERE id = ?`,
+		o.Name, strings.ToLower(o.Domain), o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender, o.ID)
+	if err != nil {
+		return mapErr(op, err)
+	}
+	return affected(op, o.ID, res)
 }
 
 // OrgByID returns the organisation with the id.
@@ -156,13 +170,13 @@ func (s *Store) DemoOrg(ctx context.Context) (store.Org, error) {
 
 // ---- users ----
 
-const userCols = "id, org_id, extension, name, company_number, mobile_number, email, language, ha1_md5, ha1_sha256, password_hash"
+const userCols = "id, org_id, extension, name, company_number, mobile_number, email, language, department, title, keywords, admin, ha1_md5, ha1_sha256, password_hash"
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	var company, mobile sql.NullString
 	err := row.Scan(&u.ID, &u.OrgID, &u.Extension, &u.Name, &company, &mobile, &u.Email, &u.Language,
-		&u.HA1MD5, &u.HA1SHA256, &u.PasswordHash)
+		&u.Department, &u.Title, &u.Keywords, &u.Admin, &u.HA1MD5, &u.HA1SHA256, &u.PasswordHash)
 	u.CompanyNumber, u.MobileNumber = company.String, mobile.String
 	return u, err
 }
@@ -173,10 +187,11 @@ func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid:
 // CreateUser inserts u and returns it with its ID.
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO users (org_id, extension, name, company_number, mobile_number, email, language, ha1_md5, ha1_sha256, password_hash)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO users (org_id, extension, name, company_number, mobile_number, email, language, department, title, keywords, admin,
+		 ha1_md5, ha1_sha256, password_hash)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.OrgID, u.Extension, u.Name, nullable(u.CompanyNumber), nullable(u.MobileNumber), u.Email, u.Language,
-		u.HA1MD5, u.HA1SHA256, u.PasswordHash)
+		u.Department, u.Title, u.Keywords, u.Admin, u.HA1MD5, u.HA1SHA256, u.PasswordHash)
 	if err != nil {
 		return store.User{}, mapErr("sqlite: create user", err)
 	}
@@ -188,9 +203,9 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE users SET extension = ?, name = ?, company_number = ?, mobile_number = ?, email = ?, language = ?,
-		 ha1_md5 = ?, ha1_sha256 = ?, password_hash = ? WHERE id = ?`,
+		 department = ?, title = ?, keywords = ?, admin = ?, ha1_md5 = ?, ha1_sha256 = ?, password_hash = ? WHERE id = ?`,
 		u.Extension, u.Name, nullable(u.CompanyNumber), nullable(u.MobileNumber), u.Email, u.Language,
-		u.HA1MD5, u.HA1SHA256, u.PasswordHash, u.ID)
+		u.Department, u.Title, u.Keywords, u.Admin, u.HA1MD5, u.HA1SHA256, u.PasswordHash, u.ID)
 	if err != nil {
 		return mapErr("sqlite: update user", err)
 	}

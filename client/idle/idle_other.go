@@ -1,0 +1,5 @@
+//go:build !linux && !freebsd && !openbsd && !netbsd && !windows && !darwin
+
+package idle
+
+func systemSource() Source { return nil }

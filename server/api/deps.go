@@ -1,0 +1,46 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/vaihde/vaihde/server/presence"
+	"github.com/vaihde/vaihde/server/store"
+	sharedpresence "github.com/vaihde/vaihde/shared/presence"
+)
+
+// Deps are the services the API serves. Store is required; a nil service makes its routes
+// answer 503 (e.g. SMS with no gateway configured).
+type Deps struct {
+	Store     store.Store
+	Logger    *slog.Logger
+	Presence  Presence  // *presence.Hub
+	Directory Directory // *directory.Service
+	Messaging Messaging // *messaging.Service
+	SMS       SMS       // *sms.Service
+}
+
+// Presence is what the API needs from the presence hub (server/presence.Hub).
+type Presence interface {
+	Get(ctx context.Context, userID int64) (presence.State, error)
+	Org(ctx context.Context, orgID int64) ([]presence.State, error)
+	Activities(ctx context.Context, orgID int64) ([]sharedpresence.Activity, error)
+	Set(ctx context.Context, userID int64, c presence.Change) (presence.State, error)
+	Watch(orgID int64, fn func(presence.State)) (cancel func())
+}
+
+// Directory searches an organisation's users (server/directory.Service).
+type Directory interface {
+	Search(ctx context.Context, orgID int64, q string, limit int) ([]store.User, error)
+	Invalidate(orgID int64)
+}
+
+// Messaging sends instant messages (server/messaging.Service).
+type Messaging interface {
+	Send(ctx context.Context, from store.User, to, body string) (store.Message, error)
+}
+
+// SMS sends text messages (server/sms.Service).
+type SMS interface {
+	Send(ctx context.Context, org store.Org, from store.User, to, text string) (store.SMS, error)
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+
+	"github.com/vaihde/vaihde/server/config"
+	"github.com/vaihde/vaihde/server/directory"
+	"github.com/vaihde/vaihde/server/messaging"
+	"github.com/vaihde/vaihde/server/presence"
+	"github.com/vaihde/vaihde/server/signaling"
+	"github.com/vaihde/vaihde/server/sms"
+	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/server/subscription"
+)
+
+// services are the issue-3 parts around the call engine: presence subscriptions, directory,
+// instant messages and SMS. Close stops them in dependency order, the hub last.
+type services struct {
+	hub          *presence.Hub
+	directory    *directory.Service
+	messaging    *messaging.Service
+	subscription *subscription.Service
+	sms          *sms.Service
+	closeHub     func() error
+}
+
+// newPresence returns the presence hub; a user is online while the registrar has a device.
+func newPresence(st store.Store, sipSrv *signaling.Server, logger *slog.Logger) *presence.Hub {
+	online := func(ctx context.Context, userID int64) bool {
+		t, err := sipSrv.Targets(ctx, userID)
+		return err == nil && len(t) > 0
+	}
+	return presence.New(st, online, logger)
+}
+
+// startServices builds messaging, presence subscriptions, directory and SMS around the hub and
+// attaches their SIP handlers; it must run before the SIP server starts. closeHub closes the
+// hub once (main also defers it for early returns).
+func startServices(cfg config.Config, st store.Store, sipSrv *signaling.Server, hub *presence.Hub, closeHub func() error, engine *callEngine, logger *slog.Logger) (*services, error) {
+	gw, err := sms.FromConfig(cfg.SMS)
+	if err != nil {
+		return nil, fmt.Errorf("sms gateway: %w", err)
+	}
+	s := &services{hub: hub, directory: directory.New(st), closeHub: closeHub,
+		sms: sms.NewService(st, gw, logger.With("component", "sms"))}
+	var udpLocal netip.AddrPort
+	if ap, err := netip.ParseAddrPort(sipSrv.Addr("udp")); err == nil {
+		udpLocal = ap
+	}
+	s.subscription, err = subscription.New(subscription.Deps{Hub: hub, Directory: sipSrv, Store: st,
+		Client: sipSrv.Client(), Logger: logger, ContactHost: engine.contactHost, ContactPort: engine.contactPort,
+		UA: sipSrv.UA(), UDPLocal: udpLocal})
+	if err != nil {
+		return nil, fmt.Errorf("presence subscriptions: %w", err)
+	}
+	s.subscription.Attach(sipSrv.SIP())
+	s.messaging = messaging.New(messaging.Deps{Store: st, Directory: sipSrv, Client: sipSrv.Client(),
+		Logger: logger.With("component", "messaging"), ContactHost: engine.contactHost, ContactPort: engine.contactPort})
+	s.messaging.Attach(sipSrv.SIP())
+	sipSrv.OnBindingsChanged(func(userID int64) {
+		hub.RegistrationChanged(userID)
+		s.messaging.Deliver(userID)
+	})
+	return s, nil
+}
+
+// Close stops messaging and subscriptions (their last NOTIFYs still go out: the SIP server
+// closes after), then the hub.
+func (s *services) Close() error {
+	return errors.Join(s.messaging.Close(), s.subscription.Close(), s.closeHub())
+}
