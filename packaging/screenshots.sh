@@ -5,8 +5,12 @@
 #   main.png   registered to a demo server, idle
 #   call.png   an answered call to a baresip peer on auto-answer
 #   incoming.png  (extra) the incoming-call banner while baresip calls the Softphone
-# main.png and call.png need the server (server/cmd/vaihde -demo) and baresip; without them only
-# login.png is made. KEEP_WORK=1 keeps the logs. Every process started here is stopped by its PID on exit.
+#   presence.png  the own-presence panel open
+#   chat.png      a conversation with a few messages (sent through the HTTP API)
+#   directory.png the Colleagues tab with a search typed; colleagues' presence set through the
+#                 HTTP API, two of them on a call with each other (baresip) when baresip is here
+# All but login.png need the server (server/cmd/vaihde -demo); call.png, incoming.png and the
+# on-call state need baresip; without the server only login.png is made. KEEP_WORK=1 keeps the logs. Every process started here is stopped by its PID on exit.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -122,6 +126,61 @@ grep -q "screenshot taken.*registered=true" "$WORK/softphone-main.log" || {
 	exit 1
 }
 
+# --- people: presence, colleagues and chat set up through the real server's HTTP API ----------
+API="http://127.0.0.1:$HTTP_PORT"
+token() { # token EXT: logs the demo user in and prints the bearer token
+	curl -sf -X POST "$API/api/login" -H 'Content-Type: application/json' \
+		-d "{\"user\":\"$1\",\"password\":\"demo$1\"}" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+}
+api() { # api EXT METHOD PATH JSON: one API request as the demo user EXT
+	local tok
+	tok=$(token "$1") || return 1
+	curl -sf -X "$2" "$API$3" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -d "$4" >/dev/null
+}
+later() { date -u -d "+$1 min" +%Y-%m-%dT%H:%M:00Z; } # an end time $1 minutes ahead
+set_presence() {
+	api 1001 PUT /api/presence "{\"activity\":7,\"role\":1,\"until\":\"$(later 240)\",\"note\":\"Working from home today, call my mobile\"}" &&
+		api 1002 PUT /api/presence '{"activity":1,"note":"Quotes and customer accounts"}' &&
+		api 1003 PUT /api/presence "{\"activity\":4,\"until\":\"$(later 90)\",\"note\":\"Customer visit in Espoo\"}" &&
+		api 1004 PUT /api/presence "{\"activity\":3,\"until\":\"$(later 40)\"}" &&
+		api 1005 PUT /api/presence '{"activity":8,"note":"English-speaking customers"}' &&
+		api 1006 PUT /api/presence "{\"activity\":6,\"until\":\"$(date -u -d '+9 days' +%Y-%m-%dT08:00:00Z)\",\"note\":\"Back on Monday\"}"
+}
+send_chat() {
+	api 1002 POST /api/messages '{"to":"1001","body":"Hi Aino, the offer for Asiakas Oy is ready for review."}' &&
+		api 1001 POST /api/messages '{"to":"1002","body":"Thanks Mikko! Did you include the maintenance contract?"}' &&
+		api 1002 POST /api/messages '{"to":"1001","body":"Yes, 24 months with the 5 % discount we talked about."}' &&
+		api 1001 POST /api/messages '{"to":"1002","body":"Great, I will sign it after lunch."}' &&
+		api 1002 POST /api/messages '{"to":"1001","body":"Good, I will let them know."}'
+}
+# people_shot NAME ARGS...: a people screenshot; the Softphone must have loaded its colleagues.
+people_shot() {
+	local name=$1
+	shift
+	shoot "$name" "${ACCOUNT[@]}" "$@" || return 1
+	if ! grep -q "people at screenshot.*loaded=true" "$WORK/softphone-${name%.png}.log"; then
+		log "$name: the Softphone had not loaded its colleagues when captured; removed"
+		grep -i "people\|event stream" "$WORK/softphone-${name%.png}.log" | tail -5 >&2 || true
+		rm -f "$OUT/$name"
+		return 1
+	fi
+}
+PEOPLE=1
+if ! set_presence; then
+	log "the server refused the presence API (is it built yet?); people screenshots skipped"
+	PEOPLE=
+fi
+if [ -n "$PEOPLE" ]; then
+	people_shot presence.png -presence-panel || true
+	if send_chat; then
+		people_shot chat.png -chat 1002 || true
+	else
+		log "the server refused the messages API; chat.png skipped"
+	fi
+	people_shot directory.png -search "m" || true # replaced below with the on-call state when baresip runs
+fi
+
 # 3. An answered call to baresip (1002) on auto-answer.
 if ! command -v baresip >/dev/null; then
 	log "baresip not installed: call.png skipped"
@@ -152,7 +211,11 @@ module_app menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:$B_CTRL
 CFG
-echo "<sip:1002@$DOMAIN>;outbound=\"sip:127.0.0.1:$SIP_PORT;lr\";auth_user=1002;auth_pass=demo1002;regint=300;answermode=auto" >"$BDIR/accounts"
+{
+	echo "<sip:1002@$DOMAIN>;outbound=\"sip:127.0.0.1:$SIP_PORT;lr\";auth_user=1002;auth_pass=demo1002;regint=300;answermode=auto"
+	# 1005 calls 1002 for the directory's on-call state.
+	echo "<sip:1005@$DOMAIN>;outbound=\"sip:127.0.0.1:$SIP_PORT;lr\";auth_user=1005;auth_pass=demo1005;regint=300"
+} >"$BDIR/accounts"
 : >"$BDIR/contacts"
 baresip -f "$BDIR" </dev/null >"$WORK/baresip.log" 2>&1 &
 PIDS+=($!)
@@ -182,6 +245,7 @@ SP=$!
 PIDS+=($SP)
 if wait_for grep -q "state=Registered" "$WORK/softphone-incoming.log"; then
 	sleep 1
+	baresip_cmd uafind "sip:1002@$DOMAIN" || true
 	baresip_cmd dial "sip:1001@$DOMAIN" || log "could not ask baresip to dial"
 fi
 wait "$SP" || true
@@ -190,4 +254,14 @@ if ! grep -q "screenshot taken" "$WORK/softphone-incoming.log"; then
 	rm -f "$OUT/incoming.png"
 fi
 baresip_cmd hangup "" || true
+
+# 5. The directory again, now with 1005 (Emma) on a call with 1002 (Mikko, auto-answer).
+if [ -n "$PEOPLE" ]; then
+	sleep 1
+	baresip_cmd uafind "sip:1005@$DOMAIN" || true
+	baresip_cmd dial "sip:1002@$DOMAIN" || log "could not ask baresip to dial"
+	sleep 2
+	SHOT_AFTER=${DIR_SHOT_AFTER:-6s} people_shot directory.png -search "m" || true
+	baresip_cmd hangup "" || true
+fi
 log "done: $(ls "$OUT")"

@@ -7,10 +7,11 @@
 //     time since the last keyboard or mouse input anywhere in the session.
 //   - macOS: runs `ioreg -c IOHIDSystem` and reads HIDIdleTime (nanoseconds since the last
 //     input event of any HID device); no cgo.
-//   - Linux and the BSDs: asks the session's D-Bus: org.freedesktop.ScreenSaver
+//   - Linux: asks the session's D-Bus: org.freedesktop.ScreenSaver
 //     GetSessionIdleTime (KDE, Xfce and others), then org.gnome.Mutter.IdleMonitor
 //     GetIdletime (GNOME, X11 and Wayland). Without a session bus or either service there is
 //     no system source.
+//   - Other systems (the BSDs, …): no system source.
 //   - Everywhere, and the only source where the system cannot tell: the Softphone's own input
 //     events (keys and clicks in its window), reported with Monitor.Input.
 //
@@ -69,8 +70,10 @@ type Options struct {
 type Monitor struct {
 	o Options
 
+	started time.Time
+
 	mu        sync.Mutex
-	lastInput time.Time
+	lastInput time.Time // zero until the first Input
 	idle      bool
 	failed    bool
 	wake      chan struct{}
@@ -87,7 +90,7 @@ func NewMonitor(o Options) *Monitor {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Monitor{o: o, lastInput: o.Now(), wake: make(chan struct{}, 1)}
+	return &Monitor{o: o, started: o.Now(), wake: make(chan struct{}, 1)}
 }
 
 // Input reports user input in the application (a key, a click); the user is active again at
@@ -116,9 +119,13 @@ func (m *Monitor) Idle() bool {
 func (m *Monitor) Check(ctx context.Context) {
 	now := m.o.Now()
 	m.mu.Lock()
-	appIdle := now.Sub(m.lastInput)
+	last := m.lastInput
 	m.mu.Unlock()
-	idleFor := appIdle
+	// Without a system source the window's input is all there is, counted from the start.
+	idleFor := now.Sub(last)
+	if last.IsZero() {
+		idleFor = now.Sub(m.started)
+	}
 	if m.o.Source != nil {
 		sys, err := m.o.Source.IdleTime(ctx)
 		switch {
@@ -131,7 +138,11 @@ func (m *Monitor) Check(ctx context.Context) {
 			m.failed = false
 			// Input anywhere on the computer counts, and so does input in our window that
 			// the system did not see (it always does, but a stale reading must not win).
-			idleFor = min(sys, appIdle)
+			if last.IsZero() {
+				idleFor = sys
+			} else {
+				idleFor = min(sys, now.Sub(last))
+			}
 		}
 	}
 	idle := idleFor >= m.o.Threshold

@@ -1,4 +1,4 @@
-//go:build !linux && !freebsd && !openbsd && !netbsd && !windows && !darwin
+//go:build !linux && !windows && !darwin
 
 package idle
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -38,7 +39,6 @@ type Options struct {
 // Errors of the Book's methods.
 var (
 	ErrNoSession = errors.New("people: not connected to the server (log in first)")
-	ErrClosed    = errors.New("people: closed")
 )
 
 // historyLimit is how many messages OpenChat loads.
@@ -160,12 +160,12 @@ func (b *Book) Start(ctx context.Context) {
 	b.runMu.Lock()
 	defer b.runMu.Unlock()
 	b.stopRunLocked()
+	prof := b.ctrl.Snapshot().Profile // not under b.mu: the engine has its own lock
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return
 	}
-	prof := b.ctrl.Snapshot().Profile
 	b.me = meID{id: prof.ID, ext: prof.Extension}
 	b.loaded, b.live, b.errText = false, false, ""
 	b.mine = api.Presence{}
@@ -191,6 +191,10 @@ func (b *Book) Start(ctx context.Context) {
 		defer close(done)
 		defer stopWithBook()
 		b.run(rctx)
+		b.mu.Lock()
+		b.live = false
+		b.mu.Unlock()
+		b.changed()
 	}()
 }
 
@@ -241,7 +245,12 @@ func (b *Book) run(ctx context.Context) {
 			return
 		}
 		b.setLive(false, err)
-		b.log.Info("event stream", "err", err, "retry_in", backoff)
+		var ae *APIError
+		if errors.As(err, &ae) {
+			b.log.Info("people: server refused", "op", ae.Op, "status", ae.Status, "err", err, "retry_in", backoff)
+		} else {
+			b.log.Info("people: live updates interrupted", "err", err, "retry_in", backoff)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -292,7 +301,7 @@ func (b *Book) connectAndFollow(ctx context.Context, connected func()) error {
 			}
 			return fmt.Errorf("live updates: %w", err)
 		}
-		b.apply(ev)
+		b.apply(ctx, c, ev)
 	}
 }
 
@@ -385,29 +394,58 @@ func sortContacts(cs []api.Contact) {
 func (b *Book) setLive(live bool, err error) {
 	b.mu.Lock()
 	b.live = live
-	b.errText = ""
-	if err != nil {
-		b.errText = err.Error()
-	}
+	b.errText = plainError(err)
 	b.mu.Unlock()
 	b.changed()
 }
 
-// apply merges one event into the book.
-func (b *Book) apply(ev api.Event) {
+// plainError says what went wrong in words for the user; "" for nil.
+func plainError(err error) string {
+	var nerr net.Error
+	var oerr *net.OpError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrNoSession):
+		return "Not connected to the server's API; log in again."
+	case StatusOf(err) == http.StatusUnauthorized:
+		return "The server no longer accepts this login; log in again."
+	case errors.As(err, &oerr), errors.As(err, &nerr) && nerr.Timeout():
+		return "Cannot reach the server; retrying. (" + err.Error() + ")"
+	}
+	return err.Error()
+}
+
+// apply merges one event into the book; c reloads what an event only announces.
+func (b *Book) apply(ctx context.Context, c *Client, ev api.Event) {
 	switch ev.Type {
-	case "presence":
+	case api.EventPresence:
 		if ev.Presence != nil {
 			b.applyPresence(*ev.Presence)
 		}
-	case "directory":
+	case api.EventDirectory:
 		if ev.Entry != nil {
 			b.applyEntry(*ev.Entry)
 		}
-	case "message":
+	case api.EventMessage:
 		if ev.Message != nil {
 			b.applyStoredMessage(*ev.Message)
 		}
+	case api.EventContacts:
+		if c == nil {
+			return
+		}
+		cs, err := c.Contacts(ctx)
+		if err != nil {
+			b.log.Info("contacts not reloaded", "err", err)
+			return
+		}
+		cs = slices.Clone(cs)
+		sortContacts(cs)
+		b.mu.Lock()
+		b.contacts = cs
+		b.mu.Unlock()
+		b.changed()
 	}
 }
 
@@ -736,8 +774,9 @@ func (b *Book) extensionOfLocked(to string) string {
 }
 
 // addLocked records a live message in cs: it merges the two copies of one message (the SIP
-// MESSAGE and the stored one from the stream) and reports whether the message is new.
-func (cs *chatState) addLocked(m api.Message, viaSIP bool) bool {
+// MESSAGE and the stored one from the stream) and reports whether the message is new. mine
+// marks a message the user just sent: it is the newest whatever the clocks say.
+func (cs *chatState) addLocked(m api.Message, viaSIP, mine bool) bool {
 	for i := range cs.live {
 		l := &cs.live[i]
 		if m.ID != 0 && l.msg.ID == m.ID {
@@ -765,7 +804,11 @@ func (cs *chatState) addLocked(m api.Message, viaSIP bool) bool {
 	if cs.opened {
 		cs.chat.Messages = append(slices.Clip(cs.chat.Messages), m)
 	}
-	cs.chat.Last = m // it just arrived: the newest, whatever the clocks say
+	// The newest by send time; SIP's Date header has whole seconds, so within one second the
+	// later arrival wins. A late copy of an older message (offline backlog) does not.
+	if !m.SentAt.Truncate(time.Second).Before(cs.chat.Last.SentAt.Truncate(time.Second)) || mine {
+		cs.chat.Last = m
+	}
 	return true
 }
 
@@ -799,7 +842,7 @@ func (b *Book) onPhoneMessage(im phone.InstantMessage) {
 	if cs.chat.WithName == "" {
 		cs.chat.WithName = im.FromName
 	}
-	if cs.addLocked(m, true) {
+	if cs.addLocked(m, true, false) {
 		cs.chat.Unread++
 		b.lastIn = &m
 	}
@@ -819,7 +862,7 @@ func (b *Book) applyStoredMessage(m api.Message) {
 		return
 	}
 	cs := b.chatLocked(with)
-	if cs.addLocked(m, false) && incoming && m.ReadAt == nil {
+	if cs.addLocked(m, false, false) && incoming && m.ReadAt == nil {
 		cs.chat.Unread++
 		b.lastIn = &m
 	}
@@ -870,20 +913,62 @@ func (b *Book) OpenChat(ctx context.Context, with string) error {
 	return nil
 }
 
+// MarkRead marks the conversation read without reloading its history: for a chat window that
+// is open while messages arrive. (Not part of Model; OpenChat does this too.)
+func (b *Book) MarkRead(ctx context.Context, with string) error {
+	c, err := b.client()
+	if err != nil {
+		return err
+	}
+	if err := c.MarkRead(ctx, with); err != nil {
+		return fmt.Errorf("mark chat with %s read: %w", with, err)
+	}
+	b.mu.Lock()
+	if cs, ok := b.chats[with]; ok {
+		cs.chat.Unread = 0
+	}
+	b.mu.Unlock()
+	b.changed()
+	return nil
+}
+
 // SendChat implements Model: the message goes over SIP (Controller.SendMessage); once the
-// server accepted it, it shows in the conversation.
+// server accepted it, it shows in the conversation. A message too long for one SIP datagram
+// goes through the API, which stores it and delivers it the same way.
 func (b *Book) SendChat(ctx context.Context, to, body string) error {
 	to = strings.TrimSpace(to)
 	if to == "" {
 		return errors.New("send message: no recipient")
 	}
-	if err := b.ctrl.SendMessage(ctx, to, body); err != nil {
+	m := api.Message{Body: body}
+	viaSIP := true
+	err := b.ctrl.SendMessage(ctx, to, body)
+	if errors.Is(err, phone.ErrMessageTooLarge) {
+		c, cerr := b.client()
+		if cerr != nil {
+			return err
+		}
+		if m, err = c.SendMessage(ctx, to, body); err != nil {
+			if StatusOf(err) == http.StatusNotFound {
+				err = fmt.Errorf("%w: %w", phone.ErrNoSuchUser, err)
+			}
+			return fmt.Errorf("send message to %s: %w", to, err)
+		}
+		viaSIP = false
+	}
+	if err != nil {
 		return err
 	}
 	b.mu.Lock()
-	with := b.extensionOfLocked(to)
-	cs := b.chatLocked(with)
-	cs.addLocked(api.Message{From: b.me.ext, To: with, Body: body, SentAt: b.o.Now()}, true)
+	with := m.To
+	if with == "" {
+		with = b.extensionOfLocked(to)
+	}
+	m.From, m.To = cmp.Or(m.From, b.me.ext), with
+	if m.SentAt.IsZero() {
+		m.SentAt = b.o.Now()
+	}
+	b.chatLocked(with).addLocked(m, viaSIP, true)
 	b.mu.Unlock()
 	b.changed()
 	return nil

@@ -3,6 +3,8 @@ package people
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -106,6 +108,12 @@ func TestBookFollowsEvents(t *testing.T) {
 	if c, _ := colleague(before, "1002"); c.Presence.Activity != 1 || len(before.Colleagues) != 3 || before.Me.Activity != 1 {
 		t.Fatalf("old snapshot changed: %+v", before)
 	}
+	// "contacts" only announces a change: the book reloads them.
+	f.with(func(f *fakeServer) {
+		f.contacts = append(f.contacts, api.Contact{ID: 8, Name: "Admin's new org contact", Org: true})
+	})
+	f.push(api.Event{Type: api.EventContacts})
+	waitFor(t, "contacts reloaded", func() bool { return len(b.Snapshot().Contacts) == 2 })
 	waitFor(t, "subscriber saw the join", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -293,6 +301,12 @@ func TestBookChats(t *testing.T) {
 	if len(c.Messages) != 4 || c.Messages[2].Body != "Ça va?" || c.Messages[2].From != "1001" || c.Messages[3].Body != "Oui" || c.Unread != 1 {
 		t.Fatalf("after send and reply: %+v", c)
 	}
+	if err := b.MarkRead(context.Background(), "1003"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := chatWith(b.Snapshot(), "1003"); c.Unread != 0 || f.count("POST /api/messages/read") != 2 {
+		t.Fatalf("after MarkRead: unread %d", c.Unread)
+	}
 	if ph.sent[0] != "1003: Ça va?" {
 		t.Fatalf("phone sent %v", ph.sent)
 	}
@@ -302,6 +316,20 @@ func TestBookChats(t *testing.T) {
 	}
 	if c, _ := chatWith(b.Snapshot(), "1002"); c.Last.Body != "Tulossa" {
 		t.Fatalf("chat by number: %+v", c)
+	}
+	// Too long for SIP over UDP: the API takes it, and the chat shows it with its stored ID.
+	long := strings.Repeat("pitkä viesti ", 200)
+	ph.mu.Lock()
+	ph.sendErr = phone.ErrMessageTooLarge
+	ph.mu.Unlock()
+	if err := b.SendChat(context.Background(), "1002", long); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := chatWith(b.Snapshot(), "1002"); c.Last.Body != long || c.Last.ID == 0 || c.Last.From != "1001" {
+		t.Fatalf("long message: %+v", c.Last)
+	}
+	if err := b.SendChat(context.Background(), "1999", long); !errors.Is(err, phone.ErrNoSuchUser) {
+		t.Fatalf("long message to unknown: %v", err)
 	}
 	// A failed send shows nothing and says why.
 	ph.mu.Lock()
@@ -383,5 +411,24 @@ func TestBookSendSMS(t *testing.T) {
 	}
 	if _, err := b.SendSMS(context.Background(), "0401234567", " "); err == nil {
 		t.Fatal("empty SMS sent")
+	}
+}
+
+func TestPlainError(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{ErrNoSession, "log in again"},
+		{fmt.Errorf("GET /api/events: %w", &APIError{Status: 401, Message: "not logged in"}), "no longer accepts this login"},
+		{fmt.Errorf("GET /api/directory: %w", refused), "Cannot reach the server"},
+		{errors.New("live updates: the server closed the stream"), "the server closed the stream"},
+	}
+	for _, tc := range tests {
+		if got := plainError(tc.err); !strings.Contains(got, tc.want) || (tc.want == "" && got != "") {
+			t.Errorf("plainError(%v) = %q, want it to say %q", tc.err, got, tc.want)
+		}
 	}
 }

@@ -24,8 +24,10 @@ type Client struct {
 	HTTP    *http.Client
 }
 
-// APIError is a non-2xx answer of the server.
+// APIError is a non-2xx answer of the server. Its text is the server's words alone, meant for
+// the user ("unknown activity 77"); Op says which call it answered, for logs.
 type APIError struct {
+	Op      string // e.g. "PUT /api/presence"
 	Status  int    // HTTP status code
 	Message string // the server's words (api.Error), or the status text
 }
@@ -69,7 +71,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	defer res.Body.Close()
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("%s %s: %w", method, path, readAPIError(res))
+		ae := readAPIError(res)
+		ae.Op = method + " " + path
+		return ae
 	}
 	if out == nil || res.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<16))
@@ -216,7 +220,9 @@ func (c *Client) Events(ctx context.Context) (io.ReadCloser, error) {
 	}
 	if res.StatusCode != http.StatusOK {
 		defer res.Body.Close()
-		return nil, fmt.Errorf("GET /api/events: %w", readAPIError(res))
+		ae := readAPIError(res)
+		ae.Op = "GET /api/events"
+		return nil, ae
 	}
 	return res.Body, nil
 }

@@ -152,6 +152,15 @@ func newFakeServer(t *testing.T) *fakeServer {
 	mux.HandleFunc("GET /api/messages", f.json(func(r *http.Request) (any, int) {
 		return api.MessageList{Messages: f.history[r.URL.Query().Get("with")]}, 200
 	}))
+	mux.HandleFunc("POST /api/messages", f.json(func(r *http.Request) (any, int) {
+		var m api.SendMessage
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		if m.To != "1002" {
+			return api.Error{Error: "messaging: no such user"}, 404
+		}
+		f.nextID++
+		return api.Message{ID: f.nextID, From: "1001", To: m.To, Body: m.Body, SentAt: time.Now()}, 200
+	}))
 	mux.HandleFunc("POST /api/messages/read", f.json(func(r *http.Request) (any, int) { return nil, 204 }))
 	mux.HandleFunc("POST /api/sms", f.json(func(r *http.Request) (any, int) {
 		var s api.SendSMS

@@ -1,6 +1,7 @@
 package people
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -147,17 +148,20 @@ func TestFilter10kUnder16ms(t *testing.T) {
 		t.Fatal("no Mäkinen among 10,000")
 	}
 	first := time.Since(start)
-	var worst time.Duration
-	for range 5 {
+	var times []time.Duration
+	for range 10 {
 		for _, q := range keystrokes {
 			s := time.Now()
 			_ = book.Filter(q)
-			worst = max(worst, time.Since(s))
+			times = append(times, time.Since(s))
 		}
 	}
-	t.Logf("10,000 colleagues: first keystroke %v, slowest later keystroke %v", first, worst)
-	if worst > 64*time.Millisecond || first > 64*time.Millisecond {
-		t.Fatalf("too slow: first %v, worst %v", first, worst)
+	slices.Sort(times)
+	p50, p99 := times[len(times)/2], times[len(times)*99/100]
+	t.Logf("10,000 colleagues: first keystroke %v; later keystrokes p50 %v, p99 %v, max %v (%d samples)",
+		first, p50, p99, times[len(times)-1], len(times))
+	if p50 > 16*time.Millisecond || p99 > 64*time.Millisecond || first > 64*time.Millisecond {
+		t.Fatalf("too slow: first %v, p50 %v, p99 %v", first, p50, p99)
 	}
 }
 
@@ -223,7 +227,7 @@ func FuzzEventReader(f *testing.F) {
 			if err != nil {
 				return
 			}
-			b.apply(ev) // never panics, whatever the server sends
+			b.apply(context.Background(), nil, ev) // never panics, whatever the server sends
 		}
 	})
 }

@@ -20,11 +20,15 @@ var (
 	ErrNoSuchUser = errors.New("phone: no such user")
 	// ErrEmptyMessage is returned for a message with no text.
 	ErrEmptyMessage = errors.New("phone: empty message")
+	// ErrMessageTooLarge is returned (wrapped) for a message that does not fit one UDP
+	// datagram: sipgo refuses requests within 200 bytes of the MTU and RFC 3428 asks pager
+	// requests to stay below it. Send such a message through the server's API instead.
+	ErrMessageTooLarge = errors.New("phone: message too long for one SIP datagram")
 )
 
-// maxMessageBytes keeps a MESSAGE inside one UDP datagram (sipgo refuses larger ones; RFC 3428
-// asks for pager-mode requests well below the MTU).
-const maxMessageBytes = 1200
+// sipAddedBytes is what the transport and the digest answer add to a MESSAGE after it is
+// built: Via, Max-Forwards and Proxy-Authorization (with a SHA-256 response).
+const sipAddedBytes = 450
 
 // Session implements Controller.
 func (e *Engine) Session() (apiURL, token string, ok bool) {
@@ -54,9 +58,6 @@ func (e *Engine) SendMessage(ctx context.Context, to, body string) error {
 	if !utf8.ValidString(body) {
 		return errors.New("phone: message is not valid text")
 	}
-	if len(body) > maxMessageBytes {
-		return fmt.Errorf("phone: message longer than %d bytes", maxMessageBytes)
-	}
 	e.mu.Lock()
 	acct := e.acct
 	e.mu.Unlock()
@@ -76,6 +77,9 @@ func (e *Engine) SendMessage(ctx context.Context, to, body string) error {
 	req.AppendHeader(sip.NewHeader("Date", time.Now().UTC().Format(http.TimeFormat)))
 	req.AppendHeader(sip.NewHeader("Content-Type", "text/plain;charset=UTF-8"))
 	req.SetBody([]byte(body))
+	if len(req.String())+sipAddedBytes > sip.UDPMTUSize-200 {
+		return fmt.Errorf("send message to %s (%d bytes): %w", to, len(body), ErrMessageTooLarge)
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.RequestTimeout)
 	defer cancel()

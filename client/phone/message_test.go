@@ -91,8 +91,7 @@ func TestIntegrationInstantMessages(t *testing.T) {
 	if n := len(second.list()); n != 1 {
 		t.Fatalf("unsubscribed subscriber got %d messages", n)
 	}
-	cancelB()
-
+	defer cancelB()
 	// Failures read as plain errors.
 	err := ea.SendMessage(ctx, "1999", "anyone?")
 	if !errors.Is(err, ErrNoSuchUser) || !strings.Contains(err.Error(), "no such user") {
@@ -105,9 +104,15 @@ func TestIntegrationInstantMessages(t *testing.T) {
 	if err := ea.SendMessage(ctx, "1002", "   "); !errors.Is(err, ErrEmptyMessage) {
 		t.Fatalf("empty message: %v", err)
 	}
-	if err := ea.SendMessage(ctx, "1002", strings.Repeat("x", 10000)); err == nil {
-		t.Fatal("10,000-byte message accepted")
+	if err := ea.SendMessage(ctx, "1002", strings.Repeat("x", 10000)); !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("10,000-byte message: %v", err)
 	}
+	// The largest message that fits goes through, with its digest answer, in one datagram.
+	long := strings.Repeat("ä", 200) // 400 bytes
+	if err := ea.SendMessage(ctx, "1002", long); err != nil {
+		t.Fatalf("400-byte message: %v", err)
+	}
+	waitFor(t, "1002 receives the long message", func() bool { return len(inB.list()) == 3 })
 	if err := ea.SendMessage(ctx, "", "x"); err == nil {
 		t.Fatal("message without recipient accepted")
 	}

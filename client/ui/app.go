@@ -2,12 +2,14 @@
 // with the registration status, dial pad, call panel, incoming-call banners, call log and
 // settings, and the people features: the user's own presence (always visible, one click to
 // change), the Colleagues directory with search as you type, Contacts, Chat with unread counts
-// and new-message banners, and sending SMS. The view-model (Model, View) turns engine snapshots into what is shown and user
-// actions into phone.Controller calls; it has no Fyne dependency and is tested without a window.
+// and new-message banners, and sending SMS. The view-models (Model and View for calls,
+// peoplevm.go for people) turn snapshots into what is shown and user actions into calls of
+// phone.Controller and people.Model; they have no Fyne dependency and are tested without a
+// window.
 //
-// Threading: the engine delivers snapshots on its own goroutine; they reach widgets only
-// through fyne.Do. Every other method of UI must be called on the Fyne goroutine unless its
-// comment says otherwise.
+// Threading: the engine and the people model deliver snapshots on their own goroutines; they
+// reach widgets only through fyne.Do (UI.do). Every other method of UI must be called on the
+// Fyne goroutine unless its comment says otherwise.
 package ui
 
 import (
@@ -92,6 +94,9 @@ type UI struct {
 
 	st settings.Settings // the remembered settings (Fyne goroutine only)
 
+	// do runs a function on the Fyne goroutine (fyne.Do); tests that drive the UI with real
+	// goroutines replace it with a queue they drain themselves.
+	do func(func())
 	// goAsync runs slow work (the call log fetch) off the Fyne goroutine; tests replace it.
 	goAsync func(func())
 	// accountOp runs Login and Logout, which talk to the server, in order on one goroutine of
@@ -177,6 +182,7 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 		log:        o.Logger,
 		model:      NewModel(o.Controller, tr, o.Now),
 		goAsync:    func(f func()) { go f() },
+		do:         fyne.Do,
 		ops:        make(chan func(), 8),
 		tickEvery:  time.Second,
 		blurAfter:  15 * time.Second,
@@ -193,7 +199,7 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	a.Settings().SetTheme(Theme())
 	u.win = a.NewWindow(tr.T(KAppName))
 	u.win.SetIcon(assets.AppIcon)
-	u.win.Resize(fyne.NewSize(420, 680))
+	u.win.Resize(fyne.NewSize(540, 720))
 	u.buildLogin()
 	u.buildMain()
 	u.win.Canvas().SetOnTypedRune(func(r rune) {
@@ -233,7 +239,7 @@ func (u *UI) runOps() {
 func (u *UI) login(acc phone.Account, failed func(error)) {
 	u.accountOp(func() {
 		if err := u.o.Controller.Login(u.ctx, acc); err != nil {
-			fyne.Do(func() { failed(err) })
+			u.do(func() { failed(err) })
 		}
 	})
 }
@@ -255,13 +261,13 @@ func (u *UI) Window() fyne.Window { return u.win }
 func (u *UI) Start() {
 	u.model.Update(u.o.Controller.Snapshot())
 	u.cancel = u.o.Controller.Subscribe(func(s phone.Snapshot) {
-		fyne.Do(func() {
+		u.do(func() {
 			u.model.Update(s)
 			u.render()
 		})
 	})
 	u.pcancel = u.o.People.Subscribe(func(s people.Snapshot) {
-		fyne.Do(func() { u.renderPeople(s) })
+		u.do(func() { u.renderPeople(s) })
 	})
 	p := u.o.Prefill
 	switch {
@@ -308,7 +314,7 @@ func (u *UI) rescanAudio() {
 
 // DevicesChanged refreshes the audio device lists; safe to call from any goroutine.
 func (u *UI) DevicesChanged() {
-	fyne.Do(func() { u.prefs.refreshDevices() })
+	u.do(func() { u.prefs.refreshDevices() })
 }
 
 func firstNonEmpty(a, b string) string {
@@ -367,7 +373,7 @@ func (u *UI) updateTimer(running bool) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				fyne.Do(u.tick)
+				u.do(u.tick)
 			}
 		}
 	}()
@@ -392,7 +398,7 @@ func (u *UI) numberActivity() {
 	u.timerMu.Lock()
 	defer u.timerMu.Unlock()
 	if u.blurTimer == nil {
-		u.blurTimer = time.AfterFunc(u.blurAfter, func() { fyne.Do(u.blurNumber) })
+		u.blurTimer = time.AfterFunc(u.blurAfter, func() { u.do(u.blurNumber) })
 		return
 	}
 	u.blurTimer.Reset(u.blurAfter)
@@ -509,7 +515,7 @@ func (u *UI) saveSettings() {
 // Notify shows a short message under the status line (e.g. an audio device fell back to the
 // default); safe to call from any goroutine.
 func (u *UI) Notify(msg string) {
-	fyne.Do(func() { u.showError(msg) })
+	u.do(func() { u.showError(msg) })
 }
 
 // Tabs of the main window, for SelectTab.

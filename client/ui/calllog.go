@@ -154,7 +154,7 @@ func (v *callLogView) reload() {
 		ctx, cancel := context.WithTimeout(u.ctx, 10*time.Second)
 		defer cancel()
 		entries, err := u.o.Controller.CallLog(ctx, callLogLimit)
-		fyne.Do(func() {
+		u.do(func() {
 			v.loading = false
 			v.set(entries, err)
 		})

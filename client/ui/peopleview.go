@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
@@ -65,8 +66,10 @@ type colleaguesView struct {
 	search *widget.Entry
 	list   *widget.List
 	empty  *widget.Label
-	rows   []ColleagueRow
-	query  string
+	// cols are the colleagues shown; rows are rendered from them only when visible, so a
+	// keystroke over 10,000 colleagues costs the filter and a list refresh, nothing more.
+	cols  []people.Colleague
+	query string
 }
 
 type colleagueParts struct {
@@ -77,6 +80,7 @@ type colleagueParts struct {
 	phone      *widget.Label
 	call, chat *widget.Button
 	sms        *widget.Button
+	line       *fyne.Container // activity and phone state
 }
 
 func newColleaguesView(u *UI) *colleaguesView {
@@ -93,7 +97,7 @@ func newColleaguesView(u *UI) *colleaguesView {
 	v.empty.Alignment = fyne.TextAlignCenter
 	v.empty.Importance = widget.LowImportance
 	v.empty.Wrapping = fyne.TextWrapWord
-	v.list = widget.NewList(func() int { return len(v.rows) }, v.newRow, v.updateRow)
+	v.list = widget.NewList(func() int { return len(v.cols) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(widget.ListItemID) { v.list.UnselectAll() }
 	v.root = container.NewBorder(container.NewPadded(v.search), nil, nil, nil, container.NewStack(v.list, v.empty))
 	return v
@@ -120,16 +124,23 @@ func (v *colleaguesView) newRow() fyne.CanvasObject {
 	p.phone.SizeName = theme.SizeNameCaptionText
 	p.phone.Importance = widget.WarningImportance
 	p.phone.TextStyle = fyne.TextStyle{Bold: true}
-	info := container.NewVBox(p.name, container.NewBorder(nil, nil, nil, p.phone, p.activity), p.note)
+	p.line = container.NewBorder(nil, nil, nil, p.phone, p.activity)
+	info := container.NewVBox(p.name, p.line, p.note)
 	actions := container.NewHBox(p.call, p.chat, p.sms)
 	return newItemBox(container.NewBorder(nil, nil, dotBox, container.NewCenter(actions), info), p)
 }
 
+// row renders the id-th colleague shown.
+func (v *colleaguesView) row(id int) ColleagueRow {
+	u := v.u
+	return ColleagueRowOf(v.cols[id], u.model.Snapshot().Profile.Extension, u.peopleSnap.Activities, u.tr, u.now())
+}
+
 func (v *colleaguesView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
-	if id < 0 || id >= len(v.rows) {
+	if id < 0 || id >= len(v.cols) {
 		return
 	}
-	r := v.rows[id]
+	r := v.row(id)
 	p := o.(*itemBox).parts.(*colleagueParts)
 	tr := v.u.tr
 	pv := r.Presence
@@ -158,6 +169,7 @@ func (v *colleaguesView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		p.note.SetText(r.Detail)
 	}
 	p.phone.SetText(pv.Phone)
+	p.line.Refresh() // lay out again: the phone state's width changed
 	ext, mobile, name0 := r.Extension, r.Mobile, r.Name
 	p.call.OnTapped = func() { v.u.callNumber(ext) }
 	p.chat.OnTapped = func() { v.u.openChat(ext) }
@@ -182,15 +194,9 @@ func (v *colleaguesView) refresh() {
 	} else {
 		cs = u.o.People.Filter(v.query)
 	}
-	me := u.model.Snapshot().Profile.Extension
-	now := u.now()
-	rows := make([]ColleagueRow, len(cs))
-	for i, c := range cs {
-		rows[i] = ColleagueRowOf(c, me, s.Activities, u.tr, now)
-	}
-	v.rows = rows
+	v.cols = cs
 	switch {
-	case len(rows) > 0:
+	case len(cs) > 0:
 		v.empty.Hide()
 	case !s.Loaded:
 		v.empty.SetText(firstNonEmpty(s.Error, u.tr.T(KLoadingPeople)))
@@ -453,7 +459,7 @@ func (u *UI) submitContact(f *contactForm) {
 		ctx, cancel := context.WithTimeout(u.ctx, peopleTimeout)
 		defer cancel()
 		_, err := model.SaveContact(ctx, c)
-		fyne.Do(func() {
+		u.do(func() {
 			f.save.Enable()
 			if err != nil {
 				f.errText.SetText(u.tr.F(KErrAction, err))
@@ -476,7 +482,7 @@ func (u *UI) deleteContact(c api.Contact) {
 			ctx, cancel := context.WithTimeout(u.ctx, peopleTimeout)
 			defer cancel()
 			err := model.DeleteContact(ctx, c.ID)
-			fyne.Do(func() { u.act(err) })
+			u.do(func() { u.act(err) })
 		})
 	}, u.win)
 }
@@ -637,17 +643,17 @@ func (v *chatView) renderConversation() {
 func messageBubble(r MessageRow) fyne.CanvasObject {
 	body := widget.NewLabel(r.Body)
 	body.Wrapping = fyne.TextWrapWord
-	when := widget.NewLabel(r.When)
-	when.SizeName = theme.SizeNameCaptionText
-	when.Importance = widget.LowImportance
+	when := canvas.NewText(r.When, theme.Color(theme.ColorNamePlaceHolder))
+	when.TextSize = theme.CaptionTextSize()
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	if r.Mine {
 		bg.FillColor = bannerColor()
-		when.Alignment = fyne.TextAlignTrailing
 	}
 	bg.CornerRadius = theme.InputRadiusSize() * 2
-	bubble := container.NewStack(bg, container.NewVBox(body, when))
-	spacer := canvas.NewRectangle(nil)
+	pad := theme.InnerPadding()
+	foot := container.New(layout.NewCustomPaddedLayout(-pad, pad/2, pad, pad), container.NewHBox(layout.NewSpacer(), when))
+	bubble := container.NewStack(bg, container.NewBorder(nil, foot, nil, nil, body))
+	spacer := canvas.NewRectangle(color.Transparent)
 	spacer.SetMinSize(fyne.NewSize(48, 0))
 	if r.Mine {
 		return container.NewBorder(nil, nil, spacer, nil, bubble)
@@ -678,7 +684,7 @@ func (v *chatView) sendMessage() {
 		ctx, cancel := context.WithTimeout(u.ctx, peopleTimeout)
 		defer cancel()
 		err := model.SendChat(ctx, to, body)
-		fyne.Do(func() {
+		u.do(func() {
 			v.send.Enable()
 			if err != nil {
 				v.errText.SetText(u.tr.F(KErrAction, err))
@@ -724,7 +730,7 @@ func (u *UI) loadChat(ext string) {
 		ctx, cancel := context.WithTimeout(u.ctx, peopleTimeout)
 		defer cancel()
 		if err := model.OpenChat(ctx, ext); err != nil {
-			fyne.Do(func() {
+			u.do(func() {
 				u.chat.errText.SetText(u.tr.F(KErrAction, err))
 				u.chat.errText.Show()
 			})
@@ -857,7 +863,7 @@ func (u *UI) submitSMS(f *smsForm) {
 		ctx, cancel := context.WithTimeout(u.ctx, peopleTimeout)
 		defer cancel()
 		sms, err := model.SendSMS(ctx, to, text)
-		fyne.Do(func() {
+		u.do(func() {
 			f.send.Enable()
 			if err != nil {
 				showResult(tr.F(KErrAction, err), widget.DangerImportance)

@@ -194,8 +194,9 @@ func (u *UI) buildMain() {
 		container.NewTabItemWithIcon(tr.T(KTabColleagues), theme.AccountIcon(), u.dir.root),
 		container.NewTabItemWithIcon(tr.T(KTabContacts), theme.StorageIcon(), u.cons.root),
 		u.chatTab,
-		container.NewTabItemWithIcon(tr.T(KTabLog), theme.HistoryIcon(), u.calls.root),
-		container.NewTabItemWithIcon(tr.T(KTabSettings), theme.SettingsIcon(), u.prefs.root),
+		// Icons only: six titled tabs do not fit the window's width.
+		container.NewTabItemWithIcon("", theme.HistoryIcon(), u.calls.root),
+		container.NewTabItemWithIcon("", theme.SettingsIcon(), u.prefs.root),
 	)
 	u.tabs.OnSelected = func(t *container.TabItem) {
 		u.activity()

@@ -81,7 +81,7 @@ func newPresenceBar(u *UI) *presenceBar {
 	b.dot, dotBox = newDot(12)
 	b.note.SizeName = theme.SizeNameCaptionText
 	b.note.Truncation = fyne.TextTruncateEllipsis
-	b.note.Importance = widget.LowImportance
+	b.note.TextStyle = fyne.TextStyle{Italic: true}
 	b.button = widget.NewButtonWithIcon("", theme.MenuDropDownIcon(), func() { u.togglePresencePanel() })
 	b.button.Importance = widget.LowImportance
 	row := container.NewBorder(nil, nil, container.NewHBox(dotBox, b.text), b.button, b.note)
@@ -295,7 +295,7 @@ func (p *presencePanel) submit() {
 		ctx, cancel := context.WithTimeout(u.ctx, 10*time.Second)
 		defer cancel()
 		err := model.SetPresence(ctx, upd)
-		fyne.Do(func() {
+		u.do(func() {
 			p.saving = false
 			p.save.SetText(u.tr.T(KSave))
 			p.save.Enable()

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/vaihde/vaihde/client/people"
 	"github.com/vaihde/vaihde/client/phone"
 	"github.com/vaihde/vaihde/shared/api"
 )
@@ -23,7 +24,7 @@ func TestRenderScreens(t *testing.T) {
 	}
 	r := registeredRig(t)
 	fyne.CurrentApp().Settings().SetTheme(Theme())
-	r.u.win.Resize(fyne.NewSize(420, 680))
+	r.u.win.Resize(fyne.NewSize(540, 720))
 	shot := func(name string) {
 		img := r.u.win.Canvas().Capture()
 		f, err := os.Create(filepath.Join(dir, name))
@@ -64,6 +65,26 @@ func TestRenderScreens(t *testing.T) {
 	shot("dev-log.png")
 	r.u.SelectTab(TabSettings)
 	shot("dev-settings.png")
+	r.u.SelectTab(TabPhone)
+	s := demoPeople()
+	msg := api.Message{ID: 7, From: "1003", To: "1001", Body: "Lunch at noon?", SentAt: t0}
+	s.Chats = []people.Chat{{With: "1003", WithName: "Cecilia Lind", Last: msg, Unread: 1,
+		Messages: []api.Message{{ID: 5, From: "1001", To: "1003", Body: "Hi Cecilia, do you have the Q3 report?", SentAt: t0.Add(-20 * time.Minute)},
+			{ID: 6, From: "1003", To: "1001", Body: "Yes, I'll send it after the meeting.", SentAt: t0.Add(-18 * time.Minute)}, msg}}}
+	s.Unread = 1
+	r.people.set(s)
+	s.LastIncoming = &msg
+	r.people.set(s)
+	shot("dev-banner.png")
+	r.u.ShowPresencePanel()
+	shot("dev-presence.png")
+	r.u.closePresencePanel()
+	r.u.SearchColleagues("s")
+	shot("dev-colleagues.png")
+	r.u.SelectTab(TabContacts)
+	shot("dev-contacts.png")
+	r.u.OpenChat("1003")
+	shot("dev-chat.png")
 	r.u.logout()
 	shot("dev-login.png")
 }

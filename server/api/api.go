@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vaihde/vaihde/server/auth"
@@ -44,6 +45,8 @@ type Server struct {
 
 	streams   streams
 	pingEvery time.Duration
+	// watchingMessages is set once MessageStored is wired: it publishes every stored message.
+	watchingMessages atomic.Bool
 }
 
 type session struct {

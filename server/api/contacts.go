@@ -12,6 +12,7 @@ import (
 	"github.com/vaihde/vaihde/server/store"
 	shared "github.com/vaihde/vaihde/shared/api"
 	"github.com/vaihde/vaihde/shared/number"
+	"github.com/vaihde/vaihde/shared/search"
 )
 
 // Length limits of a contact's fields, in characters.
@@ -124,8 +125,31 @@ func (s *Server) visibleContacts(ctx context.Context, u store.User) ([]store.Con
 	if err != nil {
 		return nil, fmt.Errorf("contacts of org %d: %w", u.OrgID, err)
 	}
-	// TODO(DIR-4): filter organisation contacts by Groups once users have groups.
-	return append(own, org...), nil
+	for _, c := range org {
+		if inGroups(u, c.Groups) {
+			own = append(own, c)
+		}
+	}
+	return own, nil
+}
+
+// inGroups reports whether an organisation contact for groups is visible to u (DIR-4): it is
+// for everyone when groups is empty; otherwise a user's group is the department, compared
+// case- and accent-insensitively. Admins see every contact, since they manage them.
+func inGroups(u store.User, groups string) bool {
+	if strings.TrimSpace(groups) == "" || u.Admin {
+		return true
+	}
+	dept := search.Fold(strings.TrimSpace(u.Department))
+	if dept == "" {
+		return false
+	}
+	for _, g := range strings.Fields(groups) {
+		if search.Fold(g) == dept {
+			return true
+		}
+	}
+	return search.Fold(strings.TrimSpace(groups)) == dept // a department name with spaces
 }
 
 func (s *Server) contacts(w http.ResponseWriter, r *http.Request, u store.User) {

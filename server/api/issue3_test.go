@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,15 +105,24 @@ func newEnv(t *testing.T, serve func(h http.Handler) string) *env {
 	return e
 }
 
-// login returns a bearer token for the demo user ext.
+// login returns a bearer token for the demo user ext. It opens the session directly: the
+// login route has its own tests, and bcrypt would make every test slow under -race.
 func (e *env) login(t *testing.T, ext string) string {
 	t.Helper()
-	res, body := post(t, e.url+"/api/login", shared.LoginRequest{User: ext, Password: "demo" + ext})
-	var lr shared.LoginResponse
-	if res.StatusCode != 200 || json.Unmarshal(body, &lr) != nil {
-		t.Fatalf("login %s: %d %s", ext, res.StatusCode, body)
+	u, ok := e.accts[ext]
+	if !ok {
+		t.Fatalf("no demo user %s", ext)
 	}
-	return lr.Token
+	return e.token(t, u.ID)
+}
+
+func (e *env) token(t *testing.T, userID int64) string {
+	t.Helper()
+	tok, _, err := e.s.newSession(userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // do sends a request with an optional JSON body (a string is sent as it is).
@@ -233,13 +243,9 @@ func TestPresenceSetAndList(t *testing.T) {
 	code, body = e.do(t, "GET", "/api/presence", mikko, nil)
 	wantJSON(t, "get presence", code, body, 200, &list)
 	got, ok := findPresence(list.Presence, "1001")
-	if !ok || got.Activity != sharedpresence.Lunch || got.Note != "back at one" || got.Role != 0 || len(list.Presence) != 10 {
-		t.Fatalf("colleague sees %+v (of %d); role must be hidden", got, len(list.Presence))
-	}
-	code, body = e.do(t, "GET", "/api/presence", aino, nil)
-	wantJSON(t, "own list", code, body, 200, &list)
-	if got, _ := findPresence(list.Presence, "1001"); got.Role != int(sharedpresence.RoleLandline) {
-		t.Fatalf("own role hidden: %+v", got)
+	// The demo organisation shows roles (PRES-3).
+	if !ok || got.Activity != sharedpresence.Lunch || got.Note != "back at one" || got.Role != int(sharedpresence.RoleLandline) || len(list.Presence) != 10 {
+		t.Fatalf("colleague sees %+v (of %d)", got, len(list.Presence))
 	}
 	// Clearing the end time keeps the rest.
 	p = shared.Presence{}
@@ -247,6 +253,44 @@ func TestPresenceSetAndList(t *testing.T) {
 	wantJSON(t, "clear until", code, body, 200, &p)
 	if p.Until != nil || p.Activity != sharedpresence.Lunch {
 		t.Fatalf("after clear_until: %+v", p)
+	}
+}
+
+// TestRolesHidden: in an organisation that hides roles, a colleague's role reads 0 and one's
+// own is shown.
+func TestRolesHidden(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	org, err := e.st.CreateOrg(ctx, store.Org{Name: "Quiet Oy", Domain: "quiet.example", CountryCode: "358"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []store.User
+	for _, ext := range []string{"2001", "2002"} {
+		u, err := e.st.CreateUser(ctx, store.User{OrgID: org.ID, Extension: ext, Name: "User " + ext, Language: "en"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	a, b := e.token(t, users[0].ID), e.token(t, users[1].ID)
+	if code, body := e.do(t, "PUT", "/api/presence", a, shared.PresenceUpdate{Role: ptr(int(sharedpresence.RoleHidden))}); code != 200 {
+		t.Fatalf("put: %d %s", code, body)
+	}
+	var list shared.PresenceList
+	code, body := e.do(t, "GET", "/api/presence", b, nil)
+	wantJSON(t, "colleague", code, body, 200, &list)
+	if p, ok := findPresence(list.Presence, "2001"); !ok || p.Role != 0 || len(list.Presence) != 2 {
+		t.Fatalf("colleague sees %+v", list.Presence)
+	}
+	code, body = e.do(t, "GET", "/api/presence", a, nil)
+	wantJSON(t, "own", code, body, 200, &list)
+	if p, _ := findPresence(list.Presence, "2001"); p.Role != int(sharedpresence.RoleHidden) {
+		t.Fatalf("own role: %+v", p)
+	}
+	// Organisations are isolated: no demo user in the list.
+	if _, ok := findPresence(list.Presence, "1001"); ok {
+		t.Fatal("another organisation's presence leaked")
 	}
 }
 
@@ -341,9 +385,20 @@ func TestDirectory(t *testing.T) {
 	wantError(t, "long query", code, body, 400, "longer than 200")
 }
 
+// contactCount returns how many contacts the user sees.
+func (e *env) contactCount(t *testing.T, token string) int {
+	t.Helper()
+	var list shared.ContactList
+	code, body := e.do(t, "GET", "/api/contacts", token, nil)
+	wantJSON(t, "contacts", code, body, 200, &list)
+	return len(list.Contacts)
+}
+
 func TestContacts(t *testing.T) {
 	e := newEnv(t, nil)
-	aino, mikko := e.login(t, "1001"), e.login(t, "1002")
+	// Neither is an administrator; both see the same organisation contacts.
+	aino, mikko := e.login(t, "1002"), e.login(t, "1003")
+	base := e.contactCount(t, mikko)
 	var c shared.Contact
 	code, body := e.do(t, "POST", "/api/contacts", aino, shared.Contact{Name: " Plumber Oy ", Mobile: "040 765 4321", Phone: "+46 8 123 456 78", Favourite: true})
 	wantJSON(t, "create", code, body, 200, &c)
@@ -352,9 +407,9 @@ func TestContacts(t *testing.T) {
 	}
 	// Internal contact: name and numbers come from the directory.
 	var in shared.Contact
-	code, body = e.do(t, "POST", "/api/contacts", aino, shared.Contact{UserID: e.accts["1003"].ID, VIP: true})
+	code, body = e.do(t, "POST", "/api/contacts", aino, shared.Contact{UserID: e.accts["1005"].ID, VIP: true})
 	wantJSON(t, "internal", code, body, 200, &in)
-	if in.Name != "Sofia Lindqvist" || in.Mobile != e.accts["1003"].MobileNumber || !in.VIP || in.UserID != e.accts["1003"].ID {
+	if in.Name != "Emma Mäkinen" || in.Mobile != e.accts["1005"].MobileNumber || !in.VIP || in.UserID != e.accts["1005"].ID {
 		t.Fatalf("internal %+v", in)
 	}
 	c.Name, c.VIP = "Plumber Ab", true
@@ -364,17 +419,12 @@ func TestContacts(t *testing.T) {
 	if upd.Name != "Plumber Ab" || !upd.VIP || upd.ID != c.ID {
 		t.Fatalf("updated %+v", upd)
 	}
-	var list shared.ContactList
-	code, body = e.do(t, "GET", "/api/contacts", aino, nil)
-	wantJSON(t, "list", code, body, 200, &list)
-	if len(list.Contacts) != 2 {
-		t.Fatalf("list %+v", list.Contacts)
+	if n := e.contactCount(t, aino); n != base+2 {
+		t.Fatalf("own list: %d contacts, want %d", n, base+2)
 	}
 	// Someone else's personal contact is invisible to a colleague.
-	code, body = e.do(t, "GET", "/api/contacts", mikko, nil)
-	wantJSON(t, "other's list", code, body, 200, &list)
-	if len(list.Contacts) != 0 {
-		t.Fatalf("colleague sees %+v", list.Contacts)
+	if n := e.contactCount(t, mikko); n != base {
+		t.Fatalf("colleague sees %d contacts, want %d", n, base)
 	}
 	code, body = e.do(t, "PUT", "/api/contacts/"+itoa(c.ID), mikko, c)
 	wantError(t, "colleague updates", code, body, 404, "no such contact")
@@ -421,12 +471,11 @@ func must[T any](v T, err error) T {
 
 func TestOrgContactsAdminOnly(t *testing.T) {
 	e := newEnv(t, nil)
-	admin := e.accts["1001"]
-	admin.Admin = true
-	if err := e.st.UpdateUser(context.Background(), admin); err != nil {
-		t.Fatal(err)
+	if !e.accts["1001"].Admin || e.accts["1002"].Admin {
+		t.Fatal("the demo administrator is 1001")
 	}
 	aino, mikko := e.login(t, "1001"), e.login(t, "1002")
+	base := e.contactCount(t, mikko)
 	code, body := e.do(t, "POST", "/api/contacts", mikko, shared.Contact{Org: true, Name: "Taxi"})
 	wantError(t, "non-admin creates", code, body, 403, "administrator")
 	var c shared.Contact
@@ -438,7 +487,7 @@ func TestOrgContactsAdminOnly(t *testing.T) {
 	var list shared.ContactList
 	code, body = e.do(t, "GET", "/api/contacts", mikko, nil)
 	wantJSON(t, "colleague lists", code, body, 200, &list)
-	if len(list.Contacts) != 1 || !list.Contacts[0].Org || list.Contacts[0].Name != "Taxi" {
+	if len(list.Contacts) != base+1 || !slices.ContainsFunc(list.Contacts, func(c shared.Contact) bool { return c.Org && c.Name == "Taxi" }) {
 		t.Fatalf("colleague sees %+v", list.Contacts)
 	}
 	c.Name = "Taxi Helsinki"
@@ -659,7 +708,7 @@ func TestIntegrationEventStream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hsrv = &http.Server{Handler: h, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond}
+		hsrv = &http.Server{Handler: h, ReadTimeout: time.Second, WriteTimeout: time.Second}
 		go hsrv.Serve(ln)
 		t.Cleanup(func() { hsrv.Close() })
 		return "http://" + ln.Addr().String()
@@ -675,14 +724,14 @@ func TestIntegrationEventStream(t *testing.T) {
 	waitEvent(t, ainoEvents, 5*time.Second, "ping", func(ev sseEvent, _ shared.Event) bool { return ev.data == ": ping" })
 
 	// Past the server's read and write timeouts, a change by Mikko reaches Aino within 1 s.
-	time.Sleep(700 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond)
 	if code, body := e.do(t, "PUT", "/api/presence", mikko, shared.PresenceUpdate{Activity: ptr(sharedpresence.Meeting), Note: ptr("kokous")}); code != 200 {
 		t.Fatalf("put: %d %s", code, body)
 	}
 	got := waitEvent(t, ainoEvents, time.Second, "presence at aino", func(ev sseEvent, d shared.Event) bool {
 		return ev.typ == shared.EventPresence && d.Presence.Extension == "1002" && d.Presence.Activity == sharedpresence.Meeting
 	})
-	if got.Presence.ActivityName != "Neuvottelussa" || got.Presence.Note != "kokous" || got.Presence.Role != 0 {
+	if got.Presence.ActivityName != "Neuvottelussa" || got.Presence.Note != "kokous" || got.Presence.Role != int(sharedpresence.RoleMobile) {
 		t.Fatalf("presence event %+v", got.Presence)
 	}
 	// And the other way round.
@@ -731,5 +780,36 @@ func TestIntegrationEventStream(t *testing.T) {
 	}
 	for ev := range ainoEvents { // drains, then closes
 		_ = ev
+	}
+}
+
+func TestOrgContactGroups(t *testing.T) {
+	tests := []struct {
+		name, dept, groups string
+		admin, want        bool
+	}{
+		{"for everyone", "Myynti", "", false, true},
+		{"own department", "IT", "IT", false, true},
+		{"one of several", "Myynti", "IT myynti", false, true},
+		{"accents and case", "Henkilöstö", "HENKILOSTO", false, true},
+		{"other department", "Myynti", "IT", false, false},
+		{"no department", "", "IT", false, false},
+		{"admin sees all", "Johto", "IT", true, true},
+	}
+	for _, tc := range tests {
+		if got := inGroups(store.User{Department: tc.dept, Admin: tc.admin}, tc.groups); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// The demo's IT-only contact over the API.
+	e := newEnv(t, nil)
+	has := func(ext string) bool {
+		var list shared.ContactList
+		code, body := e.do(t, "GET", "/api/contacts", e.login(t, ext), nil)
+		wantJSON(t, "contacts "+ext, code, body, 200, &list)
+		return slices.ContainsFunc(list.Contacts, func(c shared.Contact) bool { return c.Org && c.Groups == "IT" })
+	}
+	if !has("1004") || has("1002") || !has("1001") {
+		t.Fatalf("IT contact: IT %v, sales %v, admin %v", has("1004"), has("1002"), has("1001"))
 	}
 }

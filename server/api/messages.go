@@ -162,12 +162,28 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, u store.Use
 	ex := s.extensions()
 	ex.m[u.ID] = u
 	out := ex.message(ctx, m)
-	ev := shared.Event{Type: shared.EventMessage, Message: &out}
-	s.streams.publish(u.OrgID, m.ToUserID, ev)
-	if m.ToUserID != u.ID {
-		s.streams.publish(u.OrgID, u.ID, ev)
+	if !s.watchingMessages.Load() {
+		s.publishMessage(u.OrgID, m, out)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) publishMessage(orgID int64, m store.Message, out shared.Message) {
+	ev := shared.Event{Type: shared.EventMessage, Message: &out}
+	s.streams.publish(orgID, m.ToUserID, ev)
+	if m.FromUserID != m.ToUserID {
+		s.streams.publish(orgID, m.FromUserID, ev)
+	}
+}
+
+// MessageStored publishes a stored instant message, from SIP or the API, to the event streams
+// of both parties; wire it to messaging.Service.Watch. Once called, sendMessage leaves the
+// publishing to it.
+func (s *Server) MessageStored(m store.Message) {
+	s.watchingMessages.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	s.publishMessage(m.OrgID, m, s.extensions().message(ctx, m))
 }
 
 func (s *Server) markRead(w http.ResponseWriter, r *http.Request, u store.User) {
@@ -219,6 +235,9 @@ func (s *Server) sendSMS(w http.ResponseWriter, r *http.Request, u store.User) {
 		return
 	case errors.Is(err, sms.ErrNoGateway):
 		writeError(w, http.StatusServiceUnavailable, "SMS is not configured")
+		return
+	case errors.Is(err, sms.ErrNoSender):
+		writeError(w, http.StatusServiceUnavailable, "no SMS sender: you have no mobile number and the organisation has no SMS sender")
 		return
 	case err != nil:
 		s.log.Warn("sms gateway", "error", err, "user", u.ID)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,6 +19,9 @@ import (
 
 // maxQueryRunes bounds a directory search query.
 const maxQueryRunes = 200
+
+// defaultSearchLimit bounds a search's answer unless the client asks for more.
+const defaultSearchLimit = 100
 
 // viewer is what shapes presence for one requesting user: the language of activity names and
 // whether colleagues' roles are visible.
@@ -190,7 +194,11 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request, u store.User)
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("search text longer than %d characters", maxQueryRunes))
 		return
 	}
+	// Search as you type shows a screenful; the whole directory (no q) loads in one go.
 	limit := 0
+	if strings.TrimSpace(q) != "" {
+		limit = defaultSearchLimit
+	}
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 {

@@ -140,11 +140,30 @@ type device struct {
 	got    chan *sip.Request
 }
 
-func newDevice(t *testing.T, ext string) *device {
+func newDevice(t *testing.T, ext string) *device { return newDeviceWith(t, ext, false) }
+
+// newDeviceWith creates a device listening on UDP and, withTCP, on TCP at the same port.
+func newDeviceWith(t *testing.T, ext string, withTCP bool) *device {
 	t.Helper()
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var conn net.PacketConn
+	var tcp net.Listener
+	for attempt := 0; ; attempt++ {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !withTCP {
+			conn = c
+			break
+		}
+		if tcp, err = net.Listen("tcp", c.LocalAddr().String()); err == nil {
+			conn = c
+			break
+		}
+		c.Close()
+		if attempt == 20 {
+			t.Fatalf("no port free for UDP and TCP: %v", err)
+		}
 	}
 	addr := conn.LocalAddr().String()
 	host, _, _ := sip.ParseAddr(addr)
@@ -170,6 +189,10 @@ func newDevice(t *testing.T, ext string) *device {
 		}
 	})
 	go func() { _ = srv.ServeUDP(conn) }()
+	if tcp != nil {
+		go func() { _ = srv.ServeTCP(tcp) }()
+		t.Cleanup(func() { tcp.Close() })
+	}
 	waitFor(t, "device listener", func() bool {
 		c, err := ua.TransportLayer().GetConnection("udp", addr)
 		return err == nil && c != nil
@@ -407,6 +430,8 @@ func TestIntegrationRejects(t *testing.T) {
 		{name: "too long", to: "1002", ctype: "text/plain", body: []byte(strings.Repeat("a", MaxBody+1)), transport: "TCP", want: 413},
 		{name: "longest allowed", to: "1002", ctype: "text/plain", body: []byte(strings.Repeat("b", MaxBody)), transport: "TCP", want: 202},
 		{name: "wrong type", to: "1002", ctype: "text/html", body: []byte("<b>hei</b>"), want: 415},
+		{name: "unreadable charset", to: "1002", ctype: "text/plain;charset=shift_jis", body: []byte{0x82, 0xa0, 0xff}, want: 415},
+		{name: "bad content type", to: "1002", ctype: "text/plain; charset", body: []byte("hei"), want: 415},
 		{name: "unauthenticated", to: "1002", ctype: "text/plain", body: []byte("hei"), noAuth: true, want: 407},
 	}
 	for _, tc := range tests {
@@ -425,6 +450,39 @@ func TestIntegrationRejects(t *testing.T) {
 	// Only the one valid message was stored.
 	if ms := h.history(h.st, "1001", "1002"); len(ms) != 1 || len(ms[0].Body) != MaxBody {
 		t.Fatalf("stored %d messages, want only the valid one", len(ms))
+	}
+}
+
+func TestIntegrationCharsets(t *testing.T) {
+	h := newHarness(t)
+	a, b := newDevice(t, "1001"), newDevice(t, "1002")
+	h.register(a)
+	h.register(b)
+	tests := []struct {
+		name, ctype string
+		body        []byte
+		want        string // stored and forwarded text
+		wantType    string
+	}{
+		{"no content type", "", []byte("ilman tyyppiä"), "ilman tyyppiä", "text/plain"},
+		{"utf-8", "text/plain; charset=utf-8", []byte("Äänestys €"), "Äänestys €", "text/plain; charset=utf-8"},
+		{"latin-1 converted", "text/plain;charset=ISO-8859-1", []byte{'T', 0xe4, 'h', 't', 'i', ' ', 0xc5}, "Tähti Å", "text/plain;charset=UTF-8"},
+		{"other charset, utf-8 bytes", "text/plain;charset=windows-1252", []byte("plain ascii"), "plain ascii", "text/plain;charset=windows-1252"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if res := h.message(a, "1002", tc.ctype, tc.body, true, ""); res.StatusCode != 202 {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			got := b.expect(tc.name)
+			if string(got.Body()) != tc.want || got.ContentType().Value() != tc.wantType {
+				t.Errorf("forwarded %q as %q, want %q as %q", got.Body(), got.ContentType().Value(), tc.want, tc.wantType)
+			}
+			ms := h.history(h.st, "1001", "1002")
+			if len(ms) != i+1 || ms[0].Body != tc.want || ms[0].ContentType != tc.wantType {
+				t.Errorf("stored %+v", ms[0])
+			}
+		})
 	}
 }
 
@@ -523,5 +581,102 @@ func TestIntegrationSendErrors(t *testing.T) {
 	}
 	if m.ID == 0 || m.ToUserID != h.users["1002"].ID || m.FromUserID != from.ID || m.ContentType != TextPlain {
 		t.Fatalf("stored %+v", m)
+	}
+}
+
+func TestIntegrationLargeMessage(t *testing.T) {
+	h := newHarness(t)
+	udpOnly, both := newDevice(t, "1002"), newDeviceWith(t, "1003", true)
+	h.register(udpOnly)
+	h.register(both)
+	large := strings.Repeat("Pitkä viesti. ", 400) // ~6 KB: more than one UDP datagram may carry
+	from := h.users["1001"]
+
+	// A device with TCP gets it over TCP although it registered over UDP.
+	if _, err := h.msg.Send(h.ctx, from, "1003", large); err != nil {
+		t.Fatal(err)
+	}
+	got := both.expect("large message over TCP")
+	if string(got.Body()) != large || !strings.EqualFold(got.Transport(), "TCP") {
+		t.Fatalf("got %d bytes over %s", len(got.Body()), got.Transport())
+	}
+
+	// A UDP-only device cannot take it; it stays stored and does not hold up later messages.
+	if _, err := h.msg.Send(h.ctx, from, "1002", large); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.msg.Send(h.ctx, from, "1002", "lyhyt"); err != nil {
+		t.Fatal(err)
+	}
+	if got := udpOnly.expect("short message after a large one"); string(got.Body()) != "lyhyt" {
+		t.Fatalf("got %q", got.Body())
+	}
+	waitFor(t, "only the large one waiting", func() bool {
+		w, err := h.st.Undelivered(h.ctx, h.users["1002"].ID)
+		return err == nil && len(w) == 1 && w[0].Body == large
+	})
+}
+
+func TestIntegrationMalformedMessages(t *testing.T) {
+	h := newHarness(t)
+	b := newDevice(t, "1002")
+	h.register(b)
+	conn, err := net.Dial("udp", net.JoinHostPort(h.host, strconv.Itoa(h.port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	local := conn.LocalAddr().String()
+	msg := func(ruri string, headers ...string) string {
+		lines := append([]string{"MESSAGE " + ruri + " SIP/2.0",
+			"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK" + sip.GenerateTagN(10)}, headers...)
+		return strings.Join(lines, "\r\n") + "\r\n\r\n"
+	}
+	host := net.JoinHostPort(h.host, strconv.Itoa(h.port))
+	junk := []string{
+		msg("sip:1002@" + host), // no From, To, Call-ID, CSeq
+		msg("sip:1002@"+host, "From: <sip:1001@x>;tag=1", "To: <sip:1002@x>", "Call-ID: a", "CSeq: 1 MESSAGE", "Content-Type: text/plain", "Content-Length: 5") + "hei", // short body
+		msg("sip:@"+host, "From: <sip:1001@x>;tag=1", "To: <sip:@x>", "Call-ID: b", "CSeq: 1 MESSAGE", "Content-Length: 0"),
+		msg("sip:1002@"+host, "From: garbage", "To: <sip:1002@x>", "Call-ID: c", "CSeq: x MESSAGE", "Content-Type: ;;;", "Content-Length: 0"),
+		msg("sip:1002@"+host, "From: <sip:1001@x>;tag=1", "To: <sip:1002@x>", "Call-ID: d", "CSeq: 1 MESSAGE", "Content-Type: text/plain; charset", "Proxy-Authorization: Digest username=, realm", "Content-Length: 2") + "hi",
+		"MESSAGE\r\n\r\n",
+		strings.Repeat("\x00\xff", 700),
+	}
+	for _, j := range junk {
+		if _, err := conn.Write([]byte(j)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The server still works: a valid message goes through.
+	a := newDevice(t, "1001")
+	h.register(a)
+	if res := h.message(a, "1002", "text/plain", []byte("vielä toimii"), true, ""); res.StatusCode != 202 {
+		t.Fatalf("after junk: %d", res.StatusCode)
+	}
+	if got := b.expect("after junk"); string(got.Body()) != "vielä toimii" {
+		t.Fatalf("got %q", got.Body())
+	}
+}
+
+func TestCheckBody(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want error
+	}{
+		{"text", "hei", nil},
+		{"empty", "", ErrEmpty},
+		{"whitespace", " \t\r\n", ErrEmpty},
+		{"limit", strings.Repeat("a", MaxBody), nil},
+		{"over limit", strings.Repeat("a", MaxBody+1), ErrTooLong},
+		{"invalid utf-8", "a\xffb", ErrBadEncoding},
+		{"multibyte", "äöå€😀", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := checkBody([]byte(tc.body)); !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+				t.Fatalf("checkBody = %v, want %v", err, tc.want)
+			}
+		})
 	}
 }

@@ -47,7 +47,9 @@ type Deps struct {
 	Directory signaling.Directory
 	Client    *sipgo.Client
 	Logger    *slog.Logger
-	// ContactHost/ContactPort: the server's SIP address for From of forwarded messages.
+	// ContactHost/ContactPort: the server's SIP address. Forwarded messages carry no Contact
+	// (pager mode, RFC 3428) and their From is the sender's AOR in the organisation's domain,
+	// so that a reply from the device comes back through the server's registrar domain.
 	ContactHost string
 	ContactPort int
 	// UA and UDPLocal (optional): when both are set, UDP messages to a device the server has no
@@ -219,13 +221,15 @@ func (s *Service) handleMessage(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
-	ctype := TextPlain
+	ctype, received := TextPlain, ""
+	var params map[string]string
 	if h := req.ContentType(); h != nil {
-		mt, _, err := mime.ParseMediaType(h.Value())
+		received = h.Value()
+		mt, ps, err := mime.ParseMediaType(received)
 		if err != nil {
 			mt = ""
 		}
-		ctype = mt
+		ctype, params = mt, ps
 	}
 	body := req.Body()
 	switch ctype {
@@ -239,12 +243,19 @@ func (s *Service) handleMessage(req *sip.Request, tx sip.ServerTransaction) {
 		s.forwardComposing(org, from, rcpt, body)
 		return
 	default:
-		res := sip.NewResponseFromRequest(req, 415, "Unsupported Media Type", nil)
-		res.AppendHeader(sip.NewHeader("Accept", accepted))
-		_ = tx.Respond(res)
+		unsupported(tx, req)
 		return
 	}
-	switch err := checkBody(body); {
+	if len(body) > MaxBody {
+		respond(tx, req, 413, "Request Entity Too Large")
+		return
+	}
+	text, stored, ok := textBody(body, params["charset"], received)
+	if !ok {
+		unsupported(tx, req)
+		return
+	}
+	switch err := checkBody(text); {
 	case errors.Is(err, ErrTooLong):
 		respond(tx, req, 413, "Request Entity Too Large")
 		return
@@ -252,16 +263,44 @@ func (s *Service) handleMessage(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 400, "Bad Request")
 		return
 	}
-	// The Content-Type as received (parameters such as charset included) goes to the devices.
-	if h := req.ContentType(); h != nil {
-		ctype = h.Value()
-	}
-	if _, err := s.store(ctx, org, from, rcpt, string(body), ctype); err != nil {
+	if _, err := s.store(ctx, org, from, rcpt, string(text), stored); err != nil {
 		s.log.Error("store message", "from", from.Extension, "to", rcpt.Extension, "error", err)
 		respond(tx, req, 500, "Server Internal Error")
 		return
 	}
 	respond(tx, req, 202, "Accepted")
+}
+
+// unsupported answers 415 with the types a MESSAGE may carry.
+func unsupported(tx sip.ServerTransaction, req *sip.Request) {
+	res := sip.NewResponseFromRequest(req, 415, "Unsupported Media Type", nil)
+	res.AppendHeader(sip.NewHeader("Accept", accepted))
+	_ = tx.Respond(res)
+}
+
+// textBody returns a text/plain body as UTF-8 and the Content-Type to store and forward it
+// with: UTF-8 and ASCII as received (checkBody rejects invalid UTF-8), ISO-8859-1 converted
+// to UTF-8, other charsets as received when the bytes are valid UTF-8 anyway; ok is false for
+// text the server cannot read.
+func textBody(body []byte, charset, received string) (text []byte, ctype string, ok bool) {
+	if received == "" {
+		received = TextPlain
+	}
+	switch strings.ToLower(charset) {
+	case "", "utf-8", "utf8", "us-ascii":
+		return body, received, true
+	case "iso-8859-1", "iso_8859-1", "latin1", "l1":
+		var b strings.Builder
+		b.Grow(len(body) + len(body)/4)
+		for _, c := range body {
+			b.WriteRune(rune(c)) // ISO-8859-1 is the first 256 code points
+		}
+		return []byte(b.String()), TextPlain + ";charset=UTF-8", true
+	}
+	if utf8.Valid(body) {
+		return body, received, true
+	}
+	return nil, "", false
 }
 
 // checkBody validates a text message body.
@@ -399,52 +438,70 @@ func (s *Service) deliverWaiting(ctx context.Context, userID int64) {
 // result of sending one message to every device.
 type result struct {
 	accepted bool // some device answered 2xx
-	answered bool // some device sent a final response
+	answered bool // some device sent a final response or cannot take the message at all
 	status   int  // the best final status seen
 }
+
+// undeliverable is sendTo's status for a device that can never take this message (too large
+// for UDP and no TCP): it must not hold up the messages after it.
+const undeliverable = -1
 
 // sendAll sends a request built by mk to every target in parallel and waits for their answers.
 func (s *Service) sendAll(ctx context.Context, targets []signaling.Target, mk func() *sip.Request) result {
 	var (
-		mu  sync.Mutex
-		r   result
-		wg  sync.WaitGroup
-		one = func(t signaling.Target) {
+		mu sync.Mutex
+		r  result
+		wg sync.WaitGroup
+	)
+	for _, t := range targets {
+		wg.Add(1)
+		go func() {
 			defer wg.Done()
-			code := s.sendTo(ctx, t, mk())
+			code := s.sendTo(ctx, t, mk)
 			mu.Lock()
 			defer mu.Unlock()
-			if code > 0 {
+			if code != 0 {
 				r.answered = true
-				if r.status == 0 || code < r.status {
-					r.status = code
-				}
+			}
+			if code > 0 && (r.status == 0 || code < r.status) {
+				r.status = code
 			}
 			if code >= 200 && code < 300 {
 				r.accepted = true
 			}
-		}
-	)
-	for _, t := range targets {
-		wg.Add(1)
-		go one(t)
+		}()
 	}
 	wg.Wait()
 	return r
 }
 
-// sendTo sends req to one device and returns the final status (0: no answer).
-func (s *Service) sendTo(ctx context.Context, t signaling.Target, req *sip.Request) int {
+// sendTo sends a request built by mk to one device and returns the final status (0: no answer;
+// undeliverable). A request too large for UDP goes over TCP to the same address instead
+// (RFC 3261 section 18.1.1), as sipgo does not fragment.
+func (s *Service) sendTo(ctx context.Context, t signaling.Target, mk func() *sip.Request) int {
+	code, err := s.do(ctx, t, t.Transport, mk())
+	if errors.Is(err, sip.ErrUDPMTUCongestion) {
+		if code, err = s.do(ctx, t, "tcp", mk()); err != nil {
+			s.log.Info("message too large for UDP and device unreachable over TCP", "user", t.UserID, "dest", t.Destination, "error", err)
+			return undeliverable
+		}
+	}
+	if err != nil {
+		s.log.Debug("send MESSAGE", "user", t.UserID, "dest", t.Destination, "error", err)
+	}
+	return code
+}
+
+func (s *Service) do(ctx context.Context, t signaling.Target, transport string, req *sip.Request) (int, error) {
 	req.Recipient = t.Contact
-	s.address(req, t.Transport, t.Destination)
+	s.address(req, transport, t.Destination)
 	ctx, cancel := context.WithTimeout(ctx, s.deps.RequestTimeout)
 	defer cancel()
 	res, err := s.deps.Client.Do(ctx, req)
 	if err != nil {
-		s.log.Debug("send MESSAGE", "user", t.UserID, "dest", t.Destination, "error", err)
-		return 0
+		return 0, err
 	}
-	return res.StatusCode
+	return res.StatusCode, nil
 }
 
 // newMessage builds a MESSAGE from a user to a user (Request-URI set per device by sendTo).

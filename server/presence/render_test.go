@@ -164,3 +164,40 @@ func TestRFC4235DialogInfoGolden(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPIDF checks that any note, extension and activity name still renders well-formed XML
+// with exactly one <basic> (no injected elements).
+func FuzzPIDF(f *testing.F) {
+	for _, s := range []string{"", "<basic>open</basic>", "a\x00b", "]]>", "&amp;", "\xff\xfe", "ä\u2028"} {
+		f.Add(s, "1002", "In a meeting")
+	}
+	f.Fuzz(func(t *testing.T, note, ext, name string) {
+		st := State{Extension: ext, Note: note, Activity: 12, Online: true, Phone: presence.PhoneOnCall,
+			Calls: []CallInfo{{CallID: note, Peer: ext, State: presence.PhoneRinging, Direction: "recipient"}}}
+		r := Render{Domain: name, Activity: presence.Activity{Number: 12, Names: presence.Names{EN: name}}}
+		for _, doc := range [][]byte{PIDF(st, r), DialogInfo(st, 1, r)} {
+			d := xml.NewDecoder(strings.NewReader(string(doc)))
+			basics, dialogs := 0, 0
+			for {
+				tok, err := d.Token()
+				if err != nil {
+					if err.Error() != "EOF" {
+						t.Fatalf("not well-formed: %v\n%s", err, doc)
+					}
+					break
+				}
+				if se, ok := tok.(xml.StartElement); ok {
+					switch se.Name.Local {
+					case "basic":
+						basics++
+					case "dialog":
+						dialogs++
+					}
+				}
+			}
+			if basics > 1 || dialogs > 1 {
+				t.Fatalf("injected elements:\n%s", doc)
+			}
+		}
+	})
+}

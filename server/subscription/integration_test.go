@@ -171,10 +171,7 @@ func (h *harness) newUA(ext string) *ua {
 		if code == 0 {
 			code = 200
 		}
-		if code < 0 {
-			return // gone silent
-		}
-		_ = tx.Respond(sip.NewResponseFromRequest(req, code, "Test", nil))
+		// Recorded before the answer, so that the test sees every NOTIFY the server completed.
 		n := notification{req: req, body: string(req.Body())}
 		if h := req.GetHeader("Subscription-State"); h != nil {
 			n.state = h.Value()
@@ -183,6 +180,10 @@ func (h *harness) newUA(ext string) *ua {
 		case u.notifies <- n:
 		default:
 		}
+		if code < 0 {
+			return // gone silent
+		}
+		_ = tx.Respond(sip.NewResponseFromRequest(req, code, "Test", nil))
 	})
 	done := make(chan struct{})
 	go func() {
@@ -532,6 +533,27 @@ func TestIntegrationSubscriptionEnds(t *testing.T) {
 	req, _ := a.subscribeReq("1003", "presence", 600)
 	if res := a.do(req, a.pass); res.StatusCode != 403 {
 		t.Fatalf("over the limit: %d", res.StatusCode)
+	}
+
+	// Closing the service ends both with a final NOTIFY (a generous grace: the machine may be
+	// loaded; the default is closeGrace).
+	h.svc.mu.Lock()
+	h.svc.closeGrace = 20 * time.Second
+	h.svc.mu.Unlock()
+	if err := h.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	final := 0
+	for len(a.notifies) > 0 {
+		if n := <-a.notifies; n.state == "terminated;reason=deactivated" {
+			final++
+		}
+	}
+	if final != 2 {
+		t.Fatalf("%d final NOTIFYs at shutdown, want 2", final)
+	}
+	if h.svc.Count() != 0 {
+		t.Fatalf("Count after Close = %d", h.svc.Count())
 	}
 }
 

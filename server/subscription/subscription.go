@@ -82,6 +82,7 @@ type Service struct {
 	// Limits, variables so tests can lower them (guarded by mu).
 	minExpires int
 	maxPerUser int
+	closeGrace time.Duration
 	subs       map[string]*sub         // by Call-ID + "|" + our tag
 	byTarget   map[int64]map[*sub]bool // subscriptions watching a user
 	perUser    map[int64]int           // subscriptions held by a subscriber
@@ -111,7 +112,7 @@ func New(d Deps) (*Service, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
 		d: d, log: log.With("component", "subscription"), ctx: ctx, cancel: cancel,
-		minExpires: MinExpires, maxPerUser: MaxPerUser,
+		minExpires: MinExpires, maxPerUser: MaxPerUser, closeGrace: closeGrace,
 		subs: map[string]*sub{}, byTarget: map[int64]map[*sub]bool{}, perUser: map[int64]int{},
 	}
 	s.stopWatch = d.Hub.Watch(0, s.changed)
@@ -123,8 +124,12 @@ func (s *Service) Attach(srv *sipgo.Server) {
 	srv.OnSubscribe(s.handleSubscribe)
 }
 
-// Close ends every subscription without notifying (the subscribers refresh against the next
-// server run) and waits for the service's goroutines.
+// closeGrace bounds how long Close waits for the final NOTIFYs.
+const closeGrace = 2 * time.Second
+
+// Close ends every subscription with a final NOTIFY (Subscription-State: terminated;
+// reason=deactivated, so phones subscribe again at once, to the next server run), waits for
+// them at most closeGrace, and stops the service's goroutines.
 func (s *Service) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -132,10 +137,32 @@ func (s *Service) Close() error {
 		return nil
 	}
 	s.closed = true
+	grace := s.closeGrace
+	subs := make([]*sub, 0, len(s.subs))
+	for _, sb := range s.subs {
+		subs = append(subs, sb)
+	}
 	s.mu.Unlock()
 	s.stopWatch()
+	for _, sb := range subs {
+		sb.mu.Lock()
+		if sb.ending == "" {
+			sb.ending = "deactivated"
+		}
+		sb.mu.Unlock()
+		sb.poke()
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(grace):
+	}
 	s.cancel()
-	s.wg.Wait()
+	<-done
 	return nil
 }
 
@@ -160,7 +187,6 @@ type sub struct {
 	key        string
 	event      string
 	eventID    string // the Event header's id parameter, echoed in NOTIFY
-	accept     []string
 	subscriber store.User
 	target     store.User
 	org        store.Org
@@ -219,8 +245,7 @@ func (s *Service) handleSubscribe(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 489, "Bad Event", sip.NewHeader("Allow-Events", allowEvents))
 		return
 	}
-	accept, ok := acceptable(req, event)
-	if !ok {
+	if !acceptable(req, event) {
 		respond(tx, req, 406, "Not Acceptable", sip.NewHeader("Accept", contentType(event)))
 		return
 	}
@@ -245,7 +270,7 @@ func (s *Service) handleSubscribe(req *sip.Request, tx sip.ServerTransaction) {
 		s.refresh(ctx, req, tx, tag, event, expires)
 		return
 	}
-	if req.Contact() == nil {
+	if c := req.Contact(); c == nil || c.Address.Host == "" {
 		respond(tx, req, 400, "Missing Contact")
 		return
 	}
@@ -273,7 +298,7 @@ func (s *Service) handleSubscribe(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	sb := &sub{
-		event: event, eventID: eventID, accept: accept, subscriber: u, target: target, org: org,
+		event: event, eventID: eventID, subscriber: u, target: target, org: org,
 		callID: string(*req.CallID()), localTag: sip.GenerateTagN(16), remoteTag: fromTag,
 		local: req.To().Address, remote: req.From().Address,
 		transport: req.Transport(), dest: req.Source(),
@@ -631,10 +656,10 @@ func parseEvent(req *sip.Request) (event, id string) {
 
 // acceptable checks the Accept headers against the body type of the event package; no
 // Accept means the package's default type (RFC 6665 section 7.2).
-func acceptable(req *sip.Request, event string) ([]string, bool) {
+func acceptable(req *sip.Request, event string) bool {
 	hs := req.GetHeaders("Accept")
 	if len(hs) == 0 {
-		return nil, true
+		return true
 	}
 	want := contentType(event)
 	var types []string
@@ -648,14 +673,14 @@ func acceptable(req *sip.Request, event string) ([]string, bool) {
 		}
 	}
 	if len(types) == 0 {
-		return nil, true
+		return true
 	}
 	for _, t := range types {
 		if t == want || t == "*/*" || t == "application/*" {
-			return types, true
+			return true
 		}
 	}
-	return types, false
+	return false
 }
 
 // parseExpires returns the requested duration in seconds (default when absent), false when the
@@ -686,7 +711,7 @@ func recordRoutes(req *sip.Request) []sip.Uri {
 	for _, h := range req.GetHeaders("Record-Route") {
 		for _, v := range splitHeaderValues(h.Value()) {
 			var u sip.Uri
-			if _, err := sip.ParseAddressValue(v, &u, nil); err == nil {
+			if _, err := sip.ParseAddressValue(v, &u, nil); err == nil && u.Host != "" {
 				out = append(out, u)
 			}
 		}

@@ -1,5 +1,6 @@
 // Command softphone is the Vaihde Softphone: it wires the phone engine, the PortAudio devices,
-// the remembered settings and the Fyne user interface together.
+// the remembered settings, the people model (colleagues, presence, contacts, chat), idle
+// detection and the Fyne user interface together.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -22,6 +24,8 @@ import (
 	"fyne.io/fyne/v2/driver/software"
 
 	"github.com/vaihde/vaihde/client/audio"
+	"github.com/vaihde/vaihde/client/idle"
+	"github.com/vaihde/vaihde/client/people"
 	"github.com/vaihde/vaihde/client/phone"
 	"github.com/vaihde/vaihde/client/settings"
 	"github.com/vaihde/vaihde/client/ui"
@@ -50,6 +54,10 @@ type options struct {
 	password        string
 	screenshot      string
 	screenshotAfter time.Duration
+	presencePanel   bool
+	search          string
+	chat            string
+	idleAfter       time.Duration
 	sipListen       string
 	noAudio         bool
 	debug           bool
@@ -64,11 +72,15 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.apiURL, "api", "", "HTTP API address when not http://<server host>:8080")
 	fs.StringVar(&o.dial, "dial", "", "call this number once registered (tests and screenshots)")
 	fs.DurationVar(&o.dialAfter, "dial-after", 0, "with -dial: wait this long after registering before calling (benchmarks)")
-	fs.StringVar(&o.tab, "tab", "", "main window tab to show once logged in: phone, log or settings")
+	fs.StringVar(&o.tab, "tab", "", "main window tab to show once logged in: phone, colleagues, contacts, chat, log or settings")
 	fs.StringVar(&o.user, "user", "", "user name (extension or phone number) to fill in")
 	fs.StringVar(&o.password, "password", "", "password to fill in (visible in the process list: for tests only)")
 	fs.StringVar(&o.screenshot, "screenshot", "", "write a PNG of the window to this file and exit")
 	fs.DurationVar(&o.screenshotAfter, "screenshot-after", 3*time.Second, "when to take the -screenshot")
+	fs.BoolVar(&o.presencePanel, "presence-panel", false, "open the presence panel once logged in (screenshots)")
+	fs.StringVar(&o.search, "search", "", "show Colleagues with this search typed once logged in (screenshots)")
+	fs.StringVar(&o.chat, "chat", "", "open the conversation with this extension once logged in (screenshots)")
+	fs.DurationVar(&o.idleAfter, "idle-after", 5*time.Minute, "mark the user idle after this long without input")
 	fs.StringVar(&o.sipListen, "sip-listen", "", "local SIP address (default: any address, ephemeral port)")
 	fs.BoolVar(&o.noAudio, "no-audio", false, "run without sound devices")
 	fs.BoolVar(&o.debug, "debug", false, "debug logging")
@@ -147,9 +159,20 @@ func run(ctx context.Context, args []string) error {
 	defer rcancel()
 	ringer := newRinger(rctx, sys, st.Audio, log)
 
+	book := people.NewBook(eng, people.Options{Logger: log})
+	defer book.Close()
+	var workers sync.WaitGroup
+	defer workers.Wait() // runs before book.Close: the workers use the book
+	wctx, wcancel := context.WithCancel(ctx)
+	defer wcancel()
+	followLogin(wctx, &workers, eng, book, log)
+	mon := startIdle(wctx, &workers, book, o.idleAfter, log)
+
 	a := app.NewWithID(AppID)
 	opts := ui.Options{
 		Controller: eng,
+		People:     book,
+		OnActivity: mon.Input,
 		Settings:   store,
 		Ringer:     ringer,
 		OnAudioChange: func(s settings.Audio) {
@@ -184,19 +207,33 @@ func run(ctx context.Context, args []string) error {
 	var shotErr error
 	if o.screenshot != "" {
 		go func() {
+			// The scene (panel, search, conversation) is set up a little before the picture so
+			// the conversation's history has arrived.
+			setup := max(o.screenshotAfter-2*time.Second, o.screenshotAfter/2)
 			select {
 			case <-ctx.Done():
 				return
 			case <-runDone:
 				return
-			case <-time.After(o.screenshotAfter):
+			case <-time.After(setup):
+			}
+			fyne.DoAndWait(func() { setScene(u, o) })
+			select {
+			case <-ctx.Done():
+				return
+			case <-runDone:
+				return
+			case <-time.After(o.screenshotAfter - setup):
 			}
 			fyne.DoAndWait(func() {
-				if o.tab != "" {
+				if o.tab != "" && o.search == "" && o.chat == "" {
 					u.SelectTab(o.tab)
 				}
 				shotErr = capture(u.Window(), o.screenshot)
 			})
+			ps := book.Snapshot()
+			log.Info("people at screenshot", "loaded", ps.Loaded, "live", ps.Live, "colleagues", len(ps.Colleagues),
+				"chats", len(ps.Chats), "activity", ps.Me.Activity, "error", ps.Error)
 			snap, active := eng.Snapshot(), 0
 			for _, c := range snap.Calls {
 				if c.State == phone.Active {
@@ -211,6 +248,94 @@ func run(ctx context.Context, args []string) error {
 	a.Run()
 	u.Close()
 	return shotErr
+}
+
+// setScene prepares what a screenshot shows (Fyne goroutine).
+func setScene(u *ui.UI, o options) {
+	if o.tab != "" {
+		u.SelectTab(o.tab)
+	}
+	if o.search != "" {
+		u.SearchColleagues(o.search)
+	}
+	if o.chat != "" {
+		u.OpenChat(o.chat)
+	}
+	if o.presencePanel {
+		u.ShowPresencePanel()
+	}
+}
+
+// followLogin starts the people book after every successful login (a registration after not
+// being registered) and stops it, forgetting the previous user's data, on logout. The
+// engine's callback only queues the change: Start and stop run on a goroutine of their own.
+func followLogin(ctx context.Context, wg *sync.WaitGroup, eng phone.Controller, book *people.Book, log *slog.Logger) {
+	changes := make(chan phone.RegState, 16)
+	var last atomic.Int64
+	last.Store(-1)
+	cancel := eng.Subscribe(func(s phone.Snapshot) {
+		if int64(s.Reg) == last.Swap(int64(s.Reg)) {
+			return
+		}
+		select {
+		case changes <- s.Reg:
+		default: // the worker is busy with an older change; the next one catches up
+		}
+	})
+	stopped, stop := context.WithCancel(context.Background())
+	stop() // Start with an ended context: loads nothing, clears the previous data
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer cancel()
+		running := false
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case reg := <-changes:
+				switch {
+				case reg == phone.Registered && !running:
+					log.Info("people: loading colleagues and chat")
+					book.Start(ctx)
+					running = true
+				case reg == phone.LoggedOut && running:
+					book.Start(stopped)
+					running = false
+				}
+			}
+		}
+	}()
+}
+
+// startIdle follows the computer's idle time (client/idle) and tells the book; the returned
+// monitor also takes the window's own input.
+func startIdle(ctx context.Context, wg *sync.WaitGroup, book *people.Book, after time.Duration, log *slog.Logger) *idle.Monitor {
+	src, err := idle.System(ctx)
+	if err != nil {
+		log.Info("idle detection uses the Softphone's own input only", "reason", err)
+		src = nil
+	} else {
+		log.Info("idle detection", "source", src.Name())
+	}
+	mon := idle.NewMonitor(idle.Options{
+		Source:    src,
+		Threshold: after,
+		OnChange: func(idle bool) {
+			log.Debug("idle changed", "idle", idle)
+			book.SetIdle(idle)
+		},
+		OnError: func(err error) { log.Warn("idle detection failed; using the Softphone's own input", "err", err) },
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		mon.Run(ctx)
+		if c, ok := src.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+	}()
+	return mon
 }
 
 // startCPUProfile profiles the whole process until the returned function is called.

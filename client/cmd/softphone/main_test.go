@@ -17,11 +17,15 @@ func TestParseFlags(t *testing.T) {
 		o.password != "pw" || o.screenshot != "a.png" || o.screenshotAfter != 2*time.Second || o.dial != "1002" || !o.noAudio {
 		t.Fatalf("parsed %+v", o)
 	}
+	p, err := parseFlags([]string{"-presence-panel", "-search", "myy", "-chat", "1002", "-idle-after", "1m", "-tab", "colleagues"})
+	if err != nil || !p.presencePanel || p.search != "myy" || p.chat != "1002" || p.idleAfter != time.Minute || p.tab != "colleagues" {
+		t.Fatalf("people flags %+v %v", p, err)
+	}
 	if _, err := parseFlags([]string{"-bogus"}); err == nil {
 		t.Fatal("unknown flag accepted")
 	}
 	d, err := parseFlags(nil)
-	if err != nil || d.configDir == "" || d.screenshotAfter != 3*time.Second {
+	if err != nil || d.configDir == "" || d.screenshotAfter != 3*time.Second || d.idleAfter != 5*time.Minute {
 		t.Fatalf("defaults %+v %v", d, err)
 	}
 }

@@ -103,6 +103,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
 		Messaging: svc.messaging, SMS: svc.sms})
+	// Messages arriving over SIP reach the recipient's other clients as events too.
+	stopWatch := svc.messaging.Watch(apiSrv.MessageStored)
+	defer stopWatch()
 	httpSrv := &http.Server{
 		Handler:           apiSrv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync"
 
 	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/directory"
@@ -26,6 +27,8 @@ type services struct {
 	subscription *subscription.Service
 	sms          *sms.Service
 	closeHub     func() error
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 // newPresence returns the presence hub; a user is online while the registrar has a device.
@@ -59,7 +62,8 @@ func startServices(cfg config.Config, st store.Store, sipSrv *signaling.Server, 
 	}
 	s.subscription.Attach(sipSrv.SIP())
 	s.messaging = messaging.New(messaging.Deps{Store: st, Directory: sipSrv, Client: sipSrv.Client(),
-		Logger: logger.With("component", "messaging"), ContactHost: engine.contactHost, ContactPort: engine.contactPort})
+		Logger: logger.With("component", "messaging"), ContactHost: engine.contactHost, ContactPort: engine.contactPort,
+		UA: sipSrv.UA(), UDPLocal: udpLocal})
 	s.messaging.Attach(sipSrv.SIP())
 	sipSrv.OnBindingsChanged(func(userID int64) {
 		hub.RegistrationChanged(userID)
