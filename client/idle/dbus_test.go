@@ -96,3 +96,42 @@ func TestIntegrationDBusScreenSaver(t *testing.T) {
 		t.Fatal("7 minutes without input is idle")
 	}
 }
+
+// mutter is a fake org.gnome.Mutter.IdleMonitor.
+type mutter struct{ ms uint64 }
+
+func (m mutter) GetIdletime() (uint64, *dbus.Error) { return m.ms, nil }
+
+// TestIntegrationDBusMutter reads the idle time from GNOME's idle monitor when no screen saver
+// service answers.
+func TestIntegrationDBusMutter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	addr := privateBus(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Export(mutter{ms: 1500}, "/org/gnome/Mutter/IdleMonitor/Core", "org.gnome.Mutter.IdleMonitor"); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName("org.gnome.Mutter.IdleMonitor", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("request name: %v %v", reply, err)
+	}
+	src, err := System(ctx)
+	if err != nil {
+		t.Fatalf("System: %v", err)
+	}
+	defer src.(*dbusSource).Close()
+	got, err := src.IdleTime(ctx)
+	if err != nil || got != 1500*time.Millisecond {
+		t.Fatalf("idle time %v, %v; want 1.5s", got, err)
+	}
+	if !strings.Contains(src.Name(), "Mutter") {
+		t.Fatalf("source name %q", src.Name())
+	}
+}

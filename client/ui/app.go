@@ -442,6 +442,7 @@ func (u *UI) activity() {
 
 // act runs a Controller action and reports its failure in plain words.
 func (u *UI) act(err error) {
+	u.activity() // every action is the user's click or key
 	if err != nil && !errors.Is(err, ErrNoCall) {
 		u.log.Warn("phone action failed", "err", err)
 		u.showError(u.tr.F(KErrAction, err))

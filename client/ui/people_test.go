@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -271,6 +272,19 @@ func TestChatUnreadAndNotification(t *testing.T) {
 		t.Fatalf("open conversation: banner %d, last %q", len(r.u.msgBanner.Objects), r.people.last())
 	}
 
+	// In the background: a system notification as well as the banner.
+	r.u.foreground = false
+	msg3 := api.Message{ID: 9, From: "1002", To: "1001", Body: "Meeting moved\nto 3 pm", SentAt: t0.Add(2 * time.Minute)}
+	s.LastIncoming = &msg3
+	test.AssertNotificationSent(t, fyne.NewNotification("Message from Bertta Berg", "Meeting moved to 3 pm"), func() { r.people.set(s) })
+	if len(r.u.msgBanner.Objects) != 1 {
+		t.Fatal("the banner shows too")
+	}
+	r.u.foreground = true
+	msg4 := api.Message{ID: 10, From: "1002", To: "1001", Body: "ok", SentAt: t0.Add(3 * time.Minute)}
+	s.LastIncoming = &msg4
+	test.AssertNotificationSent(t, nil, func() { r.people.set(s) })
+
 	// A send failure is shown.
 	r.people.fail = errors.New("user 9999 not found")
 	test.Type(r.u.chat.entry, "x")
@@ -415,11 +429,38 @@ func BenchmarkColleagueKeystroke(b *testing.B) {
 			Presence: api.Presence{Activity: 1 + i%3, Green: i%3 == 0, Online: i%5 != 0, Phone: "idle"}}})
 	}
 	fp.set(s)
+	// Two different results alternate, so every refresh renders new texts in the visible rows.
+	results := [][]people.Colleague{s.Colleagues, slices.Clone(s.Colleagues)}
+	slices.Reverse(results[1])
 	u.SelectTab(TabColleagues)
 	u.win.Resize(fyne.NewSize(540, 720))
 	b.ResetTimer()
-	for range b.N {
+	for i := range b.N {
+		u.peopleSnap.Colleagues = results[i%2]
 		u.dir.query = "" // the whole list: the most rows the UI ever handles
 		u.dir.refresh()
+	}
+}
+
+// TestActivityReportsInput: keys, clicks and tab changes in the window reach the idle
+// detection (OnActivity), its fallback where the system cannot tell.
+func TestActivityReportsInput(t *testing.T) {
+	r := peopleRig(t)
+	n := 0
+	r.u.o.OnActivity = func() { n++ }
+	test.TypeOnCanvas(r.u.win.Canvas(), "1")
+	if n == 0 {
+		t.Fatal("typing in the window is input")
+	}
+	n = 0
+	r.u.SelectTab(TabColleagues)
+	test.Type(r.u.dir.search, "be")
+	if n < 3 {
+		t.Fatalf("tab change and two keystrokes: %d reports", n)
+	}
+	n = 0
+	test.Tap(r.u.pres.button)
+	if n != 1 || r.u.presPanel == nil {
+		t.Fatalf("the presence button: %d reports", n)
 	}
 }

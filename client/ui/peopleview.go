@@ -47,14 +47,18 @@ func iconButton(res fyne.Resource, tapped func()) *widget.Button {
 	return b
 }
 
-// dimmed sets a label's importance: low when the entry is dimmed.
-func dimmed(l *widget.Label, dim bool, normal widget.Importance) {
+// setDimmed sets a label's text and importance (low when the entry is dimmed) with one
+// refresh: shaping text is most of a list row's cost.
+func setDimmed(l *widget.Label, text string, dim bool) {
+	imp := widget.MediumImportance
 	if dim {
-		l.Importance = widget.LowImportance
-	} else {
-		l.Importance = normal
+		imp = widget.LowImportance
 	}
-	l.Refresh()
+	if l.Text == text && l.Importance == imp {
+		return
+	}
+	l.Importance = imp
+	l.SetText(text)
 }
 
 // ---- Colleagues ---------------------------------------------------------------------------
@@ -153,8 +157,7 @@ func (v *colleaguesView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if r.Extension != "" {
 		name += " · " + r.Extension
 	}
-	p.name.SetText(name)
-	dimmed(p.name, pv.Dim(), widget.MediumImportance)
+	setDimmed(p.name, name, pv.Dim())
 	act := pv.Line()
 	switch {
 	case pv.Offline:
@@ -162,14 +165,12 @@ func (v *colleaguesView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	case pv.Idle:
 		act += " · " + tr.T(KIdleText)
 	}
-	p.activity.SetText(act)
-	dimmed(p.activity, pv.Dim(), widget.MediumImportance)
-	p.note.SetText(pv.Note)
-	if pv.Note == "" {
-		p.note.SetText(r.Detail)
+	setDimmed(p.activity, act, pv.Dim())
+	setDimmed(p.note, firstNonEmpty(pv.Note, r.Detail), false)
+	if p.phone.Text != pv.Phone {
+		p.phone.SetText(pv.Phone)
+		p.line.Refresh() // lay out again: the phone state's width changed
 	}
-	p.phone.SetText(pv.Phone)
-	p.line.Refresh() // lay out again: the phone state's width changed
 	ext, mobile, name0 := r.Extension, r.Mobile, r.Name
 	p.call.OnTapped = func() { v.u.callNumber(ext) }
 	p.chat.OnTapped = func() { v.u.openChat(ext) }
@@ -741,7 +742,8 @@ func (u *UI) loadChat(ext string) {
 // ---- New-message banner --------------------------------------------------------------------
 
 // notifyMessage shows a new message in a banner inside the window, which never takes the
-// focus, and as a system notification when the Softphone is not in the foreground.
+// focus, and as a system notification when the Softphone is not in the foreground. A message
+// in the conversation being read is marked read instead.
 func (u *UI) notifyMessage(m api.Message) {
 	tr := u.tr
 	if u.onMain && u.tabs.Selected() == u.chatTab && u.chat.open == m.From {
@@ -769,7 +771,8 @@ func (u *UI) notifyMessage(m api.Message) {
 	u.msgBanner.Objects = []fyne.CanvasObject{container.NewPadded(container.NewStack(bg, container.NewPadded(content)))}
 	u.msgBanner.Refresh()
 	u.mainView.Refresh()
-	if !u.foreground || !u.focused() {
+	// The lifecycle's foreground is "one of our windows has the focus" (Fyne tracks no more).
+	if !u.foreground {
 		u.app.SendNotification(fyne.NewNotification(title, body))
 	}
 }
@@ -782,15 +785,6 @@ func (u *UI) hideMessageBanner() {
 	u.msgOpen = nil
 	u.msgBanner.Refresh()
 	u.mainView.Refresh()
-}
-
-// focused reports whether the main window has the keyboard focus, where the driver tells.
-func (u *UI) focused() bool {
-	type focuser interface{ IsFocused() bool } // not every driver's window has it
-	if f, ok := u.win.(focuser); ok {
-		return f.IsFocused()
-	}
-	return true
 }
 
 // ---- SMS ----------------------------------------------------------------------------------
