@@ -131,38 +131,31 @@ func BenchmarkFilter10kAfterChange(b *testing.B) {
 	}
 }
 
-// TestFilter10kUnder16ms checks the frame budget on this machine: the slowest keystroke,
-// including the first one that builds the index, stays well under 16 ms (with a margin for a
-// loaded CI machine: the assertion is on 4x the budget, the figures go to the log). A
-// presence change between keystrokes costs no re-index.
-func TestFilter10kUnder16ms(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("timing test: not under -short or -race")
-	}
+// BenchmarkFilter10kKeystrokes reports the latency distribution of search-as-you-type over
+// 10,000 colleagues: the first keystroke after a load (which uses the index built off the UI
+// goroutine) and every later one. The frame budget is 16 ms; the figures go to
+// docs/PERFORMANCE.md, never into a timed assertion.
+func BenchmarkFilter10kKeystrokes(b *testing.B) {
 	book := bookWith(directory10k())
 	start := time.Now()
 	book.index = buildIndex(book.colleagues, book.o.Country) // what load does
-	t.Logf("building the index of 10,000 colleagues (once per load): %v", time.Since(start))
-	start = time.Now()
+	b.ReportMetric(float64(time.Since(start).Microseconds()), "index-build-µs")
 	if n := len(book.Filter("mäkinen")); n == 0 {
-		t.Fatal("no Mäkinen among 10,000")
+		b.Fatal("no Mäkinen among 10,000")
 	}
-	first := time.Since(start)
 	var times []time.Duration
-	for range 10 {
-		for _, q := range keystrokes {
-			s := time.Now()
-			_ = book.Filter(q)
-			times = append(times, time.Since(s))
-		}
+	b.ResetTimer()
+	for i := range b.N {
+		q := keystrokes[i%len(keystrokes)]
+		s := time.Now()
+		_ = book.Filter(q)
+		times = append(times, time.Since(s))
 	}
+	b.StopTimer()
 	slices.Sort(times)
-	p50, p99 := times[len(times)/2], times[len(times)*99/100]
-	t.Logf("10,000 colleagues: first keystroke %v; later keystrokes p50 %v, p99 %v, max %v (%d samples)",
-		first, p50, p99, times[len(times)-1], len(times))
-	if p50 > 16*time.Millisecond || p99 > 64*time.Millisecond || first > 64*time.Millisecond {
-		t.Fatalf("too slow: first %v, p50 %v, p99 %v", first, p50, p99)
-	}
+	b.ReportMetric(float64(times[len(times)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(times[len(times)-1].Microseconds()), "max-µs")
 }
 
 func TestEventReader(t *testing.T) {

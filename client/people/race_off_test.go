@@ -1,5 +1,0 @@
-//go:build !race
-
-package people
-
-const raceEnabled = false
