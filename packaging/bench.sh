@@ -117,10 +117,10 @@ if ! skip gobench; then
 	say "== Go benchmarks"
 	record "## Go benchmarks"
 	record ""
-	record "\`go test -run '^\$' -bench . -benchmem -benchtime 1s ./server/... ./shared/...\`"
+	record "\`go test -run '^\$' -bench . -benchmem -benchtime 1s ./server/... ./shared/... ./client/people/...\`"
 	record ""
 	record '```'
-	go test -run '^$' -bench . -benchmem -benchtime 1s -timeout 15m ./server/... ./shared/... 2>&1 |
+	go test -run '^$' -bench . -benchmem -benchtime 1s -timeout 15m ./server/... ./shared/... ./client/people/... 2>&1 |
 		grep -E '^(Benchmark|ok|FAIL|---)' | tee -a "$RESULTS" || true
 	record '```'
 	record ""
