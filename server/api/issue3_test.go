@@ -70,7 +70,7 @@ type env struct {
 	accts map[string]store.User // by extension
 }
 
-func newEnv(t *testing.T, serve func(h http.Handler) string) *env {
+func newEnv(t testing.TB, serve func(h http.Handler) string) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"))
@@ -107,7 +107,7 @@ func newEnv(t *testing.T, serve func(h http.Handler) string) *env {
 
 // login returns a bearer token for the demo user ext. It opens the session directly: the
 // login route has its own tests, and bcrypt would make every test slow under -race.
-func (e *env) login(t *testing.T, ext string) string {
+func (e *env) login(t testing.TB, ext string) string {
 	t.Helper()
 	u, ok := e.accts[ext]
 	if !ok {
@@ -116,7 +116,7 @@ func (e *env) login(t *testing.T, ext string) string {
 	return e.token(t, u.ID)
 }
 
-func (e *env) token(t *testing.T, userID int64) string {
+func (e *env) token(t testing.TB, userID int64) string {
 	t.Helper()
 	tok, _, err := e.s.newSession(userID)
 	if err != nil {

@@ -218,14 +218,10 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request, u store.User)
 		s.internal(w, "directory", err)
 		return
 	}
-	states, err := s.deps.Presence.Org(ctx, u.OrgID)
+	byUser, err := s.presenceOf(ctx, u.OrgID, users)
 	if err != nil {
 		s.internal(w, "directory presence", err)
 		return
-	}
-	byUser := make(map[int64]presence.State, len(states))
-	for _, st := range states {
-		byUser[st.UserID] = st
 	}
 	out := shared.Directory{Entries: make([]shared.DirectoryEntry, 0, len(users))}
 	for _, du := range users {
@@ -238,6 +234,33 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request, u store.User)
 		out.Entries = append(out.Entries, directoryEntry(du, v.presence(st)))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// presenceOf returns the presence of users: one by one for a search's few hits, in one go for
+// a whole large directory.
+func (s *Server) presenceOf(ctx context.Context, orgID int64, users []store.User) (map[int64]presence.State, error) {
+	byUser := make(map[int64]presence.State, len(users))
+	if len(users) > defaultSearchLimit {
+		states, err := s.deps.Presence.Org(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range states {
+			byUser[st.UserID] = st
+		}
+		return byUser, nil
+	}
+	for _, du := range users {
+		st, err := s.deps.Presence.Get(ctx, du.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // the default below
+		}
+		if err != nil {
+			return nil, err
+		}
+		byUser[du.ID] = st
+	}
+	return byUser, nil
 }
 
 func directoryEntry(u store.User, p shared.Presence) shared.DirectoryEntry {
