@@ -82,6 +82,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/me", s.authed(s.me))
 	mux.HandleFunc("GET /api/calls", s.authed(s.calls))
 	mux.HandleFunc("GET /api/activities", s.authed(s.activities))
+	mux.HandleFunc("PUT /api/activities/{number}", s.authed(s.putActivity))
 	mux.HandleFunc("GET /api/presence", s.authed(s.presenceList))
 	mux.HandleFunc("PUT /api/presence", s.authed(s.setPresence))
 	mux.HandleFunc("GET /api/directory", s.authed(s.directory))
@@ -95,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/messages", s.authed(s.sendMessage))
 	mux.HandleFunc("POST /api/messages/read", s.authed(s.markRead))
 	mux.HandleFunc("POST /api/sms", s.authed(s.sendSMS))
+	mux.HandleFunc("GET /api/sms/usage", s.authed(s.smsUsage))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")
 	})

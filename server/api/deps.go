@@ -26,6 +26,7 @@ type Presence interface {
 	Org(ctx context.Context, orgID int64) ([]presence.State, error)
 	Activities(ctx context.Context, orgID int64) ([]sharedpresence.Activity, error)
 	Set(ctx context.Context, userID int64, c presence.Change) (presence.State, error)
+	PutActivity(ctx context.Context, orgID int64, a sharedpresence.Activity) error
 	Watch(orgID int64, fn func(presence.State)) (cancel func())
 }
 

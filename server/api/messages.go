@@ -246,3 +246,25 @@ func (s *Server) sendSMS(w http.ResponseWriter, r *http.Request, u store.User) {
 	}
 	writeJSON(w, http.StatusOK, shared.SMS{ID: m.ID, From: m.From, To: m.To, Text: m.Body, Parts: m.Parts, SentAt: m.SentAt})
 }
+
+// smsUsage tells an administrator how many SMS parts the organisation sent this month and in
+// total (SMS-1: counted per organisation).
+func (s *Server) smsUsage(w http.ResponseWriter, r *http.Request, u store.User) {
+	if !u.Admin {
+		writeError(w, http.StatusForbidden, "only an administrator may see SMS usage")
+		return
+	}
+	now := s.now().UTC()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	this, err := s.st.SMSCount(r.Context(), u.OrgID, month)
+	if err != nil {
+		s.internal(w, "sms usage", err)
+		return
+	}
+	all, err := s.st.SMSCount(r.Context(), u.OrgID, time.Time{})
+	if err != nil {
+		s.internal(w, "sms usage", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, shared.SMSUsage{Since: month, Parts: this, Total: all})
+}

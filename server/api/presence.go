@@ -95,6 +95,38 @@ func (s *Server) activities(w http.ResponseWriter, r *http.Request, u store.User
 	writeJSON(w, http.StatusOK, out)
 }
 
+// putActivity adds or renames one of the organisation's activities (admins only, PRES-1).
+func (s *Server) putActivity(w http.ResponseWriter, r *http.Request, u store.User) {
+	if !s.needPresence(w) {
+		return
+	}
+	if !u.Admin {
+		writeError(w, http.StatusForbidden, "only an administrator may change activities")
+		return
+	}
+	n, err := strconv.Atoi(r.PathValue("number"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "activity number must be a number")
+		return
+	}
+	var req shared.Activity
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	a := sharedpresence.Activity{Number: n, Green: req.Green,
+		Names: sharedpresence.Names{FI: req.NameFI, SV: req.NameSV, EN: req.NameEN}}
+	if err := s.deps.Presence.PutActivity(r.Context(), u.OrgID, a); err != nil {
+		if errors.Is(err, presence.ErrBadActivity) {
+			writeError(w, http.StatusBadRequest, strings.TrimPrefix(err.Error(), "presence: "))
+			return
+		}
+		s.internal(w, "put activity", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, shared.Activity{Number: n, Name: a.Names.In(u.Language),
+		NameFI: a.Names.FI, NameSV: a.Names.SV, NameEN: a.Names.EN, Green: a.Green})
+}
+
 func (s *Server) presenceList(w http.ResponseWriter, r *http.Request, u store.User) {
 	if !s.needPresence(w) {
 		return

@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/presence"
@@ -670,3 +672,41 @@ func (w *watcher) run() {
 }
 
 func (w *watcher) stop() { w.once.Do(func() { close(w.done) }) }
+
+// Limits of an activity an admin defines.
+const (
+	MaxActivityNumber    = 99 // feature code 983<n> takes one or two digits
+	MaxActivityNameRunes = 40
+)
+
+// ErrBadActivity is returned for an activity definition that cannot be stored.
+var ErrBadActivity = errors.New("presence: bad activity")
+
+// PutActivity adds or renames one of the organisation's activities (PRES-1: admins may rename
+// and add) and re-colours the users who have it, notifying watchers.
+func (h *Hub) PutActivity(ctx context.Context, orgID int64, a presence.Activity) error {
+	if a.Number < 1 || a.Number > MaxActivityNumber {
+		return fmt.Errorf("%w: number must be 1–%d", ErrBadActivity, MaxActivityNumber)
+	}
+	for _, n := range []string{a.Names.FI, a.Names.SV, a.Names.EN} {
+		if err := presence.ValidateNote(n); err != nil || utf8.RuneCountInString(n) > MaxActivityNameRunes || strings.ContainsAny(n, "\n\t") {
+			return fmt.Errorf("%w: names must be one line of at most %d characters", ErrBadActivity, MaxActivityNameRunes)
+		}
+	}
+	if strings.TrimSpace(a.Names.EN) == "" && strings.TrimSpace(a.Names.FI) == "" && strings.TrimSpace(a.Names.SV) == "" {
+		return fmt.Errorf("%w: a name is required", ErrBadActivity)
+	}
+	rec := store.Activity{OrgID: orgID, Number: a.Number, NameFI: a.Names.FI, NameSV: a.Names.SV, NameEN: a.Names.EN, Green: a.Green}
+	if err := h.st.PutActivity(ctx, rec); err != nil {
+		return fmt.Errorf("presence: store activity %d of org %d: %w", a.Number, orgID, err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, e := range h.users {
+		if e.st.OrgID == orgID && e.st.Activity == a.Number && e.st.Green != a.Green {
+			e.st.Green = a.Green
+			h.notifyLocked(id)
+		}
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package presence
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -71,5 +72,64 @@ func TestPersistenceAcrossHubs(t *testing.T) {
 	defer h2.Close()
 	if got, _ := h2.Get(ctx, ids[1]); !got.Until.IsZero() || got.Activity != presence.Meeting {
 		t.Fatalf("cleared until: %+v", got)
+	}
+}
+
+// TestPutActivity adds and renames activities as an admin does: a new activity can be chosen,
+// a renamed one keeps the other defaults, a re-coloured one re-colours its users live, and bad
+// definitions are refused.
+func TestPutActivity(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, err := st.CreateOrg(ctx, store.Org{Name: "A Oy", Domain: "a.test", CountryCode: "358"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, store.User{OrgID: org.ID, Extension: "1001", Name: "U", Language: "fi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(st, nil, nil)
+	defer h.Close()
+	var c collector
+	defer h.Watch(org.ID, c.fn)()
+
+	training := presence.Activity{Number: 10, Names: presence.Names{FI: "Koulutuksessa", SV: "På utbildning", EN: "Training"}}
+	if err := h.PutActivity(ctx, org.ID, training); err != nil {
+		t.Fatal(err)
+	}
+	st1, err := h.Set(ctx, u.ID, Change{Activity: ptr(10)})
+	if err != nil || st1.Activity != 10 || st1.Green {
+		t.Fatalf("set the new activity: %+v %v", st1, err)
+	}
+	acts, err := h.Activities(ctx, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != len(presence.DefaultActivities())+1 {
+		t.Fatalf("activities after adding one: %d", len(acts))
+	}
+	training.Green = true
+	if err := h.PutActivity(ctx, org.ID, training); err != nil {
+		t.Fatal(err)
+	}
+	got := c.waitN(t, 2)
+	if last := got[len(got)-1]; last.UserID != u.ID || !last.Green {
+		t.Fatalf("watcher after re-colouring: %+v", last)
+	}
+	for _, bad := range []presence.Activity{
+		{Number: 0, Names: presence.Names{EN: "Zero"}},
+		{Number: 100, Names: presence.Names{EN: "Too high"}},
+		{Number: 11},
+		{Number: 11, Names: presence.Names{EN: "Far too long a name for an activity in any menu at all"}},
+		{Number: 11, Names: presence.Names{EN: "two\nlines"}},
+	} {
+		if err := h.PutActivity(ctx, org.ID, bad); !errors.Is(err, ErrBadActivity) {
+			t.Errorf("PutActivity(%+v) = %v, want ErrBadActivity", bad, err)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import "time"
 // Presence and directory (PRES-1…3, DIR-1…2):
 //
 //	GET  /api/activities             → ActivityList (the organisation's activities)
+//	PUT  /api/activities/{number}    Activity → Activity (admins: add or rename; 400 bad
+//	                                 definition, 403 not an admin)
 //	GET  /api/presence               → PresenceList (every colleague, own entry included)
 //	PUT  /api/presence               PresenceUpdate → Presence (own presence; 400 Error with the
 //	                                 reason: "unknown activity 42", "unknown role 9", "note longer
@@ -33,6 +35,7 @@ import "time"
 //
 // SMS (SMS-1):
 //
+//	GET  /api/sms/usage              → SMSUsage (admins; 403 otherwise)
 //	POST /api/sms                    SendSMS → SMS (400 for a bad number or empty text, 502 when
 //	                                 the gateway fails, 503 when no gateway is configured)
 
@@ -196,3 +199,11 @@ const (
 	EventContacts  = "contacts"  // the user's contacts (or the organisation's) changed: reload them
 	EventMessage   = "message"   // Message: sent by or to the user through the API
 )
+
+// SMSUsage is the response of GET /api/sms/usage (administrators): SMS parts the organisation
+// sent since the start of the month (UTC) and in all.
+type SMSUsage struct {
+	Since time.Time `json:"since"`
+	Parts int       `json:"parts"`
+	Total int       `json:"total"`
+}
