@@ -464,3 +464,13 @@ func TestActivityReportsInput(t *testing.T) {
 		t.Fatalf("the presence button: %d reports", n)
 	}
 }
+
+// TestSMSFromTypedNumber: the Phone tab's SMS button opens the SMS dialog for the number typed.
+func TestSMSFromTypedNumber(t *testing.T) {
+	r := peopleRig(t)
+	test.Type(r.u.phone.number, "040 123 4567")
+	test.Tap(r.u.phone.smsButton)
+	if r.u.smsDlg == nil || r.u.smsDlg.to.Text != "0401234567" {
+		t.Fatalf("SMS dialog for the typed number: %+v", r.u.smsDlg)
+	}
+}

@@ -138,6 +138,7 @@ type phoneView struct {
 
 	number     *numberEntry
 	callButton *widget.Button
+	smsButton  *widget.Button
 
 	// Call panel widgets, rebuilt when the call changes.
 	focusID     string
@@ -236,6 +237,8 @@ func newPhoneView(u *UI) *phoneView {
 	back.Importance = widget.LowImportance
 	p.callButton = widget.NewButtonWithIcon(tr.T(KCall), themed(assets.Call), p.dial)
 	p.callButton.Importance = widget.SuccessImportance
+	// SMS to the typed number (SMS-1: from a contact or a number).
+	p.smsButton = widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { u.openSMS(CleanNumber(p.number.Text), "") })
 
 	pad := dialPad(func(r rune) {
 		p.number.TypedRune(r)
@@ -247,7 +250,8 @@ func newPhoneView(u *UI) *phoneView {
 		layout.NewSpacer(),
 		numberRow,
 		container.NewCenter(pad),
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(padSize().Width, 48), p.callButton)),
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(padSize().Width, 48),
+			container.NewBorder(nil, nil, nil, p.smsButton, p.callButton))),
 		layout.NewSpacer(),
 	)
 	p.idle = container.NewPadded(idle)
