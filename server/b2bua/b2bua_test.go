@@ -122,19 +122,6 @@ func TestOfferCodecsPreferFirst(t *testing.T) {
 	}
 }
 
-func TestSplitHeaderValues(t *testing.T) {
-	got := splitHeaderValues(`<sip:p1;lr>, "A, B" <sip:p2;lr>,<sip:p3?x=a,b>`)
-	want := []string{"<sip:p1;lr>", `"A, B" <sip:p2;lr>`, "<sip:p3?x=a,b>"}
-	if len(got) != len(want) {
-		t.Fatalf("splitHeaderValues = %q", got)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("value %d = %q, want %q", i, got[i], want[i])
-		}
-	}
-}
-
 func TestCallReplaceAndOther(t *testing.T) {
 	a, b, c := &leg{callID: "a"}, &leg{callID: "b"}, &leg{callID: "c"}
 	k := &call{a: a, b: b}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/server/routing"
+	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/number"
 	"github.com/vaihde/vaihde/shared/presence"
@@ -398,7 +399,7 @@ func uasLeg(req *sip.Request, media *relay.Leg, p party) *leg {
 		party:      p,
 		cseq:       uint32(time.Now().UnixNano()%1000000) + 1,
 		target:     req.From().Address,
-		routes:     recordRoutes(req.GetHeaders("Record-Route"), false),
+		routes:     signaling.RouteSet(req.GetHeaders("Record-Route"), false),
 		offeredDir: sdpmedia.SendRecv,
 	}
 	l.setTarget(req.Contact())

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vaihde/vaihde/server/relay"
+	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -314,7 +315,7 @@ func (e *Engine) uacLeg(req *sip.Request, res *sip.Response, dst dest, s dialSpe
 		party:      s.callee,
 		cseq:       req.CSeq().SeqNo,
 		target:     req.Recipient,
-		routes:     recordRoutes(res.GetHeaders("Record-Route"), true),
+		routes:     signaling.RouteSet(res.GetHeaders("Record-Route"), true),
 		offeredDir: sdpmedia.SendRecv,
 		sdpID:      sdpID,
 		sdpVer:     1,

@@ -3,7 +3,6 @@ package b2bua
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/vaihde/vaihde/server/relay"
+	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
@@ -109,18 +109,7 @@ func (e *Engine) newRequest(l *leg, method sip.RequestMethod) *sip.Request {
 
 // addressRequest sets transport and destination of an outgoing request.
 func (e *Engine) addressRequest(req *sip.Request, transport, dest string) {
-	if transport != "" {
-		req.SetTransport(strings.ToUpper(transport))
-	}
-	if dest != "" {
-		req.SetDestination(dest)
-	}
-	if strings.EqualFold(req.Transport(), "udp") && e.cfg.UDPLocal.IsValid() && e.deps.UA != nil {
-		d := req.Destination()
-		if _, err := e.deps.UA.TransportLayer().GetConnection("udp", d); err != nil {
-			req.Laddr = sip.Addr{IP: net.IP(e.cfg.UDPLocal.Addr().AsSlice()), Port: int(e.cfg.UDPLocal.Port())}
-		}
-	}
+	signaling.AddressRequest(req, transport, dest, e.deps.UA, e.cfg.UDPLocal)
 }
 
 // do sends a non-INVITE in-dialog request and waits for its final response, answering one
@@ -319,54 +308,6 @@ func (l *leg) setTarget(h *sip.ContactHeader) {
 	l.mu.Lock()
 	l.target = h.Address
 	l.mu.Unlock()
-}
-
-// recordRoutes returns the Record-Route URIs of a message, reversed when reverse (UAC side).
-func recordRoutes(hs []sip.Header, reverse bool) []sip.Uri {
-	var out []sip.Uri
-	for _, h := range hs {
-		for _, v := range splitHeaderValues(h.Value()) {
-			var u sip.Uri
-			if _, err := sip.ParseAddressValue(v, &u, nil); err == nil {
-				out = append(out, u)
-			}
-		}
-	}
-	if reverse {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
-	return out
-}
-
-// splitHeaderValues splits a comma-separated header value outside angle brackets and quotes.
-func splitHeaderValues(v string) []string {
-	var out []string
-	depth, quoted, start := 0, false, 0
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '"':
-			quoted = !quoted
-		case '<':
-			if !quoted {
-				depth++
-			}
-		case '>':
-			if !quoted && depth > 0 {
-				depth--
-			}
-		case ',':
-			if !quoted && depth == 0 {
-				out = append(out, strings.TrimSpace(v[start:i]))
-				start = i + 1
-			}
-		}
-	}
-	if s := strings.TrimSpace(v[start:]); s != "" {
-		out = append(out, s)
-	}
-	return out
 }
 
 // respond2xx sends a 2xx to an INVITE of l's party and, over UDP, retransmits it until the ACK

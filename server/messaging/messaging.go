@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -526,17 +525,7 @@ func (s *Service) newMessage(org store.Org, from, to store.User, body []byte, ct
 
 // address sets transport and destination of a request to a device (as server/b2bua does).
 func (s *Service) address(req *sip.Request, transport, dest string) {
-	if transport != "" {
-		req.SetTransport(strings.ToUpper(transport))
-	}
-	if dest != "" {
-		req.SetDestination(dest)
-	}
-	if strings.EqualFold(req.Transport(), "udp") && s.deps.UDPLocal.IsValid() && s.deps.UA != nil {
-		if _, err := s.deps.UA.TransportLayer().GetConnection("udp", req.Destination()); err != nil {
-			req.Laddr = sip.Addr{IP: net.IP(s.deps.UDPLocal.Addr().AsSlice()), Port: int(s.deps.UDPLocal.Port())}
-		}
-	}
+	signaling.AddressRequest(req, transport, dest, s.deps.UA, s.deps.UDPLocal)
 }
 
 // forwardComposing sends a typing notification to the recipient's devices, best effort.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -605,17 +604,7 @@ func (s *Service) buildNotify(ctx context.Context, sb *sub, st presence.State, e
 // address sends the request where the subscriber's SUBSCRIBE came from (RFC 3581: the phone
 // may be behind NAT), over the same transport.
 func (s *Service) address(req *sip.Request, transport, dest string) {
-	if transport != "" {
-		req.SetTransport(strings.ToUpper(transport))
-	}
-	if dest != "" {
-		req.SetDestination(dest)
-	}
-	if strings.EqualFold(req.Transport(), "udp") && s.d.UDPLocal.IsValid() && s.d.UA != nil {
-		if _, err := s.d.UA.TransportLayer().GetConnection("udp", req.Destination()); err != nil {
-			req.Laddr = sip.Addr{IP: net.IP(s.d.UDPLocal.Addr().AsSlice()), Port: int(s.d.UDPLocal.Port())}
-		}
-	}
+	signaling.AddressRequest(req, transport, dest, s.d.UA, s.d.UDPLocal)
 }
 
 func (s *Service) contact(transport string) *sip.ContactHeader {
@@ -707,45 +696,7 @@ func parseExpires(req *sip.Request) (int, bool) {
 // recordRoutes returns the route set of a dialog where we are the UAS: the Record-Route
 // entries in order (RFC 3261 section 12.1.1).
 func recordRoutes(req *sip.Request) []sip.Uri {
-	var out []sip.Uri
-	for _, h := range req.GetHeaders("Record-Route") {
-		for _, v := range splitHeaderValues(h.Value()) {
-			var u sip.Uri
-			if _, err := sip.ParseAddressValue(v, &u, nil); err == nil && u.Host != "" {
-				out = append(out, u)
-			}
-		}
-	}
-	return out
-}
-
-// splitHeaderValues splits a comma-separated header value outside angle brackets and quotes.
-func splitHeaderValues(v string) []string {
-	var out []string
-	depth, quoted, start := 0, false, 0
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '"':
-			quoted = !quoted
-		case '<':
-			if !quoted {
-				depth++
-			}
-		case '>':
-			if !quoted && depth > 0 {
-				depth--
-			}
-		case ',':
-			if !quoted && depth == 0 {
-				out = append(out, strings.TrimSpace(v[start:i]))
-				start = i + 1
-			}
-		}
-	}
-	if rest := strings.TrimSpace(v[start:]); rest != "" {
-		out = append(out, rest)
-	}
-	return out
+	return signaling.RouteSet(req.GetHeaders("Record-Route"), false)
 }
 
 func validToken(s string) bool {
