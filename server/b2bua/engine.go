@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -258,12 +257,7 @@ func (e *Engine) isTrunk(req *sip.Request) bool {
 }
 
 func (e *Engine) contact(transport string) *sip.ContactHeader {
-	u := sip.Uri{Scheme: "sip", User: "vaihde", Host: e.cfg.ContactHost, Port: e.cfg.ContactPort}
-	if tp := strings.ToLower(transport); tp != "" && tp != "udp" {
-		u.UriParams = sip.NewParams()
-		u.UriParams.Add("transport", tp)
-	}
-	return &sip.ContactHeader{Address: u}
+	return signaling.ServerContact(e.cfg.ContactHost, e.cfg.ContactPort, transport)
 }
 
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {

@@ -76,3 +76,14 @@ func SplitHeaderValues(v string) []string {
 	}
 	return out
 }
+
+// ServerContact is the Contact of requests and responses the server originates as a user
+// agent (calls, NOTIFYs): sip:vaihde@host:port, with the transport named unless it is UDP.
+func ServerContact(host string, port int, transport string) *sip.ContactHeader {
+	u := sip.Uri{Scheme: "sip", User: "vaihde", Host: host, Port: port}
+	if tp := strings.ToLower(transport); tp != "" && tp != "udp" {
+		u.UriParams = sip.NewParams()
+		u.UriParams.Add("transport", tp)
+	}
+	return &sip.ContactHeader{Address: u}
+}

@@ -608,12 +608,7 @@ func (s *Service) address(req *sip.Request, transport, dest string) {
 }
 
 func (s *Service) contact(transport string) *sip.ContactHeader {
-	u := sip.Uri{Scheme: "sip", User: "vaihde", Host: s.d.ContactHost, Port: s.d.ContactPort}
-	if tp := strings.ToLower(transport); tp != "" && tp != "udp" {
-		u.UriParams = sip.NewParams()
-		u.UriParams.Add("transport", tp)
-	}
-	return &sip.ContactHeader{Address: u}
+	return signaling.ServerContact(s.d.ContactHost, s.d.ContactPort, transport)
 }
 
 func contentType(event string) string {
