@@ -80,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /api/login", s.login)
 	mux.HandleFunc("GET /api/me", s.authed(s.me))
+	mux.HandleFunc("PUT /api/me", s.authed(s.updateMe))
 	mux.HandleFunc("GET /api/calls", s.authed(s.calls))
 	mux.HandleFunc("GET /api/activities", s.authed(s.activities))
 	mux.HandleFunc("PUT /api/activities/{number}", s.authed(s.putActivity))

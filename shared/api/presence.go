@@ -15,6 +15,10 @@ import "time"
 //	GET  /api/events                 → text/event-stream of Event (live presence, directory,
 //	                                 contacts and messages; 429 beyond 10 streams per user)
 //
+// Own directory entry (DIR-1):
+//
+//	PUT  /api/me                     ProfileUpdate → Profile (400 for a bad field)
+//
 // Contacts (DIR-3, DIR-4):
 //
 //	GET    /api/contacts             → ContactList (own personal contacts + visible org contacts)
@@ -206,4 +210,14 @@ type SMSUsage struct {
 	Since time.Time `json:"since"`
 	Parts int       `json:"parts"`
 	Total int       `json:"total"`
+}
+
+// ProfileUpdate is the body of PUT /api/me: the user's own directory fields (DIR-1); nil
+// fields stay as they are. The change reaches colleagues as a directory event.
+type ProfileUpdate struct {
+	Email      *string `json:"email,omitempty"`
+	Department *string `json:"department,omitempty"`
+	Title      *string `json:"title,omitempty"`
+	Keywords   *string `json:"keywords,omitempty"`
+	Language   *string `json:"language,omitempty"` // fi, sv or en
 }
