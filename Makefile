@@ -14,7 +14,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load deps vet test test-short test-interop bench fuzz screenshots clean
+.PHONY: all run build server softphone load prompts deps vet test test-short test-interop bench fuzz screenshots clean
 
 all: build
 
@@ -23,6 +23,7 @@ run: server
 	exec $(BIN)/vaihde -demo $(ARGS)
 
 ## build: the server (pure Go, CGO_ENABLED=0) and the Softphone (cgo: Fyne + PortAudio).
+## (Voice prompts: `make prompts`; the server does not play them yet.)
 build: server softphone
 
 server:
@@ -34,6 +35,11 @@ softphone:
 load:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/vaihde-load $(LOAD_PKG)
 
+## prompts: the server's voice prompts, assets/prompts/<fi|sv|en>/<key>.wav, spoken by espeak-ng from
+## packaging/prompts.tsv (not committed; only changed texts are regenerated, FORCE=1 redoes all).
+prompts:
+	./packaging/prompts.sh
+
 ## deps: install the missing Debian packages for building and testing (idempotent).
 deps:
 	./packaging/install-deps.sh
@@ -44,6 +50,7 @@ vet:
 ## test: everything — unit, integration over real sockets, third-party interop (baresip, SIPp,
 ## linphonec) and Softphone tests (they start their own PulseAudio and Xvfb).
 test: deps vet
+	./packaging/prompts.sh
 	$(GO) test -count=1 -timeout 40m ./...
 
 ## test-short: unit tests only (integration tests skip themselves under -short).

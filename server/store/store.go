@@ -210,6 +210,62 @@ type SMS struct {
 	SentAt     time.Time
 }
 
+// VoicemailKind says what a mailbox item is (VM-6): a voice message, a recorded call or a fax.
+type VoicemailKind string
+
+const (
+	VoiceMessage VoicemailKind = "voice"
+	RecordedCall VoicemailKind = "recording"
+	Fax          VoicemailKind = "fax" // Path is a PDF
+)
+
+// Voicemail is one item in a user's mailbox (VM-1…6). The audio (or PDF) lives on disk under
+// the mailbox root; the record points at it by a path relative to that root.
+type Voicemail struct {
+	ID         int64
+	OrgID      int64
+	UserID     int64         // the mailbox owner
+	Kind       VoicemailKind // "" is stored as VoiceMessage
+	Caller     string        // the caller's number or extension as shown to the user; "" if withheld
+	CallerName string
+	ReceivedAt time.Time
+	Duration   time.Duration
+	Path       string // relative to the mailbox root, slash-separated, e.g. "12/m-20261122T051600.000Z-1a2b3c4d-+358401234567.wav"
+	Heard      bool   // false: a new message (counts for message-waiting)
+	HeardAt    time.Time
+	Urgent     bool
+}
+
+// VoicemailNotify says how a user hears of a new message (VM-4); SMS is the default.
+type VoicemailNotify string
+
+const (
+	NotifySMS   VoicemailNotify = "sms"
+	NotifyEmail VoicemailNotify = "email"
+	NotifyBoth  VoicemailNotify = "both"
+)
+
+// VoicemailSettings are a user's voicemail options (VM-3, VM-4, VM-5). A user who never
+// saved settings gets DefaultVoicemailSettings.
+type VoicemailSettings struct {
+	UserID  int64
+	Enabled bool   // false: no voicemail (the "No voicemail" group also turns it off)
+	PINHash string // bcrypt of the mailbox PIN (server/auth.HashPassword); "" = no PIN set
+	// GreetingPath is the user's own greeting relative to the mailbox root; "" = generated default.
+	GreetingPath     string
+	Notify           VoicemailNotify
+	AnnounceActivity bool   // the greeting announces a red activity and its end time
+	CustomerService  string // E.164 number offered with "press 1"; "" = not offered
+	OfferBypass      bool   // "press 2 to reach the person anyway" when a rule sent the call here
+	UpdatedAt        time.Time
+}
+
+// DefaultVoicemailSettings are the settings of a user who never changed them: voicemail on,
+// notification by SMS, everything else off.
+func DefaultVoicemailSettings(userID int64) VoicemailSettings {
+	return VoicemailSettings{UserID: userID, Enabled: true, Notify: NotifySMS}
+}
+
 // Presences stores presence.
 type Presences interface {
 	// Presence returns the user's record, or ErrNotFound when never set.
@@ -257,6 +313,31 @@ type SMSLog interface {
 	SMSCount(ctx context.Context, orgID int64, since time.Time) (int, error)
 }
 
+// Voicemails stores mailbox records and per-user voicemail settings. It stores records only;
+// server/voicemail owns the files and the order of writes (file first, then record).
+type Voicemails interface {
+	// AddVoicemail records a mailbox item and returns it with its ID; a zero ReceivedAt is now.
+	// ErrConflict if another record already has the same Path.
+	AddVoicemail(ctx context.Context, v Voicemail) (Voicemail, error)
+	// Voicemail returns one of the user's items; ErrNotFound if it is not theirs.
+	Voicemail(ctx context.Context, userID, id int64) (Voicemail, error)
+	// Voicemails returns the user's items, newest first.
+	Voicemails(ctx context.Context, userID int64) ([]Voicemail, error)
+	// MarkHeard sets or clears the heard flag of the user's item; ErrNotFound if not theirs.
+	MarkHeard(ctx context.Context, userID, id int64, heard bool, at time.Time) error
+	// DeleteVoicemail removes the user's item and returns its Path so that the caller can
+	// remove the file; ErrNotFound if not theirs.
+	DeleteVoicemail(ctx context.Context, userID, id int64) (string, error)
+	// VoicemailCounts returns how many of the user's voice messages are new (unheard) and old.
+	VoicemailCounts(ctx context.Context, userID int64) (newCount, oldCount int, err error)
+	// VoicemailPaths returns the Path of every record, for reconciling files after a crash.
+	VoicemailPaths(ctx context.Context) ([]string, error)
+	// VoicemailSettings returns the user's settings, DefaultVoicemailSettings when never saved.
+	VoicemailSettings(ctx context.Context, userID int64) (VoicemailSettings, error)
+	// PutVoicemailSettings saves every field of the user's settings.
+	PutVoicemailSettings(ctx context.Context, vs VoicemailSettings) error
+}
+
 // Store is everything the server persists.
 type Store interface {
 	Orgs
@@ -267,5 +348,6 @@ type Store interface {
 	Contacts
 	Messages
 	SMSLog
+	Voicemails
 	Close() error
 }

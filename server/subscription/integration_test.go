@@ -589,7 +589,7 @@ func TestIntegrationSubscribeRefused(t *testing.T) {
 		want   int
 		header string // a header the response must carry
 	}{
-		{"unknown event", a, "1002", "message-summary", 600, nil, a.pass, 489, "Allow-Events"},
+		{"unknown event", a, "1002", "conference", 600, nil, a.pass, 489, "Allow-Events"},
 		{"no event", a, "1002", "", 600, nil, a.pass, 489, "Allow-Events"},
 		{"too brief", a, "1002", "presence", 30, nil, a.pass, 423, "Min-Expires"},
 		{"not acceptable", a, "1002", "presence", 600, []sip.Header{sip.NewHeader("Accept", "text/plain")}, a.pass, 406, "Accept"},

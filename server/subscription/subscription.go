@@ -1,7 +1,9 @@
 // Package subscription is the server's SIP notifier (RFC 6665) for third-party phones: it
-// accepts SUBSCRIBE for the presence event package (RFC 3856, PIDF/RPID bodies) and the dialog
-// event package (RFC 4235, busy-lamp fields), authenticates the subscriber, and sends a NOTIFY
-// with the full state at once and another on every change the presence hub reports, until the
+// accepts SUBSCRIBE for the presence event package (RFC 3856, PIDF/RPID bodies), the dialog
+// event package (RFC 4235, busy-lamp fields) and the message-summary package (RFC 3842,
+// message-waiting indication of the subscriber's own mailbox), authenticates the subscriber,
+// and sends a NOTIFY with the full state at once and another on every change the presence hub
+// (or, for message-summary, MailboxChanged) reports, until the
 // subscription is refreshed away, expires, or the subscriber stops answering.
 package subscription
 
@@ -30,7 +32,7 @@ import (
 const (
 	EventPresence = "presence"
 	EventDialog   = "dialog"
-	allowEvents   = "presence, dialog"
+	allowEvents   = "presence, dialog, message-summary"
 )
 
 // Limits of subscriptions.
@@ -177,6 +179,9 @@ func (s *Service) changed(st presence.State) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for sb := range s.byTarget[st.UserID] {
+		if sb.event == EventMessageSummary {
+			continue // the mailbox, not presence, drives these (MailboxChanged)
+		}
 		sb.offer(st)
 	}
 }
@@ -240,7 +245,7 @@ func (s *Service) handleSubscribe(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	event, eventID := parseEvent(req)
-	if event != EventPresence && event != EventDialog {
+	if event != EventPresence && event != EventDialog && event != EventMessageSummary {
 		respond(tx, req, 489, "Bad Event", sip.NewHeader("Allow-Events", allowEvents))
 		return
 	}
@@ -287,6 +292,12 @@ func (s *Service) handleSubscribe(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	target, err := s.resolve(ctx, org, req.Recipient.User)
+	if event == EventMessageSummary {
+		if target, err = mailboxTarget(u, target, err); err != nil {
+			respond(tx, req, 403, "Forbidden")
+			return
+		}
+	}
 	if err != nil {
 		respond(tx, req, 404, "Not Found")
 		return
@@ -581,6 +592,12 @@ func (s *Service) buildNotify(ctx context.Context, sb *sub, st presence.State, e
 	r := presence.Render{Domain: sb.org.Domain, Lang: sb.subscriber.Language, Now: time.Now(), Location: s.d.Location}
 	var body []byte
 	switch sb.event {
+	case EventMessageSummary:
+		b, err := s.messageSummaryBody(ctx, sb)
+		if err != nil {
+			return nil, err
+		}
+		body = b
 	case EventPresence:
 		acts, err := s.d.Hub.Activities(ctx, sb.org.ID)
 		if err != nil {
@@ -612,8 +629,11 @@ func (s *Service) contact(transport string) *sip.ContactHeader {
 }
 
 func contentType(event string) string {
-	if event == EventDialog {
+	switch event {
+	case EventDialog:
 		return presence.ContentTypeDialogInfo
+	case EventMessageSummary:
+		return ContentTypeMessageSummary
 	}
 	return presence.ContentTypePIDF
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/directory"
@@ -16,6 +18,7 @@ import (
 	"github.com/vaihde/vaihde/server/sms"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/server/subscription"
+	"github.com/vaihde/vaihde/server/voicemail"
 )
 
 // services are the issue-3 parts around the call engine: presence subscriptions, directory,
@@ -26,6 +29,7 @@ type services struct {
 	messaging    *messaging.Service
 	subscription *subscription.Service
 	sms          *sms.Service
+	voicemail    *voicemail.Mailbox
 	closeHub     func() error
 	closeOnce    sync.Once
 	closeErr     error
@@ -61,6 +65,21 @@ func startServices(cfg config.Config, st store.Store, sipSrv *signaling.Server, 
 		return nil, fmt.Errorf("presence subscriptions: %w", err)
 	}
 	s.subscription.Attach(sipSrv.SIP())
+	// Voicemail files live beside the database; every mailbox change lights or clears the
+	// message-waiting indicator of the user's phones.
+	s.voicemail, err = voicemail.New(voicemail.Config{Root: filepath.Join(filepath.Dir(cfg.DBPath), "voicemail"),
+		Store: st, Changed: s.subscription.MailboxChanged, Logger: logger})
+	if err != nil {
+		s.subscription.Close()
+		return nil, err
+	}
+	rctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	_, err = s.voicemail.Recover(rctx)
+	cancel()
+	if err != nil {
+		s.subscription.Close()
+		return nil, err
+	}
 	s.messaging = messaging.New(messaging.Deps{Store: st, Directory: sipSrv, Client: sipSrv.Client(),
 		Logger: logger.With("component", "messaging"), ContactHost: engine.contactHost, ContactPort: engine.contactPort,
 		UA: sipSrv.UA(), UDPLocal: udpLocal})

@@ -127,6 +127,32 @@ var migrations = []string{
 		sent_at INTEGER NOT NULL
 	);
 	CREATE INDEX sms_org_sent ON sms(org_id, sent_at);`,
+	// 3: voicemail mailboxes and settings (issue 4).
+	`CREATE TABLE voicemails (
+		id INTEGER PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		kind TEXT NOT NULL DEFAULT 'voice',
+		caller TEXT NOT NULL DEFAULT '',
+		caller_name TEXT NOT NULL DEFAULT '',
+		received_at INTEGER NOT NULL,
+		duration_ms INTEGER NOT NULL DEFAULT 0,
+		path TEXT NOT NULL UNIQUE,
+		heard_at INTEGER NOT NULL DEFAULT 0,
+		urgent INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX voicemails_user_received ON voicemails(user_id, received_at DESC, id DESC);
+	CREATE TABLE voicemail_settings (
+		user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+		enabled INTEGER NOT NULL DEFAULT 1,
+		pin_hash TEXT NOT NULL DEFAULT '',
+		greeting_path TEXT NOT NULL DEFAULT '',
+		notify TEXT NOT NULL DEFAULT 'sms',
+		announce_activity INTEGER NOT NULL DEFAULT 0,
+		customer_service TEXT NOT NULL DEFAULT '',
+		offer_bypass INTEGER NOT NULL DEFAULT 0,
+		updated_at INTEGER NOT NULL
+	);`,
 }
 
 // SchemaVersion is the schema version this build migrates to.

@@ -1,0 +1,731 @@
+package mediaapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/vaihde/vaihde/shared/codec"
+	"github.com/vaihde/vaihde/shared/dtmf"
+	"github.com/vaihde/vaihde/shared/sdpmedia"
+	"github.com/vaihde/vaihde/shared/tone"
+)
+
+// Packetisation of what the endpoint sends.
+const (
+	FrameSamples  = codec.FrameSamples // 160 samples = 20 ms
+	FrameInterval = 20 * time.Millisecond
+)
+
+// maxDatagram is the receive buffer; larger datagrams are not G.711 in 20 ms packets and dropped.
+const maxDatagram = 1536
+
+// DefaultRelatchAfter is how long the latched source must be silent before another source
+// address may take its place.
+const DefaultRelatchAfter = 2 * time.Second
+
+// recordQueue is how many 20 ms frames may wait for Record's writer (5 s) before frames drop.
+const recordQueue = 250
+
+// Config of an Endpoint.
+type Config struct {
+	BindIP       netip.Addr   // IP to bind the RTP socket on; LocalAddr reports it
+	Logger       *slog.Logger // nil discards
+	RelatchAfter time.Duration
+	// OnHangup is called by Hangup before the endpoint closes: the signalling side sends its BYE
+	// there. Nil means Hangup only closes the endpoint.
+	OnHangup func(ctx context.Context) error
+}
+
+// Stats are an endpoint's counters.
+type Stats struct {
+	PacketsIn, PacketsOut uint64
+	Invalid               uint64 // datagrams ignored: not RTP, unknown payload type, bad event, another source
+	Digits                uint64 // keys received (RFC 4733 and injected)
+	Latched               netip.AddrPort
+}
+
+// remote is what SetRemote learned; replaced as a whole.
+type remote struct {
+	addr   netip.AddrPort
+	pt     uint8 // negotiated audio payload type number
+	kind   uint8 // codec.PCMU or codec.PCMA
+	dtmfPT uint8
+}
+
+// Endpoint is one RTP media endpoint of a server-side application: it sends 20 ms G.711 packets
+// paced by its own ticker (silence when nothing plays), decodes what arrives for Record, and turns
+// RFC 4733 telephone-events into digits. It implements Channel.
+//
+// It owns two goroutines (sender and reader) that Close stops.
+type Endpoint struct {
+	cfg      Config
+	log      *slog.Logger
+	conn     *net.UDPConn
+	rtcpConn *net.UDPConn // holds port+1 so nobody else takes it; RTCP is not read
+	local    netip.AddrPort
+	digits   *digitQueue
+
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	wg        sync.WaitGroup
+
+	remote atomic.Pointer[remote]
+	latch  atomic.Pointer[netip.AddrPort]
+
+	playMu sync.Mutex
+	play   *playJob
+
+	sinkMu sync.Mutex
+	sink   chan []int16
+
+	// Owned by the sender goroutine.
+	ssrc    uint32
+	seq     uint16
+	ts      uint32
+	sent    bool
+	frame   []int16
+	payload []byte
+	out     []byte
+
+	// Owned by the reader goroutine.
+	hdr         rtp.Header
+	pcm         []int16
+	lastLatched int64
+	event       eventState
+
+	packetsIn, packetsOut, invalid, digitCount atomic.Uint64
+}
+
+// eventState follows the telephone-event being received to report each key once.
+type eventState struct {
+	have, reported bool
+	ts             uint32 // RTP timestamp: the same in every packet of one event (RFC 4733 2.5.1)
+	code           uint8
+}
+
+// NewEndpoint binds an even RTP port (and its odd RTCP neighbour) on cfg.BindIP and starts the
+// endpoint. It sends nothing until SetRemote.
+func NewEndpoint(cfg Config) (*Endpoint, error) {
+	if !cfg.BindIP.IsValid() {
+		return nil, fmt.Errorf("new media endpoint: bind IP %v: invalid", cfg.BindIP)
+	}
+	e := newEndpoint(cfg)
+	conn, rtcpConn, err := bindEvenPair(cfg.BindIP)
+	if err != nil {
+		return nil, fmt.Errorf("new media endpoint: %w", err)
+	}
+	e.conn, e.rtcpConn = conn, rtcpConn
+	e.local = netip.AddrPortFrom(cfg.BindIP, uint16(conn.LocalAddr().(*net.UDPAddr).Port))
+	e.log = e.log.With("local", e.local)
+	e.wg.Add(2)
+	go e.sendLoop()
+	go e.readLoop()
+	return e, nil
+}
+
+// newEndpoint sets up the state without sockets (fuzzing uses it directly).
+func newEndpoint(cfg Config) *Endpoint {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RelatchAfter <= 0 {
+		cfg.RelatchAfter = DefaultRelatchAfter
+	}
+	return &Endpoint{
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "mediaapp"),
+		digits:  newDigitQueue(),
+		done:    make(chan struct{}),
+		ssrc:    rand.Uint32(),
+		seq:     uint16(rand.Uint32()),
+		ts:      rand.Uint32(),
+		frame:   make([]int16, FrameSamples),
+		payload: make([]byte, 0, FrameSamples),
+		out:     make([]byte, 12+FrameSamples),
+		pcm:     make([]int16, 0, maxDatagram),
+	}
+}
+
+// bindEvenPair lets the kernel pick an even port whose odd neighbour is free.
+func bindEvenPair(ip netip.Addr) (*net.UDPConn, *net.UDPConn, error) {
+	var held []*net.UDPConn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range 64 {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		if err != nil {
+			return nil, nil, fmt.Errorf("bind rtp: %w", err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		if port%2 == 1 || port == 65534 {
+			held = append(held, c) // keep it bound so the kernel moves on
+			continue
+		}
+		rc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1))))
+		if err != nil {
+			held = append(held, c)
+			continue
+		}
+		return c, rc, nil
+	}
+	return nil, nil, errors.New("bind rtp: no even port with a free neighbour")
+}
+
+// LocalAddr is the RTP address to put in the SDP.
+func (e *Endpoint) LocalAddr() netip.AddrPort { return e.local }
+
+// SetRemote sets where to send and which codec to speak: c from the negotiated SDP, dtmfPT the
+// telephone-event payload type of the SDP (0 means sdpmedia.DefaultDTMFPT). Until the first
+// packet arrives the endpoint sends to addr; then to the packets' source (symmetric RTP). Call it
+// again after every re-INVITE.
+func (e *Endpoint) SetRemote(addr netip.AddrPort, c sdpmedia.Codec, dtmfPT uint8) error {
+	var kind uint8
+	switch {
+	case strings.EqualFold(c.Name, "PCMU"):
+		kind = codec.PCMU
+	case strings.EqualFold(c.Name, "PCMA"):
+		kind = codec.PCMA
+	case c.Name == "" && codec.Supported(c.PT):
+		kind = c.PT
+	default:
+		return fmt.Errorf("set remote codec %q/%d: %w", c.Name, c.PT, ErrCodec)
+	}
+	if c.Rate != 0 && c.Rate != codec.SampleRate {
+		return fmt.Errorf("set remote codec %s rate %d: %w", c.Name, c.Rate, ErrCodec)
+	}
+	if dtmfPT == 0 {
+		dtmfPT = sdpmedia.DefaultDTMFPT
+	}
+	if addr.IsValid() {
+		addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
+	}
+	e.remote.Store(&remote{addr: addr, pt: c.PT, kind: kind, dtmfPT: dtmfPT})
+	e.latch.Store(nil)
+	return nil
+}
+
+// InjectDigit queues a key received out of band (SIP INFO, application/dtmf-relay). Keys that
+// are not DTMF are ignored and reported.
+func (e *Endpoint) InjectDigit(key rune) error {
+	code, err := dtmf.CodeOf(key)
+	if err != nil {
+		return fmt.Errorf("inject digit: %w", err)
+	}
+	e.pushDigit(dtmf.Event{Code: code}.Key())
+	return nil
+}
+
+func (e *Endpoint) pushDigit(key rune) {
+	e.digitCount.Add(1)
+	e.digits.push(key)
+	e.log.Debug("digit", "key", string(key))
+}
+
+// Stats returns a snapshot of the counters.
+func (e *Endpoint) Stats() Stats {
+	s := Stats{
+		PacketsIn:  e.packetsIn.Load(),
+		PacketsOut: e.packetsOut.Load(),
+		Invalid:    e.invalid.Load(),
+		Digits:     e.digitCount.Load(),
+	}
+	if a := e.latch.Load(); a != nil {
+		s.Latched = *a
+	}
+	return s
+}
+
+// Done is closed when the endpoint is closed.
+func (e *Endpoint) Done() <-chan struct{} { return e.done }
+
+// Close stops the goroutines and closes the sockets; blocked Play, Collect and Record return
+// ErrHangup. Closing twice is harmless.
+func (e *Endpoint) Close() error {
+	e.closeOnce.Do(func() {
+		close(e.done)
+		if e.conn != nil {
+			e.closeErr = errors.Join(e.conn.Close(), e.rtcpConn.Close())
+		}
+		e.wg.Wait()
+		if e.closeErr != nil {
+			e.closeErr = fmt.Errorf("close media endpoint %v: %w", e.local, e.closeErr)
+		}
+	})
+	return e.closeErr
+}
+
+func (e *Endpoint) closed() bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// maxBurst is how many frames a late tick may send at once to catch up with the clock; after a
+// longer stall the missed time is skipped (the timestamp jumps) rather than sent as a burst.
+const maxBurst = 3
+
+// sendLoop sends a frame every 20 ms of wall-clock time: the playing clip's next 20 ms, else
+// silence. A ticker drops ticks when the machine is busy, so each tick sends what is due.
+func (e *Endpoint) sendLoop() {
+	defer e.wg.Done()
+	t := time.NewTicker(FrameInterval)
+	defer t.Stop()
+	start := time.Now()
+	frames := 0
+	for {
+		select {
+		case <-e.done:
+			return
+		case now := <-t.C:
+			due := int(now.Sub(start)/FrameInterval) - frames
+			if due > maxBurst {
+				e.ts += uint32((due - maxBurst) * FrameSamples)
+				frames += due - maxBurst
+				due = maxBurst
+			}
+			for range due {
+				e.tick()
+				frames++
+			}
+		}
+	}
+}
+
+func (e *Endpoint) tick() {
+	frame := e.frame[:FrameSamples]
+	clear(frame)
+	e.playMu.Lock()
+	if j := e.play; j != nil {
+		if j.fill(frame) {
+			close(j.done)
+			e.play = nil
+		}
+	}
+	e.playMu.Unlock()
+
+	ts := e.ts
+	e.ts += FrameSamples // the clock runs also while there is nowhere to send
+	r := e.remote.Load()
+	if r == nil {
+		return
+	}
+	dst := r.addr
+	if a := e.latch.Load(); a != nil {
+		dst = *a
+	}
+	if !dst.IsValid() || dst.Port() == 0 {
+		return
+	}
+	payload, err := codec.Encode(r.kind, frame, e.payload[:0])
+	if err != nil {
+		return
+	}
+	h := rtp.Header{Version: 2, Marker: !e.sent, PayloadType: r.pt, SequenceNumber: e.seq,
+		Timestamp: ts, SSRC: e.ssrc}
+	n, err := h.MarshalTo(e.out)
+	if err != nil {
+		return
+	}
+	pkt := append(e.out[:n], payload...)
+	if _, err := e.conn.WriteToUDPAddrPort(pkt, dst); err != nil {
+		e.log.Debug("rtp send failed", "to", dst, "err", err)
+		return
+	}
+	e.sent = true
+	e.seq++
+	e.packetsOut.Add(1)
+}
+
+func (e *Endpoint) readLoop() {
+	defer e.wg.Done()
+	buf := make([]byte, maxDatagram)
+	for {
+		n, src, err := e.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || e.closed() {
+				return
+			}
+			e.log.Debug("rtp read failed", "err", err)
+			continue
+		}
+		if n >= maxDatagram {
+			e.invalid.Add(1)
+			continue
+		}
+		e.handleRTP(buf[:n], src, time.Now().UnixNano())
+	}
+}
+
+// handleRTP takes one datagram from the network. Any bytes at all are safe here.
+func (e *Endpoint) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
+	// RTCP multiplexed on the RTP port (RFC 5761: second byte 192..223) is not audio.
+	if len(pkt) < 12 || pkt[0]>>6 != 2 || (pkt[1] >= 192 && pkt[1] <= 223) {
+		e.invalid.Add(1)
+		return
+	}
+	hlen, err := e.hdr.Unmarshal(pkt)
+	if err != nil || hlen > len(pkt) {
+		e.invalid.Add(1)
+		return
+	}
+	end := len(pkt)
+	if e.hdr.Padding {
+		pad := int(pkt[end-1])
+		if pad == 0 || hlen+pad > end {
+			e.invalid.Add(1)
+			return
+		}
+		end -= pad
+	}
+	payload := pkt[hlen:end]
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	if !e.learnSource(src, now) {
+		e.invalid.Add(1)
+		return
+	}
+	e.packetsIn.Add(1)
+
+	r := e.remote.Load()
+	dtmfPT := uint8(sdpmedia.DefaultDTMFPT)
+	if r != nil {
+		dtmfPT = r.dtmfPT
+	}
+	pt := e.hdr.PayloadType
+	switch {
+	case pt == dtmfPT:
+		ev, err := dtmf.Unmarshal(payload)
+		if err != nil || ev.Code > 15 {
+			e.invalid.Add(1)
+			return
+		}
+		e.handleEvent(ev, e.hdr.Timestamp)
+	case r != nil && pt == r.pt:
+		e.deliver(r.kind, payload)
+	case codec.Supported(pt):
+		e.deliver(pt, payload)
+	default:
+		e.invalid.Add(1) // comfort noise, video, whatever: not ours
+	}
+}
+
+// handleEvent reports a key once per event: on its first end packet (the end is sent three
+// times), or when a new event starts while the previous one's end packets were all lost.
+func (e *Endpoint) handleEvent(ev dtmf.Event, ts uint32) {
+	st := &e.event
+	if st.have && ts == st.ts {
+		if ev.End && !st.reported {
+			st.reported = true
+			e.pushDigit(dtmf.Event{Code: st.code}.Key())
+		}
+		return
+	}
+	if st.have && !st.reported {
+		e.pushDigit(dtmf.Event{Code: st.code}.Key())
+	}
+	*st = eventState{have: true, ts: ts, code: ev.Code}
+	if ev.End {
+		st.reported = true
+		e.pushDigit(dtmf.Event{Code: ev.Code}.Key())
+	}
+}
+
+// deliver decodes audio for a running Record; without one the audio is dropped.
+func (e *Endpoint) deliver(kind uint8, payload []byte) {
+	e.sinkMu.Lock()
+	sink := e.sink
+	e.sinkMu.Unlock()
+	if sink == nil || len(payload) == 0 {
+		return
+	}
+	pcm, err := codec.Decode(kind, payload, e.pcm[:0])
+	if err != nil {
+		return
+	}
+	select {
+	case sink <- append([]int16(nil), pcm...):
+	default: // the writer is behind: drop rather than stall the reader
+	}
+}
+
+// learnSource latches onto the first source and onto a new one once the latched one has been
+// silent for RelatchAfter. It reports whether src is (now) the latched source.
+func (e *Endpoint) learnSource(src netip.AddrPort, now int64) bool {
+	cur := e.latch.Load()
+	switch {
+	case cur != nil && *cur == src:
+		e.lastLatched = now
+		return true
+	case cur == nil || now-e.lastLatched > int64(e.cfg.RelatchAfter):
+		if cur != nil {
+			e.log.Info("rtp source moved", "from", *cur, "to", src)
+		}
+		s := src
+		e.latch.Store(&s)
+		e.lastLatched = now
+		return true
+	}
+	return false
+}
+
+// playJob is what the sender plays; fill runs on the sender goroutine under playMu.
+type playJob struct {
+	clips []Clip
+	i     int // current clip
+	pos   int // next sample in it
+	loop  bool
+	done  chan struct{}
+}
+
+// fill copies the next frame into frame (already silent) and reports whether the job is over.
+func (j *playJob) fill(frame []int16) bool {
+	n := 0
+	for n < len(frame) && j.i < len(j.clips) {
+		c := j.clips[j.i].Samples
+		k := copy(frame[n:], c[j.pos:])
+		n += k
+		j.pos += k
+		if j.pos >= len(c) {
+			j.i++
+			j.pos = 0
+			if j.loop && j.i == len(j.clips) {
+				j.i = 0
+			}
+		}
+	}
+	return j.i >= len(j.clips)
+}
+
+// Play implements Channel.
+func (e *Endpoint) Play(ctx context.Context, clips ...Clip) error {
+	if e.closed() {
+		return ErrHangup
+	}
+	if e.digits.pending() {
+		return ErrBargeIn
+	}
+	total := 0
+	for _, c := range clips {
+		total += len(c.Samples)
+	}
+	if total == 0 {
+		return nil
+	}
+	j := &playJob{clips: clips, done: make(chan struct{})}
+	e.playMu.Lock()
+	e.play = j
+	e.playMu.Unlock()
+	defer func() {
+		e.playMu.Lock()
+		if e.play == j {
+			e.play = nil
+		}
+		e.playMu.Unlock()
+	}()
+	for {
+		select {
+		case <-j.done:
+			return nil
+		case <-e.digits.notify:
+			if e.digits.pending() {
+				return ErrBargeIn
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("play: %w", ctx.Err())
+		case <-e.done:
+			return ErrHangup
+		}
+	}
+}
+
+// Loop plays clip over and over (music on hold) until ctx ends; keys do not interrupt it and
+// stay queued. It returns ErrHangup when the call ends, else the context's error.
+func (e *Endpoint) Loop(ctx context.Context, clip Clip) error {
+	if e.closed() {
+		return ErrHangup
+	}
+	if len(clip.Samples) == 0 {
+		clip = Silence(FrameInterval)
+	}
+	j := &playJob{clips: []Clip{clip}, loop: true, done: make(chan struct{})}
+	e.playMu.Lock()
+	e.play = j
+	e.playMu.Unlock()
+	defer func() {
+		e.playMu.Lock()
+		if e.play == j {
+			e.play = nil
+		}
+		e.playMu.Unlock()
+	}()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("loop: %w", ctx.Err())
+	case <-e.done:
+		return ErrHangup
+	}
+}
+
+// Collect implements Channel.
+func (e *Endpoint) Collect(ctx context.Context, o CollectOptions) (string, error) {
+	return collect(ctx, e.digits, e.done, o)
+}
+
+// collect is Collect over any digit queue; done reports hangup.
+func collect(ctx context.Context, q *digitQueue, done <-chan struct{}, o CollectOptions) (string, error) {
+	o = o.withDefaults()
+	var got []rune
+	timer := time.NewTimer(o.FirstTimeout)
+	defer timer.Stop()
+	for {
+		for {
+			r, ok := q.pop()
+			if !ok {
+				break
+			}
+			if r == o.Terminator {
+				return string(got), nil
+			}
+			got = append(got, r)
+			if len(got) >= o.Max {
+				q.dropIf(o.Terminator) // "1234#" for four digits leaves no stray '#'
+				return string(got), nil
+			}
+			timer.Reset(o.InterTimeout)
+		}
+		select {
+		case <-q.notify:
+		case <-timer.C:
+			if len(got) == 0 {
+				return "", ErrTimeout
+			}
+			return string(got), nil
+		case <-ctx.Done():
+			return string(got), fmt.Errorf("collect: %w", ctx.Err())
+		case <-done:
+			return string(got), ErrHangup
+		}
+	}
+}
+
+// Record implements Channel.
+func (e *Endpoint) Record(ctx context.Context, w io.Writer, o RecordOptions) (Recording, error) {
+	if e.closed() {
+		return Recording{Reason: StopHangup}, ErrHangup
+	}
+	sink := make(chan []int16, recordQueue)
+	e.sinkMu.Lock()
+	e.sink = sink
+	e.sinkMu.Unlock()
+	defer func() {
+		e.sinkMu.Lock()
+		e.sink = nil
+		e.sinkMu.Unlock()
+	}()
+	return record(ctx, w, o, recordSource{frames: sink, digits: e.digits, done: e.done})
+}
+
+// recordSource is where record gets audio, keys and the end of the call from.
+type recordSource struct {
+	frames <-chan []int16
+	digits *digitQueue
+	done   <-chan struct{}
+}
+
+// silenceCheck is how often record looks at the silence clock.
+const silenceCheck = 50 * time.Millisecond
+
+func record(ctx context.Context, w io.Writer, o RecordOptions, src recordSource) (rec Recording, err error) {
+	o = o.withDefaults()
+	out, err := newSampleSink(w)
+	if err != nil {
+		return Recording{}, fmt.Errorf("record: %w", err)
+	}
+	defer func() {
+		rec.Duration = samplesDuration(rec.Samples)
+		if cerr := out.finish(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("record: %w", cerr))
+		}
+	}()
+	maxSamples := durationSamples(o.Max)
+	// Wall-clock backstop for when audio stops arriving (hold, a dead phone).
+	backstop := time.NewTimer(o.Max + 10*FrameInterval)
+	defer backstop.Stop()
+	check := time.NewTicker(silenceCheck)
+	defer check.Stop()
+	lastVoice := time.Now()
+	for {
+		select {
+		case f := <-src.frames:
+			if rest := maxSamples - rec.Samples; len(f) > rest {
+				f = f[:rest]
+			}
+			if err := out.write(f); err != nil {
+				return rec, fmt.Errorf("record: %w", err)
+			}
+			rec.Samples += len(f)
+			if tone.RMS(f) >= o.SilenceLevel {
+				lastVoice = time.Now()
+			}
+			if rec.Samples >= maxSamples {
+				rec.Reason = StopMaxLength
+				return rec, nil
+			}
+		case <-src.digits.notify:
+			for {
+				r, ok := src.digits.pop()
+				if !ok {
+					break
+				}
+				if strings.ContainsRune(o.StopDigits, r) {
+					rec.Reason, rec.Digit = StopDigit, r
+					return rec, nil
+				}
+			}
+		case <-check.C:
+			if o.Silence > 0 && time.Since(lastVoice) >= o.Silence {
+				rec.Reason = StopSilence
+				return rec, nil
+			}
+		case <-backstop.C:
+			rec.Reason = StopMaxLength
+			return rec, nil
+		case <-ctx.Done():
+			rec.Reason = StopCanceled
+			return rec, fmt.Errorf("record: %w", ctx.Err())
+		case <-src.done:
+			rec.Reason = StopHangup
+			return rec, ErrHangup
+		}
+	}
+}
+
+// Hangup implements Channel: it runs Config.OnHangup (the BYE) and closes the endpoint.
+func (e *Endpoint) Hangup(ctx context.Context) error {
+	var err error
+	if e.cfg.OnHangup != nil && !e.closed() {
+		if herr := e.cfg.OnHangup(ctx); herr != nil {
+			err = fmt.Errorf("hangup: %w", herr)
+		}
+	}
+	return errors.Join(err, e.Close())
+}
+
+var _ Channel = (*Endpoint)(nil)
