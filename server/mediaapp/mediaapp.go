@@ -138,3 +138,8 @@ type Recording struct {
 func samplesDuration(n int) time.Duration {
 	return time.Duration(n) * time.Second / SampleRate
 }
+
+// Flow is a call application: it runs on the call's channel until it returns or the caller
+// hangs up (then every Channel method returns ErrHangup). The call's owner runs it on a
+// goroutine of its own and hangs up when it returns.
+type Flow func(ctx context.Context, ch Channel) error
