@@ -7,7 +7,8 @@
 // its own 20 ms ticker; Endpoint.Loop plays music on hold. Script is a fake Channel that lets call
 // flows run in tests without a network. The Say functions turn numbers, clock times and dates into
 // prompt keys in Finnish, Swedish and English; PromptKeys lists every key they can produce and
-// PromptText the words to synthesise for it. Prompts maps keys to clips loaded from <lang>/<key>.wav.
+// PromptText the words to synthesise for it. Loading prompt clips is server/prompt's job
+// (prompt.Catalog.Clips).
 //
 // Channel methods are meant to be called from one goroutine, the call flow's; Endpoint's other
 // methods (SetRemote, InjectDigit, Close) are safe from any goroutine.

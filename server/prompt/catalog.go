@@ -46,6 +46,7 @@ type Catalog struct {
 	have    map[string]map[string]bool // lang -> key -> generated file exists
 	keys    []string
 	missing map[string][]string
+	clips   clipCache // loaded clips, for Clips
 }
 
 // Open indexes dir. English must be there (it is every other language's fallback) and every

@@ -2,6 +2,10 @@
 // root directory and the order in which a message becomes real — the file is written durably
 // (temporary file, fsync, rename, fsync of the directory) before its store record is added, so
 // "message saved" is only said after both. Recover reconciles the two after a crash.
+//
+// It also owns voicemail's call flows, mediaapp.Flow state machines that tests run on a
+// mediaapp.Script: Deposit (a caller leaves a message after the greeting, VM-3) and Access (the
+// access number with mailbox and PIN login and VM-2's keypad menus, VM-1/VM-2).
 package voicemail
 
 import (

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -213,5 +214,35 @@ func BenchmarkPutBinding(b *testing.B) {
 		if err := s.PutBinding(context.Background(), bd); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestOpenPathWithURIChars: a database path with characters that mean something in a URI
+// opens exactly that file.
+func TestOpenPathWithURIChars(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "a #b ?c %d")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "v 1.db")
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateOrg(ctx, store.Org{Name: "X", Domain: "x.test", CountryCode: "358"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not at %q: %v", path, err)
+	}
+	st, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.OrgByDomain(ctx, "x.test"); err != nil {
+		t.Fatalf("reopen: %v", err)
 	}
 }

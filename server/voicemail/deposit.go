@@ -1,0 +1,258 @@
+package voicemail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/vaihde/vaihde/server/mediaapp"
+	"github.com/vaihde/vaihde/server/store"
+)
+
+// Presence tells the generated greeting whether the mailbox owner is in a red activity
+// (VM-3, PRES-6). The lead wires the presence hub to it.
+type Presence interface {
+	// Red returns the user's activity number and when it ends (zero: not set) if the activity
+	// is red (unavailable); ok is false when the user is available or unknown.
+	Red(ctx context.Context, userID int64) (activity int, until time.Time, ok bool)
+}
+
+// DepositDeps is what the deposit flow needs.
+type DepositDeps struct {
+	Mailbox  *Mailbox
+	Store    Store    // voicemail settings (enabled, announce activity)
+	Voice    Voice    // prompts
+	Presence Presence // optional: nil never announces an activity
+	Now      func() time.Time
+	Location *time.Location // for speaking an activity's end time; nil: time.Local
+	Logger   *slog.Logger
+	// Connect hands the call over when the caller takes an option of the greeting (VM-3): press 1
+	// for customer service, press 2 to reach the person anyway. Nil offers neither. On success
+	// the flow returns nil at once: the call belongs to the new leg.
+	Connect func(ctx context.Context, to Handover) error
+}
+
+// Handover is where a caller asked to be connected from the greeting.
+type Handover struct {
+	Number string // customer service's number (press 1); "" with Bypass
+	Bypass bool   // ring the mailbox owner, ignoring the routing rule that sent the call here (press 2)
+}
+
+// optionWait is how long the greeting waits for a key when it offers options.
+const optionWait = 2 * time.Second
+
+// Caller is who is leaving the message.
+type Caller struct {
+	Number string // as the mailbox owner should see it; "" if withheld
+	Name   string
+	UserID int64 // a colleague's user ID, 0 for an outside caller
+	// Diverted: a routing rule sent the call straight to voicemail, so the greeting may offer
+	// "press 2 to reach the person anyway" (VM-3, with the owner's OfferBypass setting).
+	Diverted bool
+}
+
+// Deposit is the flow of a caller who reached box's voicemail (VM-3): the owner's own greeting
+// or the generated default (with the red activity and its end time when the owner's settings
+// ask for it), a beep, then a recording of at most MaxMessage that ends on '#', RecordSilence of
+// silence or hangup. A recording longer than MinRecording is saved with Mailbox.Save, also when
+// the caller hung up during it; "message saved" is said only after Save returned (file and record
+// durable). The caller hears the owner's language.
+func Deposit(d DepositDeps, org store.Org, box store.User, caller Caller) mediaapp.Flow {
+	return func(ctx context.Context, ch mediaapp.Channel) error {
+		s := &session{ch: ch, voice: d.Voice, lang: box.Language,
+			log: orDefault(d.Logger).With("component", "voicemail", "flow", "deposit", "mailbox", box.ID)}
+		return endOf(deposit(ctx, d, s, org, box, caller))
+	}
+}
+
+func deposit(ctx context.Context, d DepositDeps, s *session, org store.Org, box store.User, caller Caller) error {
+	settings, err := d.Store.VoicemailSettings(ctx, box.ID)
+	if err != nil {
+		return fmt.Errorf("deposit: %w", err)
+	}
+	if !settings.Enabled { // VM-5: routing should not send calls here; say so if it did.
+		if err := s.say(ctx, "no_voicemail"); err != nil {
+			return err
+		}
+		return s.ch.Hangup(ctx)
+	}
+	greeting, err := depositGreeting(ctx, d, s, box, settings)
+	if err != nil {
+		return err
+	}
+	offerCS := d.Connect != nil && settings.CustomerService != ""
+	offerBypass := d.Connect != nil && settings.OfferBypass && caller.Diverted
+	var options []string
+	if offerCS {
+		options = append(options, "press1_customer_service")
+	}
+	if offerBypass {
+		options = append(options, "press2_reach_person")
+	}
+	if len(options) > 0 {
+		clips, err := s.voice.Clips(s.lang, options...)
+		if err != nil {
+			return fmt.Errorf("deposit: %w", err)
+		}
+		greeting = append(greeting, clips...)
+	}
+	// A key during the greeting chooses an option or skips to the beep; it is taken here so it
+	// does not end the recording.
+	perr := s.ch.Play(ctx, greeting...)
+	switch {
+	case errors.Is(perr, mediaapp.ErrBargeIn) || (perr == nil && len(options) > 0):
+		wait := mediaapp.CollectOptions{Max: 1, Terminator: mediaapp.NoTerminator, FirstTimeout: optionWait}
+		k, cerr := s.ch.Collect(ctx, wait)
+		if cerr != nil && !errors.Is(cerr, mediaapp.ErrTimeout) {
+			return cerr
+		}
+		var to *Handover
+		switch {
+		case k == "1" && offerCS:
+			to = &Handover{Number: settings.CustomerService}
+		case k == "2" && offerBypass:
+			to = &Handover{Bypass: true}
+		}
+		if to != nil {
+			err := d.Connect(ctx, *to)
+			if err == nil {
+				s.log.Info("caller connected from the greeting", "customer_service", to.Number != "", "bypass", to.Bypass)
+				return nil
+			}
+			s.log.Warn("connect from the greeting failed", "error", err)
+			if err := s.say(ctx, "transfer_failed", "leave_message"); err != nil {
+				return err
+			}
+		}
+	case perr != nil:
+		return perr
+	}
+	if err := s.play(ctx, beep); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	rec, recErr := s.ch.Record(ctx, &buf, mediaapp.RecordOptions{Max: MaxMessage, Silence: RecordSilence, StopDigits: "#"})
+	// Whatever ended the recording (hangup included), what was said is kept if it is long
+	// enough: a voicemail is never lost.
+	if rec.Duration <= MinRecording || buf.Len() == 0 {
+		s.log.Info("recording too short, not saved", "duration", rec.Duration, "reason", rec.Reason)
+		if recErr != nil {
+			return recErr
+		}
+		return s.goodbye(ctx)
+	}
+	now := time.Now
+	if d.Now != nil {
+		now = d.Now
+	}
+	// The call may be gone and its context cancelled: the save must still finish.
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	v, err := d.Mailbox.Save(saveCtx, Message{
+		OrgID: org.ID, UserID: box.ID, Caller: caller.Number, CallerName: caller.Name, ReceivedAt: now(),
+	}, &buf)
+	if err != nil {
+		s.log.Error("voicemail not saved", "duration", rec.Duration, "error", err)
+		if recErr == nil {
+			s.goodbye(ctx)
+		}
+		return fmt.Errorf("deposit: %w", err)
+	}
+	s.log.Info("voicemail deposited", "id", v.ID, "duration", rec.Duration, "reason", rec.Reason)
+	if recErr != nil {
+		return recErr
+	}
+	if err := s.say(ctx, "message_saved"); err != nil {
+		return err
+	}
+	return s.goodbye(ctx)
+}
+
+// depositGreeting returns the clips before the beep: the owner's own greeting, or the default.
+func depositGreeting(ctx context.Context, d DepositDeps, s *session, box store.User, settings store.VoicemailSettings) ([]mediaapp.Clip, error) {
+	if settings.GreetingPath != "" {
+		path, err := d.Mailbox.Greeting(ctx, box.ID)
+		if err == nil && path != "" {
+			c, err := mediaapp.LoadWAV(path)
+			if err == nil {
+				c.Name = "greeting/own"
+				return []mediaapp.Clip{c}, nil
+			}
+			s.log.Warn("own greeting unreadable, playing the default", "error", err)
+		}
+	}
+	if settings.AnnounceActivity && d.Presence != nil {
+		if keys, ok := activityKeys(ctx, d, s.lang, box.ID); ok {
+			if clips, err := s.voice.Clips(s.lang, append(keys, "leave_message")...); err == nil {
+				return clips, nil
+			}
+			// A custom activity has no prompt: fall back to the plain default.
+		}
+	}
+	number := box.Extension
+	if number == "" {
+		number = box.CompanyNumber
+	}
+	keys := []string{}
+	if dk := digitKeys(number); len(dk) > 0 {
+		keys = append(append(keys, "greeting_reached"), dk...)
+	}
+	keys = append(keys, "greeting_default", "leave_message")
+	clips, err := s.voice.Clips(s.lang, keys...)
+	if err != nil {
+		return nil, fmt.Errorf("deposit greeting: %w", err)
+	}
+	return clips, nil
+}
+
+// activityKeys speaks "the person you are calling is currently <activity> [until <time>]".
+func activityKeys(ctx context.Context, d DepositDeps, lang string, userID int64) ([]string, bool) {
+	act, until, red := d.Presence.Red(ctx, userID)
+	if !red {
+		return nil, false
+	}
+	keys := []string{"person_is", fmt.Sprintf("activity/%d", act)}
+	now := time.Now()
+	if d.Now != nil {
+		now = d.Now()
+	}
+	if until.IsZero() || !until.After(now) {
+		return keys, true
+	}
+	loc := d.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	u, n := until.In(loc), now.In(loc)
+	l := sayLang(lang)
+	var when []string
+	if y1, m1, d1 := u.Date(); y1 != n.Year() || m1 != n.Month() || d1 != n.Day() {
+		date, err := mediaapp.SayDate(l, u)
+		if err != nil {
+			return keys, true
+		}
+		when = date
+	}
+	t, err := mediaapp.SayTime(l, u.Hour(), u.Minute())
+	if err != nil {
+		return keys, true
+	}
+	when = append(when, t...)
+	if l == mediaapp.Finnish { // "… kello neljätoista asti"
+		return append(append(keys, when...), "time/until"), true
+	}
+	return append(append(keys, "time/until"), when...), true
+}
+
+// sayLang maps a user's language to a mediaapp language, English if it has no prompts.
+func sayLang(lang string) mediaapp.Lang {
+	for _, l := range mediaapp.Langs {
+		if string(l) == lang || (len(lang) > 2 && string(l) == lang[:2]) {
+			return l
+		}
+	}
+	return mediaapp.English
+}
