@@ -124,6 +124,15 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	_ = tx.Respond(sip.NewResponseFromRequest(req, 100, "Trying", nil))
 
+	// Service numbers (feature codes, voicemail, IVRs) are answered by the server itself.
+	if e.deps.Services != nil {
+		sc := ServiceCall{Org: org, Caller: caller.user, CallerNumber: caller.number, Dialled: dialled, Internal: internal}
+		if flow, ok := e.deps.Services.Service(ctx, sc); ok && flow != nil {
+			e.serveService(req, tx, caller, dialled, flow)
+			return
+		}
+	}
+
 	var offer sdpmedia.Media
 	var codecA sdpmedia.Codec
 	hasOffer := len(req.Body()) > 0
@@ -495,6 +504,9 @@ func (e *Engine) endLeg(l *leg, bye bool) {
 	}
 	if bye {
 		e.sendBye(l)
+	}
+	if l.svc != nil {
+		e.endService(l)
 	}
 	if l.media != nil {
 		st := l.media.Stats()

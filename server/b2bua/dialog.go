@@ -21,6 +21,12 @@ func (e *Engine) handleAck(l *leg, req *sip.Request) {
 	if len(req.Body()) == 0 {
 		return
 	}
+	if l.svc != nil {
+		if m, err := sdpmedia.Parse(req.Body()); err == nil {
+			_, _ = e.serviceRemote(l, m)
+		}
+		return
+	}
 	// Delayed offer: the party's answer comes in the ACK.
 	if m, err := sdpmedia.Parse(req.Body()); err == nil {
 		e.applyAnswer(l, m)
@@ -67,6 +73,10 @@ func (e *Engine) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	l := e.lookup(req)
 	if l == nil {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if l.svc != nil {
+		e.serviceReInvite(l, req, tx)
 		return
 	}
 	if req.Method == sip.INVITE {
@@ -154,6 +164,10 @@ func (e *Engine) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	respond(tx, req, 200, "OK")
+	if l.svc != nil {
+		e.serviceInfo(l, req)
+		return
+	}
 	p := e.partner(l)
 	if p == nil || len(req.Body()) == 0 {
 		return

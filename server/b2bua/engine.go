@@ -2,7 +2,9 @@
 // itself and places a second call to the callee, anchoring the media of both legs in the RTP
 // relay (CALL-4). It forks calls to all of a user's devices (CALL-2), relays hold and resume
 // (CALL-5), performs blind and attended transfers (CALL-6), sends external numbers to the carrier
-// trunk and routes inbound DIDs to users (CALL-3), and writes the call log (CALL-13).
+// trunk and routes inbound DIDs to users (CALL-3), and writes the call log (CALL-13). Service
+// numbers (feature codes, voicemail, IVRs) it answers itself: Deps.Services returns the media
+// application, which runs on a mediaapp.Endpoint for the call's lifetime.
 //
 // Every SIP dialog the engine takes part in is a leg; a call is two legs whose relay legs are
 // bridged. The engine keeps its own dialog state (tags, CSeq, route set, remote target) instead
@@ -59,6 +61,9 @@ type Config struct {
 	RingTimeout time.Duration
 	// RequestTimeout bounds in-dialog requests (BYE, re-INVITE, NOTIFY); default 10 s.
 	RequestTimeout time.Duration
+	// ServiceBindIP is the IP the RTP endpoints of service calls bind on (ephemeral ports);
+	// invalid means MediaIP, or 127.0.0.1 when that is unset or unspecified.
+	ServiceBindIP netip.Addr
 }
 
 // Deps are the engine's collaborators.
@@ -72,6 +77,8 @@ type Deps struct {
 	// Presence is told about every user's calls and chooses caller IDs by role; nil: no
 	// presence (role Mobile's rules for everyone). server/presence.Hub implements it.
 	Presence Presence
+	// Services answers service numbers with media applications; nil: no service numbers.
+	Services Services
 }
 
 // Presence is what call handling tells and asks the presence hub.
@@ -102,10 +109,11 @@ type Engine struct {
 	stopping  chan struct{}
 	closeOnce sync.Once
 
-	mu    sync.Mutex
-	legs  map[string]*leg // by Call-ID + "|" + local tag
-	calls map[*call]struct{}
-	setup int // calls being set up (ringing)
+	mu       sync.Mutex
+	legs     map[string]*leg // by Call-ID + "|" + local tag
+	calls    map[*call]struct{}
+	setup    int // calls being set up (ringing)
+	services int // service calls (media applications) running
 }
 
 // New creates an engine; Attach it to a server to start handling calls.
@@ -178,7 +186,7 @@ func (e *Engine) Attach(srv *sipgo.Server) {
 func (e *Engine) ActiveCalls() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return len(e.calls) + e.setup
+	return len(e.calls) + e.setup + e.services
 }
 
 // Close ends every call (BYE to both parties, ringing calls cancelled and answered with 503,
@@ -198,6 +206,9 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	for _, c := range calls {
 		e.hangup(c, nil)
+	}
+	for _, l := range e.serviceLegs() {
+		e.endLeg(l, true)
 	}
 	e.wgMu.Lock()
 	e.closing = true

@@ -51,6 +51,12 @@ func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
 // newHarnessWith lets a test adjust the engine's configuration (e.g. a trunk).
 func newHarnessWith(t *testing.T, adjust func(*Config)) *harness {
 	t.Helper()
+	return newHarnessServices(t, adjust, nil)
+}
+
+// newHarnessServices also gives the engine service numbers.
+func newHarnessServices(t *testing.T, adjust func(*Config), services Services) *harness {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test")
 	}
@@ -94,7 +100,7 @@ func newHarnessWith(t *testing.T, adjust func(*Config)) *harness {
 		adjust(&ecfg)
 	}
 	pres := &rolePresence{}
-	eng, err := New(ecfg, Deps{Store: st, Directory: sig, Relay: pool, Client: sig.Client(), UA: sig.UA(), Logger: logger, Presence: pres})
+	eng, err := New(ecfg, Deps{Store: st, Directory: sig, Relay: pool, Client: sig.Client(), UA: sig.UA(), Logger: logger, Presence: pres, Services: services})
 	if err != nil {
 		t.Fatal(err)
 	}

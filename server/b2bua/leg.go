@@ -53,6 +53,9 @@ type leg struct {
 	// set before the leg is published, reported idle when the leg ends. Guarded by mu once
 	// published.
 	pres *presParty
+	// svc is the media application of a service call (then media is nil); set before the leg
+	// is published.
+	svc *service
 }
 
 // party identifies the person or number at the far end of a leg.

@@ -49,6 +49,9 @@ type Config struct {
 	DigestMD5UserAgents []string `json:"digest_md5_user_agents"`
 	// SMS is the SMS gateway (SMS-1); see sms.go.
 	SMS SMS `json:"sms"`
+	// PromptsDir holds the voice prompts (<lang>/<key>.wav, made by `make prompts`); relative
+	// to the working directory. Without it the server answers service numbers with tones.
+	PromptsDir string `json:"prompts_dir"`
 }
 
 // Default returns the built-in defaults.
@@ -65,6 +68,7 @@ func Default() Config {
 		RegisterMaxExpires:  3600,
 		DigestAlgorithms:    []string{"SHA-256", "MD5"},
 		DigestMD5UserAgents: []string{"baresip", "sipp"},
+		PromptsDir:          "assets/prompts",
 	}
 }
 
@@ -118,6 +122,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			cfg.RTPPortMax = fl.RTPPortMax
 		case "log-level":
 			cfg.LogLevel = fl.LogLevel
+		case "prompts-dir":
+			cfg.PromptsDir = fl.PromptsDir
 		case "digest-algorithms":
 			cfg.DigestAlgorithms = splitList(f.Value.String())
 		}
@@ -145,6 +151,7 @@ func newFlagSet(getenv func(string) string) (*flag.FlagSet, *string, *Config) {
 	fs.StringVar(&fl.MediaIP, "media-ip", "", "IP address advertised for RTP (default: host of -sip-addr, env VAIHDE_MEDIA_IP)")
 	fs.IntVar(&fl.RTPPortMin, "rtp-port-min", 0, "lowest RTP port (default 10000, env VAIHDE_RTP_PORT_MIN)")
 	fs.IntVar(&fl.RTPPortMax, "rtp-port-max", 0, "highest RTP port (default 20000, env VAIHDE_RTP_PORT_MAX)")
+	fs.StringVar(&fl.PromptsDir, "prompts-dir", "", "voice prompts directory (default "+def.PromptsDir+", env VAIHDE_PROMPTS_DIR)")
 	fs.StringVar(&fl.LogLevel, "log-level", "", "log level: debug, info, warn, error (env VAIHDE_LOG_LEVEL)")
 	fs.String("digest-algorithms", "", "SIP digest algorithms offered, in order (default SHA-256,MD5, env VAIHDE_DIGEST_ALGORITHMS)")
 	return fs, configPath, fl
@@ -189,6 +196,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"VAIHDE_DB_PATH":         &cfg.DBPath,
 		"VAIHDE_MEDIA_IP":        &cfg.MediaIP,
 		"VAIHDE_LOG_LEVEL":       &cfg.LogLevel,
+		"VAIHDE_PROMPTS_DIR":     &cfg.PromptsDir,
 		"VAIHDE_TRUNK_HOST":      &cfg.Trunk.Host,
 		"VAIHDE_TRUNK_TRANSPORT": &cfg.Trunk.Transport,
 		"VAIHDE_TRUNK_USERNAME":  &cfg.Trunk.Username,

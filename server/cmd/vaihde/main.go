@@ -28,6 +28,7 @@ import (
 	"github.com/vaihde/vaihde/server/demo"
 	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/store/sqlite"
+	"github.com/vaihde/vaihde/server/voicemail"
 )
 
 // shutdownTimeout bounds graceful shutdown.
@@ -86,7 +87,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	hub := newPresence(st, sipSrv, logger)
 	closeHub := sync.OnceValue(hub.Close) // on an early return, and in order at shutdown
 	defer closeHub()
-	engine, err := startCallEngine(cfg, st, sipSrv, hub, logger)
+	vmAccess := &voicemailAccess{}
+	feat, prompts := newFeatures(cfg, hub, vmAccess, logger)
+	engine, err := startCallEngine(cfg, st, sipSrv, hub, feat, logger)
 	if err != nil {
 		return err
 	}
@@ -96,6 +99,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer svc.Close()
+	if prompts != nil {
+		vmAccess.deps = &voicemail.AccessDeps{Mailbox: svc.voicemail, Store: st, Users: st, Voice: prompts,
+			Logger: logger.With("component", "voicemail")}
+	}
 
 	if err := sipSrv.Start(ctx); err != nil {
 		return err
