@@ -203,3 +203,22 @@ func TestIntegrationBaresipFeatureCodes(t *testing.T) {
 	got = callService(t, srv, a, "987", cleared.seconds()*0.9, nil)
 	checkPrompt(t, "987 answer", got, cleared)
 }
+
+// TestIntegrationBaresipVoicemailAccess: baresip as 1001 dials the voicemail access number
+// 9000 and hears the Finnish welcome of the voicemail service (VM-1: the caller's own mailbox,
+// recognised from the registered extension).
+func TestIntegrationBaresipVoicemailAccess(t *testing.T) {
+	integration(t, "baresip")
+	dir := promptsDir(t)
+	srv := startVaihde(t, "-prompts-dir", dir)
+	a := registered(t, srv, "1001", toneA, false, "")
+	welcome := promptAudio(t, dir, "fi", "vm_welcome")
+	// The menu waits for keys: 1001 hangs up once the welcome has been heard.
+	rm, m := a.recordMark(), a.mark()
+	a.cmd("dial", srv.uri("9000"))
+	a.waitEvent(m, "CALL_ESTABLISHED", 30*time.Second, nil)
+	a.waitAudioSince(rm, welcome.seconds()+1, 20*time.Second)
+	a.cmd("hangup", "")
+	a.waitEvent(m, "CALL_CLOSED", 30*time.Second, nil)
+	checkPrompt(t, "9000 answer", a.audioSince(rm), welcome)
+}
