@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/shared/codec"
 	"github.com/vaihde/vaihde/shared/dtmf"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
@@ -82,7 +83,7 @@ type Endpoint struct {
 	wg        sync.WaitGroup
 
 	remote atomic.Pointer[remote]
-	latch  atomic.Pointer[netip.AddrPort]
+	latch  relay.Latch
 
 	playMu sync.Mutex
 	play   *playJob
@@ -100,10 +101,9 @@ type Endpoint struct {
 	out     []byte
 
 	// Owned by the reader goroutine.
-	hdr         rtp.Header
-	pcm         []int16
-	lastLatched int64
-	event       eventState
+	hdr   rtp.Header
+	pcm   []int16
+	event eventState
 
 	packetsIn, packetsOut, invalid, digitCount atomic.Uint64
 }
@@ -215,7 +215,7 @@ func (e *Endpoint) SetRemote(addr netip.AddrPort, c sdpmedia.Codec, dtmfPT uint8
 		addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
 	}
 	e.remote.Store(&remote{addr: addr, pt: c.PT, kind: kind, dtmfPT: dtmfPT})
-	e.latch.Store(nil)
+	e.latch.Reset()
 	return nil
 }
 
@@ -244,8 +244,8 @@ func (e *Endpoint) Stats() Stats {
 		Invalid:    e.invalid.Load(),
 		Digits:     e.digitCount.Load(),
 	}
-	if a := e.latch.Load(); a != nil {
-		s.Latched = *a
+	if a, ok := e.latch.Load(); ok {
+		s.Latched = a
 	}
 	return s
 }
@@ -328,8 +328,8 @@ func (e *Endpoint) tick() {
 		return
 	}
 	dst := r.addr
-	if a := e.latch.Load(); a != nil {
-		dst = *a
+	if a, ok := e.latch.Load(); ok {
+		dst = a
 	}
 	if !dst.IsValid() || dst.Port() == 0 {
 		return
@@ -376,24 +376,10 @@ func (e *Endpoint) readLoop() {
 
 // handleRTP takes one datagram from the network. Any bytes at all are safe here.
 func (e *Endpoint) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
-	// RTCP multiplexed on the RTP port (RFC 5761: second byte 192..223) is not audio.
-	if len(pkt) < 12 || pkt[0]>>6 != 2 || (pkt[1] >= 192 && pkt[1] <= 223) {
+	hlen, end, ok := relay.ParseRTP(pkt, &e.hdr)
+	if !ok {
 		e.invalid.Add(1)
 		return
-	}
-	hlen, err := e.hdr.Unmarshal(pkt)
-	if err != nil || hlen > len(pkt) {
-		e.invalid.Add(1)
-		return
-	}
-	end := len(pkt)
-	if e.hdr.Padding {
-		pad := int(pkt[end-1])
-		if pad == 0 || hlen+pad > end {
-			e.invalid.Add(1)
-			return
-		}
-		end -= pad
 	}
 	payload := pkt[hlen:end]
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
@@ -468,21 +454,11 @@ func (e *Endpoint) deliver(kind uint8, payload []byte) {
 // learnSource latches onto the first source and onto a new one once the latched one has been
 // silent for RelatchAfter. It reports whether src is (now) the latched source.
 func (e *Endpoint) learnSource(src netip.AddrPort, now int64) bool {
-	cur := e.latch.Load()
-	switch {
-	case cur != nil && *cur == src:
-		e.lastLatched = now
-		return true
-	case cur == nil || now-e.lastLatched > int64(e.cfg.RelatchAfter):
-		if cur != nil {
-			e.log.Info("rtp source moved", "from", *cur, "to", src)
-		}
-		s := src
-		e.latch.Store(&s)
-		e.lastLatched = now
-		return true
+	ok, moved := e.latch.Learn(src, now, e.cfg.RelatchAfter)
+	if moved.IsValid() {
+		e.log.Info("rtp source moved", "from", moved, "to", src)
 	}
-	return false
+	return ok
 }
 
 // playJob is what the sender plays; fill runs on the sender goroutine under playMu.

@@ -63,12 +63,11 @@ type Leg struct {
 	partner atomic.Pointer[Leg]
 
 	// Latches: written by this leg's readers (and cleared by SetRemote), read by the partner's reader.
-	latch     atomic.Pointer[netip.AddrPort]
+	latch     Latch
 	rtcpLatch atomic.Pointer[netip.AddrPort]
 
 	// Owned by the RTP reader goroutine.
-	lastLatched int64 // unix nanos of the last packet from the latched source
-	hdr         rtp.Header
+	hdr rtp.Header
 	// Owned by the RTCP reader goroutine.
 	rtcpLast int64
 
@@ -131,7 +130,7 @@ func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
 	}
 	l.remote.Store(r)
 	// A re-INVITE may move the party: learn its source again.
-	l.latch.Store(nil)
+	l.latch.Reset()
 	l.rtcpLatch.Store(nil)
 	return nil
 }
@@ -149,8 +148,8 @@ func (l *Leg) Stats() Stats {
 		RTCPIn:     l.rtcpIn.Load(),
 		RTCPOut:    l.rtcpOut.Load(),
 	}
-	if a := l.latch.Load(); a != nil {
-		s.Latched = *a
+	if a, ok := l.latch.Load(); ok {
+		s.Latched = a
 	}
 	if r := l.remote.Load(); r != nil {
 		s.Remote = r.rtp
@@ -192,8 +191,8 @@ func (l *Leg) dest() (netip.AddrPort, bool) {
 	if r != nil && r.noRecv {
 		return netip.AddrPort{}, false
 	}
-	if a := l.latch.Load(); a != nil {
-		return *a, true
+	if a, ok := l.latch.Load(); ok {
+		return a, true
 	}
 	if r != nil && r.rtp.IsValid() {
 		return r.rtp, true
@@ -233,25 +232,10 @@ func (l *Leg) readRTP() {
 
 // handleRTP takes one datagram received from the party and forwards it to the partner's party.
 func (l *Leg) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
-	// Cheap checks first so garbage never reaches the parser's error path (which allocates).
-	// RTCP multiplexed onto the RTP port (RFC 5761: second byte 192..223) is not ours to relay.
-	if len(pkt) < 12 || pkt[0]>>6 != 2 || (pkt[1] >= 192 && pkt[1] <= 223) {
+	hlen, end, ok := ParseRTP(pkt, &l.hdr)
+	if !ok {
 		l.invalid.Add(1)
 		return
-	}
-	hlen, err := l.hdr.Unmarshal(pkt)
-	if err != nil || hlen > len(pkt) {
-		l.invalid.Add(1)
-		return
-	}
-	end := len(pkt)
-	if l.hdr.Padding {
-		pad := int(pkt[end-1])
-		if pad == 0 || hlen+pad > end {
-			l.invalid.Add(1)
-			return
-		}
-		end -= pad
 	}
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	if !l.learnSource(src, now) {
@@ -290,19 +274,9 @@ func (l *Leg) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
 // learnSource latches onto the first source, and onto a new one once the latched source has been
 // silent for RelatchAfter. It reports whether src is (now) the latched source.
 func (l *Leg) learnSource(src netip.AddrPort, now int64) bool {
-	cur := l.latch.Load()
-	switch {
-	case cur != nil && *cur == src:
-		l.lastLatched = now
-		return true
-	case cur == nil || now-l.lastLatched > int64(l.pool.cfg.RelatchAfter):
-		if cur != nil {
-			l.pool.log.Info("rtp source moved", "local", l.local, "from", *cur, "to", src)
-		}
-		s := src
-		l.latch.Store(&s)
-		l.lastLatched = now
-		return true
+	ok, moved := l.latch.Learn(src, now, l.pool.cfg.RelatchAfter)
+	if moved.IsValid() {
+		l.pool.log.Info("rtp source moved", "local", l.local, "from", moved, "to", src)
 	}
-	return false
+	return ok
 }

@@ -258,7 +258,7 @@ func TestHandleGarbage(t *testing.T) {
 			if got := a.Stats().Invalid; got != uint64(i+1) {
 				t.Fatalf("Invalid = %d, want %d", got, i+1)
 			}
-			if a.Stats().PacketsIn != 0 || a.latch.Load() != nil {
+			if a.Stats().PacketsIn != 0 || func() bool { _, ok := a.latch.Load(); return ok }() {
 				t.Fatal("garbage counted as RTP or latched")
 			}
 		})
