@@ -20,6 +20,7 @@ all: build
 
 ## run: build the server and start it with the demo organisation (users 1001-1010, password demo<ext>).
 run: server
+	@./packaging/prompts.sh || echo "make run: no voice prompts (make deps installs espeak-ng and sox); service numbers answer with tones"
 	exec $(BIN)/vaihde -demo $(ARGS)
 
 ## build: the server (pure Go, CGO_ENABLED=0) and the Softphone (cgo: Fyne + PortAudio).
