@@ -194,24 +194,37 @@ func countKeys(lang string, n int, one, many string) ([]string, error) {
 	return append(keys, many), nil
 }
 
+// menuKey says a menu and waits for a key; ok is false when none came this round (say the
+// menu again). After menuTimeouts silent rounds in a row it says goodbye and returns errDone.
+func (a *access) menuKey(ctx context.Context, menu string, timeouts *int) (k rune, ok bool, err error) {
+	if err := a.s.say(ctx, menu); err != nil {
+		return 0, false, err
+	}
+	k, err = a.s.key(ctx)
+	if errors.Is(err, mediaapp.ErrTimeout) {
+		if *timeouts++; *timeouts >= menuTimeouts {
+			return 0, false, errors.Join(errDone, a.s.goodbye(ctx))
+		}
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	*timeouts = 0
+	return k, true, nil
+}
+
 // mainMenu runs VM-2's main menu until the caller hangs up or chooses to.
 func (a *access) mainMenu(ctx context.Context) error {
 	timeouts := 0
 	for {
-		if err := a.s.say(ctx, "vm_main_menu"); err != nil {
-			return err
-		}
-		k, err := a.s.key(ctx)
-		if errors.Is(err, mediaapp.ErrTimeout) {
-			if timeouts++; timeouts >= menuTimeouts {
-				return errors.Join(errDone, a.s.goodbye(ctx))
-			}
-			continue
-		}
+		k, ok, err := a.menuKey(ctx, "vm_main_menu", &timeouts)
 		if err != nil {
 			return err
 		}
-		timeouts = 0
+		if !ok {
+			continue
+		}
 		switch k {
 		case '2':
 			err = a.listen(ctx)
@@ -269,20 +282,13 @@ func (a *access) listen(ctx context.Context) error {
 			}
 		}
 		replay = false
-		if err := a.s.say(ctx, "vm_message_menu"); err != nil {
-			return err
-		}
-		k, err := a.s.key(ctx)
-		if errors.Is(err, mediaapp.ErrTimeout) {
-			if timeouts++; timeouts >= menuTimeouts {
-				return errors.Join(errDone, a.s.goodbye(ctx))
-			}
-			continue
-		}
+		k, ok, err := a.menuKey(ctx, "vm_message_menu", &timeouts)
 		if err != nil {
 			return err
 		}
-		timeouts = 0
+		if !ok {
+			continue
+		}
 		switch k {
 		case '1':
 			if i == 0 {
