@@ -122,7 +122,7 @@ func NewEndpoint(cfg Config) (*Endpoint, error) {
 		return nil, fmt.Errorf("new media endpoint: bind IP %v: invalid", cfg.BindIP)
 	}
 	e := newEndpoint(cfg)
-	conn, rtcpConn, err := bindEvenPair(cfg.BindIP)
+	conn, rtcpConn, _, err := relay.BindEvenPair(cfg.BindIP)
 	if err != nil {
 		return nil, fmt.Errorf("new media endpoint: %w", err)
 	}
@@ -158,34 +158,6 @@ func newEndpoint(cfg Config) *Endpoint {
 	}
 }
 
-// bindEvenPair lets the kernel pick an even port whose odd neighbour is free.
-func bindEvenPair(ip netip.Addr) (*net.UDPConn, *net.UDPConn, error) {
-	var held []*net.UDPConn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	for range 64 {
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-		if err != nil {
-			return nil, nil, fmt.Errorf("bind rtp: %w", err)
-		}
-		port := c.LocalAddr().(*net.UDPAddr).Port
-		if port%2 == 1 || port == 65534 {
-			held = append(held, c) // keep it bound so the kernel moves on
-			continue
-		}
-		rc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1))))
-		if err != nil {
-			held = append(held, c)
-			continue
-		}
-		return c, rc, nil
-	}
-	return nil, nil, errors.New("bind rtp: no even port with a free neighbour")
-}
-
 // LocalAddr is the RTP address to put in the SDP.
 func (e *Endpoint) LocalAddr() netip.AddrPort { return e.local }
 
@@ -194,19 +166,9 @@ func (e *Endpoint) LocalAddr() netip.AddrPort { return e.local }
 // packet arrives the endpoint sends to addr; then to the packets' source (symmetric RTP). Call it
 // again after every re-INVITE.
 func (e *Endpoint) SetRemote(addr netip.AddrPort, c sdpmedia.Codec, dtmfPT uint8) error {
-	var kind uint8
-	switch {
-	case strings.EqualFold(c.Name, "PCMU"):
-		kind = codec.PCMU
-	case strings.EqualFold(c.Name, "PCMA"):
-		kind = codec.PCMA
-	case c.Name == "" && codec.Supported(c.PT):
-		kind = c.PT
-	default:
-		return fmt.Errorf("set remote codec %q/%d: %w", c.Name, c.PT, ErrCodec)
-	}
-	if c.Rate != 0 && c.Rate != codec.SampleRate {
-		return fmt.Errorf("set remote codec %s rate %d: %w", c.Name, c.Rate, ErrCodec)
+	kind, err := relay.CodecKind(c)
+	if err != nil {
+		return fmt.Errorf("set remote: %w: %w", ErrCodec, err)
 	}
 	if dtmfPT == 0 {
 		dtmfPT = sdpmedia.DefaultDTMFPT

@@ -103,10 +103,9 @@ func (l *Leg) start() {
 // LocalAddr is the RTP address to put in the SDP sent to this leg's party.
 func (l *Leg) LocalAddr() netip.AddrPort { return l.local }
 
-// SetRemote records the party's SDP and the codec negotiated on this leg (what the party sends
-// and expects). Call it again on every re-INVITE: it also lets the leg latch onto a new source.
-// While the party's SDP holds the call (sendonly, inactive or c=0.0.0.0), the leg sends it no RTP.
-func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
+// CodecKind is the G.711 law (codec.PCMU or codec.PCMA) of a negotiated codec: by name, or by
+// static payload type when the SDP named none. Anything else is ErrCodec.
+func CodecKind(c sdpmedia.Codec) (uint8, error) {
 	var kind uint8
 	switch {
 	case strings.EqualFold(c.Name, "PCMU"):
@@ -116,10 +115,21 @@ func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
 	case c.Name == "" && codec.Supported(c.PT):
 		kind = c.PT
 	default:
-		return fmt.Errorf("set remote codec %q/%d: %w", c.Name, c.PT, ErrCodec)
+		return 0, fmt.Errorf("codec %q/%d: %w", c.Name, c.PT, ErrCodec)
 	}
 	if c.Rate != 0 && c.Rate != codec.SampleRate {
-		return fmt.Errorf("set remote codec %s rate %d: %w", c.Name, c.Rate, ErrCodec)
+		return 0, fmt.Errorf("codec %s rate %d: %w", c.Name, c.Rate, ErrCodec)
+	}
+	return kind, nil
+}
+
+// SetRemote records the party's SDP and the codec negotiated on this leg (what the party sends
+// and expects). Call it again on every re-INVITE: it also lets the leg latch onto a new source.
+// While the party's SDP holds the call (sendonly, inactive or c=0.0.0.0), the leg sends it no RTP.
+func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
+	kind, err := CodecKind(c)
+	if err != nil {
+		return fmt.Errorf("set remote: %w", err)
 	}
 	r := &remote{pt: c.PT, kind: kind, dtmfPT: m.DTMFPT,
 		noRecv: m.OnHold()}

@@ -132,7 +132,7 @@ func (p *Pool) NewLeg() (*Leg, error) {
 		err               error
 	)
 	if p.cfg.PortMin == 0 && p.cfg.PortMax == 0 {
-		rtpConn, rtcpConn, port, err = p.bindEphemeral()
+		rtpConn, rtcpConn, port, err = BindEvenPair(p.cfg.BindIP)
 	} else {
 		rtpConn, rtcpConn, port, err = p.bindRange()
 	}
@@ -173,27 +173,34 @@ func (p *Pool) bindRange() (*net.UDPConn, *net.UDPConn, int, error) {
 	return nil, nil, 0, ErrNoPorts
 }
 
-// bindEphemeral lets the kernel pick an even RTP port whose odd neighbour is free; p.mu is held.
-func (p *Pool) bindEphemeral() (*net.UDPConn, *net.UDPConn, int, error) {
+// BindEvenPair binds an RTP socket on an even port the kernel picks on ip and the RTCP socket
+// on the odd port above it (RFC 3550 section 11). Odd ports met on the way stay bound until it
+// returns, so the kernel moves on; ErrNoPorts after 64 tries.
+func BindEvenPair(ip netip.Addr) (rtpConn, rtcpConn *net.UDPConn, port int, err error) {
+	var held []*net.UDPConn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
 	var lastErr error
 	for range 64 {
-		rtpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.cfg.BindIP, 0)))
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("bind rtp: %w", err)
 		}
-		port := int(rtpConn.LocalAddr().(*net.UDPAddr).Port)
+		port := c.LocalAddr().(*net.UDPAddr).Port
 		if port%2 == 1 || port == 65534 {
-			// Keep the odd port bound while retrying so the kernel moves on.
-			defer rtpConn.Close()
+			held = append(held, c)
 			continue
 		}
-		rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.cfg.BindIP, uint16(port+1))))
+		rc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1))))
 		if err != nil {
 			lastErr = err
-			defer rtpConn.Close()
+			held = append(held, c)
 			continue
 		}
-		return rtpConn, rtcpConn, port, nil
+		return c, rc, port, nil
 	}
 	return nil, nil, 0, fmt.Errorf("bind ephemeral rtp pair: %w (last: %v)", ErrNoPorts, lastErr)
 }
