@@ -349,5 +349,49 @@ type Store interface {
 	Messages
 	SMSLog
 	Voicemails
+	Forwardings
 	Close() error
+}
+
+// Forwarding targets (ROUTE-2, PRES-5): a target is ForwardVoicemail, ForwardNone or a number
+// (an extension or an E.164 number).
+const (
+	ForwardVoicemail = "voicemail" // the user's voicemail ("" means the same)
+	ForwardNone      = "none"      // no forwarding: the caller hears busy / unavailable
+)
+
+// DefaultRingTime is how long a user's devices ring before the no-answer forwarding applies.
+const DefaultRingTime = 20 * time.Second
+
+// Forwarding is a user's personal call routing (ROUTE-1, ROUTE-2, PRES-5). The zero value (of a
+// user who never saved it) sends busy, unanswered and unreachable calls to voicemail, red
+// activities' calls to the company number to voicemail, and rings for DefaultRingTime.
+type Forwarding struct {
+	UserID int64
+	// Immediate forwards every call to the user's own numbers (987<number>); "" = off.
+	Immediate   string
+	Busy        string // target when every device is busy; "" = voicemail
+	NoAnswer    string // target after RingTime; "" = voicemail
+	Unreachable string // target when no device is registered; "" = voicemail
+	RingTime    time.Duration
+	// Activities binds activities to targets ("activity routing"): activity number → target.
+	// A red activity not listed sends calls to the company number to voicemail.
+	Activities map[int]string
+	UpdatedAt  time.Time
+}
+
+// Ring returns RingTime, or DefaultRingTime when unset.
+func (f Forwarding) Ring() time.Duration {
+	if f.RingTime <= 0 {
+		return DefaultRingTime
+	}
+	return f.RingTime
+}
+
+// Forwardings stores personal call routing.
+type Forwardings interface {
+	// Forwarding returns the user's routing, Forwarding{UserID: id} when never saved.
+	Forwarding(ctx context.Context, userID int64) (Forwarding, error)
+	// PutForwarding saves every field of the user's routing.
+	PutForwarding(ctx context.Context, f Forwarding) error
 }

@@ -112,10 +112,12 @@ type Directory struct {
 // Event is one server-sent event on /api/events (the SSE "event:" field is Type, "data:" the
 // JSON of Event). The stream starts with a "hello" event; ": ping" comments keep it alive.
 type Event struct {
-	Type     string          `json:"type"`               // hello, presence, directory, contacts, message
+	Type     string          `json:"type"`               // hello, presence, directory, contacts, message, voicemail
 	Presence *Presence       `json:"presence,omitempty"` // type presence
 	Entry    *DirectoryEntry `json:"entry,omitempty"`    // type directory: a user added or changed
 	Message  *Message        `json:"message,omitempty"`  // type message: stored for this user
+	// Voicemail: type voicemail, the user's mailbox counts after a change.
+	Voicemail *VoicemailCounts `json:"voicemail,omitempty"`
 }
 
 // Contact is a personal (DIR-3) or organisation (DIR-4) contact.

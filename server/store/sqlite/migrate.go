@@ -153,6 +153,17 @@ var migrations = []string{
 		offer_bypass INTEGER NOT NULL DEFAULT 0,
 		updated_at INTEGER NOT NULL
 	);`,
+	// 4: personal call routing (issue 4).
+	`CREATE TABLE forwarding (
+		user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+		immediate TEXT NOT NULL DEFAULT '',
+		busy TEXT NOT NULL DEFAULT '',
+		no_answer TEXT NOT NULL DEFAULT '',
+		unreachable TEXT NOT NULL DEFAULT '',
+		ring_ms INTEGER NOT NULL DEFAULT 0,
+		activities TEXT NOT NULL DEFAULT '{}',
+		updated_at INTEGER NOT NULL
+	);`,
 }
 
 // SchemaVersion is the schema version this build migrates to.
