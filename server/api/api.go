@@ -1,6 +1,13 @@
 // Package api owns the server's HTTP JSON API for the Softphone (types in shared/api): login
 // with an extension or phone number and password, the user's profile and call log, and a
 // health check. Sessions are random bearer tokens kept in memory as hashes only.
+//
+// Voicemail and personal routing (routes and texts in shared/api/voicemail.go): the user's
+// mailbox (list, audio, mark heard, delete; 404 for anyone else's message), voicemail settings
+// and PIN, and forwarding. Forwarding targets are answered normalised — "voicemail" (stored as
+// ""), "none", an extension of the organisation or an E.164 number — and the user's own
+// extension or numbers are refused. VoicemailChanged sends a "voicemail" event with the new
+// counts to that user's /api/events streams without ever blocking the mailbox.
 package api
 
 import (
@@ -47,6 +54,8 @@ type Server struct {
 	pingEvery time.Duration
 	// watchingMessages is set once MessageStored is wired: it publishes every stored message.
 	watchingMessages atomic.Bool
+	// vmPending coalesces VoicemailChanged calls for the event streams.
+	vmPending vmPending
 }
 
 type session struct {
@@ -98,6 +107,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/messages/read", s.authed(s.markRead))
 	mux.HandleFunc("POST /api/sms", s.authed(s.sendSMS))
 	mux.HandleFunc("GET /api/sms/usage", s.authed(s.smsUsage))
+	mux.HandleFunc("GET /api/voicemail", s.authed(s.voicemailList))
+	mux.HandleFunc("GET /api/voicemail/{id}/audio", s.authed(s.voicemailAudio))
+	mux.HandleFunc("PUT /api/voicemail/{id}", s.authed(s.updateVoicemail))
+	mux.HandleFunc("DELETE /api/voicemail/{id}", s.authed(s.deleteVoicemail))
+	mux.HandleFunc("GET /api/voicemail/settings", s.authed(s.voicemailSettings))
+	mux.HandleFunc("PUT /api/voicemail/settings", s.authed(s.putVoicemailSettings))
+	mux.HandleFunc("PUT /api/voicemail/pin", s.authed(s.putVoicemailPIN))
+	mux.HandleFunc("GET /api/forwarding", s.authed(s.forwarding))
+	mux.HandleFunc("PUT /api/forwarding", s.authed(s.putForwarding))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")
 	})

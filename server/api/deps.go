@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"os"
 
 	"github.com/vaihde/vaihde/server/presence"
 	"github.com/vaihde/vaihde/server/store"
@@ -18,6 +19,7 @@ type Deps struct {
 	Directory Directory // *directory.Service
 	Messaging Messaging // *messaging.Service
 	SMS       SMS       // *sms.Service
+	Voicemail Voicemail // *voicemail.Mailbox
 }
 
 // Presence is what the API needs from the presence hub (server/presence.Hub).
@@ -44,4 +46,17 @@ type Messaging interface {
 // SMS sends text messages (server/sms.Service).
 type SMS interface {
 	Send(ctx context.Context, org store.Org, from store.User, to, text string) (store.SMS, error)
+}
+
+// Voicemail is what the API needs from the users' mailboxes (server/voicemail.Mailbox). Every
+// method acts on the mailbox of userID only: another user's message is store.ErrNotFound.
+type Voicemail interface {
+	List(ctx context.Context, userID int64) ([]store.Voicemail, error)
+	Open(ctx context.Context, userID, id int64) (*os.File, store.Voicemail, error)
+	Counts(ctx context.Context, userID int64) (newCount, oldCount int, err error)
+	MarkHeard(ctx context.Context, userID, id int64, heard bool) error
+	Delete(ctx context.Context, userID, id int64) error
+	SetPIN(ctx context.Context, userID int64, pin string) error
+	// Greeting returns the path of the user's own greeting, "" when they have none.
+	Greeting(ctx context.Context, userID int64) (string, error)
 }

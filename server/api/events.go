@@ -103,6 +103,24 @@ func (ss *streams) publish(orgID, userID int64, ev shared.Event) {
 	}
 }
 
+// publishUser offers ev to userID's streams only.
+func (ss *streams) publishUser(userID int64, ev shared.Event) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for st := range ss.all {
+		if st.userID == userID {
+			st.offer(streamItem{ev: &ev})
+		}
+	}
+}
+
+// has reports whether userID has an open stream.
+func (ss *streams) has(userID int64) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.perUser[userID] > 0
+}
+
 // CloseStreams ends every open event stream and refuses new ones. Wire it to
 // http.Server.RegisterOnShutdown: Shutdown waits for handlers, and a stream never ends by itself.
 func (s *Server) CloseStreams() {
@@ -136,7 +154,7 @@ func (s *Server) UserChanged(ctx context.Context, u store.User) {
 }
 
 // events serves GET /api/events: "hello", then presence changes of the user's organisation,
-// directory, contact and message events, and a ": ping" comment every pingEvery.
+// directory, contact, message and voicemail events, and a ": ping" comment every pingEvery.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, u store.User) {
 	if !s.needPresence(w) {
 		return

@@ -128,17 +128,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if e.deps.Services != nil {
 		sc := ServiceCall{Org: org, Caller: caller.user, CallerNumber: caller.number, Dialled: dialled, Internal: internal}
 		if flow, ok := e.deps.Services.Service(ctx, sc); ok && flow != nil {
-			e.serveService(req, tx, caller, dialled, flow)
-			return
-		}
-	}
-
-	var offer sdpmedia.Media
-	var codecA sdpmedia.Codec
-	hasOffer := len(req.Body()) > 0
-	if hasOffer {
-		if offer, codecA, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil {
-			respond(tx, req, 488, "Not Acceptable Here")
+			e.serveService(req, tx, org, caller, dialled, flow, "")
 			return
 		}
 	}
@@ -151,57 +141,56 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	started := time.Now()
 	callID := string(*req.CallID())
-	calleeParty := party{number: target.Number.Value}
-	var dests []dest
 	switch target.Kind {
 	case routing.Reject:
 		respond(tx, req, 484, "Address Incomplete")
-		e.logOutcome(ctx, callID, caller, caller, calleeParty, store.Failed, started, false)
+		e.logOutcome(ctx, callID, caller, caller, party{number: target.Number.Value}, store.Failed, started, false)
 		return
 	case routing.NotFound:
 		respond(tx, req, 404, "Not Found")
-		e.logOutcome(ctx, callID, caller, caller, calleeParty, store.Failed, started, false)
+		e.logOutcome(ctx, callID, caller, caller, party{number: target.Number.Value}, store.Failed, started, false)
 		return
-	case routing.User:
-		calleeParty = party{user: target.User, number: target.User.Extension, display: target.User.Name}
-		dests, err = e.userDests(ctx, target.User.ID)
-		if err != nil {
-			respond(tx, req, 500, "Server Internal Error")
-			return
-		}
 	case routing.Trunk:
 		if e.cfg.Trunk.Host == "" {
 			respond(tx, req, 404, "Not Found")
-			e.logOutcome(ctx, callID, caller, caller, calleeParty, store.Failed, started, false)
+			e.logOutcome(ctx, callID, caller, caller, party{number: target.Number.Value}, store.Failed, started, false)
 			return
 		}
-		dests = []dest{e.trunkDest(target.Number.Value)}
 	}
-	// How the caller is presented (PRES-3): by role for a user, the carrier's From unchanged
-	// for a call from the trunk.
-	var id identity
-	switch {
-	case target.Kind == routing.Trunk:
-		id = e.trunkIdentity(caller, e.role(ctx, caller.user.ID), org)
-	case internal:
-		id = e.internalIdentity(caller, e.role(ctx, caller.user.ID), org)
-	default:
-		id = identity{from: caller.uri(org.Domain), fromName: caller.display, shown: caller}
+	// How the caller is presented to colleagues (PRES-3): by role for a user, the carrier's
+	// From unchanged for a call from the trunk.
+	internalID := e.internalIdentity(caller, e.role(ctx, caller.user.ID), org)
+	if !internal {
+		internalID = identity{from: caller.uri(org.Domain), fromName: caller.display, shown: caller}
 		if caller.number == "" {
-			id.from = req.From().Address
+			internalID.from = req.From().Address
 		}
 	}
-	if len(dests) == 0 {
-		respond(tx, req, 480, "Temporarily Unavailable")
-		e.logOutcome(ctx, callID, caller, id.shown, calleeParty, store.Failed, started, true)
+	// Our To tag for the caller's dialog, kept when voicemail answers after ringing.
+	tag := sip.GenerateTagN(16)
+	// Personal routing (forwarding, presence, away notice) before anything rings.
+	p := e.arrive(ctx, org, internalID.shown, caller, target, 0, false)
+	if p.flow != nil {
+		e.logOutcome(ctx, callID, party{}, internalID.shown, calleeOf(p.target), store.Missed, started, true)
+		e.serveService(req, tx, org, caller, dialled, p.flow, tag)
 		return
 	}
+	target = p.target
 
-	// Presence follows both parties from here on; the legs take over once answered.
-	callerPres := newPresParty(caller, callID, false, calleeParty)
-	calleePres := newPresParty(calleeParty, "", true, id.shown)
+	var offer sdpmedia.Media
+	var codecA sdpmedia.Codec
+	hasOffer := len(req.Body()) > 0
+	if hasOffer {
+		if offer, codecA, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil {
+			respond(tx, req, 488, "Not Acceptable Here")
+			return
+		}
+	}
+
+	// Presence follows the caller from here on; the legs take over once answered.
+	callerPres := newPresParty(caller, callID, false, calleeOf(target))
 	e.report(callerPres, presence.PhoneDialing)
-	e.report(calleePres, presence.PhoneRinging)
+	var calleePres *presParty
 	e.mu.Lock()
 	e.setup++
 	e.mu.Unlock()
@@ -231,6 +220,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	a := uasLeg(req, mediaA, caller)
+	a.localTag = tag
 	if hasOffer {
 		a.remoteMedia, a.codec = offer, codecA
 		if err := mediaA.SetRemote(offer, codecA); err != nil {
@@ -284,15 +274,78 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		_ = tx.Respond(r)
 	}
-	toURI := sip.Uri{Scheme: "sip", User: dialled, Host: org.Domain}
-	spec := dialSpec{
-		from: id.from, fromName: id.fromName, headers: id.headers, to: toURI, dests: dests, media: mediaB,
-		prefer: codecA, callee: calleeParty, onProvisional: onProv,
+
+	// Ring the target; when it fails, personal routing may forward the call (ring again) or
+	// send it to voicemail.
+	var (
+		b           *leg
+		code        int
+		id          identity
+		calleeParty party
+	)
+	for {
+		calleeParty = calleeOf(target)
+		var dests []dest
+		if target.Kind == routing.User {
+			id = internalID
+			if dests, err = e.userDests(ctx, target.User.ID); err != nil {
+				e.log.Error("user devices", "user", target.User.Extension, "error", err)
+			}
+		} else {
+			id = e.trunkIdentity(caller, e.role(ctx, caller.user.ID), org)
+			dests = []dest{e.trunkDest(target.Number.Value)}
+		}
+		var out dialOutcome
+		if len(dests) == 0 {
+			code = 480
+		} else {
+			e.report(calleePres, presence.PhoneIdle) // the previous target of a forward
+			calleePres = newPresParty(calleeParty, "", true, id.shown)
+			e.report(calleePres, presence.PhoneRinging)
+			spec := dialSpec{
+				from: id.from, fromName: id.fromName, headers: id.headers,
+				to: sip.Uri{Scheme: "sip", User: dialled, Host: org.Domain}, dests: dests, media: mediaB,
+				prefer: codecA, callee: calleeParty, onProvisional: onProv, timeout: p.ring, outcome: &out,
+			}
+			if target.Kind == routing.Trunk {
+				spec.to = dests[0].uri
+			}
+			if b, code = e.dial(dctx, spec); b != nil {
+				break
+			}
+		}
+		if target.Kind != routing.User || code == 487 || dctx.Err() != nil {
+			break
+		}
+		d := e.divert(ctx, org, internalID.shown, caller, target, out.stage(), p.hops, false)
+		e.log.Debug("ring failed", "call_id", callID, "user", target.User.Extension, "code", code,
+			"stage", out.stage().String(), "action", d.Action.Kind.String(), "reason", d.Action.Reason)
+		if d.Action.Kind == routing.Forward {
+			nt, ok := e.forwardTarget(ctx, org, target, d.Action)
+			if !ok {
+				break
+			}
+			e.logOutcome(ctx, callID, party{}, internalID.shown, calleeParty, store.Missed, started, true)
+			p = e.arrive(ctx, org, internalID.shown, caller, nt, p.hops+1, false)
+			if p.flow == nil {
+				target = p.target
+				continue
+			}
+			d.Flow = p.flow
+		}
+		if d.Flow == nil {
+			break
+		}
+		// Voicemail answers instead: the caller's dialog goes on with the same tag.
+		provMu.Lock()
+		finalSent = true
+		provMu.Unlock()
+		mediaA.Close()
+		mediaB.Close()
+		e.logOutcome(ctx, callID, party{}, internalID.shown, calleeOf(p.target), store.Missed, started, true)
+		e.serveService(req, tx, org, caller, dialled, d.Flow, tag)
+		return
 	}
-	if target.Kind == routing.Trunk {
-		spec.to = dests[0].uri
-	}
-	b, code := e.dial(dctx, spec)
 	provMu.Lock()
 	finalSent = true
 	provMu.Unlock()
@@ -331,6 +384,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	inSetup = false
 	e.mu.Unlock()
 	relay.Bridge(mediaA, mediaB)
+	e.callConnected(c)
 	if err := e.respond2xx(tx, req, a, e.dialogResponse(req, a, 200, "OK", answerA)); err != nil {
 		e.log.Debug("answer caller failed", "call_id", callID, "error", err)
 		e.hangup(c, a)
@@ -494,6 +548,7 @@ func (e *Engine) endLeg(l *leg, bye bool) {
 	l.ended = true
 	rec := l.rec
 	l.rec = nil
+	svc, media := l.svc, l.media
 	if !already {
 		// Under l.mu, so that no later change of peer (repeer) can follow the idle.
 		e.report(l.pres, presence.PhoneIdle)
@@ -505,18 +560,18 @@ func (e *Engine) endLeg(l *leg, bye bool) {
 	if bye {
 		e.sendBye(l)
 	}
-	if l.svc != nil {
-		e.endService(l)
+	if svc != nil {
+		e.endService(l, svc)
 	}
-	if l.media != nil {
-		st := l.media.Stats()
+	if media != nil {
+		st := media.Stats()
 		l.mu.Lock()
 		codecName := l.codec.Name
 		l.mu.Unlock()
 		e.log.Debug("leg ended", "call_id", l.callID, "party", l.party.number, "codec", codecName,
 			"rtp_in", st.PacketsIn, "rtp_out", st.PacketsOut, "dropped", st.Dropped,
 			"remote", st.Remote.String(), "latched", st.Latched.String())
-		_ = l.media.Close()
+		_ = media.Close()
 	}
 	if rec != nil {
 		rec.EndedAt = time.Now()

@@ -35,6 +35,8 @@ type dialSpec struct {
 	timeout  time.Duration
 	// onProvisional is called for 18x responses, possibly from several forks at once.
 	onProvisional func(*sip.Response)
+	// outcome, when set, receives what a failed attempt saw (for personal routing).
+	outcome *dialOutcome
 }
 
 // dialing is the state the forks of one attempt share.
@@ -116,6 +118,9 @@ func (e *Engine) dial(ctx context.Context, s dialSpec) (*leg, int) {
 			if w := d.stop(); w != nil {
 				return w, 200
 			}
+			if s.outcome != nil {
+				s.outcome.timedOut = true
+			}
 			return nil, 480
 		case <-e.stopping:
 			if w := d.stop(); w != nil {
@@ -125,6 +130,9 @@ func (e *Engine) dial(ctx context.Context, s dialSpec) (*leg, int) {
 		}
 	}
 	d.stop()
+	if s.outcome != nil {
+		s.outcome.codes = codes
+	}
 	return nil, failureCode(codes)
 }
 

@@ -21,7 +21,7 @@ func (e *Engine) handleAck(l *leg, req *sip.Request) {
 	if len(req.Body()) == 0 {
 		return
 	}
-	if l.svc != nil {
+	if l.service() != nil {
 		if m, err := sdpmedia.Parse(req.Body()); err == nil {
 			_, _ = e.serviceRemote(l, m)
 		}
@@ -75,7 +75,7 @@ func (e *Engine) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	if l.svc != nil {
+	if l.service() != nil {
 		e.serviceReInvite(l, req, tx)
 		return
 	}
@@ -164,7 +164,7 @@ func (e *Engine) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	respond(tx, req, 200, "OK")
-	if l.svc != nil {
+	if l.service() != nil {
 		e.serviceInfo(l, req)
 		return
 	}

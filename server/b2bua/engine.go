@@ -79,6 +79,9 @@ type Deps struct {
 	Presence Presence
 	// Services answers service numbers with media applications; nil: no service numbers.
 	Services Services
+	// Personal applies users' forwarding, presence-based routing, voicemail and away notice;
+	// nil: calls ring for RingTimeout and fail as the devices answer.
+	Personal Personal
 }
 
 // Presence is what call handling tells and asks the presence hub.

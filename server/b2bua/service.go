@@ -41,6 +41,30 @@ type ServiceCall struct {
 type service struct {
 	ep     *mediaapp.Endpoint
 	cancel context.CancelFunc
+	org    store.Org
+	caller party // the caller as the service sees it (for handing the call over)
+
+	mu       sync.Mutex
+	released bool // the endpoint was closed (call ended or handed over)
+	handed   bool // the caller was handed over to a person: the leg lives on
+}
+
+// release marks the service's endpoint as done; false if it already was.
+func (s *service) release() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		return false
+	}
+	s.released = true
+	return true
+}
+
+// handedOver reports whether the caller left the application for a person.
+func (s *service) handedOver() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.handed
 }
 
 // serviceBindIP is the IP service endpoints bind RTP on.
@@ -56,8 +80,10 @@ func (e *Engine) serviceBindIP() netip.Addr {
 
 // serveService answers an INVITE for a service number with a media endpoint and runs flow on
 // it until the flow returns (then BYE) or the caller hangs up (then the endpoint closes and the
-// flow's channel returns ErrHangup). The request has been answered when it returns.
-func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, caller party, dialled string, flow mediaapp.Flow) {
+// flow's channel returns ErrHangup). tag is our To tag ("" for a new one): a call that rang
+// before voicemail answers keeps the tag of its provisional responses. The request has been
+// answered when it returns.
+func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org store.Org, caller party, dialled string, flow mediaapp.Flow, tag string) {
 	callID := string(*req.CallID())
 	started := time.Now()
 	var (
@@ -80,7 +106,10 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, caller
 		return
 	}
 	l := uasLeg(req, nil, caller)
-	svc := &service{ep: ep}
+	if tag != "" {
+		l.localTag = tag
+	}
+	svc := &service{ep: ep, org: org, caller: caller}
 	l.svc = svc
 	if hasOffer {
 		l.remoteMedia, l.codec = offer, cdc
@@ -124,11 +153,14 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, caller
 	var byeOnce sync.Once
 	e.goOwned(func() {
 		defer cancel()
-		ch := &serviceChannel{Endpoint: ep, hangup: func() { byeOnce.Do(func() { e.endLeg(l, true) }) }}
+		ch := &serviceChannel{Endpoint: ep, e: e, l: l, svc: svc,
+			hangup: func() { byeOnce.Do(func() { e.endLeg(l, true) }) }}
 		if err := flow(fctx, ch); err != nil && err != mediaapp.ErrHangup && fctx.Err() == nil {
 			e.log.Warn("service flow failed", "call_id", callID, "service", dialled, "error", err)
 		}
-		byeOnce.Do(func() { e.endLeg(l, true) })
+		if !svc.handedOver() {
+			byeOnce.Do(func() { e.endLeg(l, true) })
+		}
 	})
 }
 
@@ -136,17 +168,32 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, caller
 type serviceChannel struct {
 	*mediaapp.Endpoint
 	hangup func()
+	e      *Engine
+	l      *leg
+	svc    *service
 }
 
 // Hangup implements mediaapp.Channel.
 func (c *serviceChannel) Hangup(context.Context) error {
+	if c.svc.handedOver() {
+		return nil
+	}
 	c.hangup()
 	return nil
 }
 
+// Connect implements mediaapp.Connector: the caller leaves the application for number.
+func (c *serviceChannel) Connect(ctx context.Context, number string, bypass bool) error {
+	return c.e.handOver(ctx, c.l, c.svc, number, bypass)
+}
+
 // serviceSDP builds an SDP for the service endpoint of l.
 func (e *Engine) serviceSDP(l *leg, m sdpmedia.Media) ([]byte, error) {
-	la := l.svc.ep.LocalAddr()
+	svc := l.service()
+	if svc == nil {
+		return nil, errHandedOver
+	}
+	la := svc.ep.LocalAddr()
 	m.Addr = e.cfg.MediaIP
 	if !m.Addr.IsValid() || m.Addr.IsUnspecified() {
 		m.Addr = la.Addr()
@@ -164,16 +211,19 @@ func (e *Engine) serviceSDP(l *leg, m sdpmedia.Media) ([]byte, error) {
 
 // endService closes the media of a service leg that ended; the flow's channel then returns
 // ErrHangup. Called by endLeg.
-func (e *Engine) endService(l *leg) {
+func (e *Engine) endService(l *leg, svc *service) {
+	if !svc.release() {
+		return // handed over: the endpoint is closed already
+	}
 	e.mu.Lock()
 	e.services--
 	e.mu.Unlock()
-	st := l.svc.ep.Stats()
+	st := svc.ep.Stats()
 	e.log.Debug("service leg ended", "call_id", l.callID, "party", l.party.number,
 		"rtp_in", st.PacketsIn, "rtp_out", st.PacketsOut, "digits", st.Digits)
-	_ = l.svc.ep.Close()
-	if l.svc.cancel != nil {
-		l.svc.cancel()
+	_ = svc.ep.Close()
+	if svc.cancel != nil {
+		svc.cancel()
 	}
 }
 
@@ -190,7 +240,9 @@ func (e *Engine) serviceRemote(l *leg, m sdpmedia.Media) (sdpmedia.Codec, error)
 	l.mu.Lock()
 	l.remoteMedia, l.codec = m, c
 	l.mu.Unlock()
-	if err := l.svc.ep.SetRemote(m.AddrPort(), c, m.DTMFPT); err != nil {
+	if svc := l.service(); svc == nil {
+		return c, errHandedOver
+	} else if err := svc.ep.SetRemote(m.AddrPort(), c, m.DTMFPT); err != nil {
 		e.log.Warn("service set remote", "call_id", l.callID, "error", err)
 	}
 	return c, nil
@@ -251,7 +303,9 @@ func (e *Engine) serviceInfo(l *leg, req *sip.Request) {
 		e.log.Debug("service info not dtmf", "call_id", l.callID, "error", err)
 		return
 	}
-	if err := l.svc.ep.InjectDigit(key); err != nil {
+	if svc := l.service(); svc == nil {
+		return
+	} else if err := svc.ep.InjectDigit(key); err != nil {
 		e.log.Debug("service info digit", "call_id", l.callID, "error", err)
 	}
 }
@@ -262,7 +316,7 @@ func (e *Engine) serviceLegs() []*leg {
 	defer e.mu.Unlock()
 	var out []*leg
 	for _, l := range e.legs {
-		if l.svc != nil {
+		if l.service() != nil {
 			out = append(out, l)
 		}
 	}

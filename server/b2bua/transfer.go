@@ -133,15 +133,32 @@ func (e *Engine) notifyRefer(l *leg, code int, reason string, final bool) {
 	}
 }
 
-// blindTransfer calls dialled on behalf of other (the transferee) and, once answered, connects
-// other with the new party and hangs up the transferor l.
+// blindTransfer performs a REFER without Replaces: dialled is called on behalf of other (the
+// transferee) and, once answered, connected with other; the transferor l hears of the progress
+// in NOTIFYs and its leg ends.
 func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
+	code := e.transferTo(l, c, other, dialled, nil)
+	if code != 200 {
+		e.notifyRefer(l, code, reasonFor(code), true)
+		return
+	}
+	e.notifyRefer(l, 200, "OK", true)
+	e.endLeg(l, true)
+	e.log.Info("blind transfer done", "transferee", other.party.number, "target", dialled)
+}
+
+// transferTo is the common part of blind transfer (REFER) and the DTMF transfer code: it calls
+// dialled on behalf of other (the transferee), presented by other's identity as if other had
+// dialled, and once answered puts the new leg in the place of l (the transferor) in c, bridged
+// with other. beforeBridge, when not nil, runs just before other's media is bridged to the new
+// party. It returns 200 when other is connected (l has left the call then, and the caller ends
+// it), else the SIP status of the failure; the call log has the failed attempt.
+func (e *Engine) transferTo(l *leg, c *call, other *leg, dialled string, beforeBridge func()) int {
 	ctx := e.ctx
 	started := time.Now()
 	target, err := routing.Route(ctx, e.deps.Store, c.org, dialled, routing.Caller{Internal: true, UserID: l.party.user.ID})
 	if err != nil || (target.Kind != routing.User && target.Kind != routing.Trunk) {
-		e.notifyRefer(l, 404, "Not Found", true)
-		return
+		return 404
 	}
 	callee := party{number: target.Number.Value}
 	var dests []dest
@@ -159,14 +176,12 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 		id = e.internalIdentity(other.party, e.role(ctx, other.party.user.ID), c.org)
 	}
 	if err != nil || len(dests) == 0 {
-		e.notifyRefer(l, 480, "Temporarily Unavailable", true)
 		e.logOutcome(ctx, l.callID, party{}, id.shown, callee, store.Failed, started, true)
-		return
+		return 480
 	}
 	media, err := e.deps.Relay.NewLeg()
 	if err != nil {
-		e.notifyRefer(l, 503, "Service Unavailable", true)
-		return
+		return 503
 	}
 	other.mu.Lock()
 	prefer := other.codec
@@ -188,7 +203,7 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 			e.report(targetPres, presence.PhoneIdle)
 		}
 	}()
-	// The transfer is abandoned if the call ends while C rings.
+	// The transfer is abandoned if the call ends while the target rings.
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	e.goOwned(func() {
@@ -209,9 +224,8 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	w, code := e.dial(dctx, spec)
 	if w == nil {
 		media.Close()
-		e.notifyRefer(l, code, reasonFor(code), true)
 		e.logOutcome(ctx, l.callID, party{}, id.shown, callee, store.Failed, started, true)
-		return
+		return code
 	}
 	// Presence hears of the answer before the leg is published (and could end); from here
 	// the leg reports the target's idle.
@@ -222,7 +236,7 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	if _, ok := e.calls[c]; !ok || c.other(l) != other {
 		e.mu.Unlock()
 		e.endLeg(w, true)
-		return
+		return 487
 	}
 	c.replace(l, w)
 	w.call = c
@@ -232,12 +246,14 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 	e.legs[w.key()] = w
 	e.mu.Unlock()
 	w.rec = e.newRecord(w.callID, callee, id.shown, store.Incoming, started, time.Now())
+	if beforeBridge != nil {
+		beforeBridge()
+	}
 	relay.Bridge(other.media, w.media)
+	e.callConnected(c)
 	e.repeer(other, callee)
 	e.resume(other)
-	e.notifyRefer(l, 200, "OK", true)
-	e.endLeg(l, true)
-	e.log.Info("blind transfer done", "transferee", other.party.number, "target", callee.number)
+	return 200
 }
 
 // attendedTransfer joins the transferor's two calls: l's partner is connected with the partner
@@ -269,6 +285,7 @@ func (e *Engine) attendedTransfer(l *leg, rep replaces) {
 	l.call, r.call = nil, nil
 	e.mu.Unlock()
 	relay.Bridge(b.media, cc.media)
+	e.callConnected(c1)
 	e.repeer(b, cc.party)
 	e.repeer(cc, b.party)
 	e.resume(b)
@@ -345,6 +362,7 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 	e.mu.Unlock()
 	x.rec = e.newRecord(x.callID, p, other.party, store.Incoming, time.Now(), time.Now())
 	relay.Bridge(other.media, media)
+	e.callConnected(c)
 	e.repeer(other, p)
 	_ = e.respond2xx(tx, req, x, e.dialogResponse(req, x, 200, "OK", body))
 	e.endLeg(r, true)

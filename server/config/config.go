@@ -49,6 +49,8 @@ type Config struct {
 	DigestMD5UserAgents []string `json:"digest_md5_user_agents"`
 	// SMS is the SMS gateway (SMS-1); see sms.go.
 	SMS SMS `json:"sms"`
+	// SMTP is the mail server for voicemail notifications by email (VM-4); see smtp.go.
+	SMTP SMTP `json:"smtp"`
 	// PromptsDir holds the voice prompts (<lang>/<key>.wav, made by `make prompts`); relative
 	// to the working directory. Without it the server answers service numbers with tones.
 	PromptsDir string `json:"prompts_dir"`
@@ -124,6 +126,14 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			cfg.LogLevel = fl.LogLevel
 		case "prompts-dir":
 			cfg.PromptsDir = fl.PromptsDir
+		case "smtp-host":
+			cfg.SMTP.Host = fl.SMTP.Host
+		case "smtp-port":
+			cfg.SMTP.Port = fl.SMTP.Port
+		case "smtp-from":
+			cfg.SMTP.From = fl.SMTP.From
+		case "smtp-tls":
+			cfg.SMTP.TLS = fl.SMTP.TLS
 		case "digest-algorithms":
 			cfg.DigestAlgorithms = splitList(f.Value.String())
 		}
@@ -153,6 +163,10 @@ func newFlagSet(getenv func(string) string) (*flag.FlagSet, *string, *Config) {
 	fs.IntVar(&fl.RTPPortMax, "rtp-port-max", 0, "highest RTP port (default 20000, env VAIHDE_RTP_PORT_MAX)")
 	fs.StringVar(&fl.PromptsDir, "prompts-dir", "", "voice prompts directory (default "+def.PromptsDir+", env VAIHDE_PROMPTS_DIR)")
 	fs.StringVar(&fl.LogLevel, "log-level", "", "log level: debug, info, warn, error (env VAIHDE_LOG_LEVEL)")
+	fs.StringVar(&fl.SMTP.Host, "smtp-host", "", "SMTP server for voicemail email; empty: no email (env VAIHDE_SMTP_HOST)")
+	fs.IntVar(&fl.SMTP.Port, "smtp-port", 0, "SMTP port (default 25, 465 with -smtp-tls tls; env VAIHDE_SMTP_PORT)")
+	fs.StringVar(&fl.SMTP.From, "smtp-from", "", "voicemail email sender (default \"Vaihde <voicemail@<org domain>>\", env VAIHDE_SMTP_FROM)")
+	fs.StringVar(&fl.SMTP.TLS, "smtp-tls", "", "SMTP TLS: starttls (if offered, default), require, tls (implicit) or none (env VAIHDE_SMTP_TLS)")
 	fs.String("digest-algorithms", "", "SIP digest algorithms offered, in order (default SHA-256,MD5, env VAIHDE_DIGEST_ALGORITHMS)")
 	return fs, configPath, fl
 }
@@ -165,6 +179,7 @@ func FlagUsage() string {
 	fs.PrintDefaults()
 	b.WriteString("  trunk: VAIHDE_TRUNK_HOST, _PORT, _TRANSPORT, _USERNAME, _PASSWORD, _DOMAIN, _CALLER_ID, or \"trunk\" in the config file\n")
 	b.WriteString("  sms: VAIHDE_SMS_PROVIDER (outbox, http, none), _OUTBOX, _URL, _USERNAME, _PASSWORD, _TOKEN, or \"sms\" in the config file\n")
+	b.WriteString("  smtp: VAIHDE_SMTP_HOST, _PORT, _USERNAME, _PASSWORD, _FROM, _TLS (starttls, require, tls, none), or \"smtp\" in the config file (the password only there or in the environment)\n")
 	return b.String()
 }
 
@@ -234,6 +249,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if err := applySMSEnv(&cfg.SMS, getenv); err != nil {
 		return err
 	}
+	if err := applySMTPEnv(&cfg.SMTP, getenv); err != nil {
+		return err
+	}
 	if v := getenv("VAIHDE_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -281,6 +299,7 @@ func (c *Config) finish() {
 	}
 	c.LogLevel = strings.ToLower(c.LogLevel)
 	c.SMS.finish(c.DBPath)
+	c.SMTP.finish()
 	for i, a := range c.DigestAlgorithms {
 		c.DigestAlgorithms[i] = strings.ToUpper(a)
 	}
@@ -366,6 +385,9 @@ func (c Config) Validate() error {
 	if err := c.SMS.validate(); err != nil {
 		return err
 	}
+	if err := c.SMTP.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -376,6 +398,7 @@ func (c Config) String() string {
 		t.Trunk.Password = "***"
 	}
 	t.SMS = t.SMS.redacted()
+	t.SMTP = t.SMTP.redacted()
 	b, _ := json.Marshal(t)
 	return string(b)
 }

@@ -144,3 +144,11 @@ func samplesDuration(n int) time.Duration {
 // hangs up (then every Channel method returns ErrHangup). The call's owner runs it on a
 // goroutine of its own and hangs up when it returns.
 type Flow func(ctx context.Context, ch Channel) error
+
+// Connector is implemented by channels whose call can leave the application for a person (the
+// call engine's service calls): the caller is connected to number and the application ends.
+// bypass rings a user even if their routing rules sent the call to the application (VM-3
+// "press 2 to reach the person anyway"). On error the caller is still in the application.
+type Connector interface {
+	Connect(ctx context.Context, number string, bypass bool) error
+}

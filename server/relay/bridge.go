@@ -54,6 +54,8 @@ type outStream struct {
 
 	src      *Leg   // leg whose packets are being sent
 	srcSSRC  uint32 // SSRC of the party behind src
+	gen      bool   // the last packet sent was generated audio (WriteFrame)
+	genLen   uint32 // samples in that packet
 	seqDelta uint16
 	tsDelta  uint32
 }
@@ -122,7 +124,7 @@ func (l *Leg) rewrite(to *Leg, pkt []byte, hlen, end int, now int64) bool {
 		}
 		o.seqDelta = nextSeq - seq
 		o.tsDelta = nextTS - ts
-		o.src, o.srcSSRC, o.started = l, ssrc, true
+		o.src, o.srcSSRC, o.started, o.gen = l, ssrc, true, false
 		marker = 0x80
 	}
 	outSeq := seq + o.seqDelta

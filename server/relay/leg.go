@@ -71,6 +71,7 @@ type Leg struct {
 	// Owned by the RTCP reader goroutine.
 	rtcpLast int64
 
+	keys       keyTap      // key presses of the party (WatchKeys)
 	out        outStream   // the stream this leg sends to its party
 	rx         recvStats   // the stream the party sends to this leg
 	peer       peerReports // what the party's RTCP says
@@ -187,6 +188,7 @@ func (l *Leg) Close() error {
 	}
 	err := errors.Join(l.rtpConn.Close(), l.rtcpConn.Close())
 	l.wg.Wait()
+	l.keys.stop()
 	l.pool.release(l)
 	if err != nil {
 		return fmt.Errorf("close relay leg %v: %w", l.local, err)
@@ -258,6 +260,7 @@ func (l *Leg) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
 	if gap := l.rx.update(l.hdr.SSRC, l.hdr.SequenceNumber, l.hdr.Timestamp, now); gap > 0 {
 		l.lost.Add(uint64(gap))
 	}
+	l.keys.observe(l, l.hdr.PayloadType, l.hdr.SSRC, l.hdr.Timestamp, pkt[hlen:end])
 
 	to := l.partner.Load()
 	if to == nil {

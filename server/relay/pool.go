@@ -9,11 +9,18 @@
 //     across re-bridging (transfer, hold/resume).
 //   - RTCP is terminated per leg: the leg sends its own SR/RR/SDES about the streams it sends and
 //     receives and reads its party's reports into Stats.
+//   - Key presses: WatchKeys reports each RFC 4733 key the party presses once (events repeat
+//     and end with three packets of one timestamp), bridged or not, without ever making the
+//     reader wait for the watcher (the DTMF transfer code of CALL-6 listens here).
+//   - Generated audio: while a leg is not bridged, WriteFrame, Play and Loop send the party
+//     server-made G.711 frames (hold music, tones) in the same outgoing stream, so the party
+//     sees one SSRC with continuous sequence numbers and timestamps before, during and after.
 //
 // Each leg owns two reader goroutines (RTP and RTCP) that stop when the leg is closed; the pool
 // owns one goroutine that sends the RTCP reports. Forwarding happens on the reader goroutine of
 // the receiving leg, writing from the partner leg's socket, so a packet costs one read and one
-// write system call and no allocation.
+// write system call and no allocation. Play and Loop run on their caller's goroutine, which owns
+// them.
 package relay
 
 import (

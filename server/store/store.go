@@ -261,9 +261,9 @@ type VoicemailSettings struct {
 }
 
 // DefaultVoicemailSettings are the settings of a user who never changed them: voicemail on,
-// notification by SMS, everything else off.
+// notification by SMS, the red activity announced to callers (PRES-6), everything else off.
 func DefaultVoicemailSettings(userID int64) VoicemailSettings {
-	return VoicemailSettings{UserID: userID, Enabled: true, Notify: NotifySMS}
+	return VoicemailSettings{UserID: userID, Enabled: true, Notify: NotifySMS, AnnounceActivity: true}
 }
 
 // Presences stores presence.

@@ -30,8 +30,9 @@ type DepositDeps struct {
 	Location *time.Location // for speaking an activity's end time; nil: time.Local
 	Logger   *slog.Logger
 	// Connect hands the call over when the caller takes an option of the greeting (VM-3): press 1
-	// for customer service, press 2 to reach the person anyway. Nil offers neither. On success
-	// the flow returns nil at once: the call belongs to the new leg.
+	// for customer service, press 2 to reach the person anyway. Nil uses the channel when it is a
+	// mediaapp.Connector (the call engine's), else offers neither. On success the flow returns
+	// nil at once: the call belongs to the new leg.
 	Connect func(ctx context.Context, to Handover) error
 }
 
@@ -52,6 +53,26 @@ type Caller struct {
 	// Diverted: a routing rule sent the call straight to voicemail, so the greeting may offer
 	// "press 2 to reach the person anyway" (VM-3, with the owner's OfferBypass setting).
 	Diverted bool
+	// OnCall: the owner was busy on another call; the default greeting says so (PRES-6).
+	OnCall bool
+}
+
+// connector returns how the flow hands a caller over to box's person or customer service,
+// nil when it cannot.
+func (d DepositDeps) connector(ch mediaapp.Channel, box store.User) func(context.Context, Handover) error {
+	if d.Connect != nil {
+		return d.Connect
+	}
+	c, ok := ch.(mediaapp.Connector)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, h Handover) error {
+		if h.Bypass {
+			return c.Connect(ctx, box.Extension, true)
+		}
+		return c.Connect(ctx, h.Number, false)
+	}
 }
 
 // Deposit is the flow of a caller who reached box's voicemail (VM-3): the owner's own greeting
@@ -79,12 +100,13 @@ func deposit(ctx context.Context, d DepositDeps, s *session, org store.Org, box 
 		}
 		return s.ch.Hangup(ctx)
 	}
-	greeting, err := depositGreeting(ctx, d, s, box, settings)
+	greeting, err := depositGreeting(ctx, d, s, box, settings, caller)
 	if err != nil {
 		return err
 	}
-	offerCS := d.Connect != nil && settings.CustomerService != ""
-	offerBypass := d.Connect != nil && settings.OfferBypass && caller.Diverted
+	connect := d.connector(s.ch, box)
+	offerCS := connect != nil && settings.CustomerService != ""
+	offerBypass := connect != nil && settings.OfferBypass && caller.Diverted
 	var options []string
 	if offerCS {
 		options = append(options, "press1_customer_service")
@@ -117,7 +139,7 @@ func deposit(ctx context.Context, d DepositDeps, s *session, org store.Org, box 
 			to = &Handover{Bypass: true}
 		}
 		if to != nil {
-			err := d.Connect(ctx, *to)
+			err := connect(ctx, *to)
 			if err == nil {
 				s.log.Info("caller connected from the greeting", "customer_service", to.Number != "", "bypass", to.Bypass)
 				return nil
@@ -130,6 +152,12 @@ func deposit(ctx context.Context, d DepositDeps, s *session, org store.Org, box 
 	case perr != nil:
 		return perr
 	}
+	return recordMessage(ctx, d, s, org, box, caller)
+}
+
+// recordMessage records after a beep and saves what was said (VM-3): at most MaxMessage, ended
+// by '#', RecordSilence of silence or hangup; "message saved" only once it is durable.
+func recordMessage(ctx context.Context, d DepositDeps, s *session, org store.Org, box store.User, caller Caller) error {
 	if err := s.play(ctx, beep); err != nil {
 		return err
 	}
@@ -172,7 +200,7 @@ func deposit(ctx context.Context, d DepositDeps, s *session, org store.Org, box 
 }
 
 // depositGreeting returns the clips before the beep: the owner's own greeting, or the default.
-func depositGreeting(ctx context.Context, d DepositDeps, s *session, box store.User, settings store.VoicemailSettings) ([]mediaapp.Clip, error) {
+func depositGreeting(ctx context.Context, d DepositDeps, s *session, box store.User, settings store.VoicemailSettings, caller Caller) ([]mediaapp.Clip, error) {
 	if settings.GreetingPath != "" {
 		path, err := d.Mailbox.Greeting(ctx, box.ID)
 		if err == nil && path != "" {
@@ -190,6 +218,11 @@ func depositGreeting(ctx context.Context, d DepositDeps, s *session, box store.U
 				return clips, nil
 			}
 			// A custom activity has no prompt: fall back to the plain default.
+		}
+	}
+	if caller.OnCall {
+		if clips, err := s.voice.Clips(s.lang, "person_is", "on_call", "leave_message"); err == nil {
+			return clips, nil
 		}
 	}
 	number := box.Extension

@@ -42,6 +42,10 @@ type Config struct {
 	// Changed is called (synchronously, after the change is durable) with the user whose
 	// mailbox changed; message-waiting indication hangs off it. Optional.
 	Changed func(userID int64)
+	// Saved is called (synchronously, after Changed, outside any lock) with each new message
+	// Save recorded — not for messages Recover re-adds; notifications (VM-4) hang off it and
+	// must not block. Optional.
+	Saved func(v store.Voicemail)
 	// MaxBytes bounds one stored file; 0: DefaultMaxBytes.
 	MaxBytes int64
 	Logger   *slog.Logger
@@ -55,6 +59,7 @@ type Mailbox struct {
 	root    string
 	st      Store
 	changed func(int64)
+	saved   func(store.Voicemail)
 	max     int64
 	log     *slog.Logger
 	// create makes the temporary file; a variable so tests can simulate a full disk.
@@ -85,7 +90,7 @@ func New(c Config) (*Mailbox, error) {
 		log = slog.Default()
 	}
 	return &Mailbox{
-		root: c.Root, st: c.Store, changed: c.Changed, max: c.MaxBytes, log: log.With("component", "voicemail"),
+		root: c.Root, st: c.Store, changed: c.Changed, saved: c.Saved, max: c.MaxBytes, log: log.With("component", "voicemail"),
 		create: func(dir, pattern string) (file, error) { return os.CreateTemp(dir, pattern) },
 	}, nil
 }
@@ -156,6 +161,9 @@ func (m *Mailbox) Save(ctx context.Context, msg Message, r io.Reader) (store.Voi
 	}
 	m.log.Info("voicemail saved", "user", msg.UserID, "id", v.ID, "duration", dur)
 	m.notify(msg.UserID)
+	if m.saved != nil {
+		m.saved(v)
+	}
 	return v, nil
 }
 

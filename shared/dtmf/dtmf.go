@@ -1,5 +1,6 @@
 // Package dtmf owns RFC 4733 telephone-event payloads: the named events 0-9, *, #, A-D and
-// their 4-byte wire format.
+// their 4-byte wire format; and TransferCode, the key-by-key recogniser of the DTMF transfer
+// code *#*1<number># (CALL-6) that the call engine feeds with each party's keys.
 package dtmf
 
 import (

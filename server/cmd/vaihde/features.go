@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
 	"log/slog"
+
+	"github.com/vaihde/vaihde/server/b2bua"
+	"github.com/vaihde/vaihde/server/personal"
+	"github.com/vaihde/vaihde/server/routing"
 
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/store"
@@ -28,7 +33,7 @@ func (v *voicemailAccess) flow(org store.Org, caller store.User) (mediaapp.Flow,
 
 // newFeatures builds the service numbers (feature codes, activity IVR, voicemail access) over
 // the presence hub. Without a prompt catalog the server still answers feature codes, with tones.
-func newFeatures(cfg config.Config, hub *presence.Hub, vm *voicemailAccess, logger *slog.Logger) (*features.Service, *prompt.Catalog) {
+func newFeatures(cfg config.Config, st store.Store, hub *presence.Hub, vm *voicemailAccess, logger *slog.Logger) (*features.Service, *prompt.Catalog) {
 	log := logger.With("component", "features")
 	var cat *prompt.Catalog
 	if cfg.PromptsDir != "" {
@@ -40,5 +45,20 @@ func newFeatures(cfg config.Config, hub *presence.Hub, vm *voicemailAccess, logg
 			cat = c
 		}
 	}
-	return features.New(features.Deps{Presence: hub, Prompts: cat, Voicemail: vm.flow, Logger: log}), cat
+	return features.New(features.Deps{Presence: hub, Prompts: cat, Voicemail: vm.flow, Logger: log,
+		Forwarding: features.StoreForwarding{Store: st}}), cat
+}
+
+// personalRouting is the call engine's personal routing, set once the mailbox exists and before
+// the SIP server serves; until then calls simply ring.
+type personalRouting struct {
+	r *personal.Router
+}
+
+// Divert implements b2bua.Personal.
+func (p *personalRouting) Divert(ctx context.Context, c b2bua.PersonalCall) b2bua.Diversion {
+	if p.r == nil {
+		return b2bua.Diversion{Action: routing.Decide(routing.Facts{Stage: c.Stage, Via: routing.ViaGroup})}
+	}
+	return p.r.Divert(ctx, c)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/vaihde/vaihde/server/api"
 	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/demo"
+	"github.com/vaihde/vaihde/server/personal"
 	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/store/sqlite"
 	"github.com/vaihde/vaihde/server/voicemail"
@@ -88,8 +89,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	closeHub := sync.OnceValue(hub.Close) // on an early return, and in order at shutdown
 	defer closeHub()
 	vmAccess := &voicemailAccess{}
-	feat, prompts := newFeatures(cfg, hub, vmAccess, logger)
-	engine, err := startCallEngine(cfg, st, sipSrv, hub, feat, logger)
+	feat, prompts := newFeatures(cfg, st, hub, vmAccess, logger)
+	routes := &personalRouting{}
+	engine, err := startCallEngine(cfg, st, sipSrv, hub, feat, routes, logger)
 	if err != nil {
 		return err
 	}
@@ -103,13 +105,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		vmAccess.deps = &voicemail.AccessDeps{Mailbox: svc.voicemail, Store: st, Users: st, Voice: prompts,
 			Logger: logger.With("component", "voicemail")}
 	}
+	// Personal routing answers with voicemail only when there are prompts to speak.
+	var deposit *voicemail.DepositDeps
+	if prompts != nil {
+		deposit = &voicemail.DepositDeps{Mailbox: svc.voicemail, Store: st, Voice: prompts,
+			Presence: personal.RedPresence{Presence: hub}, Logger: logger.With("component", "voicemail")}
+	}
+	routes.r = personal.New(personal.Deps{Store: st, Presence: hub, Voicemail: deposit,
+		Logger: logger.With("component", "routing")})
 
 	if err := sipSrv.Start(ctx); err != nil {
 		return err
 	}
 
 	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
-		Messaging: svc.messaging, SMS: svc.sms})
+		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail})
+	svc.watchMailboxes(apiSrv.VoicemailChanged)
 	// Messages arriving over SIP reach the recipient's other clients as events too.
 	stopWatch := svc.messaging.Watch(apiSrv.MessageStored)
 	defer stopWatch()

@@ -33,6 +33,28 @@ type services struct {
 	closeHub     func() error
 	closeOnce    sync.Once
 	closeErr     error
+	// mailboxWatchers hear of every mailbox change after the message-waiting NOTIFYs (the HTTP
+	// API's event streams).
+	watchMu         sync.Mutex
+	mailboxWatchers []func(userID int64)
+}
+
+// watchMailboxes adds a watcher of mailbox changes.
+func (s *services) watchMailboxes(fn func(userID int64)) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	s.mailboxWatchers = append(s.mailboxWatchers, fn)
+}
+
+// mailboxChanged tells phones (message-summary NOTIFY) and the other watchers.
+func (s *services) mailboxChanged(userID int64) {
+	s.subscription.MailboxChanged(userID)
+	s.watchMu.Lock()
+	ws := s.mailboxWatchers
+	s.watchMu.Unlock()
+	for _, w := range ws {
+		w(userID)
+	}
 }
 
 // newPresence returns the presence hub; a user is online while the registrar has a device.
@@ -68,7 +90,7 @@ func startServices(cfg config.Config, st store.Store, sipSrv *signaling.Server, 
 	// Voicemail files live beside the database; every mailbox change lights or clears the
 	// message-waiting indicator of the user's phones.
 	s.voicemail, err = voicemail.New(voicemail.Config{Root: filepath.Join(filepath.Dir(cfg.DBPath), "voicemail"),
-		Store: st, Changed: s.subscription.MailboxChanged, Logger: logger})
+		Store: st, Changed: s.mailboxChanged, Logger: logger})
 	if err != nil {
 		s.subscription.Close()
 		return nil, err
