@@ -1,0 +1,215 @@
+package interop
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/vaihde/vaihde/shared/api"
+	"github.com/vaihde/vaihde/shared/tone"
+)
+
+// mailbox reads user's mailbox through the HTTP API.
+func mailbox(t *testing.T, srv *vaihde, token string) api.VoicemailList {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var l api.VoicemailList
+	if err := httpJSON(ctx, http.MethodGet, "http://"+srv.httpAddr+"/api/voicemail", token, nil, &l); err != nil {
+		t.Fatalf("GET /api/voicemail: %v", err)
+	}
+	return l
+}
+
+// toneSeconds counts the 100 ms frames of p in which freq carries at least share of the energy.
+func toneSeconds(p pcm, freq, share float64) float64 {
+	frame := p.rate / 10
+	n := 0
+	for off := 0; off+frame <= len(p.samples); off += frame {
+		f := p.samples[off : off+frame]
+		if rms(f) >= voicedRMS && tone.WindowedShare(f, freq, p.rate) >= share {
+			n++
+		}
+	}
+	return float64(n) / 10
+}
+
+// leaveVoicemail calls callee from caller and, once the greeting has been heard, talks (caller's
+// tone) for talk, then presses # and waits for the server to hang up. It returns what the
+// caller heard.
+func leaveVoicemail(t *testing.T, srv *vaihde, caller *baresip, callee string, greeting pcm, talk time.Duration) pcm {
+	t.Helper()
+	rm, m := caller.recordMark(), caller.mark()
+	caller.cmd("dial", srv.uri(callee))
+	caller.waitEvent(m, "CALL_ESTABLISHED", 60*time.Second, nil)
+	caller.waitAudioSince(rm, greeting.seconds()+0.5, 30*time.Second)
+	time.Sleep(talk)
+	sendDigits(t, caller, "#")
+	caller.waitEvent(m, "CALL_CLOSED", 30*time.Second, nil)
+	return caller.audioSince(rm)
+}
+
+// TestIntegrationBaresipVoicemailDepositAndListen (ROUTE-2, VM-1…3): baresip 1003 calls 1004,
+// who has no registered phone, so the call goes to 1004's voicemail. 1003 hears 1004's Finnish
+// default greeting (checked against the prompt audio), talks (its 440 Hz tone) and presses #.
+// The message is in 1004's mailbox (HTTP API). Then 1004 registers a baresip, dials the access
+// number 9000, is recognised by its extension, presses 2 and hears 1003's 440 Hz tone played
+// back from the mailbox.
+func TestIntegrationBaresipVoicemailDepositAndListen(t *testing.T) {
+	integration(t, "baresip")
+	dir := promptsDir(t)
+	srv := startVaihde(t, "-prompts-dir", dir)
+	caller := registered(t, srv, "1003", toneA, false, "")
+	token := apiLogin(t, srv, "1004", "demo1004")
+	if l := mailbox(t, srv, token); len(l.Messages) != 0 {
+		t.Fatalf("mailbox not empty at start: %+v", l)
+	}
+
+	greeting := promptAudio(t, dir, "fi", "greeting_reached", "num/1", "num/0", "num/0", "num/4", "greeting_default", "leave_message")
+	heard := leaveVoicemail(t, srv, caller, "1004", greeting, 4*time.Second)
+	checkPrompt(t, "1004's greeting", heard, greeting)
+	checkPrompt(t, "message saved", heard, promptAudio(t, dir, "fi", "message_saved"))
+
+	var msgs api.VoicemailList
+	if !pollUntil(10*time.Second, func() bool { msgs = mailbox(t, srv, token); return len(msgs.Messages) == 1 }) {
+		t.Fatalf("1004's mailbox after the call: %+v", msgs)
+	}
+	v := msgs.Messages[0]
+	t.Logf("message: %+v, counts %+v", v, msgs.Counts)
+	if v.Caller != "1003" || v.Heard || v.DurationMS < 3000 || v.DurationMS > 10000 || msgs.Counts.New != 1 {
+		t.Fatalf("message %+v counts %+v: want a new message from 1003 of about 4 s", v, msgs.Counts)
+	}
+
+	// 1004 listens through the access number: recognised by its extension, 2 plays the messages.
+	owner := registered(t, srv, "1004", toneB, false, "")
+	welcome := promptAudio(t, dir, "fi", "vm_welcome")
+	rm, m := owner.recordMark(), owner.mark()
+	owner.cmd("dial", srv.uri("9000"))
+	owner.waitEvent(m, "CALL_ESTABLISHED", 30*time.Second, nil)
+	owner.waitAudioSince(rm, welcome.seconds()+1, 20*time.Second)
+	pressed := owner.recordMark()
+	sendDigits(t, owner, "2")
+	owner.waitAudioSince(pressed, 14, 40*time.Second)
+	owner.cmd("hangup", "")
+	owner.waitEvent(m, "CALL_CLOSED", 30*time.Second, nil)
+	checkPrompt(t, "9000 welcome", owner.audioSince(rm), welcome)
+	played := owner.audioSince(pressed)
+	secs := toneSeconds(played, toneA, 0.8)
+	t.Logf("after pressing 2: %.1f s received, %.1f s of them 1003's %.0f Hz tone", played.seconds(), secs, toneA)
+	if secs < 2.5 {
+		t.Fatalf("1004 did not hear 1003's message: only %.1f s of %.0f Hz", secs, toneA)
+	}
+	if !pollUntil(10*time.Second, func() bool { msgs = mailbox(t, srv, token); return msgs.Counts.New == 0 && msgs.Counts.Old == 1 }) {
+		t.Fatalf("after listening, counts %+v: want 0 new, 1 old", msgs.Counts)
+	}
+}
+
+// forwardingOf reads user's forwarding through the HTTP API.
+func forwardingOf(t *testing.T, srv *vaihde, token string) api.Forwarding {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var f api.Forwarding
+	if err := httpJSON(ctx, http.MethodGet, "http://"+srv.httpAddr+"/api/forwarding", token, nil, &f); err != nil {
+		t.Fatalf("GET /api/forwarding: %v", err)
+	}
+	return f
+}
+
+// ringsAt calls callee from caller and reports whether phone got the incoming call (an
+// unanswered CALL_INCOMING); the caller then hangs up.
+func ringsAt(t *testing.T, srv *vaihde, caller *baresip, callee string, phone *baresip) bool {
+	t.Helper()
+	mc, mp := caller.mark(), phone.mark()
+	caller.cmd("dial", srv.uri(callee))
+	_, err := phone.ctrl.wait(mp, 8*time.Second, func(e ctrlEvent) bool { return e.Type == "CALL_INCOMING" })
+	caller.cmd("hangup", "")
+	caller.waitEvent(mc, "CALL_CLOSED", 30*time.Second, nil)
+	if err == nil {
+		phone.waitEvent(mp, "CALL_CLOSED", 30*time.Second, nil)
+	}
+	return err == nil
+}
+
+// TestIntegrationFeatureCodesRouteCalls (PRES-4, PRES-5, ROUTE-1, acceptance 2): baresip 1001
+// dials 9834 and the Softphone of colleague 1005 (headless: phone engine + people model) shows
+// "In a meeting" within a second. A call from 1003 to 1001 then reaches 1001's voicemail, whose
+// greeting says so (prompt audio checked), while a call to 1001's mobile number rings 1001's
+// phone. 9871002 forwards 1001's calls to 1002 (persisted, read back over the API; 1002
+// answers and 1003 hears 1002's tone), and 987 clears it (1001's phone rings again).
+func TestIntegrationFeatureCodesRouteCalls(t *testing.T) {
+	integration(t, "baresip")
+	dir := promptsDir(t)
+	srv := startVaihde(t, "-prompts-dir", dir)
+	a := registered(t, srv, "1001", toneA, false, "")
+	b := registered(t, srv, "1002", toneB, true, "")
+	c := registered(t, srv, "1003", 800, false, "")
+	observer := startHeadless(t, srv, "1005")
+	token := apiLogin(t, srv, "1001", "demo1001")
+
+	activated := promptAudio(t, dir, "fi", "feature_activated")
+	callService(t, srv, a, "9834", activated.seconds()*0.9, func(established time.Time) {
+		var seen time.Duration
+		if !pollUntil(5*time.Second, func() bool {
+			col, ok := observer.colleague("1001")
+			seen = time.Since(established)
+			return ok && col.Presence.Activity == 4
+		}) {
+			t.Errorf("1005's Softphone never showed 1001 in a meeting")
+			return
+		}
+		t.Logf("1005's Softphone showed 1001 in a meeting %v after the answer", seen)
+		if seen > time.Second {
+			t.Errorf("shown after %v, want within 1 s", seen)
+		}
+	})
+
+	// Red activity: the company number / extension goes to voicemail, which tells the caller.
+	announce := promptAudio(t, dir, "fi", "person_is", "activity/4", "leave_message")
+	rm, mc, ma := c.recordMark(), c.mark(), a.mark()
+	c.cmd("dial", srv.uri("1001"))
+	c.waitEvent(mc, "CALL_ESTABLISHED", 30*time.Second, nil)
+	c.waitAudioSince(rm, announce.seconds()+0.5, 30*time.Second)
+	c.cmd("hangup", "")
+	c.waitEvent(mc, "CALL_CLOSED", 30*time.Second, nil)
+	checkPrompt(t, "1001's voicemail in a meeting", c.audioSince(rm), announce)
+	if a.hasEvent(ma, "CALL_INCOMING") {
+		t.Fatal("1001's phone rang although 1001 is in a meeting")
+	}
+	// The mobile number always rings through (PRES-5).
+	if !ringsAt(t, srv, c, "0401231001", a) {
+		t.Fatal("a call to 1001's mobile number did not ring 1001's phone")
+	}
+
+	callService(t, srv, a, "9831", activated.seconds()*0.9, nil) // available again
+	setTo := promptAudio(t, dir, "fi", "forwarding_set_to", "num/1", "num/0", "num/0", "num/2")
+	checkPrompt(t, "9871002", callService(t, srv, a, "9871002", setTo.seconds()*0.9, nil), setTo)
+	if f := forwardingOf(t, srv, token); f.Immediate != "1002" {
+		t.Fatalf("forwarding after 9871002: %+v", f)
+	}
+	rm, mc, ma = c.recordMark(), c.mark(), a.mark()
+	mb := b.mark()
+	c.cmd("dial", srv.uri("1001"))
+	c.waitEvent(mc, "CALL_ESTABLISHED", 30*time.Second, nil)
+	b.waitEvent(mb, "CALL_ESTABLISHED", 10*time.Second, nil)
+	c.waitAudioSince(rm, 2, 20*time.Second)
+	c.cmd("hangup", "")
+	c.waitEvent(mc, "CALL_CLOSED", 30*time.Second, nil)
+	b.waitEvent(mb, "CALL_CLOSED", 30*time.Second, nil)
+	if a.hasEvent(ma, "CALL_INCOMING") {
+		t.Fatal("1001's phone rang although its calls are forwarded")
+	}
+	if s := toneSeconds(c.audioSince(rm), toneB, 0.8); s < 1 {
+		t.Fatalf("1003 heard %.1f s of 1002's tone through the forward", s)
+	}
+
+	cleared := promptAudio(t, dir, "fi", "forwarding_cleared")
+	checkPrompt(t, "987", callService(t, srv, a, "987", cleared.seconds()*0.9, nil), cleared)
+	if f := forwardingOf(t, srv, token); f.Immediate != "" {
+		t.Fatalf("forwarding after 987: %+v", f)
+	}
+	if !ringsAt(t, srv, c, "1001", a) {
+		t.Fatal("after 987 a call to 1001 did not ring 1001's phone")
+	}
+}
