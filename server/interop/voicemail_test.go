@@ -2,7 +2,11 @@ package interop
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"os"
+	"regexp"
+	"syscall"
 	"testing"
 	"time"
 
@@ -211,5 +215,67 @@ func TestIntegrationFeatureCodesRouteCalls(t *testing.T) {
 	}
 	if !ringsAt(t, srv, c, "1001", a) {
 		t.Fatal("after 987 a call to 1001 did not ring 1001's phone")
+	}
+}
+
+// TestIntegrationVoicemailSurvivesKill9 (VM, acceptance 5): 1003 leaves a message for the
+// unreachable 1004; the moment the server has saved it (its log says so, just before the caller
+// hears "message saved") the server is killed with SIGKILL. After a restart on the same database
+// the message is in 1004's mailbox and its audio is whole.
+func TestIntegrationVoicemailSurvivesKill9(t *testing.T) {
+	integration(t, "baresip")
+	dir := promptsDir(t)
+	srv := startVaihde(t, "-prompts-dir", dir)
+	caller := registered(t, srv, "1003", toneA, false, "")
+	greeting := promptAudio(t, dir, "fi", "greeting_reached", "num/1", "num/0", "num/0", "num/4", "greeting_default", "leave_message")
+
+	rm, m := caller.recordMark(), caller.mark()
+	caller.cmd("dial", srv.uri("1004"))
+	caller.waitEvent(m, "CALL_ESTABLISHED", 60*time.Second, nil)
+	caller.waitAudioSince(rm, greeting.seconds()+0.5, 30*time.Second)
+	time.Sleep(3 * time.Second)
+	sendDigits(t, caller, "#")
+	srv.waitLog(t, regexp.MustCompile(`voicemail deposited`), 20*time.Second)
+	if err := syscall.Kill(srv.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9: %v", err)
+	}
+	<-srv.done
+	t.Logf("server killed: %v", srv.err)
+
+	srv = restartVaihde(t, srv)
+	token := apiLogin(t, srv, "1004", "demo1004")
+	l := mailbox(t, srv, token)
+	if len(l.Messages) != 1 || l.Messages[0].Caller != "1003" || l.Messages[0].DurationMS < 2000 || l.Counts.New != 1 {
+		t.Fatalf("mailbox after kill -9 and restart: %+v", l)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+srv.httpAddr+"/api/voicemail/"+itoa(int(l.Messages[0].ID))+"/audio", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	wavPath := t.TempDir() + "/m.wav"
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET audio: %s", res.Status)
+	}
+	f, err := os.Create(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	p, err := readWAV(wavPath)
+	if err != nil {
+		t.Fatalf("the saved message is not a whole WAV: %v", err)
+	}
+	secs := toneSeconds(p, toneA, 0.8)
+	t.Logf("message after restart: %.1f s, %.1f s of 1003's tone", p.seconds(), secs)
+	if secs < 2 || float64(l.Messages[0].DurationMS)/1000 < p.seconds()-0.2 {
+		t.Fatalf("message audio after restart: %.1f s long, %.1f s of tone (record says %d ms)", p.seconds(), secs, l.Messages[0].DurationMS)
 	}
 }
