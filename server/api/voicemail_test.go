@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -372,28 +373,88 @@ func TestIntegrationVoicemailEvent(t *testing.T) {
 	}
 }
 
-// TestVoicemailChangedNeverBlocks: a burst of changes returns at once even while the store
-// is busy, and the stream then gets the latest counts.
+// gatedCounts is a mailbox whose Counts waits for gate: a store that is slow to answer.
+type gatedCounts struct {
+	*voicemail.Mailbox
+	gate  chan struct{}
+	calls atomic.Int32
+}
+
+func (g *gatedCounts) Counts(ctx context.Context, userID int64) (int, int, error) {
+	g.calls.Add(1)
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return 0, 0, ctx.Err()
+	}
+	return g.Mailbox.Counts(ctx, userID)
+}
+
+// TestVoicemailChangedNeverBlocks: while the counts cannot be read, saving a message and a
+// burst of changes still return at once; once they can, the stream gets the latest counts in
+// a few coalesced events rather than one per change.
 func TestVoicemailChangedNeverBlocks(t *testing.T) {
 	e := newEnv(t, nil)
-	mb := e.withMailbox(t)
+	g := &gatedCounts{gate: make(chan struct{})}
+	var err error
+	g.Mailbox, err = voicemail.New(voicemail.Config{Root: t.TempDir(), Store: e.st, Changed: e.s.VoicemailChanged,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.s.deps.Voicemail = g
+	hs := httptest.NewServer(e.s.Handler())
+	t.Cleanup(hs.Close)
+	e.url = hs.URL
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(g.gate)
+		}
+	}
+	t.Cleanup(release)
+
 	u := e.accts["1001"]
 	events, _ := e.openStream(t, e.login(t, "1001"))
 	waitEvent(t, events, 5*time.Second, "hello", func(ev sseEvent, _ shared.Event) bool { return ev.typ == shared.EventHello })
-	e.save(t, mb, "1001", "1002", testWAV(1, 800), time.Time{})
+
+	saved := make(chan store.Voicemail, 1)
+	go func() {
+		v, err := g.Save(context.Background(), voicemail.Message{OrgID: u.OrgID, UserID: u.ID, Caller: "1002"}, bytes.NewReader(testWAV(1, 800)))
+		if err != nil {
+			t.Error(err)
+		}
+		saved <- v
+	}()
+	var v store.Voicemail
+	select {
+	case v = <-saved:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Save blocked on the event stream's counts")
+	}
+	for deadline := time.Now().Add(5 * time.Second); g.calls.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the counts were never read")
+		}
+	}
 	start := time.Now()
 	for range 10_000 {
 		e.s.VoicemailChanged(u.ID)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("10000 calls took %v", d)
-	}
 	e.s.VoicemailChanged(0)           // no user: ignored
 	e.s.VoicemailChanged(u.ID + 1000) // nobody listening: ignored
-	got := waitEvent(t, events, 5*time.Second, "counts", func(ev sseEvent, d shared.Event) bool {
-		return ev.typ == "voicemail" && d.Voicemail != nil && d.Voicemail.New == 1
+	if err := g.MarkHeard(context.Background(), u.ID, v.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("10000 changes took %v while the counts were blocked", d)
+	}
+	release()
+	waitEvent(t, events, 5*time.Second, "latest counts", func(ev sseEvent, d shared.Event) bool {
+		return ev.typ == "voicemail" && *d.Voicemail == shared.VoicemailCounts{Old: 1}
 	})
-	if got.Voicemail.Old != 0 {
-		t.Fatalf("counts %+v", got.Voicemail)
+	if n := g.calls.Load(); n > 3 {
+		t.Fatalf("counts read %d times for a burst of 10001 changes", n)
 	}
 }

@@ -1,8 +1,11 @@
 package b2bua
 
 import (
-	"net/netip"
+	"context"
+	"fmt"
 	"math"
+	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -111,7 +114,7 @@ func (p *testPhone) listen(d time.Duration) (pcm []int16, packets int) {
 	}
 }
 
-// hearsMusic checks that pcm (at least 0.5 s) is the hold music: loud enough, and not the
+// hearsMusic checks that pcm (at least 0.5 s) is the hold music: at its level, and not the
 // transferor's 1 kHz talk.
 func hearsMusic(t *testing.T, who string, pcm []int16) {
 	t.Helper()
@@ -119,8 +122,10 @@ func hearsMusic(t *testing.T, who string, pcm []int16) {
 		t.Fatalf("%s received %d samples, want at least 0.5 s of music", who, len(pcm))
 	}
 	rms, talk := tone.RMS(pcm), tone.Share(pcm, 1000, codec.SampleRate)
-	if rms < 0.04 || talk > 0.05 {
-		t.Fatalf("%s hears RMS %.3f with 1 kHz share %.2f: want music (RMS ≥ 0.04), not the transferor", who, rms, talk)
+	want := tone.RMS(holdMusic.Samples)
+	// Half a second of the music is 0.3–1.3 times as loud as the whole loop.
+	if rms < 0.25*want || rms > 1.5*want || talk > 0.05 {
+		t.Fatalf("%s hears RMS %.3f with 1 kHz share %.2f: want the music (RMS %.3f), not the transferor", who, rms, talk, want)
 	}
 }
 
@@ -215,16 +220,19 @@ func TestIntegrationDTMFTransferCancelAndWrongNumber(t *testing.T) {
 		{"cancel", "10*"},
 		{"wrong number", "5559#"},
 	} {
-		done := make(chan struct{})
+		prefixed, done := make(chan struct{}), make(chan struct{})
 		go func() {
 			defer close(done)
 			ka.press(t, "*#*1")
+			close(prefixed)
 			kb.press(t, "1003#") // the transferee's keys do not complete A's code
 			ka.press(t, tc.rest)
 		}()
-		pcm, _ := b.listen(500 * time.Millisecond)
+		<-prefixed
+		b.listen(200 * time.Millisecond)
+		pcm, _ := b.listen(600 * time.Millisecond)
 		<-done
-		hearsMusic(t, "B ("+tc.name+")", pcm[min(len(pcm), 1600):])
+		hearsMusic(t, "B ("+tc.name+")", pcm)
 		// A hears the error tone, then A and B talk again.
 		errPCM, _ := a.listen(1500 * time.Millisecond)
 		if l := tone.Level(errPCM, 950, codec.SampleRate); l < 0.02 {
@@ -249,7 +257,7 @@ func TestIntegrationDTMFTransferCancelAndWrongNumber(t *testing.T) {
 func TestIntegrationDTMFTransferHangupWhileTyping(t *testing.T) {
 	h := newHarness(t)
 	a, b := h.phone("1001"), h.phone("1002")
-	sess, in := h.connect(a, b)
+	_, in := h.connect(a, b)
 	kb := newKeypad(t, b, in.req.Body())
 	kb.press(t, "*#*110")
 	pcm, _ := a.listen(500 * time.Millisecond)
@@ -266,7 +274,71 @@ func TestIntegrationDTMFTransferHangupWhileTyping(t *testing.T) {
 			t.Fatal("A still gets music after the call ended")
 		}
 	}
-	if err := sess.Bye(h.ctx); err == nil {
-		t.Fatal("A's dialog still up after B hung up")
+}
+
+// TestIntegrationDTMFTransferOnlyByUsers: an outside caller (from the carrier) typing the code
+// does not make the server dial: its keys simply reach the user. The user can transfer the
+// outside caller, who is then presented to the target by its own number.
+func TestIntegrationDTMFTransferOnlyByUsers(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	carrier := newTestPhone(t, ctx, "carrier", "carrier", "", []sdpmedia.Codec{sdpmedia.PCMA})
+	cport := carrier.conn.LocalAddr().(*net.UDPAddr).Port
+	h := newHarnessWith(t, func(c *Config) {
+		c.Trunk = Trunk{Host: "127.0.0.1", Port: cport, Domain: "carrier.example",
+			DIDs: map[string]string{"+35891230000": "1002"}}
+	})
+	b, c := h.phone("1002"), h.phone("1003")
+	didDone := make(chan dialResult, 1)
+	go func() {
+		s, err := carrier.dialAs(h.ctx, fmt.Sprintf("sip:+35891230000@%s:%d", h.host, h.port), "+358501112222")
+		didDone <- dialResult{s, err}
+	}()
+	inB := b.expectCall(t)
+	inB.answer(t, 200)
+	sess := answered(t, didDone, "DID answer")
+
+	kx := newKeypad(t, carrier, sess.InviteResponse.Body())
+	kx.press(t, "*#*11003#")
+	if n := b.events(500 * time.Millisecond); n != 9*6 {
+		t.Fatalf("1002 got %d telephone-event packets, want all 54 of the outside caller's keys", n)
+	}
+	select {
+	case <-c.incoming:
+		t.Fatal("an outside caller's code made the server call 1003")
+	case <-time.After(time.Second):
+	}
+	checkAudio(t, carrier, sess.InviteResponse.Body(), b)
+
+	kb := newKeypad(t, b, inB.req.Body())
+	kb.press(t, "*#*11003#")
+	inC := c.expectCall(t)
+	if from := inC.req.From().Address.User; from != "+358501112222" {
+		t.Fatalf("1003 sees caller %q, want the outside caller's number", from)
+	}
+	inC.answer(t, 200)
+	recvWithin(t, b.byes, "BYE at 1002")
+	checkAudio(t, carrier, sess.InviteResponse.Body(), c)
+	checkAudio(t, c, inC.req.Body(), carrier)
+	h.hangUp(t, inC.sess, carrier, "BYE at carrier")
+	h.expectLog("1003", store.Incoming, store.Answered, "+358501112222")
+}
+
+// events counts the telephone-event packets (any payload type that is not G.711) arriving at
+// the phone within d.
+func (p *testPhone) events(d time.Duration) int {
+	buf := make([]byte, 1500)
+	deadline := time.Now().Add(d)
+	n := 0
+	for {
+		_ = p.rtp.SetReadDeadline(deadline)
+		m, err := p.rtp.Read(buf)
+		if err != nil {
+			return n
+		}
+		var pkt rtp.Packet
+		if pkt.Unmarshal(buf[:m]) == nil && !codec.Supported(pkt.PayloadType) && len(pkt.Payload) == 4 {
+			n++
+		}
 	}
 }

@@ -1,11 +1,22 @@
 package interop
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
+	"mime"
+	"mime/multipart"
+	"net"
 	"net/http"
+	mail2 "net/mail"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -63,11 +74,27 @@ func leaveVoicemail(t *testing.T, srv *vaihde, caller *baresip, callee string, g
 func TestIntegrationBaresipVoicemailDepositAndListen(t *testing.T) {
 	integration(t, "baresip")
 	dir := promptsDir(t)
-	srv := startVaihde(t, "-prompts-dir", dir)
+	mail := startSMTPServer(t)
+	outbox := t.TempDir()
+	t.Setenv("VAIHDE_SMS_PROVIDER", "outbox")
+	t.Setenv("VAIHDE_SMS_OUTBOX", outbox)
+	srv := startVaihde(t, "-prompts-dir", dir, "-smtp-host", "127.0.0.1", "-smtp-port", itoa(mail.port), "-smtp-tls", "none")
 	caller := registered(t, srv, "1003", toneA, false, "")
 	token := apiLogin(t, srv, "1004", "demo1004")
 	if l := mailbox(t, srv, token); len(l.Messages) != 0 {
 		t.Fatalf("mailbox not empty at start: %+v", l)
+	}
+	// 1004 wants both notifications (VM-4): SMS to the mobile, email with the audio.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var vs api.VoicemailSettings
+	if err := httpJSON(ctx, http.MethodGet, "http://"+srv.httpAddr+"/api/voicemail/settings", token, nil, &vs); err != nil {
+		t.Fatal(err)
+	}
+	vs.Notify = api.NotifyBoth
+	body, _ := json.Marshal(vs)
+	if err := httpJSON(ctx, http.MethodPut, "http://"+srv.httpAddr+"/api/voicemail/settings", token, body, &vs); err != nil || vs.Notify != api.NotifyBoth || vs.Email == "" {
+		t.Fatalf("PUT voicemail settings: %+v %v", vs, err)
 	}
 
 	greeting := promptAudio(t, dir, "fi", "greeting_reached", "num/1", "num/0", "num/0", "num/4", "greeting_default", "leave_message")
@@ -84,6 +111,8 @@ func TestIntegrationBaresipVoicemailDepositAndListen(t *testing.T) {
 	if v.Caller != "1003" || v.Heard || v.DurationMS < 3000 || v.DurationMS > 10000 || msgs.Counts.New != 1 {
 		t.Fatalf("message %+v counts %+v: want a new message from 1003 of about 4 s", v, msgs.Counts)
 	}
+	audio := voicemailAudio(t, srv, token, v.ID)
+	checkNotifications(t, mail, outbox, vs.Email, "+358401231004", audio)
 
 	// 1004 listens through the access number: recognised by its extension, 2 plays the messages.
 	owner := registered(t, srv, "1004", toneB, false, "")
@@ -248,27 +277,10 @@ func TestIntegrationVoicemailSurvivesKill9(t *testing.T) {
 	if len(l.Messages) != 1 || l.Messages[0].Caller != "1003" || l.Messages[0].DurationMS < 2000 || l.Counts.New != 1 {
 		t.Fatalf("mailbox after kill -9 and restart: %+v", l)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+srv.httpAddr+"/api/voicemail/"+itoa(int(l.Messages[0].ID))+"/audio", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
+	wavPath := filepath.Join(t.TempDir(), "m.wav")
+	if err := os.WriteFile(wavPath, voicemailAudio(t, srv, token, l.Messages[0].ID), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	wavPath := t.TempDir() + "/m.wav"
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET audio: %s", res.Status)
-	}
-	f, err := os.Create(wavPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(f, res.Body); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	p, err := readWAV(wavPath)
 	if err != nil {
 		t.Fatalf("the saved message is not a whole WAV: %v", err)
@@ -277,5 +289,116 @@ func TestIntegrationVoicemailSurvivesKill9(t *testing.T) {
 	t.Logf("message after restart: %.1f s, %.1f s of 1003's tone", p.seconds(), secs)
 	if secs < 2 || float64(l.Messages[0].DurationMS)/1000 < p.seconds()-0.2 {
 		t.Fatalf("message audio after restart: %.1f s long, %.1f s of tone (record says %d ms)", p.seconds(), secs, l.Messages[0].DurationMS)
+	}
+}
+
+// voicemailAudio downloads a message's WAV through the HTTP API.
+func voicemailAudio(t *testing.T, srv *vaihde, token string, id int64) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+srv.httpAddr+"/api/voicemail/"+strconv.FormatInt(id, 10)+"/audio", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET message audio: %s", res.Status)
+	}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// smtpServer is a real SMTP daemon (aiosmtpd, Debian's python3-aiosmtpd) on 127.0.0.1 that
+// stores what it receives in a Maildir.
+type smtpServer struct {
+	port    int
+	maildir string
+}
+
+func startSMTPServer(t *testing.T) *smtpServer {
+	t.Helper()
+	const python = "/usr/bin/python3" // Debian's, which python3-aiosmtpd installs into
+	if out, err := exec.Command(python, "-c", "import aiosmtpd").CombinedOutput(); err != nil {
+		t.Fatalf("SMTP daemon missing (%v: %s): install python3-aiosmtpd (packaging/install-deps.sh)", err, out)
+	}
+	s := &smtpServer{port: freeTCPPort(t), maildir: filepath.Join(t.TempDir(), "maildir")}
+	startProc(t, "aiosmtpd", t.TempDir(), nil, python, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:"+itoa(s.port),
+		"-c", "aiosmtpd.handlers.Mailbox", s.maildir)
+	if !pollUntil(30*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+itoa(s.port), time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}) {
+		t.Fatal("aiosmtpd did not listen")
+	}
+	return s
+}
+
+// checkNotifications waits for the voicemail email at the SMTP server and the SMS in the
+// outbox (VM-4): the email goes to email with the message's WAV attached byte for byte, the
+// SMS to mobile.
+func checkNotifications(t *testing.T, mail *smtpServer, outbox, email, mobile string, wav []byte) {
+	t.Helper()
+	var files []os.DirEntry
+	if !pollUntil(20*time.Second, func() bool { files, _ = os.ReadDir(filepath.Join(mail.maildir, "new")); return len(files) > 0 }) {
+		t.Fatal("no voicemail email reached the SMTP server")
+	}
+	raw, err := os.ReadFile(filepath.Join(mail.maildir, "new", files[0].Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mail2.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("email unreadable: %v", err)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	t.Logf("email to %s: %q", msg.Header.Get("To"), subject)
+	if !strings.Contains(msg.Header.Get("To"), email) {
+		t.Errorf("email To %q, want %s", msg.Header.Get("To"), email)
+	}
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	var attached []byte
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		if strings.HasPrefix(part.Header.Get("Content-Type"), "audio/wav") {
+			attached, err = io.ReadAll(base64.NewDecoder(base64.StdEncoding, part))
+			if err != nil {
+				t.Fatalf("attachment: %v", err)
+			}
+		}
+	}
+	if !bytes.Equal(attached, wav) {
+		t.Fatalf("email attachment is %d bytes, the message %d bytes: not the same WAV", len(attached), len(wav))
+	}
+	var sms []os.DirEntry
+	if !pollUntil(20*time.Second, func() bool { sms, _ = os.ReadDir(outbox); return len(sms) > 0 }) {
+		t.Fatal("no voicemail SMS in the outbox")
+	}
+	b, err := os.ReadFile(filepath.Join(outbox, sms[0].Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ To, Text string }
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("SMS to %s: %q", out.To, out.Text)
+	if out.To != mobile || !strings.Contains(out.Text, "9000") {
+		t.Fatalf("SMS %+v: want one to %s naming the access number 9000", out, mobile)
 	}
 }

@@ -1,13 +1,15 @@
 // Package notify tells users of new voicemail (VM-4): by SMS (the default), by email with the
 // audio attached, or both, as the owner's store.VoicemailSettings.Notify says.
 //
-// A Notifier hangs off voicemail.Config.Saved: VoicemailSaved only queues the message (it never
-// blocks the deposit, and a full queue drops the notification with a warning, never the
+// A Notifier hangs off voicemail.Config.Saved: VoicemailSaved only queues the message (it
+// never blocks the deposit, and a full queue drops the notification with a warning, never the
 // message). One worker goroutine, owned by the Notifier and stopped by Close, looks up the
-// owner, their organisation and settings, and sends each channel, retrying a failed send a few
-// times with doubling delays. Permanent failures (an invalid number, no SMS sender, an SMTP 5xx
-// reply, a missing file) are not retried. A user without a mobile number or email address, or
-// a server without SMS or SMTP configured, is logged at Info and that channel skipped.
+// owner, their organisation and settings, and sends each channel, retrying a failed send a
+// few times with doubling delays; a dead mail server delays the notifications behind it by at
+// most the SMTP timeout per attempt, never a deposit. Permanent failures (an invalid number,
+// no SMS sender, an SMTP 5xx reply, a missing file) are not retried. A user without a mobile
+// number or email address, or a server without SMS or SMTP configured, is logged at Info and
+// that channel skipped.
 //
 // The SMS goes to the owner's mobile number from the organisation's SMS sender (sms.Service
 // picks the organisation's SMSSender, else its switchboard, because the notifier passes the
@@ -17,7 +19,8 @@
 // Config.Location), how long, and which number to call to listen (Config.AccessNumber, 9000).
 //
 // The email (net/smtp; TLS per config.SMTP: opportunistic STARTTLS by default, "require",
-// implicit "tls" or "none") goes to the owner's profile email: multipart/mixed with a
+// implicit "tls" or "none"; a certificate is always verified, against Config.TLSConfig or the
+// system roots, so a relay with a self-signed certificate needs one of those or "none") goes to the owner's profile email: multipart/mixed with a
 // quoted-printable UTF-8 text part like the SMS and the file attached in base64 as
 // voicemail-<date>-<caller>.wav (audio/wav), with Date, Message-ID, MIME-Version and an
 // RFC 2047-encoded subject such as "Voicemail from Bo (+358401112222) (0:12)". The sender is
@@ -175,8 +178,12 @@ func newNotifier(c Config, d deliverer) (*Notifier, error) {
 		if c.SMTP.Port == 0 {
 			c.SMTP.Port = 25
 		}
-		if c.SMTP.TLS == "" {
+		switch c.SMTP.TLS {
+		case "":
 			c.SMTP.TLS = config.SMTPStartTLS
+		case config.SMTPStartTLS, config.SMTPRequireTLS, config.SMTPImplicitTLS, config.SMTPNoTLS:
+		default:
+			return nil, fmt.Errorf("notify: SMTP TLS mode %q must be starttls, require, tls or none", c.SMTP.TLS)
 		}
 		if c.SMTP.From != "" {
 			if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
@@ -206,9 +213,9 @@ func newNotifier(c Config, d deliverer) (*Notifier, error) {
 }
 
 // VoicemailSaved queues the notification of a new message; it never blocks. Use it as
-// voicemail.Config.Saved.
+// voicemail.Config.Saved. A nil Notifier (notifications off) ignores it.
 func (n *Notifier) VoicemailSaved(v store.Voicemail) {
-	if v.Kind != "" && v.Kind != store.VoiceMessage {
+	if n == nil || v.Kind != "" && v.Kind != store.VoiceMessage {
 		return
 	}
 	n.mu.Lock()

@@ -50,7 +50,7 @@ func (m mailer) send(ctx context.Context, from, rcpt string, msg []byte) (err er
 	if m.c.TLS == config.SMTPImplicitTLS {
 		tc := tls.Client(conn, tcfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return fmt.Errorf("smtp: TLS with %s: %w", addr, err)
+			return classify("TLS handshake", err)
 		}
 		conn = tc
 	}
@@ -129,12 +129,13 @@ func isPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// classify wraps an SMTP step's error: a 5xx reply is permanent, anything else (4xx, network)
-// is worth another attempt.
+// classify wraps an SMTP step's error: a 5xx reply or a certificate that does not verify is
+// permanent, anything else (4xx, network) is worth another attempt.
 func classify(step string, err error) error {
 	err = fmt.Errorf("smtp: %s: %w", step, err)
 	var te *textproto.Error
-	if errors.As(err, &te) && te.Code >= 500 {
+	var ce *tls.CertificateVerificationError
+	if errors.As(err, &te) && te.Code >= 500 || errors.As(err, &ce) {
 		return permanent{err}
 	}
 	return err

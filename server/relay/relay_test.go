@@ -278,6 +278,7 @@ func FuzzHandleRTP(f *testing.F) {
 		f.Fatal(err)
 	}
 	Bridge(a, b)
+	_ = a.WatchKeys() // key presses are parsed and reported too (dropped once the buffer is full)
 	src := netip.MustParseAddrPort("127.0.0.1:9")
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		a.handleRTP(pkt, src, time.Now().UnixNano())

@@ -13,6 +13,7 @@ import (
 	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/directory"
 	"github.com/vaihde/vaihde/server/messaging"
+	"github.com/vaihde/vaihde/server/notify"
 	"github.com/vaihde/vaihde/server/presence"
 	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/sms"
@@ -30,6 +31,7 @@ type services struct {
 	subscription *subscription.Service
 	sms          *sms.Service
 	voicemail    *voicemail.Mailbox
+	notifier     *notify.Notifier
 	closeHub     func() error
 	closeOnce    sync.Once
 	closeErr     error
@@ -90,10 +92,17 @@ func startServices(cfg config.Config, st store.Store, sipSrv *signaling.Server, 
 	// Voicemail files live beside the database; every mailbox change lights or clears the
 	// message-waiting indicator of the user's phones.
 	s.voicemail, err = voicemail.New(voicemail.Config{Root: filepath.Join(filepath.Dir(cfg.DBPath), "voicemail"),
-		Store: st, Changed: s.mailboxChanged, Logger: logger})
+		Store: st, Changed: s.mailboxChanged, Saved: s.voicemailSaved, Logger: logger})
 	if err != nil {
 		s.subscription.Close()
 		return nil, err
+	}
+	// New messages are told to their owners by SMS and/or email (VM-4).
+	s.notifier, err = notify.New(notify.Config{Store: st, FilePath: s.voicemail.FilePath, SMS: s.sms,
+		SMTP: cfg.SMTP, Logger: logger.With("component", "notify")})
+	if err != nil {
+		s.subscription.Close()
+		return nil, fmt.Errorf("voicemail notifications: %w", err)
 	}
 	rctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	_, err = s.voicemail.Recover(rctx)
@@ -113,8 +122,15 @@ func startServices(cfg config.Config, st store.Store, sipSrv *signaling.Server, 
 	return s, nil
 }
 
+// voicemailSaved hands a new message to the notifier (nil until it exists: Recover never calls).
+func (s *services) voicemailSaved(v store.Voicemail) {
+	s.notifier.VoicemailSaved(v)
+}
+
 // Close stops messaging and subscriptions (their last NOTIFYs still go out: the SIP server
-// closes after), then the hub.
+// closes after), the notifier (queued notifications get a few seconds), then the hub.
 func (s *services) Close() error {
-	return errors.Join(s.messaging.Close(), s.subscription.Close(), s.closeHub())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(s.messaging.Close(), s.subscription.Close(), s.notifier.Close(ctx), s.closeHub())
 }
