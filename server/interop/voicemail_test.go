@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/vaihde/vaihde/shared/api"
+	sharedpresence "github.com/vaihde/vaihde/shared/presence"
 	"github.com/vaihde/vaihde/shared/tone"
 )
 
@@ -401,4 +403,66 @@ func checkNotifications(t *testing.T, mail *smtpServer, outbox, email, mobile st
 	if out.To != mobile || !strings.Contains(out.Text, "9000") {
 		t.Fatalf("SMS %+v: want one to %s naming the access number 9000", out, mobile)
 	}
+}
+
+// TestIntegrationAwayNotice (AWAY-1, acceptance 1 and 2): 1001 is Away with the Away-notice
+// role. 1003 calls 1001 and hears the announcement (prompt audio checked), presses 2 and is
+// connected to 1001 (1001's phone answers; 1003 hears 1001's tone). Then 1001 saves 1003 as a
+// VIP — as an outside contact, by 1003's mobile number — and 1003's next call rings 1001 at
+// once, without the announcement.
+func TestIntegrationAwayNotice(t *testing.T) {
+	integration(t, "baresip")
+	dir := promptsDir(t)
+	srv := startVaihde(t, "-prompts-dir", dir)
+	a := registered(t, srv, "1001", toneB, true, "")
+	c := registered(t, srv, "1003", toneA, false, "")
+	token := presenceLogin(t, srv, "1001", "demo1001")
+	role := int(sharedpresence.RoleAwayNotice)
+	if code := presencePut(t, srv, token, api.PresenceUpdate{Activity: presencePtr(sharedpresence.Away), Role: &role}); code != http.StatusOK {
+		t.Fatalf("set away notice: %d", code)
+	}
+
+	announce := promptAudio(t, dir, "fi", "person_is", "activity/5", "press2_reach_person", "leave_message")
+	rm, mc, ma := c.recordMark(), c.mark(), a.mark()
+	c.cmd("dial", srv.uri("1001"))
+	c.waitEvent(mc, "CALL_ESTABLISHED", 30*time.Second, nil)
+	c.waitAudioSince(rm, announce.seconds()+0.3, 30*time.Second)
+	if a.hasEvent(ma, "CALL_ESTABLISHED") {
+		t.Fatal("1001's phone answered before the caller chose")
+	}
+	checkPrompt(t, "away notice", c.audioSince(rm), announce)
+	pressed := c.recordMark()
+	sendDigits(t, c, "2")
+	a.waitEvent(ma, "CALL_ESTABLISHED", 30*time.Second, nil)
+	c.waitAudioSince(pressed, 4, 20*time.Second)
+	if s := toneSeconds(c.audioSince(pressed), toneB, 0.8); s < 1 {
+		t.Fatalf("after pressing 2, 1003 heard %.1f s of 1001's tone", s)
+	}
+	c.cmd("hangup", "")
+	c.waitEvent(mc, "CALL_CLOSED", 30*time.Second, nil)
+	a.waitEvent(ma, "CALL_CLOSED", 30*time.Second, nil)
+
+	// 1003 as a VIP outside contact of 1001, matched by number.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	body, _ := json.Marshal(api.Contact{Name: "Sofia (mobile)", Mobile: "040 123 1003", VIP: true})
+	var ct api.Contact
+	if err := httpJSON(ctx, http.MethodPost, "http://"+srv.httpAddr+"/api/contacts", token, body, &ct); err != nil || !ct.VIP {
+		t.Fatalf("add VIP contact: %+v %v", ct, err)
+	}
+	var fw api.Forwarding
+	if err := httpJSON(ctx, http.MethodGet, "http://"+srv.httpAddr+"/api/forwarding", token, nil, &fw); err != nil ||
+		!slices.Contains(fw.VIPs, "+358401231003") {
+		t.Fatalf("VIP list %v (%v), want 1003's mobile", fw.VIPs, err)
+	}
+	mc, ma = c.mark(), a.mark()
+	start := time.Now()
+	c.cmd("dial", srv.uri("1001"))
+	a.waitEvent(ma, "CALL_ESTABLISHED", 30*time.Second, nil)
+	t.Logf("VIP call answered by 1001's phone after %v", time.Since(start))
+	if time.Since(start) > time.Duration(announce.seconds()*float64(time.Second)/2) {
+		t.Fatalf("the VIP call took %v to reach 1001: it went through the announcement", time.Since(start))
+	}
+	c.cmd("hangup", "")
+	c.waitEvent(mc, "CALL_CLOSED", 30*time.Second, nil)
 }
