@@ -102,6 +102,13 @@ func (s *Service) NumbersOf(orgID int64) Numbers {
 // flow is configured); feature codes and the activity IVR for the organisation's own users.
 func (s *Service) Service(_ context.Context, c b2bua.ServiceCall) (mediaapp.Flow, bool) {
 	nums := s.NumbersOf(c.Org.ID)
+	// The organisation's own numbers, when it set them, win (store.Org).
+	if c.Org.VoicemailNumber != "" {
+		nums.Voicemail = c.Org.VoicemailNumber
+	}
+	if c.Org.ActivityNumber != "" {
+		nums.ActivityIVR = c.Org.ActivityNumber
+	}
 	if c.Dialled == nums.Voicemail {
 		if s.deps.Voicemail == nil {
 			return nil, false

@@ -212,6 +212,20 @@ func TestServiceSelection(t *testing.T) {
 	if n := s.NumbersOf(f.org.ID + 1); n.Voicemail != "7000" || n.ActivityIVR != "9001" {
 		t.Fatalf("per-org numbers %+v", n)
 	}
+	// Numbers stored on the organisation win over the defaults.
+	own := f.call("1001", "7100")
+	own.Org.VoicemailNumber, own.Org.ActivityNumber = "7100", "7101"
+	if _, ok := s.Service(f.ctx, own); !ok || vmCalls != 3 {
+		t.Fatalf("the organisation's own voicemail number 7100 not served (calls %d)", vmCalls)
+	}
+	own.Dialled = "7101"
+	if _, ok := s.Service(f.ctx, own); !ok {
+		t.Fatal("the organisation's own activity number 7101 not served")
+	}
+	own.Dialled = "9000"
+	if _, ok := s.Service(f.ctx, own); ok {
+		t.Fatal("9000 still answered after the organisation moved its voicemail to 7100")
+	}
 	noVM := New(Deps{Presence: f.hub})
 	if _, ok := noVM.Service(f.ctx, f.call("1001", "9000")); ok {
 		t.Fatal("voicemail number answered without a voicemail flow")

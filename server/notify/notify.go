@@ -407,8 +407,11 @@ func lookupErr(what string, err error) error {
 	return err
 }
 
-func (n *Notifier) accessNumber(orgID int64) string {
-	if a := n.cfg.AccessNumbers[orgID]; a != "" {
+func (n *Notifier) accessNumber(org store.Org) string {
+	if org.VoicemailNumber != "" {
+		return org.VoicemailNumber
+	}
+	if a := n.cfg.AccessNumbers[org.ID]; a != "" {
 		return a
 	}
 	return n.cfg.AccessNumber
@@ -417,7 +420,7 @@ func (n *Notifier) accessNumber(orgID int64) string {
 func (n *Notifier) sendSMS(ctx context.Context, t task) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	text := smsText(lang(t.user.Language), t.v, n.cfg.Now(), n.cfg.Location, n.accessNumber(t.org.ID))
+	text := smsText(lang(t.user.Language), t.v, n.cfg.Now(), n.cfg.Location, n.accessNumber(t.org))
 	// The owner without their own number as sender: sms.Service then sends from the
 	// organisation's SMS sender (or switchboard) and logs the SMS under the owner.
 	from := t.user
@@ -466,7 +469,7 @@ func (n *Notifier) message(t task, now time.Time, messageID, boundary string) (e
 		boundary = newBoundary()
 	}
 	ph := lang(t.user.Language)
-	body := smsText(ph, t.v, now, n.cfg.Location, n.accessNumber(t.org.ID)) + "\n\n" + ph.attached + "\n"
+	body := smsText(ph, t.v, now, n.cfg.Location, n.accessNumber(t.org)) + "\n\n" + ph.attached + "\n"
 	return email{
 		From: *from, To: *to, Subject: subject(ph, t.v), Date: now.In(n.cfg.Location),
 		MessageID: messageID, Boundary: boundary, Body: body,

@@ -25,6 +25,10 @@ type Org struct {
 	Demo        bool   // the demo organisation also serves requests addressed to the server's IP
 	ShowRoles   bool   // colleagues see each other's role (PRES-3: hidden by default)
 	SMSSender   string // sender of the organisation's SMS when a user has no mobile number
+	// Service numbers; "" means the defaults 9000 (voicemail access, VM-1) and 9001 (the
+	// activity-change IVR, PRES-4).
+	VoicemailNumber string
+	ActivityNumber  string
 }
 
 // User is a person in an organisation. Numbers are E.164 ("+358401234567").

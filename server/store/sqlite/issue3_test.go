@@ -67,7 +67,7 @@ func TestMigrateFromVersion1KeepsUsers(t *testing.T) {
 func TestNewUserAndOrgFieldsRoundTrip(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()
-	o, err := s.CreateOrg(ctx, store.Org{Name: "Oy", Domain: "oy.example", ShowRoles: true, SMSSender: "Vaihde"})
+	o, err := s.CreateOrg(ctx, store.Org{Name: "Oy", Domain: "oy.example", ShowRoles: true, SMSSender: "Vaihde", VoicemailNumber: "7000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +75,7 @@ func TestNewUserAndOrgFieldsRoundTrip(t *testing.T) {
 		t.Fatalf("OrgByID = %+v, %v; want %+v", g, err, o)
 	}
 	o.ShowRoles, o.SMSSender, o.Switchboard, o.Domain = false, "OyAb", "+35891234000", "OY2.example"
+	o.VoicemailNumber, o.ActivityNumber = "", "7001"
 	if err := s.UpdateOrg(ctx, o); err != nil {
 		t.Fatal(err)
 	}

@@ -163,7 +163,9 @@ var migrations = []string{
 		ring_ms INTEGER NOT NULL DEFAULT 0,
 		activities TEXT NOT NULL DEFAULT '{}',
 		updated_at INTEGER NOT NULL
-	);`,
+	);
+	ALTER TABLE orgs ADD COLUMN voicemail_number TEXT NOT NULL DEFAULT '';
+	ALTER TABLE orgs ADD COLUMN activity_number TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the schema version this build migrates to.

@@ -119,11 +119,11 @@ func fromNS(n int64) time.Time {
 
 // ---- organisations ----
 
-const orgCols = "id, name, domain, country_code, switchboard, demo, show_roles, sms_sender"
+const orgCols = "id, name, domain, country_code, switchboard, demo, show_roles, sms_sender, voicemail_number, activity_number"
 
 func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	var o store.Org
-	err := row.Scan(&o.ID, &o.Name, &o.Domain, &o.CountryCode, &o.Switchboard, &o.Demo, &o.ShowRoles, &o.SMSSender)
+	err := row.Scan(&o.ID, &o.Name, &o.Domain, &o.CountryCode, &o.Switchboard, &o.Demo, &o.ShowRoles, &o.SMSSender, &o.VoicemailNumber, &o.ActivityNumber)
 	return o, err
 }
 
@@ -131,8 +131,9 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 func (s *Store) CreateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 	o.Domain = strings.ToLower(o.Domain)
 	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO orgs (name, domain, country_code, switchboard, demo, show_roles, sms_sender) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		o.Name, o.Domain, o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender)
+		`INSERT INTO orgs (name, domain, country_code, switchboard, demo, show_roles, sms_sender, voicemail_number, activity_number)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.Name, o.Domain, o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender, o.VoicemailNumber, o.ActivityNumber)
 	if err != nil {
 		return store.Org{}, mapErr("sqlite: create org", err)
 	}
@@ -144,8 +145,9 @@ func (s *Store) CreateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 func (s *Store) UpdateOrg(ctx context.Context, o store.Org) error {
 	const op = "sqlite: update org"
 	res, err := s.w.ExecContext(ctx, `UPDATE orgs SET name = ?, domain = ?, country_code = ?, switchboard = ?, demo = ?,
-		show_roles = ?, sms_sender = ? WHERE id = ?`,
-		o.Name, strings.ToLower(o.Domain), o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender, o.ID)
+		show_roles = ?, sms_sender = ?, voicemail_number = ?, activity_number = ? WHERE id = ?`,
+		o.Name, strings.ToLower(o.Domain), o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender,
+		o.VoicemailNumber, o.ActivityNumber, o.ID)
 	if err != nil {
 		return mapErr(op, err)
 	}
