@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -67,6 +68,15 @@ func (s *service) handedOver() bool {
 	return s.handed
 }
 
+// serviceBind allocates service endpoints' RTP ports from the relay's range when they bind on
+// the relay's IP (nil: ephemeral ports on serviceBindIP).
+func (e *Engine) serviceBind() func() (*net.UDPConn, *net.UDPConn, func(), error) {
+	if e.serviceBindIP() != e.deps.Relay.BindIP() {
+		return nil
+	}
+	return e.deps.Relay.BindPair
+}
+
 // serviceBindIP is the IP service endpoints bind RTP on.
 func (e *Engine) serviceBindIP() netip.Addr {
 	switch {
@@ -98,7 +108,7 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org st
 			return
 		}
 	}
-	ep, err := mediaapp.NewEndpoint(mediaapp.Config{BindIP: e.serviceBindIP(),
+	ep, err := mediaapp.NewEndpoint(mediaapp.Config{BindIP: e.serviceBindIP(), Bind: e.serviceBind(),
 		Logger: e.log.With("call_id", callID, "service", dialled)})
 	if err != nil {
 		e.log.Warn("service endpoint", "call_id", callID, "error", err)

@@ -46,6 +46,9 @@ type Config struct {
 	// OnHangup is called by Hangup before the endpoint closes: the signalling side sends its BYE
 	// there. Nil means Hangup only closes the endpoint.
 	OnHangup func(ctx context.Context) error
+	// Bind allocates the RTP/RTCP sockets (the relay pool's range, relay.Pool.BindPair); release
+	// is called once they are closed. Nil binds an ephemeral even pair on BindIP.
+	Bind func() (rtpConn, rtcpConn *net.UDPConn, release func(), err error)
 }
 
 // Stats are an endpoint's counters.
@@ -74,6 +77,7 @@ type Endpoint struct {
 	log      *slog.Logger
 	conn     *net.UDPConn
 	rtcpConn *net.UDPConn // holds port+1 so nobody else takes it; RTCP is not read
+	release  func()       // returns the ports to their pool (Config.Bind); nil: ephemeral
 	local    netip.AddrPort
 	digits   *digitQueue
 
@@ -122,7 +126,15 @@ func NewEndpoint(cfg Config) (*Endpoint, error) {
 		return nil, fmt.Errorf("new media endpoint: bind IP %v: invalid", cfg.BindIP)
 	}
 	e := newEndpoint(cfg)
-	conn, rtcpConn, _, err := relay.BindEvenPair(cfg.BindIP)
+	var (
+		conn, rtcpConn *net.UDPConn
+		err            error
+	)
+	if cfg.Bind != nil {
+		conn, rtcpConn, e.release, err = cfg.Bind()
+	} else {
+		conn, rtcpConn, _, err = relay.BindEvenPair(cfg.BindIP)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("new media endpoint: %w", err)
 	}
@@ -224,6 +236,9 @@ func (e *Endpoint) Close() error {
 			e.closeErr = errors.Join(e.conn.Close(), e.rtcpConn.Close())
 		}
 		e.wg.Wait()
+		if e.release != nil {
+			e.release()
+		}
 		if e.closeErr != nil {
 			e.closeErr = fmt.Errorf("close media endpoint %v: %w", e.local, e.closeErr)
 		}

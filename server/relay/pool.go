@@ -225,6 +225,39 @@ func (p *Pool) bindPair(port int) (*net.UDPConn, *net.UDPConn, error) {
 	return rtpConn, rtcpConn, nil
 }
 
+// BindIP is the address the pool's sockets bind on.
+func (p *Pool) BindIP() netip.Addr { return p.cfg.BindIP }
+
+// BindPair allocates an RTP/RTCP socket pair from the pool's range for a media endpoint that is
+// not a relay leg (the call engine's service calls), so that every RTP port the server uses is
+// in the configured range. release returns the ports to the pool after the sockets are closed.
+func (p *Pool) BindPair() (rtpConn, rtcpConn *net.UDPConn, release func(), err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, nil, nil, ErrClosed
+	}
+	var port int
+	if p.cfg.PortMin == 0 && p.cfg.PortMax == 0 {
+		rtpConn, rtcpConn, port, err = BindEvenPair(p.cfg.BindIP)
+	} else {
+		rtpConn, rtcpConn, port, err = p.bindRange()
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p.used[port] = true
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			p.mu.Lock()
+			delete(p.used, port)
+			p.mu.Unlock()
+		})
+	}
+	return rtpConn, rtcpConn, release, nil
+}
+
 // release forgets a closed leg.
 func (p *Pool) release(l *Leg) {
 	p.mu.Lock()

@@ -65,7 +65,7 @@ func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server
 	contactHost := sipContactHost(host, mediaIP)
 	ecfg := b2bua.Config{
 		MediaIP: mediaIP, ContactHost: contactHost, ContactPort: port,
-		ServiceBindIP: bindIP, // service calls' RTP: ephemeral ports for now, not the relay's range
+		ServiceBindIP: bindIP, // service calls take their RTP ports from the relay's range
 		Trunk: b2bua.Trunk{
 			Host: cfg.Trunk.Host, Port: cfg.Trunk.Port, Transport: cfg.Trunk.Transport,
 			Username: cfg.Trunk.Username, Password: cfg.Trunk.Password, Domain: cfg.Trunk.Domain,
