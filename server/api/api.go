@@ -116,6 +116,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/voicemail/pin", s.authed(s.putVoicemailPIN))
 	mux.HandleFunc("GET /api/forwarding", s.authed(s.forwarding))
 	mux.HandleFunc("PUT /api/forwarding", s.authed(s.putForwarding))
+	mux.HandleFunc("GET /api/prompts/{lang}/{key...}", s.authed(s.prompt))
+	mux.HandleFunc("PUT /api/prompts/{lang}/{key...}", s.authed(s.putPrompt))
+	mux.HandleFunc("DELETE /api/prompts/{lang}/{key...}", s.authed(s.deletePrompt))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")
 	})

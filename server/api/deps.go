@@ -20,6 +20,7 @@ type Deps struct {
 	Messaging Messaging // *messaging.Service
 	SMS       SMS       // *sms.Service
 	Voicemail Voicemail // *voicemail.Mailbox
+	Prompts   Prompts   // *prompt.Catalog
 }
 
 // Presence is what the API needs from the presence hub (server/presence.Hub).

@@ -22,6 +22,16 @@ import "time"
 // number in any form the dialplan accepts; the server answers with the normalised form
 // (extension or E.164). The immediate forward is "" (off) or a number.
 //
+// Voice prompts (administrators replace any prompt with their own recording):
+//
+//	GET    /api/prompts/{lang}/{key}     → audio/wav as callers hear it (404 unknown prompt)
+//	PUT    /api/prompts/{lang}/{key}     body: an 8 kHz mono 16-bit PCM WAV of at most 3 minutes →
+//	                                     204 (403 not an admin, 400 "not a prompt recording: …")
+//	DELETE /api/prompts/{lang}/{key}     → 204: the generated prompt plays again
+//
+// Keys are those of packaging/prompts.tsv (e.g. greeting_default, activity/4); lang is fi, sv
+// or en.
+//
 // When a user's mailbox changes, /api/events sends an Event of type "voicemail" carrying the
 // new counts (VoicemailCounts).
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/vaihde/vaihde/server/api"
 	"github.com/vaihde/vaihde/server/b2bua"
 	"github.com/vaihde/vaihde/server/personal"
 	"github.com/vaihde/vaihde/server/routing"
@@ -61,4 +62,12 @@ func (p *personalRouting) Divert(ctx context.Context, c b2bua.PersonalCall) b2bu
 		return b2bua.Diversion{Action: routing.Decide(routing.Facts{Stage: c.Stage, Via: routing.ViaGroup})}
 	}
 	return p.r.Divert(ctx, c)
+}
+
+// promptsAPI is the catalog for the HTTP API, nil (no prompt routes) without one.
+func promptsAPI(c *prompt.Catalog) api.Prompts {
+	if c == nil {
+		return nil
+	}
+	return c
 }

@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
-		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail})
+		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts)})
 	svc.watchMailboxes(apiSrv.VoicemailChanged)
 	// Messages arriving over SIP reach the recipient's other clients as events too.
 	stopWatch := svc.messaging.Watch(apiSrv.MessageStored)
