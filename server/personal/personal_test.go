@@ -51,7 +51,7 @@ type env struct {
 	users map[string]store.User
 }
 
-func newEnv(t *testing.T) env {
+func newEnv(t testing.TB) env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "v.db"))
@@ -74,7 +74,7 @@ func newEnv(t *testing.T) env {
 	return e
 }
 
-func (e env) router(t *testing.T, p Presence) *Router {
+func (e env) router(t testing.TB, p Presence) *Router {
 	mb, err := voicemail.New(voicemail.Config{Root: t.TempDir(), Store: e.st})
 	if err != nil {
 		t.Fatal(err)
@@ -204,5 +204,25 @@ func TestRedPresence(t *testing.T) {
 	}
 	if _, _, ok := (RedPresence{Presence: brokenPresence{}}).Red(context.Background(), 1); ok {
 		t.Fatal("unreadable presence reported red")
+	}
+}
+
+// BenchmarkDivert: the cost personal routing adds to every call for a user (forwarding,
+// voicemail settings and presence read from SQLite and the hub fake, then Decide).
+func BenchmarkDivert(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	u := e.users["1002"]
+	if err := e.st.PutForwarding(ctx, store.Forwarding{UserID: u.ID, NoAnswer: "1003"}); err != nil {
+		b.Fatal(err)
+	}
+	r := e.router(b, states{u.ID: {UserID: u.ID, Activity: sharedpresence.Available, Green: true}})
+	c := e.call("1002", "1001", routing.Arriving)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if d := r.Divert(ctx, c); d.Action.Kind != routing.Ring {
+			b.Fatal(d.Action)
+		}
 	}
 }
