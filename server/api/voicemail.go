@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/server/voicemail"
 	shared "github.com/vaihde/vaihde/shared/api"
 )
 
@@ -230,18 +231,6 @@ func (s *Server) putVoicemailSettings(w http.ResponseWriter, r *http.Request, u 
 	writeJSON(w, http.StatusOK, settingsOut(vs, u))
 }
 
-// validPIN reports whether pin is 4 to 8 digits (as server/voicemail demands).
-func validPIN(pin string) bool {
-	if len(pin) < 4 || len(pin) > 8 {
-		return false
-	}
-	for _, c := range pin {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 func (s *Server) putVoicemailPIN(w http.ResponseWriter, r *http.Request, u store.User) {
 	if !s.needVoicemail(w) {
@@ -251,7 +240,7 @@ func (s *Server) putVoicemailPIN(w http.ResponseWriter, r *http.Request, u store
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if !validPIN(req.PIN) {
+	if !voicemail.ValidPIN(req.PIN) {
 		writeError(w, http.StatusBadRequest, "a PIN is 4 to 8 digits")
 		return
 	}

@@ -19,11 +19,9 @@ const awayWait = 5 * time.Second
 // leave a message (when the owner has voicemail), else hears goodbye. VIP callers never get
 // here: personal routing lets them ring through.
 func AwayNotice(d DepositDeps, org store.Org, box store.User, caller Caller) mediaapp.Flow {
-	return func(ctx context.Context, ch mediaapp.Channel) error {
-		s := &session{ch: ch, voice: d.Voice, lang: box.Language,
-			log: orDefault(d.Logger).With("component", "voicemail", "flow", "away-notice", "mailbox", box.ID)}
-		return endOf(awayNotice(ctx, d, s, org, box, caller))
-	}
+	return boxFlow(d, "away-notice", box, func(ctx context.Context, s *session) error {
+		return awayNotice(ctx, d, s, org, box, caller)
+	})
 }
 
 func awayNotice(ctx context.Context, d DepositDeps, s *session, org store.Org, box store.User, caller Caller) error {

@@ -82,10 +82,17 @@ func (d DepositDeps) connector(ch mediaapp.Channel, box store.User) func(context
 // the caller hung up during it; "message saved" is said only after Save returned (file and record
 // durable). The caller hears the owner's language.
 func Deposit(d DepositDeps, org store.Org, box store.User, caller Caller) mediaapp.Flow {
+	return boxFlow(d, "deposit", box, func(ctx context.Context, s *session) error {
+		return deposit(ctx, d, s, org, box, caller)
+	})
+}
+
+// boxFlow runs a caller-facing flow of box's mailbox in the owner's language.
+func boxFlow(d DepositDeps, name string, box store.User, run func(ctx context.Context, s *session) error) mediaapp.Flow {
 	return func(ctx context.Context, ch mediaapp.Channel) error {
 		s := &session{ch: ch, voice: d.Voice, lang: box.Language,
-			log: orDefault(d.Logger).With("component", "voicemail", "flow", "deposit", "mailbox", box.ID)}
-		return endOf(deposit(ctx, d, s, org, box, caller))
+			log: orDefault(d.Logger).With("component", "voicemail", "flow", name, "mailbox", box.ID)}
+		return endOf(run(ctx, s))
 	}
 }
 

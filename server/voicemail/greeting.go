@@ -95,7 +95,7 @@ func (m *Mailbox) removeGreeting(rel string) {
 // phone).
 func (m *Mailbox) SetPIN(ctx context.Context, userID int64, pin string) error {
 	const op = "voicemail: set pin"
-	if !validPIN(pin) {
+	if !ValidPIN(pin) {
 		return fmt.Errorf("%s: %w", op, ErrBadPIN)
 	}
 	h, err := auth.HashPassword(pin)
@@ -121,10 +121,11 @@ func (m *Mailbox) CheckPIN(ctx context.Context, userID int64, pin string) (bool,
 	if err != nil {
 		return false, fmt.Errorf("voicemail: check pin: %w", err)
 	}
-	return validPIN(pin) && auth.CheckPassword(vs.PINHash, pin), nil
+	return ValidPIN(pin) && auth.CheckPassword(vs.PINHash, pin), nil
 }
 
-func validPIN(pin string) bool {
+// ValidPIN reports whether pin is a mailbox PIN: 4 to 8 digits.
+func ValidPIN(pin string) bool {
 	if len(pin) < 4 || len(pin) > 8 {
 		return false
 	}
