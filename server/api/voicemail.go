@@ -231,7 +231,6 @@ func (s *Server) putVoicemailSettings(w http.ResponseWriter, r *http.Request, u 
 	writeJSON(w, http.StatusOK, settingsOut(vs, u))
 }
 
-
 func (s *Server) putVoicemailPIN(w http.ResponseWriter, r *http.Request, u store.User) {
 	if !s.needVoicemail(w) {
 		return
