@@ -2,6 +2,7 @@ package interop
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/vaihde/vaihde/server/store/sqlite"
 	"github.com/vaihde/vaihde/server/voicemail"
+	"github.com/vaihde/vaihde/shared/api"
 )
 
 // TestIntegrationBaresipMWI: a desk phone (baresip with its mwi module) subscribes to
@@ -78,5 +80,26 @@ func TestIntegrationBaresipMWI(t *testing.T) {
 		if !strings.Contains(ev.Param, want) {
 			t.Fatalf("MWI NOTIFY lacks %q:\n%s", want, ev.Param)
 		}
+	}
+
+	// A live change: 1001 hears both messages (marked through the API, as the Softphone does)
+	// and the lamp goes out.
+	token := apiLogin(t, srv, "1001", "demo1001")
+	mark = b.mark()
+	for _, m := range mailbox(t, srv, token).Messages {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var got api.Voicemail
+		err := httpJSON(ctx, http.MethodPut, "http://"+srv.httpAddr+"/api/voicemail/"+strconv.FormatInt(m.ID, 10), token,
+			[]byte(`{"heard":true}`), &got)
+		cancel()
+		if err != nil {
+			t.Fatalf("mark message %d heard: %v", m.ID, err)
+		}
+	}
+	ev = b.waitEvent(mark, "MWI_NOTIFY", 30*time.Second, func(e ctrlEvent) bool {
+		return strings.Contains(e.Param, "Voice-Message: 0/2")
+	})
+	if !strings.Contains(ev.Param, "Messages-Waiting: no") {
+		t.Fatalf("MWI NOTIFY after hearing both messages:\n%s", ev.Param)
 	}
 }
