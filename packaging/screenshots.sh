@@ -9,6 +9,11 @@
 #   chat.png      a conversation with a few messages (sent through the HTTP API)
 #   directory.png the Colleagues tab with a search typed; colleagues' presence set through the
 #                 HTTP API, two of them on a call with each other (baresip) when baresip is here
+#   voicemail.png  1004's Voicemail tab with two messages left by baresip callers (1005, 1002)
+#                  through the server's voicemail, the older one marked heard through the API
+#   forwarding.png 1004's forwarding and voicemail settings, filled in through the HTTP API
+#   voicemail-settings.png  (extra) the same screen scrolled to the voicemail options, PIN and
+#                  the VIP numbers that ring through the away notice
 # All but login.png need the server (server/cmd/vaihde -demo); call.png, incoming.png and the
 # on-call state need baresip; without the server only login.png is made. KEEP_WORK=1 keeps the logs. Every process started here is stopped by its PID on exit.
 set -euo pipefail
@@ -263,5 +268,60 @@ if [ -n "$PEOPLE" ]; then
 	sleep 2
 	SHOT_AFTER=${DIR_SHOT_AFTER:-6s} people_shot directory.png -search "m" || true
 	baresip_cmd hangup "" || true
+fi
+
+# 6. Voicemail: 1004 (Juha, never registered here) gets two messages from baresip callers whose
+# calls go to his voicemail; the older is marked heard. Then his routing is filled in through
+# the API for the forwarding screen.
+VM_ACCOUNT=(-server "127.0.0.1:$SIP_PORT" -api "http://127.0.0.1:$HTTP_PORT" -user 1004 -password demo1004)
+leave_voicemail() { # leave_voicemail FROM TO: baresip's account FROM leaves a message (its tone) for TO
+	local before
+	before=$(grep -c "terminated" "$WORK/baresip.log" || true)
+	baresip_cmd uafind "sip:$1@$DOMAIN" || return 1
+	baresip_cmd dial "sip:$2@$DOMAIN" || return 1
+	sleep "${VM_TALK:-21}" # the greeting reads the number out (~14 s), then ~6 s of message
+	baresip_cmd sndcode "#" || true
+	for _ in $(seq 1 60); do # the server says "message saved" and hangs up
+		if [ "$(grep -c "terminated" "$WORK/baresip.log" || true)" -gt "$before" ]; then return 0; fi
+		sleep 0.5
+	done
+	baresip_cmd hangup "" || true
+}
+vm_ids() { # the message IDs of 1004's mailbox, newest first
+	curl -sf "$API/api/voicemail" -H "Authorization: Bearer $(token 1004)" |
+		python3 -c 'import json, sys; print(" ".join(str(m["id"]) for m in json.load(sys.stdin)["messages"]))'
+}
+log "leaving two voicemail messages for 1004"
+sleep 1
+leave_voicemail 1005 1004 || log "could not leave the first message"
+sleep 1
+leave_voicemail 1002 1004 || log "could not leave the second message"
+IDS=($(vm_ids || true))
+if [ "${#IDS[@]}" -ge 2 ]; then
+	api 1004 PUT "/api/voicemail/${IDS[-1]}" '{"heard":true}' || log "could not mark the older message heard"
+	shoot voicemail.png "${VM_ACCOUNT[@]}" -tab voicemail || true
+	if ! grep -q "voicemail at screenshot.*loaded=true messages=2" "$WORK/softphone-voicemail.log"; then
+		log "voicemail.png: the Softphone did not show the two messages; removed"
+		grep -i "voicemail" "$WORK/softphone-voicemail.log" | tail -5 >&2 || true
+		rm -f "$OUT/voicemail.png"
+	fi
+else
+	log "1004's mailbox has ${#IDS[@]} messages (does the server route unreachable users to voicemail?); voicemail.png skipped"
+	grep -i "voicemail\|deposit" "$WORK/vaihde.log" | tail -5 >&2 || true
+fi
+if api 1004 PUT /api/forwarding '{"immediate":"","busy":"1003","no_answer":"voicemail","ring_seconds":25,"unreachable":"040 765 4321","activities":[{"activity":2,"target":"1005"},{"activity":4,"target":"voicemail"},{"activity":6,"target":"voicemail"}]}' &&
+	api 1004 PUT /api/voicemail/settings '{"enabled":true,"notify":"sms","announce_activity":true,"customer_service":"1005","offer_bypass":true}' &&
+	api 1004 POST /api/contacts '{"name":"Kalle Asiakas","company":"Asiakas Oy","mobile":"040 555 1234","vip":true}'; then
+	for part in top end; do
+		name=forwarding.png
+		[ "$part" = end ] && name=voicemail-settings.png
+		shoot "$name" "${VM_ACCOUNT[@]}" -forwarding "$part" || continue
+		if ! grep -q "people at screenshot.*loaded=true" "$WORK/softphone-${name%.png}.log"; then
+			log "$name: the Softphone had not loaded the activities when captured; removed"
+			rm -f "$OUT/$name"
+		fi
+	done
+else
+	log "the server refused the forwarding API; forwarding.png skipped"
 fi
 log "done: $(ls "$OUT")"

@@ -87,6 +87,8 @@ type Book struct {
 	runDone   chan struct{}
 	unsubMsg  func()
 	idleMu    sync.Mutex // serialises idle updates
+
+	listeners eventListeners // OnEvent (events.go)
 }
 
 // meID identifies the logged-in user in directory and presence data.
@@ -418,6 +420,7 @@ func plainError(err error) string {
 
 // apply merges one event into the book; c reloads what an event only announces.
 func (b *Book) apply(ctx context.Context, c *Client, ev api.Event) {
+	b.listeners.send(ev)
 	switch ev.Type {
 	case api.EventPresence:
 		if ev.Presence != nil {

@@ -2,10 +2,14 @@
 // with the registration status, dial pad, call panel, incoming-call banners, call log and
 // settings, and the people features: the user's own presence (always visible, one click to
 // change), the Colleagues directory with search as you type, Contacts, Chat with unread counts
-// and new-message banners, and sending SMS. The view-models (Model and View for calls,
-// peoplevm.go for people) turn snapshots into what is shown and user actions into calls of
-// phone.Controller and people.Model; they have no Fyne dependency and are tested without a
-// window.
+// and new-message banners, and sending SMS; the Voicemail tab (messages new first marked, play
+// through the chosen headset, call back, delete, the new-message count as the tab's badge) and
+// the "Forwarding and voicemail" screen opened from it and from Settings (immediate, busy, no
+// answer with ring time, unreachable, a route per activity, voicemail options, PIN, the VIP
+// numbers that bypass the away notice). The view-models (Model and View for calls, peoplevm.go
+// for people, voicemailvm.go for voicemail and forwarding) turn snapshots into what is shown
+// and user actions into calls of phone.Controller, people.Model and voicemail.Model; they have
+// no Fyne dependency and are tested without a window.
 //
 // Threading: the engine and the people model deliver snapshots on their own goroutines; they
 // reach widgets only through fyne.Do (UI.do). Every other method of UI must be called on the
@@ -29,6 +33,7 @@ import (
 	"github.com/vaihde/vaihde/client/people"
 	"github.com/vaihde/vaihde/client/phone"
 	"github.com/vaihde/vaihde/client/settings"
+	"github.com/vaihde/vaihde/client/voicemail"
 )
 
 // AudioDevices lists the sound devices the user can pick in Settings → Audio. Names are those
@@ -58,10 +63,13 @@ type Options struct {
 	Controller phone.Controller // required
 	// People is the live model of colleagues, contacts and chat (client/people); nil shows
 	// empty tabs.
-	People   people.Model
-	Settings *settings.Store // required
-	Audio    AudioDevices    // nil: only "System default" is offered
-	Ringer   Ringer          // nil: no ring tone
+	People people.Model
+	// Voicemail is the user's mailbox and call routing (client/voicemail); nil shows an empty
+	// Voicemail tab.
+	Voicemail voicemail.Model
+	Settings  *settings.Store // required
+	Audio     AudioDevices    // nil: only "System default" is offered
+	Ringer    Ringer          // nil: no ring tone
 	// OnAudioChange is called (on the Fyne goroutine) after the user picks a device or a ring
 	// volume, with the saved choices.
 	OnAudioChange func(settings.Audio)
@@ -147,6 +155,12 @@ type UI struct {
 	contactDlg *contactForm   // the last contact dialog (tests)
 	smsDlg     *smsForm       // the last SMS dialog (tests)
 
+	// Voicemail.
+	vmCancel func() // unsubscribes from the mailbox
+	vm       *voicemailView
+	vmTab    *container.TabItem
+	fwd      *forwardingView // the last forwarding screen opened (tests)
+
 	// Incoming calls.
 	ringing     []string // IDs of the incoming calls the ringer was started for
 	popup       fyne.Window
@@ -167,6 +181,9 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	}
 	if o.People == nil {
 		o.People = noPeople{}
+	}
+	if o.Voicemail == nil {
+		o.Voicemail = noVoicemail{}
 	}
 	st, err := o.Settings.Load()
 	if err != nil {
@@ -269,6 +286,9 @@ func (u *UI) Start() {
 	u.pcancel = u.o.People.Subscribe(func(s people.Snapshot) {
 		u.do(func() { u.renderPeople(s) })
 	})
+	u.vmCancel = u.o.Voicemail.Subscribe(func(s voicemail.Snapshot) {
+		u.do(func() { u.renderVoicemail(s) })
+	})
 	p := u.o.Prefill
 	switch {
 	case p.Server != "" && p.User != "" && p.Password != "":
@@ -296,6 +316,11 @@ func (u *UI) Close() {
 		u.pcancel()
 		u.pcancel = nil
 	}
+	if u.vmCancel != nil {
+		u.vmCancel()
+		u.vmCancel = nil
+	}
+	u.o.Voicemail.Stop()
 	u.stopTimer()
 	if u.o.Ringer != nil {
 		u.o.Ringer.StopRing()
@@ -498,6 +523,7 @@ func (u *UI) showLogin() {
 // Log out).
 func (u *UI) logout() {
 	u.logoutEngine()
+	u.o.Voicemail.Reset()
 	u.st.Password = ""
 	u.saveSettings()
 	u.calls.set(nil, nil)
@@ -525,12 +551,13 @@ const (
 	TabColleagues = "colleagues"
 	TabContacts   = "contacts"
 	TabChat       = "chat"
+	TabVoicemail  = "voicemail"
 	TabCallLog    = "log"
 	TabSettings   = "settings"
 )
 
 // tabOrder is the order of the main window's tabs.
-var tabOrder = []string{TabPhone, TabColleagues, TabContacts, TabChat, TabCallLog, TabSettings}
+var tabOrder = []string{TabPhone, TabColleagues, TabContacts, TabChat, TabVoicemail, TabCallLog, TabSettings}
 
 // SelectTab shows one of the main window's tabs (for screenshots and tel: links); unknown
 // names are ignored.

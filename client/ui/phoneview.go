@@ -187,14 +187,17 @@ func (u *UI) buildMain() {
 	u.dir = newColleaguesView(u)
 	u.cons = newContactsView(u)
 	u.chat = newChatView(u)
+	u.vm = newVoicemailView(u)
 	u.msgBanner = container.NewVBox()
 	u.chatTab = container.NewTabItemWithIcon(tr.T(KTabChat), theme.MailComposeIcon(), u.chat.root)
+	u.vmTab = container.NewTabItemWithIcon("", voicemailIcon, u.vm.root)
 	// Order as in tabOrder.
 	u.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(tr.T(KTabPhone), themed(assets.Dialpad), u.phone.root),
 		container.NewTabItemWithIcon(tr.T(KTabColleagues), theme.AccountIcon(), u.dir.root),
 		container.NewTabItemWithIcon(tr.T(KTabContacts), theme.StorageIcon(), u.cons.root),
 		u.chatTab,
+		u.vmTab,
 		// Icons only: six titled tabs do not fit the window's width.
 		container.NewTabItemWithIcon("", theme.HistoryIcon(), u.calls.root),
 		container.NewTabItemWithIcon("", theme.SettingsIcon(), u.prefs.root),

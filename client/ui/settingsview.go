@@ -22,7 +22,8 @@ type settingsView struct {
 	language                            *widget.Select
 	account                             *widget.Label
 	logout                              *widget.Button
-	updating                            bool // set while options are replaced: ignore OnChanged
+	forwarding                          *widget.Button // opens the forwarding and voicemail screen
+	updating                            bool           // set while options are replaced: ignore OnChanged
 }
 
 func newSettingsView(u *UI) *settingsView {
@@ -68,7 +69,10 @@ func newSettingsView(u *UI) *settingsView {
 	account := section(tr.T(KSettingsAccount), v.account, hint(tr.T(KPasswordNote)),
 		container.NewHBox(v.logout))
 
-	v.root = container.NewVScroll(container.NewPadded(container.NewVBox(audio, widget.NewSeparator(),
+	v.forwarding = widget.NewButtonWithIcon(tr.T(KFwdOpen), theme.MailForwardIcon(), u.openForwarding)
+	routing := section(tr.T(KFwdTitle), hint(tr.T(KFwdSettingsHint)), container.NewHBox(v.forwarding))
+
+	v.root = container.NewVScroll(container.NewPadded(container.NewVBox(routing, widget.NewSeparator(), audio, widget.NewSeparator(),
 		general, widget.NewSeparator(), account)))
 	v.refreshDevices()
 	return v

@@ -1,6 +1,6 @@
 // Command softphone is the Vaihde Softphone: it wires the phone engine, the PortAudio devices,
-// the remembered settings, the people model (colleagues, presence, contacts, chat), idle
-// detection and the Fyne user interface together.
+// the remembered settings, the people model (colleagues, presence, contacts, chat), the
+// mailbox (voicemail and forwarding), idle detection and the Fyne user interface together.
 package main
 
 import (
@@ -29,6 +29,7 @@ import (
 	"github.com/vaihde/vaihde/client/phone"
 	"github.com/vaihde/vaihde/client/settings"
 	"github.com/vaihde/vaihde/client/ui"
+	"github.com/vaihde/vaihde/client/voicemail"
 )
 
 // AppID is the Softphone's application ID (Fyne preferences, notifications, packaging).
@@ -55,6 +56,7 @@ type options struct {
 	screenshot      string
 	screenshotAfter time.Duration
 	presencePanel   bool
+	forwarding      string
 	search          string
 	chat            string
 	idleAfter       time.Duration
@@ -72,12 +74,13 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.apiURL, "api", "", "HTTP API address when not http://<server host>:8080")
 	fs.StringVar(&o.dial, "dial", "", "call this number once registered (tests and screenshots)")
 	fs.DurationVar(&o.dialAfter, "dial-after", 0, "with -dial: wait this long after registering before calling (benchmarks)")
-	fs.StringVar(&o.tab, "tab", "", "main window tab to show once logged in: phone, colleagues, contacts, chat, log or settings")
+	fs.StringVar(&o.tab, "tab", "", "main window tab to show once logged in: phone, colleagues, contacts, chat, voicemail, log or settings")
 	fs.StringVar(&o.user, "user", "", "user name (extension or phone number) to fill in")
 	fs.StringVar(&o.password, "password", "", "password to fill in (visible in the process list: for tests only)")
 	fs.StringVar(&o.screenshot, "screenshot", "", "write a PNG of the window to this file and exit")
 	fs.DurationVar(&o.screenshotAfter, "screenshot-after", 3*time.Second, "when to take the -screenshot")
 	fs.BoolVar(&o.presencePanel, "presence-panel", false, "open the presence panel once logged in (screenshots)")
+	fs.StringVar(&o.forwarding, "forwarding", "", "open the forwarding and voicemail settings once logged in: top, or end (scrolled to the voicemail options; screenshots)")
 	fs.StringVar(&o.search, "search", "", "show Colleagues with this search typed once logged in (screenshots)")
 	fs.StringVar(&o.chat, "chat", "", "open the conversation with this extension once logged in (screenshots)")
 	fs.DurationVar(&o.idleAfter, "idle-after", 5*time.Minute, "mark the user idle after this long without input")
@@ -161,6 +164,16 @@ func run(ctx context.Context, args []string) error {
 
 	book := people.NewBook(eng, people.Options{Logger: log})
 	defer book.Close()
+	// Voicemail plays on the headset chosen for talking; the mailbox follows the book's stream.
+	var speaker atomic.Pointer[string]
+	speaker.Store(&st.Audio.Speaker)
+	vmo := voicemail.Options{Logger: log}
+	if sys != nil {
+		vmo.Player = voicemail.DevicePlayer{Backend: sys, Device: func() string { return *speaker.Load() }}
+	}
+	mailbox := voicemail.NewMailbox(eng.Session, vmo)
+	defer mailbox.Close()
+	defer book.OnEvent(mailbox.HandleEvent)()
 	var workers sync.WaitGroup
 	defer workers.Wait() // runs before book.Close: the workers use the book
 	wctx, wcancel := context.WithCancel(ctx)
@@ -172,12 +185,14 @@ func run(ctx context.Context, args []string) error {
 	opts := ui.Options{
 		Controller: eng,
 		People:     book,
+		Voicemail:  mailbox,
 		OnActivity: mon.Input,
 		Settings:   store,
 		Ringer:     ringer,
 		OnAudioChange: func(s settings.Audio) {
 			eng.SetDevices(s.Microphone, s.Speaker)
 			ringer.setAudio(s)
+			speaker.Store(&s.Speaker)
 		},
 		Prefill: phone.Account{Server: o.server, APIURL: o.apiURL, User: o.user, Password: o.password},
 		Logger:  log,
@@ -234,6 +249,9 @@ func run(ctx context.Context, args []string) error {
 			ps := book.Snapshot()
 			log.Info("people at screenshot", "loaded", ps.Loaded, "live", ps.Live, "colleagues", len(ps.Colleagues),
 				"chats", len(ps.Chats), "activity", ps.Me.Activity, "error", ps.Error)
+			vs := mailbox.Snapshot()
+			log.Info("voicemail at screenshot", "loaded", vs.Loaded, "messages", len(vs.Messages),
+				"new", vs.Counts.New, "old", vs.Counts.Old, "error", vs.Error)
 			snap, active := eng.Snapshot(), 0
 			for _, c := range snap.Calls {
 				if c.State == phone.Active {
@@ -263,6 +281,9 @@ func setScene(u *ui.UI, o options) {
 	}
 	if o.presencePanel {
 		u.ShowPresencePanel()
+	}
+	if o.forwarding != "" {
+		u.ShowForwarding(o.forwarding == "end")
 	}
 }
 
@@ -411,6 +432,9 @@ func capture(w fyne.Window, path string) error {
 		c.SetPadded(true)
 		size := w.Canvas().Size()
 		c.SetContent(w.Content())
+		for _, o := range w.Canvas().Overlays().List() { // open dialogs (the forwarding screen)
+			c.Overlays().Add(o)
+		}
 		c.Resize(size)
 		img = c.Capture()
 	}
