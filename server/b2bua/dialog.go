@@ -5,6 +5,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -167,6 +168,17 @@ func (e *Engine) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	if l.service() != nil {
 		e.serviceInfo(l, req)
 		return
+	}
+	if ct := req.ContentType(); ct != nil && len(req.Body()) > 0 {
+		// A key sent as SIP INFO counts for the DTMF transfer code like an RFC 4733 event.
+		if key, err := mediaapp.ParseDTMFInfo(ct.Value(), req.Body()); err == nil {
+			l.mu.Lock()
+			media := l.media
+			l.mu.Unlock()
+			if media != nil {
+				media.PressKey(key)
+			}
+		}
 	}
 	p := e.partner(l)
 	if p == nil || len(req.Body()) == 0 {

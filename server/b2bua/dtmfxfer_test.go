@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 
 	"github.com/vaihde/vaihde/server/store"
@@ -341,4 +342,27 @@ func (p *testPhone) events(d time.Duration) int {
 			n++
 		}
 	}
+}
+
+// TestIntegrationDTMFTransferByINFO: a phone that sends its keys as SIP INFO (the caller A
+// here) can use the code too: A types *#*11003# as INFO requests, B hears the music and is then
+// connected to C, and A gets BYE.
+func TestIntegrationDTMFTransferByINFO(t *testing.T) {
+	h := newHarness(t)
+	a, b, c := h.phone("1001"), h.phone("1002"), h.phone("1003")
+	sess, _ := h.connect(a, b)
+	target := sess.InviteResponse.Contact().Address
+	for i, k := range "*#*11003#" {
+		body := []byte("Signal=" + string(k) + "\r\nDuration=160\r\n")
+		res, err := inDialog(h.ctx, sess, target, sip.INFO, body, sip.NewHeader("Content-Type", "application/dtmf-relay"))
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("INFO %d (%c): %v %v", i, k, res, err)
+		}
+	}
+	inC := c.expectCall(t)
+	if from := inC.req.From().Address.User; from != "1002" {
+		t.Fatalf("C sees caller %q, want the transferee 1002", from)
+	}
+	inC.answer(t, 200)
+	recvWithin(t, a.byes, "BYE at A, the transferor")
 }

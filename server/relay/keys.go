@@ -79,6 +79,14 @@ func (l *Leg) WatchKeys() <-chan KeyPress {
 	return w.ch
 }
 
+// PressKey reports a key the leg's party pressed that arrived by signalling (SIP INFO) instead
+// of RTP, to the leg's watcher; nothing when nobody watches. It never blocks.
+func (l *Leg) PressKey(key rune) {
+	if w := l.keys.watch.Load(); w != nil && !w.send(KeyPress{Leg: l, Key: key}) {
+		l.keys.dropped.Add(1)
+	}
+}
+
 // observe looks at one packet received from the party (on the reader goroutine).
 func (t *keyTap) observe(l *Leg, pt uint8, ssrc, ts uint32, payload []byte) {
 	r := l.remote.Load()
