@@ -172,10 +172,7 @@ func (e *Engine) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	if ct := req.ContentType(); ct != nil && len(req.Body()) > 0 {
 		// A key sent as SIP INFO counts for the DTMF transfer code like an RFC 4733 event.
 		if key, err := mediaapp.ParseDTMFInfo(ct.Value(), req.Body()); err == nil {
-			l.mu.Lock()
-			media := l.media
-			l.mu.Unlock()
-			if media != nil {
+			if media := l.mediaLeg(); media != nil {
 				media.PressKey(key)
 			}
 		}
