@@ -57,6 +57,12 @@ func newHarnessWith(t *testing.T, adjust func(*Config)) *harness {
 // newHarnessServices also gives the engine service numbers.
 func newHarnessServices(t *testing.T, adjust func(*Config), services Services) *harness {
 	t.Helper()
+	return newHarnessPersonal(t, adjust, services, nil)
+}
+
+// newHarnessPersonal also gives the engine personal routing.
+func newHarnessPersonal(t *testing.T, adjust func(*Config), services Services, personal Personal) *harness {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test")
 	}
@@ -100,7 +106,7 @@ func newHarnessServices(t *testing.T, adjust func(*Config), services Services) *
 		adjust(&ecfg)
 	}
 	pres := &rolePresence{}
-	eng, err := New(ecfg, Deps{Store: st, Directory: sig, Relay: pool, Client: sig.Client(), UA: sig.UA(), Logger: logger, Presence: pres, Services: services})
+	eng, err := New(ecfg, Deps{Store: st, Directory: sig, Relay: pool, Client: sig.Client(), UA: sig.UA(), Logger: logger, Presence: pres, Services: services, Personal: personal})
 	if err != nil {
 		t.Fatal(err)
 	}
