@@ -142,7 +142,47 @@ func (s *Server) validForwarding(ctx context.Context, u store.User, org store.Or
 			}
 		}
 	}
+	if req.Hours != nil {
+		if f.Hours, err = s.officeHours(ctx, org, u, *req.Hours); err != nil {
+			return f, err
+		}
+	}
 	return f, nil
+}
+
+// officeHours checks the office hours of a request (ROUTE-3).
+func (s *Server) officeHours(ctx context.Context, org store.Org, u store.User, req shared.OfficeHours) (*store.OfficeHours, error) {
+	h := &store.OfficeHours{}
+	for _, d := range req.Days {
+		if d < 0 || d > 6 {
+			return nil, badRequest{fmt.Sprintf("office hours: bad day %d", d)}
+		}
+		h.Days[d] = true
+	}
+	var err error
+	if h.Start, err = clockMinutes(req.Start); err != nil {
+		return nil, err
+	}
+	if h.End, err = clockMinutes(req.End); err != nil {
+		return nil, err
+	}
+	if h.End <= h.Start {
+		return nil, badRequest{"office hours: end must be after start"}
+	}
+	if h.Outside, err = s.target(ctx, org, u, "office hours", req.Outside); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// clockMinutes reads "HH:MM" (24-hour; "24:00" is the end of the day) as minutes after midnight.
+func clockMinutes(v string) (int, error) {
+	var hh, mm int
+	if n, err := fmt.Sscanf(v, "%d:%d", &hh, &mm); err != nil || n != 2 || len(v) != 5 ||
+		hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
+		return 0, badRequest{fmt.Sprintf("office hours: bad time %q", v)}
+	}
+	return hh*60 + mm, nil
 }
 
 // forwardingOut converts a record; VIPs come from the user's contacts.
@@ -154,6 +194,16 @@ func forwardingOut(f store.Forwarding, vips []string) shared.Forwarding {
 		out.Activities = append(out.Activities, shared.ActivityRoute{Activity: a, Target: targetOut(t)})
 	}
 	slices.SortFunc(out.Activities, func(a, b shared.ActivityRoute) int { return a.Activity - b.Activity })
+	if h := f.Hours; h != nil {
+		oh := &shared.OfficeHours{Days: []int{}, Start: fmt.Sprintf("%02d:%02d", h.Start/60, h.Start%60),
+			End: fmt.Sprintf("%02d:%02d", h.End/60, h.End%60), Outside: targetOut(h.Outside)}
+		for d, in := range h.Days {
+			if in {
+				oh.Days = append(oh.Days, d)
+			}
+		}
+		out.Hours = oh
+	}
 	return out
 }
 

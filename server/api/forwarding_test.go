@@ -30,14 +30,15 @@ func TestForwardingRoundTrip(t *testing.T) {
 		Unreachable: "", Activities: []shared.ActivityRoute{
 			{Activity: sharedpresence.Meeting, Target: "+46 8 123 456 78"},
 			{Activity: sharedpresence.Lunch, Target: "voicemail"},
-		}, VIPs: []string{"+358400000000"}}
+		}, VIPs: []string{"+358400000000"},
+		Hours: &shared.OfficeHours{Days: []int{5, 1, 2}, Start: "08:00", End: "16:30", Outside: "1003"}}
 	code, body = e.do(t, "PUT", "/api/forwarding", tok, req)
 	wantJSON(t, "put", code, body, 200, &f)
 	want := shared.Forwarding{Immediate: "+358401234567", Busy: "1003", NoAnswer: "none", RingTimeSeconds: 30,
 		Unreachable: "voicemail", Activities: []shared.ActivityRoute{
 			{Activity: sharedpresence.Lunch, Target: "voicemail"},
 			{Activity: sharedpresence.Meeting, Target: "+46812345678"},
-		}}
+		}, Hours: &shared.OfficeHours{Days: []int{1, 2, 5}, Start: "08:00", End: "16:30", Outside: "1003"}}
 	if !equalForwarding(f, want) {
 		t.Fatalf("put answered %+v, want %+v", f, want)
 	}
@@ -53,24 +54,28 @@ func TestForwardingRoundTrip(t *testing.T) {
 	}
 	wantActs := map[int]string{sharedpresence.Lunch: "", sharedpresence.Meeting: "+46812345678"}
 	if rec.Immediate != "+358401234567" || rec.Busy != "1003" || rec.NoAnswer != store.ForwardNone || rec.Unreachable != "" ||
-		rec.RingTime != 30*time.Second || !maps.Equal(rec.Activities, wantActs) {
+		rec.RingTime != 30*time.Second || !maps.Equal(rec.Activities, wantActs) ||
+		rec.Hours == nil || rec.Hours.Start != 8*60 || rec.Hours.End != 16*60+30 || !rec.Hours.Days[time.Friday] || rec.Hours.Days[time.Sunday] {
 		t.Fatalf("stored %+v", rec)
 	}
 
 	// Clearing: the immediate forward off, the default ring time, no activity routes.
 	code, body = e.do(t, "PUT", "/api/forwarding", tok, shared.Forwarding{Busy: "VoiceMail"})
+	f = shared.Forwarding{}
 	wantJSON(t, "clear", code, body, 200, &f)
 	if !equalForwarding(f, shared.Forwarding{Busy: "voicemail", NoAnswer: "voicemail", Unreachable: "voicemail"}) {
 		t.Fatalf("cleared %+v", f)
 	}
-	if rec, _ := e.st.Forwarding(ctx, u.ID); rec.Immediate != "" || rec.RingTime != 0 || rec.Ring() != store.DefaultRingTime || len(rec.Activities) != 0 {
+	if rec, _ := e.st.Forwarding(ctx, u.ID); rec.Immediate != "" || rec.RingTime != 0 || rec.Ring() != store.DefaultRingTime || len(rec.Activities) != 0 || rec.Hours != nil {
 		t.Fatalf("stored after clear %+v", rec)
 	}
 }
 
 func equalForwarding(a, b shared.Forwarding) bool {
 	return a.Immediate == b.Immediate && a.Busy == b.Busy && a.NoAnswer == b.NoAnswer && a.Unreachable == b.Unreachable &&
-		a.RingTimeSeconds == b.RingTimeSeconds && slices.Equal(a.Activities, b.Activities) && slices.Equal(a.VIPs, b.VIPs)
+		a.RingTimeSeconds == b.RingTimeSeconds && slices.Equal(a.Activities, b.Activities) && slices.Equal(a.VIPs, b.VIPs) &&
+		(a.Hours == nil) == (b.Hours == nil) && (a.Hours == nil || (slices.Equal(a.Hours.Days, b.Hours.Days) &&
+		a.Hours.Start == b.Hours.Start && a.Hours.End == b.Hours.End && a.Hours.Outside == b.Hours.Outside))
 }
 
 func TestForwardingBadInput(t *testing.T) {
@@ -101,6 +106,11 @@ func TestForwardingBadInput(t *testing.T) {
 		{"own mobile, national form", shared.Forwarding{Busy: "040 123 1001"}, "busy: forwarding to yourself"},
 		{"own company number", shared.Forwarding{NoAnswer: "+358 9 1234 1001"}, "no answer: forwarding to yourself"},
 		{"own number for an activity", shared.Forwarding{Activities: []shared.ActivityRoute{{Activity: 4, Target: "00358401231001"}}}, "activity 4: forwarding to yourself"},
+		{"office hours end before start", shared.Forwarding{Hours: &shared.OfficeHours{Days: []int{1}, Start: "16:00", End: "08:00"}}, "office hours: end must be after start"},
+		{"office hours bad time", shared.Forwarding{Hours: &shared.OfficeHours{Start: "25:00", End: "26:00"}}, `office hours: bad time "25:00"`},
+		{"office hours sloppy time", shared.Forwarding{Hours: &shared.OfficeHours{Start: "8:00", End: "16:00"}}, `office hours: bad time "8:00"`},
+		{"office hours bad day", shared.Forwarding{Hours: &shared.OfficeHours{Days: []int{7}, Start: "08:00", End: "16:00"}}, "office hours: bad day 7"},
+		{"office hours bad target", shared.Forwarding{Hours: &shared.OfficeHours{Start: "08:00", End: "16:00", Outside: "boss"}}, "office hours: not a phone number"},
 		{"invalid JSON", `{"busy":`, "invalid JSON"},
 		{"wrong type", `{"ring_seconds":"20"}`, "invalid JSON"},
 	}

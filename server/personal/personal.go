@@ -39,6 +39,9 @@ type Deps struct {
 	// server cannot answer with voicemail, so calls ring and fail as their devices answer.
 	Voicemail *voicemail.DepositDeps
 	Logger    *slog.Logger
+	// Now and Location are the clock and time zone of office hours; nil: time.Now, time.Local.
+	Now      func() time.Time
+	Location *time.Location
 }
 
 // Router implements b2bua.Personal.
@@ -73,6 +76,9 @@ func (r *Router) Divert(ctx context.Context, c b2bua.PersonalCall) b2bua.Diversi
 		fw = store.Forwarding{UserID: u.ID}
 	}
 	f.Forwarding = fw
+	if fw.Hours != nil {
+		f.OutsideHours = !fw.Hours.In(r.now())
+	}
 	vs, err := r.d.Store.VoicemailSettings(ctx, u.ID)
 	if err != nil {
 		log.Warn("voicemail settings unreadable", "error", err)
@@ -107,6 +113,19 @@ func (r *Router) Divert(ctx context.Context, c b2bua.PersonalCall) b2bua.Diversi
 	}
 	log.Debug("personal routing", "action", a.Kind.String(), "reason", a.Reason, "target", a.Number)
 	return d
+}
+
+// now is the current time in the office hours' time zone.
+func (r *Router) now() time.Time {
+	now := time.Now
+	if r.d.Now != nil {
+		now = r.d.Now
+	}
+	loc := r.d.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	return now().In(loc)
 }
 
 func (r *Router) canAnswer() bool { return r.d.Voicemail != nil && r.d.Voicemail.Voice != nil }

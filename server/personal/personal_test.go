@@ -226,3 +226,42 @@ func BenchmarkDivert(b *testing.B) {
 		}
 	}
 }
+
+// TestDivertOfficeHours (ROUTE-3): outside the office hours kept in the user's time zone, a call
+// to the company number goes to the "outside" target; inside them it rings.
+func TestDivertOfficeHours(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.users["1002"]
+	helsinki, err := time.LoadLocation("Europe/Helsinki")
+	if err != nil {
+		helsinki = time.FixedZone("EET", 2*3600)
+	}
+	hours := &store.OfficeHours{Start: 8 * 60, End: 16*60 + 30, Outside: "1003"}
+	for d := time.Monday; d <= time.Friday; d++ {
+		hours.Days[d] = true
+	}
+	if err := e.st.PutForwarding(ctx, store.Forwarding{UserID: b.ID, Hours: hours}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+		want routing.ActionKind
+	}{
+		{"Wednesday 10:00", time.Date(2026, 11, 25, 10, 0, 0, 0, helsinki), routing.Ring},
+		{"Wednesday 16:29", time.Date(2026, 11, 25, 16, 29, 0, 0, helsinki), routing.Ring},
+		{"Wednesday 16:30", time.Date(2026, 11, 25, 16, 30, 0, 0, helsinki), routing.Forward},
+		{"Wednesday 07:59", time.Date(2026, 11, 25, 7, 59, 0, 0, helsinki), routing.Forward},
+		{"Saturday 10:00", time.Date(2026, 11, 28, 10, 0, 0, 0, helsinki), routing.Forward},
+		// 07:00 UTC is 09:00 in Helsinki: office time although the clock reads UTC.
+		{"Wednesday 07:00 UTC", time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC), routing.Ring},
+	}
+	for _, tt := range tests {
+		r := New(Deps{Store: e.st, Presence: states{}, Now: func() time.Time { return tt.at }, Location: helsinki})
+		d := r.Divert(ctx, e.call("1002", "1001", routing.Arriving))
+		if d.Action.Kind != tt.want || (tt.want == routing.Forward && d.Action.Number != "1003") {
+			t.Errorf("%s: %v %q (%s), want %v", tt.name, d.Action.Kind, d.Action.Number, d.Action.Reason, tt.want)
+		}
+	}
+}

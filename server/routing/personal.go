@@ -62,6 +62,9 @@ type Facts struct {
 	VIP bool
 	// Voicemail: the user has voicemail (VM-5).
 	Voicemail bool
+	// OutsideHours: the call arrives outside the user's office hours (ROUTE-3); Forwarding.Hours
+	// says where it goes.
+	OutsideHours bool
 	// Bypass: the caller asked to reach the person anyway (VM-3 "press 2", AWAY-1): ring,
 	// whatever the rules say.
 	Bypass bool
@@ -131,6 +134,13 @@ func Decide(f Facts) Action {
 		}
 		if f.Forwarding.Immediate != "" && f.Hops < MaxHops {
 			return Action{Kind: Forward, Number: f.Forwarding.Immediate, Reason: "immediate forward"}
+		}
+		// Outside office hours, calls to the company number go where the user said; the mobile
+		// number rings through, as it does for a red activity.
+		if f.OutsideHours && f.Via == ViaOwn && f.Forwarding.Hours != nil {
+			if a := f.target(f.Forwarding.Hours.Outside, "outside office hours", true, ring); a.Kind != Ring {
+				return a
+			}
 		}
 		if f.AwayNotice && f.Red {
 			if f.VIP {

@@ -381,7 +381,26 @@ type Forwarding struct {
 	// Activities binds activities to targets ("activity routing"): activity number → target.
 	// A red activity not listed sends calls to the company number to voicemail.
 	Activities map[int]string
-	UpdatedAt  time.Time
+	// Hours are the user's office hours (ROUTE-3); nil: none, every time is office time.
+	Hours     *OfficeHours
+	UpdatedAt time.Time
+}
+
+// OfficeHours are the times a user takes calls to their company number; outside them such
+// calls go to Outside (ROUTE-3, time of day).
+type OfficeHours struct {
+	Days  [7]bool // by time.Weekday: Days[time.Monday] …
+	Start int     // minutes after midnight, local time
+	End   int     // minutes after midnight, after Start
+	// Outside is the target outside the hours: "" (voicemail), ForwardNone (ring as usual)
+	// or a number.
+	Outside string
+}
+
+// In reports whether t (in the time zone the hours are kept in) is within the office hours.
+func (h OfficeHours) In(t time.Time) bool {
+	m := t.Hour()*60 + t.Minute()
+	return h.Days[t.Weekday()] && m >= h.Start && m < h.End
 }
 
 // Ring returns RingTime, or DefaultRingTime when unset.

@@ -16,7 +16,9 @@ import "time"
 //	GET    /api/forwarding               → Forwarding
 //	PUT    /api/forwarding               Forwarding → Forwarding (400 with the reason: "busy: not a
 //	                                     phone number", "ring time must be 5–120 seconds",
-//	                                     "unknown activity 42", "forwarding to yourself")
+//	                                     "unknown activity 42", "forwarding to yourself",
+//	                                     "office hours: end must be after start",
+//	                                     "office hours: bad time \"25:00\"", "office hours: bad day 7")
 //
 // Targets of Forwarding are ForwardVoicemail, ForwardNone, or a number: an extension or a phone
 // number in any form the dialplan accepts; the server answers with the normalised form
@@ -102,6 +104,16 @@ type VoicemailSettings struct {
 	Email string `json:"email,omitempty"`
 }
 
+// OfficeHours are the times a user takes calls to their company number; outside them such
+// calls go to Outside (the mobile number and group calls ring as usual). Times are the
+// server's local time.
+type OfficeHours struct {
+	Days    []int  `json:"days"`    // weekdays in office: 0 = Sunday, 1 = Monday … 6 = Saturday
+	Start   string `json:"start"`   // "08:00"
+	End     string `json:"end"`     // "16:30", after Start
+	Outside string `json:"outside"` // ForwardVoicemail (default), ForwardNone (ring) or a number
+}
+
 // ActivityRoute binds an activity to a target (PRES-5 "activity routing").
 type ActivityRoute struct {
 	Activity int    `json:"activity"`
@@ -116,6 +128,8 @@ type Forwarding struct {
 	RingTimeSeconds int             `json:"ring_seconds"` // 5–120; 0 = the default 20
 	Unreachable     string          `json:"unreachable"`  // "" = voicemail
 	Activities      []ActivityRoute `json:"activities"`   // ordered by activity number
+	// Hours are the user's office hours (ROUTE-3); nil: none (every time is office time).
+	Hours *OfficeHours `json:"office_hours,omitempty"`
 	// VIPs are the numbers that ring through the away notice (AWAY-1): the user's contacts
 	// marked VIP, read-only here (set the VIP flag on a contact).
 	VIPs []string `json:"vips,omitempty"`

@@ -17,9 +17,9 @@ func (s *Store) Forwarding(ctx context.Context, userID int64) (store.Forwarding,
 	const op = "sqlite: forwarding"
 	f := store.Forwarding{UserID: userID}
 	var ringMS, updated int64
-	var acts string
-	err := s.r.QueryRowContext(ctx, `SELECT immediate, busy, no_answer, unreachable, ring_ms, activities, updated_at
-		FROM forwarding WHERE user_id = ?`, userID).Scan(&f.Immediate, &f.Busy, &f.NoAnswer, &f.Unreachable, &ringMS, &acts, &updated)
+	var acts, hours string
+	err := s.r.QueryRowContext(ctx, `SELECT immediate, busy, no_answer, unreachable, ring_ms, activities, hours, updated_at
+		FROM forwarding WHERE user_id = ?`, userID).Scan(&f.Immediate, &f.Busy, &f.NoAnswer, &f.Unreachable, &ringMS, &acts, &hours, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, nil
 	}
@@ -28,6 +28,12 @@ func (s *Store) Forwarding(ctx context.Context, userID int64) (store.Forwarding,
 	}
 	f.RingTime = time.Duration(ringMS) * time.Millisecond
 	f.UpdatedAt = fromNS(updated)
+	if hours != "" {
+		f.Hours = &store.OfficeHours{}
+		if err := json.Unmarshal([]byte(hours), f.Hours); err != nil {
+			return store.Forwarding{}, fmt.Errorf("%s: office hours of user %d: %w", op, userID, err)
+		}
+	}
 	var m map[string]string
 	if err := json.Unmarshal([]byte(acts), &m); err != nil {
 		return store.Forwarding{}, fmt.Errorf("%s: activities of user %d: %w", op, userID, err)
@@ -56,14 +62,22 @@ func (s *Store) PutForwarding(ctx context.Context, f store.Forwarding) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	hours := ""
+	if f.Hours != nil {
+		b, err := json.Marshal(f.Hours)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		hours = string(b)
+	}
 	if f.UpdatedAt.IsZero() {
 		f.UpdatedAt = time.Now().UTC()
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO forwarding (user_id, immediate, busy, no_answer, unreachable, ring_ms, activities, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = s.w.ExecContext(ctx, `INSERT INTO forwarding (user_id, immediate, busy, no_answer, unreachable, ring_ms, activities, hours, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(user_id) DO UPDATE SET immediate = excluded.immediate, busy = excluded.busy,
 			no_answer = excluded.no_answer, unreachable = excluded.unreachable, ring_ms = excluded.ring_ms,
-			activities = excluded.activities, updated_at = excluded.updated_at`,
-		f.UserID, f.Immediate, f.Busy, f.NoAnswer, f.Unreachable, f.RingTime.Milliseconds(), string(acts), toNS(f.UpdatedAt))
+			activities = excluded.activities, hours = excluded.hours, updated_at = excluded.updated_at`,
+		f.UserID, f.Immediate, f.Busy, f.NoAnswer, f.Unreachable, f.RingTime.Milliseconds(), string(acts), hours, toNS(f.UpdatedAt))
 	return mapErr(op, err)
 }

@@ -23,7 +23,8 @@ func TestForwardingRoundTrip(t *testing.T) {
 	}
 	want := store.Forwarding{UserID: a.ID, Immediate: "+358401234567", Busy: store.ForwardNone, NoAnswer: "1002",
 		Unreachable: store.ForwardVoicemail, RingTime: 35 * time.Second,
-		Activities: map[int]string{3: "1000", 5: store.ForwardVoicemail}, UpdatedAt: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)}
+		Activities: map[int]string{3: "1000", 5: store.ForwardVoicemail}, UpdatedAt: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC),
+		Hours: &store.OfficeHours{Days: [7]bool{time.Monday: true, time.Friday: true}, Start: 8 * 60, End: 16*60 + 30, Outside: "1002"}}
 	if err := s.PutForwarding(ctx, want); err != nil {
 		t.Fatal(err)
 	}

@@ -162,6 +162,7 @@ var migrations = []string{
 		unreachable TEXT NOT NULL DEFAULT '',
 		ring_ms INTEGER NOT NULL DEFAULT 0,
 		activities TEXT NOT NULL DEFAULT '{}',
+		hours TEXT NOT NULL DEFAULT '',
 		updated_at INTEGER NOT NULL
 	);
 	ALTER TABLE orgs ADD COLUMN voicemail_number TEXT NOT NULL DEFAULT '';
