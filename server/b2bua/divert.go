@@ -94,7 +94,8 @@ func (e *Engine) arrive(ctx context.Context, org store.Org, shown, caller party,
 func (e *Engine) forwardTarget(ctx context.Context, org store.Org, from routing.Target, a routing.Action) (routing.Target, bool) {
 	// The forwarding user authorised the call, so it may go out through the trunk.
 	nt, err := routing.Route(ctx, e.deps.Store, org, a.Number, routing.Caller{Internal: true, UserID: from.User.ID})
-	if err != nil || (nt.Kind != routing.User && nt.Kind != routing.Trunk) || (nt.Kind == routing.User && nt.User.ID == from.User.ID) {
+	if err != nil || (nt.Kind != routing.User && nt.Kind != routing.Trunk) || (nt.Kind == routing.User && nt.User.ID == from.User.ID) ||
+		(nt.Kind == routing.Trunk && e.cfg.Trunk.Host == "") {
 		e.log.Warn("forward target unusable", "user", from.User.Extension, "target", a.Number, "reason", a.Reason, "error", err)
 		return routing.Target{}, false
 	}
