@@ -5,11 +5,11 @@
 // and new-message banners, and sending SMS; the Voicemail tab (messages new first marked, play
 // through the chosen headset, call back, delete, the new-message count as the tab's badge) and
 // the "Forwarding and voicemail" screen opened from it and from Settings (immediate, busy, no
-// answer with ring time, unreachable, a route per activity, voicemail options, PIN, the VIP
-// numbers that bypass the away notice). The view-models (Model and View for calls, peoplevm.go
-// for people, voicemailvm.go for voicemail and forwarding) turn snapshots into what is shown
-// and user actions into calls of phone.Controller, people.Model and voicemail.Model; they have
-// no Fyne dependency and are tested without a window.
+// answer with ring time, unreachable, a route per activity, office hours, voicemail options,
+// PIN, the VIP numbers that bypass the away notice). The view-models (Model and View for calls,
+// peoplevm.go for people, voicemailvm.go and officehours.go for voicemail and forwarding) turn
+// snapshots into what is shown and user actions into calls of phone.Controller, people.Model
+// and voicemail.Model; they have no Fyne dependency and are tested without a window.
 //
 // Threading: the engine and the people model deliver snapshots on their own goroutines; they
 // reach widgets only through fyne.Do (UI.do). Every other method of UI must be called on the

@@ -28,9 +28,10 @@ type routeWidgets struct {
 
 // forwardingView is the "Forwarding and voicemail" screen (ROUTE-1…3, PRES-5, VM-3…5,
 // AWAY-1), a dialog opened from the Voicemail and Settings tabs: immediate forward, busy / no
-// answer with ring time / unreachable, a route per activity, the voicemail options, the PIN
-// and the VIP numbers that bypass the away notice. Save sends both forms; the server's
-// refusal is shown as it is.
+// answer with ring time / unreachable, a route per activity, office hours (days Monday
+// first, start and end in 15-minute steps, where calls go outside them), the voicemail
+// options, the PIN and the VIP numbers that bypass the away notice. Save sends both forms;
+// the server's refusal is shown as it is.
 type forwardingView struct {
 	u    *UI
 	dlg  dialog.Dialog
@@ -45,6 +46,10 @@ type forwardingView struct {
 	ring         *widget.Select
 	actRoutes    map[int]*routeWidgets
 	actBox       *fyne.Container
+	hoursOn      *widget.Check
+	days         [7]*widget.Check // Monday first
+	start, end   *widget.Select
+	outside      *routeWidgets
 	vmOn         *widget.Check
 	notify       *widget.Select
 	notifyValues []string
@@ -125,6 +130,11 @@ func (r *routeWidgets) set(f RouteField) {
 	r.sync()
 }
 
+func (r *routeWidgets) setEnabled(on bool) {
+	setEnabled(r.sel, on)
+	setEnabled(r.num, on)
+}
+
 func (r *routeWidgets) field() RouteField {
 	i := r.sel.SelectedIndex()
 	if i < 0 || i >= len(r.choices) {
@@ -154,6 +164,16 @@ func (u *UI) openForwarding() {
 	v.ring = widget.NewSelect(ringOpts, nil)
 	v.ring.SetSelectedIndex(slices.Index(RingTimes, DefaultRingTime))
 	v.actBox = container.NewVBox()
+	dayBox := container.NewGridWithColumns(len(v.days))
+	for i, k := range dayKeys {
+		v.days[i] = widget.NewCheck(tr.T(k), nil)
+		dayBox.Add(v.days[i])
+	}
+	v.start = widget.NewSelect(ClockTimes(false), nil)
+	v.end = widget.NewSelect(ClockTimes(true), nil)
+	v.outside = u.newRouteWidgets(conditionChoices)
+	v.hoursOn = widget.NewCheck(tr.T(KFwdHoursOn), func(on bool) { v.enableHours(on) })
+	v.fillHours(DefaultOfficeHours())
 
 	v.vmOn = widget.NewCheck(tr.T(KVMEnabled), nil)
 	v.notifyValues = []string{api.NotifySMS, api.NotifyEmail, api.NotifyBoth}
@@ -195,6 +215,11 @@ func (u *UI) openForwarding() {
 			widget.NewLabel(tr.T(KFwdUnreachable)), v.unreach.box)),
 		widget.NewSeparator(),
 		section(tr.T(KFwdActivities), hint(tr.T(KFwdActivitiesHint)), v.actBox),
+		widget.NewSeparator(),
+		section(tr.T(KFwdHours), v.hoursOn, hint(tr.T(KFwdHoursHint)), dayBox,
+			container.New(layout.NewFormLayout(),
+				widget.NewLabel(tr.T(KFwdTime)), container.NewHBox(v.start, widget.NewLabel("–"), v.end),
+				widget.NewLabel(tr.T(KFwdOutside)), v.outside.box)),
 		widget.NewSeparator(),
 		section(tr.T(KTabVoicemail), v.vmOn,
 			container.NewBorder(nil, nil, widget.NewLabel(tr.T(KVMNotify)), nil, v.notify), v.emailTo,
@@ -312,6 +337,7 @@ func (v *forwardingView) fill(ff ForwardingForm) {
 	}
 	v.ring.SetSelectedIndex(i)
 	v.fillActivities()
+	v.fillHours(ff.Hours)
 	v.vmOn.SetChecked(ff.VM.Enabled)
 	v.notify.SetSelectedIndex(max(slices.Index(v.notifyValues, ff.VM.Notify), 0))
 	if ff.VM.Email != "" {
@@ -353,6 +379,38 @@ func (v *forwardingView) fillActivities() {
 	}
 }
 
+// fillHours shows office hours; the widgets keep them while switched off.
+func (v *forwardingView) fillHours(h OfficeHoursForm) {
+	for i, d := range v.days {
+		d.SetChecked(h.Days[i])
+	}
+	selectTime(v.start, ClockTimes(false), h.Start)
+	selectTime(v.end, ClockTimes(true), h.End)
+	v.outside.set(h.Outside)
+	v.hoursOn.SetChecked(h.On)
+	v.enableHours(h.On)
+}
+
+// enableHours lets the office hours be edited only while they are in use.
+func (v *forwardingView) enableHours(on bool) {
+	for _, d := range v.days {
+		setEnabled(d, on)
+	}
+	setEnabled(v.start, on)
+	setEnabled(v.end, on)
+	v.outside.setEnabled(on)
+}
+
+// selectTime selects t among the 15-minute steps; a time between them (set elsewhere) is
+// offered too, last, so saving does not change it.
+func selectTime(sel *widget.Select, steps []string, t string) {
+	sel.Options = steps
+	if t != "" && !slices.Contains(steps, t) {
+		sel.Options = append(slices.Clone(steps), t)
+	}
+	sel.SetSelected(t)
+}
+
 // read collects the form from the widgets.
 func (v *forwardingView) read() ForwardingForm {
 	ff := v.form
@@ -367,6 +425,11 @@ func (v *forwardingView) read() ForwardingForm {
 		acts[n] = r.field()
 	}
 	ff.Activities = acts
+	ff.Hours = OfficeHoursForm{On: v.hoursOn.Checked, Start: v.start.Selected, End: v.end.Selected,
+		Outside: v.outside.field()}
+	for i, d := range v.days {
+		ff.Hours.Days[i] = d.Checked
+	}
 	ff.VM.Enabled = v.vmOn.Checked
 	if i := v.notify.SelectedIndex(); i >= 0 {
 		ff.VM.Notify = v.notifyValues[i]

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -280,6 +281,8 @@ func TestIntegrationVoicemailTabAndForwardingRealServer(t *testing.T) {
 	v.actRoutes[4].sel.SetSelected("Voicemail")
 	v.bypass.SetChecked(true)
 	v.custService.SetText("1005")
+	test.Tap(v.hoursOn) // Mon–Fri 08:00–16:00, voicemail outside
+	v.end.SetSelected("16:30")
 	test.Tap(v.save)
 	loop.until(t, 10*time.Second, "saved", func() bool { return v.saved.Visible() || v.errText.Visible() })
 	if v.errText.Visible() {
@@ -293,6 +296,9 @@ func TestIntegrationVoicemailTabAndForwardingRealServer(t *testing.T) {
 	if f.Immediate != "1002" || f.Busy != "+358401234567" || f.NoAnswer != api.ForwardNone || f.RingTimeSeconds != 30 ||
 		len(f.Activities) != 1 || f.Activities[0].Activity != 4 || f.Activities[0].Target != api.ForwardVoicemail {
 		t.Fatalf("server forwarding %+v", f)
+	}
+	if want := (&api.OfficeHours{Days: []int{1, 2, 3, 4, 5}, Start: "08:00", End: "16:30", Outside: api.ForwardVoicemail}); !reflect.DeepEqual(f.Hours, want) {
+		t.Fatalf("server office hours %+v, want %+v", f.Hours, want)
 	}
 	vs, err := apiC.VoicemailSettings(ctx)
 	if err != nil || !vs.OfferBypass || vs.CustomerService != "1005" {

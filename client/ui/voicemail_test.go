@@ -413,6 +413,12 @@ func TestRenderVoicemailScreens(t *testing.T) {
 	v.busy.sel.SetSelected("Number")
 	v.busy.num.SetText("1003")
 	shot("dev-forwarding.png")
+	test.Tap(v.hoursOn)
+	v.outside.sel.SetSelected("Number")
+	v.outside.num.SetText("040 555 1234")
+	drv := fyne.CurrentApp().Driver() // scroll the office hours to the top
+	v.scroll.ScrollToOffset(fyne.NewPos(0, drv.AbsolutePositionForObject(v.hoursOn).Y-drv.AbsolutePositionForObject(v.scroll.Content).Y-40))
+	shot("dev-officehours.png")
 }
 
 func TestVoicemailReloadFailureShown(t *testing.T) {

@@ -262,3 +262,75 @@ func init() {
 		swedish[k] = v
 	}
 }
+
+// Text keys of the office hours in the forwarding screen (ROUTE-3).
+const (
+	KFwdHours     Key = "fwd.hours"
+	KFwdHoursOn   Key = "fwd.hours.on"
+	KFwdHoursHint Key = "fwd.hours.hint"
+	KFwdTime      Key = "fwd.hours.time"
+	KFwdOutside   Key = "fwd.hours.outside"
+	KFwdMon       Key = "fwd.day.mon"
+	KFwdTue       Key = "fwd.day.tue"
+	KFwdWed       Key = "fwd.day.wed"
+	KFwdThu       Key = "fwd.day.thu"
+	KFwdFri       Key = "fwd.day.fri"
+	KFwdSat       Key = "fwd.day.sat"
+	KFwdSun       Key = "fwd.day.sun"
+	KErrFwdNoDays Key = "err.fwd.nodays"
+)
+
+func init() {
+	for lang, texts := range map[string]map[Key]string{
+		"en": {
+			KFwdHours:     "Office hours",
+			KFwdHoursOn:   "Use office hours",
+			KFwdHoursHint: "Outside office hours, calls to my company number go where chosen below;\nmy mobile number and group calls ring as usual.",
+			KFwdTime:      "Hours",
+			KFwdOutside:   "Outside office hours",
+			KFwdMon:       "Mon",
+			KFwdTue:       "Tue",
+			KFwdWed:       "Wed",
+			KFwdThu:       "Thu",
+			KFwdFri:       "Fri",
+			KFwdSat:       "Sat",
+			KFwdSun:       "Sun",
+			KErrFwdNoDays: "Office hours: choose at least one day.",
+		},
+		"fi": {
+			KFwdHours:     "Työaika",
+			KFwdHoursOn:   "Käytä työaikaa",
+			KFwdHoursHint: "Työajan ulkopuolella yritysnumerooni tulevat puhelut menevät alla valittuun;\nmatkapuhelinnumeroni ja ryhmäpuhelut hälyttävät kuten ennenkin.",
+			KFwdTime:      "Kellonaika",
+			KFwdOutside:   "Työajan ulkopuolella",
+			KFwdMon:       "ma",
+			KFwdTue:       "ti",
+			KFwdWed:       "ke",
+			KFwdThu:       "to",
+			KFwdFri:       "pe",
+			KFwdSat:       "la",
+			KFwdSun:       "su",
+			KErrFwdNoDays: "Työaika: valitse vähintään yksi päivä.",
+		},
+		"sv": {
+			KFwdHours:     "Arbetstid",
+			KFwdHoursOn:   "Använd arbetstid",
+			KFwdHoursHint: "Utanför arbetstid går samtal till mitt företagsnummer dit jag valt nedan;\nmitt mobilnummer och gruppsamtal ringer som vanligt.",
+			KFwdTime:      "Tid",
+			KFwdOutside:   "Utanför arbetstid",
+			KFwdMon:       "mån",
+			KFwdTue:       "tis",
+			KFwdWed:       "ons",
+			KFwdThu:       "tor",
+			KFwdFri:       "fre",
+			KFwdSat:       "lör",
+			KFwdSun:       "sön",
+			KErrFwdNoDays: "Arbetstid: välj minst en dag.",
+		},
+	} {
+		dst := map[string]map[Key]string{"en": english, "fi": finnish, "sv": swedish}[lang]
+		for k, v := range texts {
+			dst[k] = v
+		}
+	}
+}

@@ -136,6 +136,7 @@ type ForwardingForm struct {
 	Unreachable RouteField
 	RingSeconds int
 	Activities  map[int]RouteField // by activity number; missing = RouteDefault
+	Hours       OfficeHoursForm    // kept while switched off, like Immediate
 	VIPs        []string           // read-only
 	VM          api.VoicemailSettings
 }
@@ -150,6 +151,7 @@ func NewForwardingForm(f api.Forwarding, s api.VoicemailSettings) ForwardingForm
 		Unreachable: routeOf(f.Unreachable, RouteVoicemail),
 		RingSeconds: f.RingTimeSeconds,
 		Activities:  map[int]RouteField{},
+		Hours:       officeHoursOf(f.Hours),
 		VIPs:        slices.Clone(f.VIPs),
 		VM:          s,
 	}
@@ -200,6 +202,9 @@ func (ff ForwardingForm) Forwarding(acts []api.Activity, tr Strings) (api.Forwar
 			return f, err
 		}
 		f.Activities = append(f.Activities, api.ActivityRoute{Activity: n, Target: t})
+	}
+	if f.Hours, err = ff.Hours.request(tr); err != nil {
+		return f, err
 	}
 	return f, nil
 }

@@ -242,12 +242,69 @@ func (s *Server) forwarding(w http.ResponseWriter, r *http.Request) {
 			}
 			in.Activities[i].Target = n
 		}
+		if in.Hours != nil {
+			if msg := officeHours(in.Hours); msg != "" {
+				fail(w, 400, msg)
+				return
+			}
+		}
 		in.VIPs = s.Forwarding.VIPs
 		s.Forwarding = in
 		writeJSON(w, 200, s.Forwarding)
 	default:
 		fail(w, 405, "method not allowed")
 	}
+}
+
+// officeHours checks and normalises office hours as the server does; it returns the
+// refusal, "" when they are fine.
+func officeHours(h *api.OfficeHours) string {
+	seen := [7]bool{}
+	for _, d := range h.Days {
+		if d < 0 || d > 6 {
+			return fmt.Sprintf("office hours: bad day %d", d)
+		}
+		seen[d] = true
+	}
+	h.Days = []int{}
+	for d, in := range seen {
+		if in {
+			h.Days = append(h.Days, d)
+		}
+	}
+	start, ok := clock(h.Start)
+	if !ok {
+		return fmt.Sprintf("office hours: bad time %q", h.Start)
+	}
+	end, ok := clock(h.End)
+	if !ok {
+		return fmt.Sprintf("office hours: bad time %q", h.End)
+	}
+	if end <= start {
+		return "office hours: end must be after start"
+	}
+	n, ok := target(h.Outside)
+	if !ok {
+		return "office hours: not a phone number"
+	}
+	if n == "" {
+		n = api.ForwardVoicemail
+	}
+	h.Outside = n
+	return ""
+}
+
+// clock reads "HH:MM" (24-hour, "24:00" the end of the day) as minutes after midnight.
+func clock(v string) (int, bool) {
+	if len(v) != 5 || v[2] != ':' {
+		return 0, false
+	}
+	hh, err1 := strconv.Atoi(v[:2])
+	mm, err2 := strconv.Atoi(v[3:])
+	if err1 != nil || err2 != nil || hh < 0 || hh > 24 || mm < 0 || mm > 59 || hh == 24 && mm != 0 {
+		return 0, false
+	}
+	return hh*60 + mm, true
 }
 
 // target accepts "", voicemail, none or a number.
