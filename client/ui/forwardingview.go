@@ -490,7 +490,7 @@ func (v *forwardingView) changePIN() {
 	u := v.u
 	u.activity()
 	pin := strings.TrimSpace(v.pin.Text)
-	if !ValidPIN(pin) {
+	if !api.ValidPIN(pin) {
 		v.pinResult(fmt.Errorf("%s", u.tr.T(KErrVMPIN)))
 		return
 	}

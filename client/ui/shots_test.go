@@ -15,6 +15,21 @@ import (
 	"github.com/vaihde/vaihde/shared/api"
 )
 
+// shooter returns a function that writes a PNG of win's canvas as dir/name.
+func shooter(t *testing.T, win fyne.Window, dir string) func(name string) {
+	return func(name string) {
+		t.Helper()
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, win.Canvas().Capture()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestRenderScreens writes PNGs of the main screens rendered over the fake engine into
 // $UI_SHOTS_DIR, for reviewing the layout without a server; skipped when the variable is unset.
 func TestRenderScreens(t *testing.T) {
@@ -25,17 +40,7 @@ func TestRenderScreens(t *testing.T) {
 	r := registeredRig(t)
 	fyne.CurrentApp().Settings().SetTheme(Theme())
 	r.u.win.Resize(fyne.NewSize(540, 720))
-	shot := func(name string) {
-		img := r.u.win.Canvas().Capture()
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, img); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shot := shooter(t, r.u.win, dir)
 	test.Type(r.u.phone.number, "040 123")
 	shot("dev-main.png")
 	r.setCalls(phone.Call{ID: "a", Remote: "1002", RemoteName: "Bertta Berg", State: phone.Active, AnsweredAt: t0.Add(-135 * time.Second)})

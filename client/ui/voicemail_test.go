@@ -2,9 +2,7 @@ package ui
 
 import (
 	"context"
-	"image/png"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -374,7 +372,7 @@ func TestForwardingFormConversion(t *testing.T) {
 		t.Fatalf("empty activity number: %v", err)
 	}
 	for pin, ok := range map[string]bool{"1234": true, "12345678": true, "123": false, "123456789": false, "12a4": false, "": false} {
-		if ValidPIN(pin) != ok {
+		if api.ValidPIN(pin) != ok {
 			t.Errorf("ValidPIN(%q) != %v", pin, ok)
 		}
 	}
@@ -390,17 +388,7 @@ func TestRenderVoicemailScreens(t *testing.T) {
 	r := newVMRig(t)
 	fyne.CurrentApp().Settings().SetTheme(Theme())
 	r.u.win.Resize(fyne.NewSize(540, 720))
-	shot := func(name string) {
-		img := r.u.win.Canvas().Capture()
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, img); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shot := shooter(t, r.u.win, dir)
 	r.u.SelectTab(TabVoicemail)
 	test.Tap(r.u.vm.rows[1].play)
 	r.drain()

@@ -215,8 +215,3 @@ func (ff ForwardingForm) Settings() api.VoicemailSettings {
 	s.CustomerService = strings.TrimSpace(s.CustomerService)
 	return s
 }
-
-// ValidPIN reports whether pin is 4–8 digits, as the server requires.
-func ValidPIN(pin string) bool {
-	return len(pin) >= 4 && len(pin) <= 8 && strings.Trim(pin, "0123456789") == ""
-}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/vaihde/vaihde/server/store"
-	"github.com/vaihde/vaihde/server/voicemail"
 	shared "github.com/vaihde/vaihde/shared/api"
 )
 
@@ -239,7 +238,7 @@ func (s *Server) putVoicemailPIN(w http.ResponseWriter, r *http.Request, u store
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if !voicemail.ValidPIN(req.PIN) {
+	if !shared.ValidPIN(req.PIN) {
 		writeError(w, http.StatusBadRequest, "a PIN is 4 to 8 digits")
 		return
 	}

@@ -157,21 +157,15 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
-	// How the caller is presented to colleagues (PRES-3): by role for a user, the carrier's
-	// From unchanged for a call from the trunk.
-	internalID := e.internalIdentity(caller, e.role(ctx, caller.user.ID), org)
-	if !internal {
-		internalID = identity{from: caller.uri(org.Domain), fromName: caller.display, shown: caller}
-		if caller.number == "" {
-			internalID.from = req.From().Address
-		}
-	}
+	// The caller as colleagues see it (PRES-3): by role for a user, as the carrier sent it for
+	// a call from the trunk.
+	shown := e.internalIdentity(caller, e.role(ctx, caller.user.ID), org).shown
 	// Our To tag for the caller's dialog, kept when voicemail answers after ringing.
 	tag := sip.GenerateTagN(16)
 	// Personal routing (forwarding, presence, away notice) before anything rings.
-	p := e.arrive(ctx, org, internalID.shown, caller, target, 0, false)
+	p := e.arrive(ctx, org, shown, caller, target, 0, false)
 	if p.flow != nil {
-		e.logOutcome(ctx, callID, party{}, internalID.shown, calleeOf(p.target), store.Missed, started, true)
+		e.logOutcome(ctx, callID, party{}, shown, calleeOf(p.target), store.Missed, started, true)
 		e.serveService(req, tx, org, caller, dialled, p.flow, tag)
 		return
 	}
@@ -284,32 +278,23 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		calleeParty party
 	)
 	for {
-		calleeParty = calleeOf(target)
-		var dests []dest
-		if target.Kind == routing.User {
-			id = internalID
-			if dests, err = e.userDests(ctx, target.User.ID); err != nil {
-				e.log.Error("user devices", "user", target.User.Extension, "error", err)
-			}
-		} else {
-			id = e.trunkIdentity(caller, e.role(ctx, caller.user.ID), org)
-			dests = []dest{e.trunkDest(target.Number.Value)}
+		r, err := e.reachFor(ctx, org, caller, target, dialled)
+		if err != nil {
+			e.log.Error("user devices", "user", target.User.Extension, "error", err)
 		}
+		if target.Kind == routing.User && caller.number == "" {
+			r.id.from = req.From().Address // a carrier's caller without a number
+		}
+		id, calleeParty = r.id, r.callee
 		var out dialOutcome
-		if len(dests) == 0 {
+		if len(r.dests) == 0 {
 			code = 480
 		} else {
 			e.report(calleePres, presence.PhoneIdle) // the previous target of a forward
 			calleePres = newPresParty(calleeParty, "", true, id.shown)
 			e.report(calleePres, presence.PhoneRinging)
-			spec := dialSpec{
-				from: id.from, fromName: id.fromName, headers: id.headers,
-				to: sip.Uri{Scheme: "sip", User: dialled, Host: org.Domain}, dests: dests, media: mediaB,
-				prefer: codecA, callee: calleeParty, onProvisional: onProv, timeout: p.ring, outcome: &out,
-			}
-			if target.Kind == routing.Trunk {
-				spec.to = dests[0].uri
-			}
+			spec := r.spec(mediaB, codecA)
+			spec.onProvisional, spec.timeout, spec.outcome = onProv, p.ring, &out
 			if b, code = e.dial(dctx, spec); b != nil {
 				break
 			}
@@ -317,7 +302,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		if target.Kind != routing.User || code == 487 || dctx.Err() != nil {
 			break
 		}
-		d := e.divert(ctx, org, internalID.shown, caller, target, out.stage(), p.hops, false)
+		d := e.divert(ctx, org, shown, caller, target, out.stage(), p.hops, false)
 		e.log.Debug("ring failed", "call_id", callID, "user", target.User.Extension, "code", code,
 			"stage", out.stage().String(), "action", d.Action.Kind.String(), "reason", d.Action.Reason)
 		if d.Action.Kind == routing.Forward {
@@ -325,8 +310,8 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			if !ok {
 				break
 			}
-			e.logOutcome(ctx, callID, party{}, internalID.shown, calleeParty, store.Missed, started, true)
-			p = e.arrive(ctx, org, internalID.shown, caller, nt, p.hops+1, false)
+			e.logOutcome(ctx, callID, party{}, shown, calleeParty, store.Missed, started, true)
+			p = e.arrive(ctx, org, shown, caller, nt, p.hops+1, false)
 			if p.flow == nil {
 				target = p.target
 				continue
@@ -342,7 +327,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		provMu.Unlock()
 		mediaA.Close()
 		mediaB.Close()
-		e.logOutcome(ctx, callID, party{}, internalID.shown, calleeOf(p.target), store.Missed, started, true)
+		e.logOutcome(ctx, callID, party{}, shown, calleeOf(p.target), store.Missed, started, true)
 		e.serveService(req, tx, org, caller, dialled, d.Flow, tag)
 		return
 	}

@@ -4,10 +4,14 @@ import (
 	"context"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
 	"github.com/vaihde/vaihde/server/mediaapp"
+	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/number"
+	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
 // Personal applies users' personal routing: forwarding (ROUTE-1, ROUTE-2), presence-based
@@ -36,7 +40,8 @@ type PersonalCall struct {
 	Bypass bool
 }
 
-// Diversion is personal routing's answer.
+// Diversion is personal routing's answer. The zero Diversion diverts nothing: an arriving
+// call rings, a failed one fails.
 type Diversion struct {
 	Action routing.Action
 	Flow   mediaapp.Flow
@@ -62,7 +67,7 @@ func viaFor(t routing.Target) routing.Via {
 // divert asks personal routing about a call to t.User; the zero Diversion (ring) without it.
 func (e *Engine) divert(ctx context.Context, org store.Org, shown party, caller party, t routing.Target, stage routing.Stage, hops int, bypass bool) Diversion {
 	if e.deps.Personal == nil || t.Kind != routing.User {
-		return Diversion{Action: routing.Action{Kind: routing.Ring}}
+		return Diversion{}
 	}
 	return e.deps.Personal.Divert(ctx, PersonalCall{Org: org, Callee: t.User, Via: viaFor(t), Stage: stage,
 		Caller: caller.user, CallerNumber: shown.number, CallerName: shown.display, Hops: hops, Bypass: bypass})
@@ -128,6 +133,41 @@ func (o dialOutcome) stage() routing.Stage {
 		return routing.NoAnswer
 	}
 	return routing.Unreachable
+}
+
+// reach is how a call reaches its target: the devices (or the trunk) to ring, the caller as
+// presented there, the party rung and the To of the INVITE.
+type reach struct {
+	dests  []dest
+	id     identity
+	callee party
+	to     sip.Uri
+}
+
+// reachFor works out how a call from caller to target, dialled as dialled, rings: a user's
+// registered devices with the caller's internal identity, or the trunk with the caller's
+// trunk identity (no dests when no trunk is configured). The error is the device lookup's.
+func (e *Engine) reachFor(ctx context.Context, org store.Org, caller party, target routing.Target, dialled string) (reach, error) {
+	r := reach{callee: calleeOf(target), to: sip.Uri{Scheme: "sip", User: dialled, Host: org.Domain}}
+	role := e.role(ctx, caller.user.ID)
+	if target.Kind == routing.User {
+		r.id = e.internalIdentity(caller, role, org)
+		var err error
+		r.dests, err = e.userDests(ctx, target.User.ID)
+		return r, err
+	}
+	r.id = e.trunkIdentity(caller, role, org)
+	if e.cfg.Trunk.Host != "" {
+		r.dests = []dest{e.trunkDest(target.Number.Value)}
+		r.to = r.dests[0].uri
+	}
+	return r, nil
+}
+
+// spec is the dial attempt of r over the relay leg media.
+func (r reach) spec(media *relay.Leg, prefer sdpmedia.Codec) dialSpec {
+	return dialSpec{from: r.id.from, fromName: r.id.fromName, headers: r.id.headers, to: r.to,
+		dests: r.dests, media: media, prefer: prefer, callee: r.callee}
 }
 
 // calleeOf is the party a target names.

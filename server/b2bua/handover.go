@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/emiago/sipgo/sip"
-
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/server/routing"
@@ -46,38 +44,25 @@ func (e *Engine) handOver(ctx context.Context, l *leg, svc *service, number stri
 	if target.Kind != routing.User && target.Kind != routing.Trunk {
 		return fmt.Errorf("hand over to %s: %s", number, target.Kind)
 	}
-	shown := e.internalIdentity(caller, e.role(ctx, caller.user.ID), org)
-	if caller.user.ID == 0 {
-		shown = identity{from: caller.uri(org.Domain), fromName: caller.display, shown: caller}
-	}
 	ringTime := time.Duration(0)
 	if target.Kind == routing.User {
 		// Press 2 rings the person whatever the rules; press 1 (another number) follows the
 		// rules of whoever it reaches, but never into another application.
-		p := e.arrive(ctx, org, shown.shown, caller, target, 0, bypass)
+		shown := e.internalIdentity(caller, e.role(ctx, caller.user.ID), org).shown
+		p := e.arrive(ctx, org, shown, caller, target, 0, bypass)
 		if p.flow != nil {
 			return fmt.Errorf("hand over to %s: diverted again", number)
 		}
 		target, ringTime = p.target, p.ring
 	}
-	id := shown
-	var dests []dest
-	if target.Kind == routing.User {
-		dests, err = e.userDests(ctx, target.User.ID)
-		if err != nil {
-			return fmt.Errorf("hand over to %s: %w", number, err)
-		}
-	} else {
-		if e.cfg.Trunk.Host == "" {
-			return fmt.Errorf("hand over to %s: no trunk", number)
-		}
-		id = e.trunkIdentity(caller, e.role(ctx, caller.user.ID), org)
-		dests = []dest{e.trunkDest(target.Number.Value)}
+	r, err := e.reachFor(ctx, org, caller, target, number)
+	if err != nil {
+		return fmt.Errorf("hand over to %s: %w", number, err)
 	}
-	if len(dests) == 0 {
+	if len(r.dests) == 0 {
 		return fmt.Errorf("hand over to %s: not reachable", number)
 	}
-	callee := calleeOf(target)
+	id, callee := r.id, r.callee
 	mediaB, err := e.deps.Relay.NewLeg()
 	if err != nil {
 		return fmt.Errorf("hand over: %w", err)
@@ -101,9 +86,9 @@ func (e *Engine) handOver(ctx context.Context, l *leg, svc *service, number stri
 	calleePres := newPresParty(callee, "", true, id.shown)
 	e.report(calleePres, presence.PhoneRinging)
 	started := time.Now()
-	b, code := e.dial(dctx, dialSpec{from: id.from, fromName: id.fromName, headers: id.headers,
-		to: sip.Uri{Scheme: "sip", User: number, Host: org.Domain}, dests: dests, media: mediaB,
-		prefer: prefer, callee: callee, timeout: ringTime})
+	spec := r.spec(mediaB, prefer)
+	spec.timeout = ringTime
+	b, code := e.dial(dctx, spec)
 	stopRing()
 	if b == nil {
 		e.report(calleePres, presence.PhoneIdle)
@@ -150,12 +135,7 @@ func (e *Engine) handOver(ctx context.Context, l *leg, svc *service, number stri
 	l.mu.Lock()
 	l.svc = nil
 	l.mu.Unlock()
-	if svc.release() {
-		e.mu.Lock()
-		e.services--
-		e.mu.Unlock()
-		_ = svc.ep.Close()
-	}
+	e.retireService(svc)
 	b.pres = calleePres
 	e.report(calleePres, presence.PhoneOnCall)
 	c := &call{org: org, a: l, b: b}

@@ -222,19 +222,28 @@ func (e *Engine) serviceSDP(l *leg, m sdpmedia.Media) ([]byte, error) {
 // endService closes the media of a service leg that ended; the flow's channel then returns
 // ErrHangup. Called by endLeg.
 func (e *Engine) endService(l *leg, svc *service) {
-	if !svc.release() {
+	if !e.retireService(svc) {
 		return // handed over: the endpoint is closed already
+	}
+	st := svc.ep.Stats()
+	e.log.Debug("service leg ended", "call_id", l.callID, "party", l.party.number,
+		"rtp_in", st.PacketsIn, "rtp_out", st.PacketsOut, "digits", st.Digits)
+	if svc.cancel != nil {
+		svc.cancel()
+	}
+}
+
+// retireService closes a service's media endpoint and stops counting it, once (the call ended
+// or was handed over to a person); false if that already happened.
+func (e *Engine) retireService(svc *service) bool {
+	if !svc.release() {
+		return false
 	}
 	e.mu.Lock()
 	e.services--
 	e.mu.Unlock()
-	st := svc.ep.Stats()
-	e.log.Debug("service leg ended", "call_id", l.callID, "party", l.party.number,
-		"rtp_in", st.PacketsIn, "rtp_out", st.PacketsOut, "digits", st.Digits)
 	_ = svc.ep.Close()
-	if svc.cancel != nil {
-		svc.cancel()
-	}
+	return true
 }
 
 // serviceRemote applies the caller's SDP (an answer in the ACK, or a re-INVITE's offer) to the

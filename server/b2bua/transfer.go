@@ -160,22 +160,10 @@ func (e *Engine) transferTo(l *leg, c *call, other *leg, dialled string, beforeB
 	if err != nil || (target.Kind != routing.User && target.Kind != routing.Trunk) {
 		return 404
 	}
-	callee := party{number: target.Number.Value}
-	var dests []dest
-	if target.Kind == routing.User {
-		callee = party{user: target.User, number: target.User.Extension, display: target.User.Name}
-		dests, err = e.userDests(ctx, target.User.ID)
-	} else if e.cfg.Trunk.Host != "" {
-		dests = []dest{e.trunkDest(target.Number.Value)}
-	}
 	// The transferee calls the target now: presented by its own role, as if it dialled.
-	var id identity
-	if target.Kind == routing.Trunk {
-		id = e.trunkIdentity(other.party, e.role(ctx, other.party.user.ID), c.org)
-	} else {
-		id = e.internalIdentity(other.party, e.role(ctx, other.party.user.ID), c.org)
-	}
-	if err != nil || len(dests) == 0 {
+	r, err := e.reachFor(ctx, c.org, other.party, target, dialled)
+	id, callee := r.id, r.callee
+	if err != nil || len(r.dests) == 0 {
 		e.logOutcome(ctx, l.callID, party{}, id.shown, callee, store.Failed, started, true)
 		return 480
 	}
@@ -186,14 +174,7 @@ func (e *Engine) transferTo(l *leg, c *call, other *leg, dialled string, beforeB
 	other.mu.Lock()
 	prefer := other.codec
 	other.mu.Unlock()
-	spec := dialSpec{
-		from: id.from, fromName: id.fromName, headers: id.headers,
-		to:    sip.Uri{Scheme: "sip", User: dialled, Host: c.org.Domain},
-		dests: dests, media: media, prefer: prefer, callee: callee,
-	}
-	if target.Kind == routing.Trunk {
-		spec.to = dests[0].uri
-	}
+	spec := r.spec(media, prefer)
 	// The target rings until it answers (and is on the call) or the attempt ends.
 	targetPres := newPresParty(callee, "", true, id.shown)
 	e.report(targetPres, presence.PhoneRinging)

@@ -51,16 +51,12 @@ func awayNotice(ctx context.Context, d DepositDeps, s *session, org store.Org, b
 		if perr != nil && !errors.Is(perr, mediaapp.ErrBargeIn) {
 			return perr
 		}
-		k, cerr := s.ch.Collect(ctx, mediaapp.CollectOptions{Max: 1, Terminator: mediaapp.NoTerminator, FirstTimeout: awayWait})
-		if cerr != nil && !errors.Is(cerr, mediaapp.ErrTimeout) {
-			return cerr
+		to, k, err := s.choose(ctx, awayWait, offerCS, settings.CustomerService, connect != nil)
+		if err != nil {
+			return err
 		}
-		var to *Handover
 		switch {
-		case k == "1" && offerCS:
-			to = &Handover{Number: settings.CustomerService}
-		case k == "2" && connect != nil:
-			to = &Handover{Bypass: true}
+		case to != nil:
 		case k == "" || k == "#":
 			// No choice (or "#": skip to the message).
 			if !settings.Enabled {
@@ -73,11 +69,8 @@ func awayNotice(ctx context.Context, d DepositDeps, s *session, org store.Org, b
 			}
 			continue
 		}
-		if err := connect(ctx, *to); err == nil {
-			s.log.Info("caller connected from the away notice", "customer_service", to.Number != "", "bypass", to.Bypass)
+		if s.connectTo(ctx, connect, *to, "away notice") {
 			return nil
-		} else {
-			s.log.Warn("connect from the away notice failed", "error", err)
 		}
 		if !settings.Enabled {
 			if err := s.say(ctx, "transfer_failed"); err != nil {

@@ -133,25 +133,14 @@ func deposit(ctx context.Context, d DepositDeps, s *session, org store.Org, box 
 	perr := s.ch.Play(ctx, greeting...)
 	switch {
 	case errors.Is(perr, mediaapp.ErrBargeIn) || (perr == nil && len(options) > 0):
-		wait := mediaapp.CollectOptions{Max: 1, Terminator: mediaapp.NoTerminator, FirstTimeout: optionWait}
-		k, cerr := s.ch.Collect(ctx, wait)
-		if cerr != nil && !errors.Is(cerr, mediaapp.ErrTimeout) {
-			return cerr
-		}
-		var to *Handover
-		switch {
-		case k == "1" && offerCS:
-			to = &Handover{Number: settings.CustomerService}
-		case k == "2" && offerBypass:
-			to = &Handover{Bypass: true}
+		to, _, err := s.choose(ctx, optionWait, offerCS, settings.CustomerService, offerBypass)
+		if err != nil {
+			return err
 		}
 		if to != nil {
-			err := connect(ctx, *to)
-			if err == nil {
-				s.log.Info("caller connected from the greeting", "customer_service", to.Number != "", "bypass", to.Bypass)
+			if s.connectTo(ctx, connect, *to, "greeting") {
 				return nil
 			}
-			s.log.Warn("connect from the greeting failed", "error", err)
 			if err := s.say(ctx, "transfer_failed", "leave_message"); err != nil {
 				return err
 			}
@@ -160,6 +149,34 @@ func deposit(ctx context.Context, d DepositDeps, s *session, org store.Org, box 
 		return perr
 	}
 	return recordMessage(ctx, d, s, org, box, caller)
+}
+
+// choose waits up to wait for one key and returns the hand-over it asks for: 1 customer service
+// (cs, when offered), 2 the person anyway (when offered); nil for any other key or none. key is
+// what was pressed, "" for nothing.
+func (s *session) choose(ctx context.Context, wait time.Duration, offerCS bool, cs string, offerBypass bool) (to *Handover, key string, err error) {
+	key, err = s.ch.Collect(ctx, mediaapp.CollectOptions{Max: 1, Terminator: mediaapp.NoTerminator, FirstTimeout: wait})
+	if err != nil && !errors.Is(err, mediaapp.ErrTimeout) {
+		return nil, "", err
+	}
+	switch {
+	case key == "1" && offerCS:
+		return &Handover{Number: cs}, key, nil
+	case key == "2" && offerBypass:
+		return &Handover{Bypass: true}, key, nil
+	}
+	return nil, key, nil
+}
+
+// connectTo hands the caller over to; true when the call now belongs to the new leg, false
+// (logged) when the caller is still here. from names the menu, for the log.
+func (s *session) connectTo(ctx context.Context, connect func(context.Context, Handover) error, to Handover, from string) bool {
+	if err := connect(ctx, to); err != nil {
+		s.log.Warn("connect from the "+from+" failed", "error", err)
+		return false
+	}
+	s.log.Info("caller connected from the "+from, "customer_service", to.Number != "", "bypass", to.Bypass)
+	return true
 }
 
 // recordMessage records after a beep and saves what was said (VM-3): at most MaxMessage, ended

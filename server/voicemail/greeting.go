@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vaihde/vaihde/server/auth"
+	"github.com/vaihde/vaihde/shared/api"
 )
 
 const greetingPrefix = "greeting-" // a user's own greeting: greeting-<random>.wav
@@ -95,7 +96,7 @@ func (m *Mailbox) removeGreeting(rel string) {
 // phone).
 func (m *Mailbox) SetPIN(ctx context.Context, userID int64, pin string) error {
 	const op = "voicemail: set pin"
-	if !ValidPIN(pin) {
+	if !api.ValidPIN(pin) {
 		return fmt.Errorf("%s: %w", op, ErrBadPIN)
 	}
 	h, err := auth.HashPassword(pin)
@@ -121,18 +122,5 @@ func (m *Mailbox) CheckPIN(ctx context.Context, userID int64, pin string) (bool,
 	if err != nil {
 		return false, fmt.Errorf("voicemail: check pin: %w", err)
 	}
-	return ValidPIN(pin) && auth.CheckPassword(vs.PINHash, pin), nil
-}
-
-// ValidPIN reports whether pin is a mailbox PIN: 4 to 8 digits.
-func ValidPIN(pin string) bool {
-	if len(pin) < 4 || len(pin) > 8 {
-		return false
-	}
-	for _, c := range pin {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
+	return api.ValidPIN(pin) && auth.CheckPassword(vs.PINHash, pin), nil
 }

@@ -1,6 +1,9 @@
 package api
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Voicemail (VM-1…VM-6) and personal call routing (ROUTE-1…3, PRES-5, AWAY-1):
 //
@@ -82,6 +85,11 @@ type VoicemailUpdate struct {
 // VoicemailPIN sets the mailbox PIN asked for from other phones (VM-1).
 type VoicemailPIN struct {
 	PIN string `json:"pin"`
+}
+
+// ValidPIN reports whether pin is a mailbox PIN: 4 to 8 digits.
+func ValidPIN(pin string) bool {
+	return len(pin) >= 4 && len(pin) <= 8 && strings.Trim(pin, "0123456789") == ""
 }
 
 // VoicemailSettings are a user's voicemail options (VM-3, VM-4, VM-5).

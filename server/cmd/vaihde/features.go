@@ -7,7 +7,6 @@ import (
 	"github.com/vaihde/vaihde/server/api"
 	"github.com/vaihde/vaihde/server/b2bua"
 	"github.com/vaihde/vaihde/server/personal"
-	"github.com/vaihde/vaihde/server/routing"
 
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/store"
@@ -59,7 +58,7 @@ type personalRouting struct {
 // Divert implements b2bua.Personal.
 func (p *personalRouting) Divert(ctx context.Context, c b2bua.PersonalCall) b2bua.Diversion {
 	if p.r == nil {
-		return b2bua.Diversion{Action: routing.Decide(routing.Facts{Stage: c.Stage, Via: routing.ViaGroup})}
+		return b2bua.Diversion{}
 	}
 	return p.r.Divert(ctx, c)
 }
