@@ -76,6 +76,10 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 		o.Pulse.addSink(t, sink)
 		player, playerModule = "pulse,"+sink, "pulse.so"
 	}
+	if _, err := os.Stat(filepath.Join("/usr/lib/baresip/modules", playerModule)); err != nil {
+		// baresip's pulse module is in the Debian package baresip-x11 (make deps installs it).
+		t.Fatalf("baresip module %s missing (%v): run `make deps`", playerModule, err)
+	}
 	config := strings.Join([]string{
 		"poll_method epoll",
 		"sip_listen 127.0.0.1:" + strconv.Itoa(sipPort),

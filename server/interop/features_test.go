@@ -17,7 +17,7 @@ func promptsDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(repoRoot(), "assets", "prompts")
 	if _, err := os.Stat(filepath.Join(dir, "fi", "feature_activated.wav")); err != nil {
-		t.Skip("assets/prompts missing: run `make prompts` (make test does) before the feature-code interop tests")
+		t.Fatalf("voice prompts missing (%v): run `make prompts` (make test does) before the interop tests that listen to them", err)
 	}
 	return dir
 }

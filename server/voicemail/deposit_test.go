@@ -202,7 +202,10 @@ func isSubsequence(want, got []string) bool {
 func TestFlowsWithGeneratedPrompts(t *testing.T) {
 	cat, err := prompt.Open("../../assets/prompts")
 	if err != nil {
-		t.Skipf("no generated prompts (run `make prompts`): %v", err)
+		if testing.Short() {
+			t.Skipf("no generated prompts (run `make prompts`): %v", err)
+		}
+		t.Fatalf("no generated prompts (run `make prompts`; make test does): %v", err)
 	}
 	for _, lang := range prompt.Languages {
 		t.Run(lang, func(t *testing.T) {

@@ -49,6 +49,8 @@ type Config struct {
 	// MaxBytes bounds one stored file; 0: DefaultMaxBytes.
 	MaxBytes int64
 	Logger   *slog.Logger
+	// Now is the clock that dates new messages and heard marks; nil: time.Now. Tests inject one.
+	Now func() time.Time
 }
 
 // DefaultMaxBytes bounds one file: ten minutes of 8 kHz 16-bit mono is 9.6 MB.
@@ -62,6 +64,7 @@ type Mailbox struct {
 	saved   func(store.Voicemail)
 	max     int64
 	log     *slog.Logger
+	now     func() time.Time
 	// create makes the temporary file; a variable so tests can simulate a full disk.
 	create func(dir, pattern string) (file, error)
 }
@@ -89,7 +92,11 @@ func New(c Config) (*Mailbox, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return &Mailbox{
+		now:  c.Now,
 		root: c.Root, st: c.Store, changed: c.Changed, saved: c.Saved, max: c.MaxBytes, log: log.With("component", "voicemail"),
 		create: func(dir, pattern string) (file, error) { return os.CreateTemp(dir, pattern) },
 	}, nil
@@ -133,7 +140,7 @@ func (m *Mailbox) Save(ctx context.Context, msg Message, r io.Reader) (store.Voi
 		msg.Kind = store.VoiceMessage
 	}
 	if msg.ReceivedAt.IsZero() {
-		msg.ReceivedAt = time.Now()
+		msg.ReceivedAt = m.now()
 	}
 	msg.ReceivedAt = msg.ReceivedAt.UTC()
 	ext := ".wav"
@@ -241,7 +248,7 @@ func (m *Mailbox) Counts(ctx context.Context, userID int64) (newCount, oldCount 
 
 // MarkHeard marks one of the user's messages heard (or new again).
 func (m *Mailbox) MarkHeard(ctx context.Context, userID, id int64, heard bool) error {
-	if err := m.st.MarkHeard(ctx, userID, id, heard, time.Now()); err != nil {
+	if err := m.st.MarkHeard(ctx, userID, id, heard, m.now()); err != nil {
 		return fmt.Errorf("voicemail: mark heard: %w", err)
 	}
 	m.notify(userID)

@@ -50,6 +50,17 @@ type env struct {
 	user    store.User
 	mu      sync.Mutex
 	changes []int64
+	now     time.Time // the injected clock; each reading advances it by a second
+}
+
+// testEpoch is where the injected clock starts: tests never read the wall clock.
+var testEpoch = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+func (e *env) clock() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.now = e.now.Add(time.Second)
+	return e.now
 }
 
 func newEnv(t *testing.T) *env {
@@ -69,7 +80,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{st: st, root: filepath.Join(dir, "voicemail"), user: u}
+	e := &env{st: st, root: filepath.Join(dir, "voicemail"), user: u, now: testEpoch}
 	e.mb = e.open(t)
 	return e
 }
@@ -77,7 +88,7 @@ func newEnv(t *testing.T) *env {
 // open makes a Mailbox on the same root and store (a "restart").
 func (e *env) open(t *testing.T) *Mailbox {
 	t.Helper()
-	mb, err := New(Config{Root: e.root, Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Changed: func(u int64) {
+	mb, err := New(Config{Root: e.root, Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock, Changed: func(u int64) {
 		e.mu.Lock()
 		e.changes = append(e.changes, u)
 		e.mu.Unlock()
@@ -189,8 +200,9 @@ func TestRecoverAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Crash 1: the file was renamed into place (durable) but the record was never added.
-	at := time.Date(2026, 11, 22, 10, 30, 0, 0, time.UTC)
+	// Crash 1: the file was renamed into place (durable) but the record was never added. It
+	// is dated after the saved messages (by the injected clock), so it sorts newest.
+	at := testEpoch.Add(90 * time.Minute)
 	orphan := msgPrefix + at.Format(timeLayout) + "-0badf00d-+358401112222.wav"
 	if err := os.WriteFile(filepath.Join(dir, orphan), wav(2*time.Second), 0o640); err != nil {
 		t.Fatal(err)
