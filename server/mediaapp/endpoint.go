@@ -173,8 +173,7 @@ func newEndpoint(cfg Config) *Endpoint {
 		pcm:     make([]int16, 0, maxDatagram),
 		dec:     make([]byte, 0, maxDatagram),
 	}
-	// No SDP yet: the first source within the window may latch until SetRemote says more.
-	e.latch.Arm(netip.AddrPort{}, time.Now().UnixNano(), cfg.LatchWindow)
+	// Until SetRemote the latch is unarmed: no media is taken before the party's SDP.
 	return e
 }
 
@@ -198,7 +197,9 @@ func (e *Endpoint) SetRemote(addr netip.AddrPort, c sdpmedia.Codec, dtmfPT uint8
 		addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
 	}
 	e.remote.Store(&remote{addr: addr, pt: c.PT, kind: kind, dtmfPT: dtmfPT})
-	e.latch.Arm(addr, time.Now().UnixNano(), e.cfg.LatchWindow)
+	if !(addr.IsValid() && addr.Addr().IsUnspecified()) { // c=0.0.0.0: a hold, the party has not moved
+		e.latch.Arm(addr, time.Now().UnixNano(), e.cfg.LatchWindow)
+	}
 	return nil
 }
 

@@ -97,6 +97,14 @@ func TestHandleRTPIgnoresOtherSourceWhileLatched(t *testing.T) {
 	e := newEndpoint(Config{})
 	a := netip.MustParseAddrPort("127.0.0.1:4000")
 	b := netip.MustParseAddrPort("127.0.0.1:5000")
+	// Before the party's SDP nothing is taken at all.
+	e.handleRTP(rtpBytes(0, 0, make([]byte, 160)), b, 0)
+	if _, ok := e.latch.Load(); ok || e.Stats().PacketsIn != 0 {
+		t.Fatal("a packet was taken before SetRemote")
+	}
+	if err := e.SetRemote(a, sdpmedia.PCMU, 0); err != nil {
+		t.Fatal(err)
+	}
 	e.handleRTP(rtpBytes(0, 0, make([]byte, 160)), a, 1)
 	e.handleRTP(rtpBytes(101, 0, dtmf.Event{Code: 1, End: true}.Marshal(make([]byte, 4))), b, 2)
 	if _, ok := e.digits.pop(); ok {

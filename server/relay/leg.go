@@ -99,10 +99,7 @@ func newLeg(p *Pool, rtpConn, rtcpConn *net.UDPConn, local netip.AddrPort) *Leg 
 	l.out.ssrc = rand.Uint32()
 	l.out.seq = uint16(rand.Uint32())
 	l.out.ts = rand.Uint32()
-	// No SDP yet: the party may send before its answer reaches us.
-	now := p.now()
-	l.latch.Arm(netip.AddrPort{}, now, p.cfg.LatchWindow)
-	l.rtcpLatch.Arm(netip.AddrPort{}, now, p.cfg.LatchWindow)
+	// Until SetRemote the latches are unarmed: no media is taken before the party's SDP.
 	return l
 }
 
@@ -157,9 +154,12 @@ func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
 		r.rtcp = netip.AddrPortFrom(a, uint16(m.Port+1))
 	}
 	l.remote.Store(r)
-	now := l.pool.now()
-	l.latch.Arm(r.rtp, now, l.pool.cfg.LatchWindow)
-	l.rtcpLatch.Arm(r.rtcp, now, l.pool.cfg.LatchWindow)
+	// c=0.0.0.0 is a hold (RFC 2543): the party has not moved, so its latched source stays.
+	if !(m.Addr.IsValid() && m.Addr.IsUnspecified()) {
+		now := l.pool.now()
+		l.latch.Arm(r.rtp, now, l.pool.cfg.LatchWindow)
+		l.rtcpLatch.Arm(r.rtcp, now, l.pool.cfg.LatchWindow)
+	}
 	return nil
 }
 

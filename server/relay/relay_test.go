@@ -382,6 +382,9 @@ func TestLossCounting(t *testing.T) {
 	p := newTestPool(t)
 	a := newTestLeg(t, p)
 	src := netip.MustParseAddrPort("127.0.0.1:40000")
+	if err := a.SetRemote(media(40000, 0, sdpmedia.PCMU), sdpmedia.PCMU); err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now().UnixNano()
 	for _, seq := range []uint16{65530, 65531, 65533, 65534 /* late: */, 65532, 2, 3 /* dup: */, 3} {
 		a.handleRTP(packet(t, 0, seq, 0, 7, []byte{1}), src, now)
@@ -523,5 +526,50 @@ func TestNoMediaToPartyHoldingTheCall(t *testing.T) {
 		if _, ok := l.dest(); ok != tc.want {
 			t.Errorf("direction %q zero %v: sending = %v, want %v", tc.dir, tc.zero, ok, tc.want)
 		}
+	}
+}
+
+// TestLatchAcrossOldStyleHold: a hold with c=0.0.0.0 (RFC 2543) does not forget the party's
+// latched source, nor open a window for anyone else; nothing is taken before the first SDP.
+func TestLatchAcrossOldStyleHold(t *testing.T) {
+	clk := newFakeClock()
+	p, err := NewPool(Config{BindIP: netip.MustParseAddr("127.0.0.1"), Now: clk.Now, RTCPInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a := newTestLeg(t, p)
+	nat := netip.MustParseAddrPort("127.0.0.1:6000")
+	send := func(src netip.AddrPort) bool {
+		before := a.Stats().PacketsIn
+		a.handleRTP(packet(t, 0, 1, 0, 1, make([]byte, 160)), src, clk.Now().UnixNano())
+		return a.Stats().PacketsIn > before
+	}
+	if send(nat) {
+		t.Fatal("a packet was taken before the party's SDP")
+	}
+	if err := a.SetRemote(media(40000, 0, sdpmedia.PCMU), sdpmedia.PCMU); err != nil {
+		t.Fatal(err)
+	}
+	if !send(nat) {
+		t.Fatal("the party's NAT source was not latched")
+	}
+	clk.Add(time.Minute)
+	hold := media(40000, 0, sdpmedia.PCMU)
+	hold.Addr = netip.IPv4Unspecified()
+	if err := a.SetRemote(hold, sdpmedia.PCMU); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.latch.Load(); got != nat {
+		t.Fatalf("after c=0.0.0.0 latched %v, want still %v", got, nat)
+	}
+	if send(netip.MustParseAddrPort("127.0.0.1:7000")) {
+		t.Fatal("the hold let another source in")
+	}
+	if err := a.SetRemote(media(40000, 0, sdpmedia.PCMU), sdpmedia.PCMU); err != nil {
+		t.Fatal(err)
+	}
+	if !send(nat) || a.Stats().Latched != nat {
+		t.Fatal("after resume the party's source is not taken")
 	}
 }

@@ -40,12 +40,13 @@ func ParseRTP(pkt []byte, hdr *rtp.Header) (start, end int, ok bool) {
 //   - Within a learning window after the SDP (Arm) and whenever an unlatched leg starts carrying
 //     media (Reopen), the leg may latch once for NAT: onto a source with the SDP's IP address
 //     (a NAT that keeps the address but not the port), or, when the SDP address cannot be where
-//     packets come from (a private, link-local or missing address: the party is behind NAT),
-//     onto the first source at all.
+//     packets come from (a private or link-local address: the party is behind NAT), onto the
+//     first source at all.
+//   - Without an SDP address (none yet, or none usable) nothing is taken.
 //   - Every other source is ignored, also after the latched source falls silent: only a new SDP
 //     address (a re-INVITE that moves the party) forgets the latch.
 //
-// Methods are safe for concurrent use; the zero Latch has no SDP and an ended window (Arm it).
+// Methods are safe for concurrent use; the zero Latch takes nothing until Arm.
 type Latch struct {
 	mu    sync.Mutex
 	armed bool
@@ -81,7 +82,7 @@ func (l *Latch) Arm(sdp netip.AddrPort, now int64, window time.Duration) {
 	defer l.mu.Unlock()
 	if !l.armed || sdp != l.sdp {
 		l.armed, l.sdp = true, sdp
-		l.nat = !sdp.IsValid() || behindNAT(sdp.Addr())
+		l.nat = sdp.IsValid() && behindNAT(sdp.Addr())
 		l.addr, l.rank = netip.AddrPort{}, rankNone
 	}
 	if !l.addr.IsValid() {
@@ -129,11 +130,11 @@ func (l *Latch) rankOf(src netip.AddrPort) int8 {
 }
 
 // behindNAT reports whether an SDP address is one a party behind NAT would give: private
-// (RFC 1918, RFC 6598 shared, IPv6 ULA), link-local or unspecified. Packets from such a party
-// come from its NAT's public address instead.
+// (RFC 1918, RFC 6598 shared, IPv6 ULA) or link-local. Packets from such a party come from
+// its NAT's public address instead.
 func behindNAT(a netip.Addr) bool {
 	a = a.Unmap()
-	if a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
+	if a.IsPrivate() || a.IsLinkLocalUnicast() {
 		return true
 	}
 	return a.Is4() && sharedSpace.Contains(a)

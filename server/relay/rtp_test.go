@@ -85,9 +85,9 @@ func TestLatch(t *testing.T) {
 		{name: "shared address space counts as NAT", sdp: "100.64.1.2:4000", steps: []step{
 			{"203.0.113.50:40000", 0, true, "203.0.113.50:40000"},
 		}},
-		{name: "no SDP address yet: first source in the window", sdp: "", steps: []step{
-			{"203.0.113.50:40000", 0, true, "203.0.113.50:40000"},
-			{"203.0.113.9:6000", 0, false, "203.0.113.50:40000"},
+		{name: "no SDP address: nothing is taken", sdp: "", steps: []step{
+			{"203.0.113.50:40000", 0, false, ""},
+			{"127.0.0.1:6000", time.Second, false, ""},
 		}},
 	}
 	for _, tc := range cases {
