@@ -814,8 +814,8 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, admin s
 }
 
 func joinNonEmpty(a, b string) string {
-	if a == "" {
-		return b
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + "; " + b
 }
@@ -964,8 +964,19 @@ func (s *Server) adminPutDID(w http.ResponseWriter, r *http.Request, admin store
 		return
 	}
 	ctx := r.Context()
+	// Ownership first: another organisation's number is a conflict whatever the body says.
+	old, err := s.st.DIDByNumber(ctx, num)
+	switch {
+	case err == nil && old.OrgID != org.ID:
+		writeError(w, http.StatusConflict, fmt.Sprintf("%s belongs to another organisation", num))
+		return
+	case errors.Is(err, store.ErrNotFound):
+		old = store.DID{}
+	case err != nil:
+		s.internal(w, "admin: did", err)
+		return
+	}
 	d := store.DID{OrgID: org.ID, Number: num}
-	var err error
 	if d.Note, err = line("note", req.Note, maxFieldRunes); err != nil {
 		s.refuse(w, "admin: did", err)
 		return
@@ -982,17 +993,6 @@ func (s *Server) adminPutDID(w http.ResponseWriter, r *http.Request, admin store
 			}
 		}
 		d.Extension = ext
-	}
-	old, err := s.st.DIDByNumber(ctx, num)
-	switch {
-	case err == nil && old.OrgID != org.ID:
-		writeError(w, http.StatusConflict, fmt.Sprintf("%s belongs to another organisation", num))
-		return
-	case errors.Is(err, store.ErrNotFound):
-		old = store.DID{}
-	case err != nil:
-		s.internal(w, "admin: did", err)
-		return
 	}
 	if err := s.st.PutDID(ctx, d); err != nil {
 		if errors.Is(err, store.ErrConflict) {
