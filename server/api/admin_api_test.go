@@ -650,3 +650,33 @@ func TestAdminChangedHook(t *testing.T) {
 		t.Fatalf("Changed calls %v, want %v", got, want)
 	}
 }
+
+// TestAuditOrgContacts: organisation contacts are managed by administrators, so their changes
+// are in the audit log; a user's personal contacts are not admin changes.
+func TestAuditOrgContacts(t *testing.T) {
+	a := newAdminEnv(t)
+	var c shared.Contact
+	code, body := a.do(t, "POST", "/api/contacts", a.acmeAdmin, shared.Contact{Org: true, Name: "Taxi", Phone: "0100 0700"})
+	wantJSON(t, "create", code, body, 200, &c)
+	c.Name = "Taxi Turku"
+	code, body = a.do(t, "PUT", "/api/contacts/"+itoa(c.ID), a.acmeAdmin, c)
+	wantJSON(t, "update", code, body, 200, nil)
+	code, body = a.do(t, "DELETE", "/api/contacts/"+itoa(c.ID), a.acmeAdmin, nil)
+	if code != 204 {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	code, body = a.do(t, "POST", "/api/contacts", a.acmeAdmin, shared.Contact{Name: "My dentist", Phone: "0100 0800"})
+	wantJSON(t, "personal", code, body, 200, nil)
+	var got []string
+	for _, e := range a.auditOf(t, a.acme.ID) {
+		got = append(got, e.Action+": "+e.Old+" → "+e.New)
+	}
+	want := []string{
+		"contact.delete: name=Taxi Turku; phone=+3581000700 → ",
+		"contact.update: name=Taxi → name=Taxi Turku",
+		"contact.create:  → name=Taxi; phone=+3581000700",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("audit\n%q\nwant\n%q", got, want)
+	}
+}
