@@ -90,7 +90,7 @@ func Deposit(d DepositDeps, org store.Org, box store.User, caller Caller) mediaa
 // boxFlow runs a caller-facing flow of box's mailbox in the owner's language.
 func boxFlow(d DepositDeps, name string, box store.User, run func(ctx context.Context, s *session) error) mediaapp.Flow {
 	return func(ctx context.Context, ch mediaapp.Channel) error {
-		s := &session{ch: ch, voice: d.Voice, lang: box.Language,
+		s := &session{ch: ch, voice: orgVoice(d.Voice, box.OrgID), lang: box.Language,
 			log: orDefault(d.Logger).With("component", "voicemail", "flow", name, "mailbox", box.ID)}
 		return endOf(run(ctx, s))
 	}
