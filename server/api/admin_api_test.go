@@ -535,6 +535,7 @@ func adminTable(a *adminEnv) []adminCase {
 		{"PUT", "/api/admin/users/{id}", "/api/admin/users/" + user, shared.AdminUserUpdate{Name: ptr("Hijacked"), BarOutside: ptr(false)}, 404},
 		{"DELETE", "/api/admin/users/{id}", "/api/admin/users/" + user, nil, 404},
 		{"PUT", "/api/admin/users/{id}/password", "/api/admin/users/" + user + "/password", shared.AdminPassword{Password: goodPassword}, 404},
+		{"PUT", "/api/admin/users/{id}/pin", "/api/admin/users/" + user + "/pin", shared.VoicemailPIN{PIN: "4321"}, 404},
 		{"GET", "/api/admin/activities", "/api/admin/activities", nil, 200},
 		{"PUT", "/api/admin/activities/{number}", "/api/admin/activities/11", shared.Activity{NameEN: "Hacked"}, 200},
 		{"GET", "/api/admin/dids", "/api/admin/dids", nil, 200},
@@ -550,6 +551,7 @@ func adminTable(a *adminEnv) []adminCase {
 // organisation never reaches this organisation's records (404 or 409); nothing changes.
 func TestAdminEndpointsRefuseStrangers(t *testing.T) {
 	a := newAdminEnv(t)
+	a.withMailbox(t)
 	for _, rt := range adminTable(a) {
 		name := rt.method + " " + rt.path
 		demoBefore, acmeBefore := a.snapshot(t, a.demo.ID), a.snapshot(t, a.acme.ID)
@@ -678,5 +680,28 @@ func TestAuditOrgContacts(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("audit\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestAdminSetPIN: an administrator sets a user's voicemail PIN; the log says so, not the PIN.
+func TestAdminSetPIN(t *testing.T) {
+	a := newAdminEnv(t)
+	path := fmt.Sprintf("/api/admin/users/%d/pin", a.acmeUsers["2003"].ID)
+	code, body := a.do(t, "PUT", path, a.acmeAdmin, shared.VoicemailPIN{PIN: "4321"})
+	wantError(t, "without a mailbox", code, body, 503, "voicemail")
+	a.withMailbox(t)
+	code, body = a.do(t, "PUT", path, a.acmeAdmin, shared.VoicemailPIN{PIN: "12a4"})
+	wantError(t, "bad pin", code, body, 400, "4 to 8 digits")
+	code, body = a.do(t, "PUT", path, a.acmeAdmin, shared.VoicemailPIN{PIN: "4321"})
+	if code != 204 {
+		t.Fatalf("set pin: %d %s", code, body)
+	}
+	vs, err := a.st.VoicemailSettings(context.Background(), a.acmeUsers["2003"].ID)
+	if err != nil || !auth.CheckPassword(vs.PINHash, "4321") {
+		t.Fatalf("pin not stored: %+v %v", vs, err)
+	}
+	es := a.auditOf(t, a.acme.ID)
+	if len(es) != 1 || es[0].Action != "user.pin" || es[0].New != "pin=(changed)" || strings.Contains(es[0].Old+es[0].New, "4321") {
+		t.Fatalf("audit %+v", es)
 	}
 }
