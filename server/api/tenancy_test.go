@@ -223,7 +223,14 @@ func TestEveryEndpointListed(t *testing.T) {
 		registered = append(registered, rt.method+" "+rt.path)
 	}
 	slices.Sort(registered)
-	if !slices.Equal(listed, registered) {
-		t.Fatalf("listed in the tests:\n%v\nregistered:\n%v", listed, registered)
+	for _, r := range registered {
+		if !slices.Contains(listed, r) {
+			t.Errorf("%s is registered but in no table: add it to tenancyTable (or adminTable, publicRoutes)", r)
+		}
+	}
+	for _, l := range listed {
+		if !slices.Contains(registered, l) {
+			t.Errorf("%s is in a table but not registered", l)
+		}
 	}
 }
