@@ -837,6 +837,7 @@ func (s *Server) adminDeleteUser(w http.ResponseWriter, r *http.Request, admin s
 		s.refuse(w, "admin: delete user", err)
 		return
 	}
+	s.purgeMailbox(ctx, u)
 	if err := s.st.DeleteUser(ctx, org.ID, u.ID); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusNotFound, "no such user")
@@ -880,6 +881,25 @@ func (s *Server) adminSetPassword(w http.ResponseWriter, r *http.Request, admin 
 	s.audit(ctx, org.ID, admin, "user.password", "user "+u.Extension, "", "password="+passwordChanged)
 	s.changed(ctx, org.ID, u.ID)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// purgeMailbox deletes a leaving user's messages with their files (the records alone would go
+// with the user, leaving the audio on disk). A failure is logged: the deletion goes on, and
+// the mailbox's recovery keeps unclaimed files for an administrator.
+func (s *Server) purgeMailbox(ctx context.Context, u store.User) {
+	if s.deps.Voicemail == nil {
+		return
+	}
+	vs, err := s.deps.Voicemail.List(ctx, u.ID)
+	if err != nil {
+		s.log.Error("admin: delete user: list mailbox", "user", u.ID, "error", err)
+		return
+	}
+	for _, v := range vs {
+		if err := s.deps.Voicemail.Delete(ctx, u.ID, v.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("admin: delete user: delete message", "user", u.ID, "message", v.ID, "error", err)
+		}
+	}
 }
 
 // adminSetPIN sets a user's voicemail PIN (ORG-2, VM-1: for listening from other phones).

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/vaihde/vaihde/server/auth"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/server/voicemail"
 	shared "github.com/vaihde/vaihde/shared/api"
 )
 
@@ -703,5 +705,30 @@ func TestAdminSetPIN(t *testing.T) {
 	es := a.auditOf(t, a.acme.ID)
 	if len(es) != 1 || es[0].Action != "user.pin" || es[0].New != "pin=(changed)" || strings.Contains(es[0].Old+es[0].New, "4321") {
 		t.Fatalf("audit %+v", es)
+	}
+}
+
+// TestAdminDeleteUserPurgesMailbox: a deleted user's voice messages go with them, files
+// included; a colleague's stay.
+func TestAdminDeleteUserPurgesMailbox(t *testing.T) {
+	a := newAdminEnv(t)
+	mb := a.withMailbox(t)
+	ctx := context.Background()
+	var files []string
+	for _, ext := range []string{"2003", "2002"} {
+		v, err := mb.Save(ctx, voicemail.Message{OrgID: a.acme.ID, UserID: a.acmeUsers[ext].ID, Caller: "+358401112222"},
+			bytes.NewReader(testWAV(1, 8000)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, mb.FilePath(v))
+	}
+	code, body := a.do(t, "DELETE", fmt.Sprintf("/api/admin/users/%d", a.acmeUsers["2003"].ID), a.acmeAdmin, nil)
+	wantJSON(t, "delete", code, body, 200, nil)
+	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
+		t.Fatalf("the deleted user's message is still on disk: %v", err)
+	}
+	if _, err := os.Stat(files[1]); err != nil {
+		t.Fatalf("a colleague's message went too: %v", err)
 	}
 }

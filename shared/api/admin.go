@@ -13,7 +13,7 @@ import "time"
 //	POST   /api/admin/users               AdminUserCreate → 201 AdminUserResult
 //	GET    /api/admin/users/{id}          → AdminUser
 //	PUT    /api/admin/users/{id}          AdminUserUpdate → AdminUserResult (only given fields change)
-//	DELETE /api/admin/users/{id}          → AdminUserResult (the deleted user)
+//	DELETE /api/admin/users/{id}          → AdminUserResult (the deleted user; their voice messages go too)
 //	PUT    /api/admin/users/{id}/password AdminPassword → 204
 //	PUT    /api/admin/users/{id}/pin      VoicemailPIN → 204 (the voicemail PIN, 4–8 digits)
 //	GET    /api/admin/activities          → ActivityList (the presence activities, PRES-1)
