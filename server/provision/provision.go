@@ -69,8 +69,8 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// CreateOrg validates spec and creates the organisation.
-func (s *Service) CreateOrg(ctx context.Context, spec OrgSpec) (store.Org, error) {
+// Validate checks spec and returns the organisation it describes, defaults filled in.
+func (spec OrgSpec) Validate() (store.Org, error) {
 	domain, err := NormalizeDomain(spec.Domain)
 	if err != nil {
 		return store.Org{}, err
@@ -87,19 +87,29 @@ func (s *Service) CreateOrg(ctx context.Context, spec OrgSpec) (store.Org, error
 	if err := validTimeZone(tz); err != nil {
 		return store.Org{}, err
 	}
+	return store.Org{Name: name, Domain: domain, CountryCode: cc, TimeZone: tz}, nil
+}
+
+// CreateOrg validates spec and creates the organisation.
+func (s *Service) CreateOrg(ctx context.Context, spec OrgSpec) (store.Org, error) {
+	o, err := spec.Validate()
+	if err != nil {
+		return store.Org{}, err
+	}
+	domain := o.Domain
 	if _, err := s.St.OrgByDomain(ctx, domain); err == nil {
 		return store.Org{}, badInput("organisation %s already exists", domain)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.Org{}, fmt.Errorf("provision: create org %s: %w", domain, err)
 	}
-	o, err := s.St.CreateOrg(ctx, store.Org{Name: name, Domain: domain, CountryCode: cc, TimeZone: tz})
+	o, err = s.St.CreateOrg(ctx, o)
 	if errors.Is(err, store.ErrConflict) {
 		return store.Org{}, badInput("organisation %s already exists", domain)
 	}
 	if err != nil {
 		return store.Org{}, fmt.Errorf("provision: create org %s: %w", domain, err)
 	}
-	s.audit(ctx, o.ID, "org.create", "org "+domain, "", fmt.Sprintf("name=%q country_code=%s time_zone=%s", name, cc, tz))
+	s.audit(ctx, o.ID, "org.create", "org "+domain, "", fmt.Sprintf("name=%q country_code=%s time_zone=%s", o.Name, o.CountryCode, o.TimeZone))
 	return o, nil
 }
 
