@@ -103,9 +103,15 @@ func (e *usageError) Error() string { return e.msg }
 
 func badUsage(msg string) error { return &usageError{msg: msg} }
 
+// refusedError is an operation refused as things stand (a restore over a live server).
+type refusedError struct{ msg string }
+
+func (e *refusedError) Error() string { return e.msg }
+
 // fail prints err as one line and returns the exit status for it.
 func (c *cli) fail(name string, err error) int {
 	var ue *usageError
+	var re *refusedError
 	switch {
 	case err == nil:
 		return exitOK
@@ -115,7 +121,7 @@ func (c *cli) fail(name string, err error) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(c.stderr, "vaihde %s: %s (see vaihde help)\n", name, ue.msg)
 		return exitBadInput
-	case provision.IsInput(err), errors.Is(err, backup.ErrLive):
+	case provision.IsInput(err), errors.As(err, &re):
 		fmt.Fprintf(c.stderr, "vaihde %s: %v\n", name, err)
 		return exitBadInput
 	}
@@ -440,7 +446,7 @@ func (c *cli) restore(ctx context.Context, args []string) error {
 	}
 	rep, err := backup.Restore(ctx, file, serverPaths(cfg), check, force, c.now())
 	if errors.Is(err, backup.ErrLive) {
-		return fmt.Errorf("%w (%s): stop the server first, or give --force", err, cfg.DBPath)
+		return &refusedError{msg: fmt.Sprintf("a running vaihde server uses %s: stop it first, or give --force", cfg.DBPath)}
 	}
 	if err != nil {
 		return err

@@ -78,6 +78,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The lock tells `vaihde restore` that a server is live on this database (and keeps a
 	// second server off it).
 	dbLock, err := backup.Acquire(cfg.DBPath)
+	if errors.Is(err, backup.ErrLive) {
+		return fmt.Errorf("database %s: another vaihde server is running on it", cfg.DBPath)
+	}
 	if err != nil {
 		return fmt.Errorf("database %s: %w", cfg.DBPath, err)
 	}
