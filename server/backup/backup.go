@@ -211,7 +211,8 @@ type Check func(ctx context.Context, dbPath string) error
 // a running server holds the database's lock; it holds the lock itself meanwhile, so that no
 // server starts half-way. Everything is unpacked and checked beside its target first, then
 // renamed into place, the data that was there moved aside (kept, named in the report); when a
-// step fails the moves are undone, so a failed restore loses nothing.
+// step fails the moves are undone, so a failed restore loses nothing. A part the archive does
+// not have is left alone.
 func Restore(ctx context.Context, file string, p Paths, check Check, force bool, now time.Time) (RestoreReport, error) {
 	const op = "restore"
 	var rep RestoreReport
@@ -258,11 +259,12 @@ func Restore(ctx context.Context, file string, p Paths, check Check, force bool,
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("%s: %w", op, err)
 	}
-	// Swap: the database (and its WAL, which belongs to the old data and would corrupt the new)
-	// and every known part, present in the archive or not, so the result is the backup's state.
+	// Swap the database (and its WAL, which belongs to the old data and would corrupt the new)
+	// and every part the archive has. A part it lacks (no custom prompts when it was made) is
+	// left as it is here.
 	order := []string{"db"}
 	for _, part := range p.Parts {
-		if part.Dir != "" {
+		if _, ok := st.staged[part.Name]; ok && part.Dir != "" {
 			order = append(order, part.Name)
 		}
 	}
@@ -296,13 +298,12 @@ func Restore(ctx context.Context, file string, p Paths, check Check, force bool,
 				return RestoreReport{Manifest: man}, fmt.Errorf("%s: move %s aside: %w", op, a, err)
 			}
 		}
-		if staged, ok := st.staged[name]; ok {
-			if err := os.Rename(staged, target); err != nil {
-				undo()
-				return RestoreReport{Manifest: man}, fmt.Errorf("%s: put %s in place: %w", op, target, err)
-			}
-			done = append(done, move{from: staged, to: target})
+		staged := st.staged[name]
+		if err := os.Rename(staged, target); err != nil {
+			undo()
+			return RestoreReport{Manifest: man}, fmt.Errorf("%s: put %s in place: %w", op, target, err)
 		}
+		done = append(done, move{from: staged, to: target})
 	}
 	return rep, nil
 }

@@ -254,3 +254,33 @@ func tarball(t *testing.T, file string, members map[string]string) {
 	tw.Close()
 	gz.Close()
 }
+
+// TestRestoreLeavesPartsTheArchiveLacks: a backup made without custom prompts does not take
+// away the custom prompts of the machine it is restored on.
+func TestRestoreLeavesPartsTheArchiveLacks(t *testing.T) {
+	ctx := context.Background()
+	srcDir := t.TempDir()
+	src := state(t, srcDir, "acme.example", "msg")
+	if err := os.RemoveAll(filepath.Join(srcDir, "prompts")); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "b.tar.gz")
+	m, err := Create(ctx, file, src, snapshotOf(t, src), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(m.Parts, ",") != "voicemail" {
+		t.Fatalf("parts %v", m.Parts)
+	}
+	dir := t.TempDir()
+	dst := state(t, dir, "other.example", "x")
+	if _, err := Restore(ctx, file, dst, checkDB, false, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(dir, "prompts", "custom", "fi", "welcome.wav")); got != "prompt of other.example" {
+		t.Fatalf("custom prompts changed: %q", got)
+	}
+	if got := read(t, filepath.Join(dir, "voicemail", "7", "msg-1.wav")); got != "msg" {
+		t.Fatalf("voicemail %q", got)
+	}
+}
