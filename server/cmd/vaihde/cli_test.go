@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vaihde/vaihde/server/backup"
 	"github.com/vaihde/vaihde/server/store/sqlite"
 )
 
@@ -138,5 +139,24 @@ func TestCLIServerArgsAreNotCommands(t *testing.T) {
 		if _, ok := runCLI(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}); ok {
 			t.Fatalf("%q taken as a provisioning command", args)
 		}
+	}
+}
+
+// TestSecondServerRefused: the database lock keeps a second server off a live database (and
+// tells restore that a server is live).
+func TestSecondServerRefused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	lk, err := backup.Acquire(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Close()
+	env := map[string]string{"VAIHDE_DB_PATH": db}
+	err = run(context.Background(), []string{"-sip-addr", "127.0.0.1:0", "-http-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "another vaihde server is running on it") {
+		t.Fatalf("second server: %v", err)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("the refused server opened the database")
 	}
 }
