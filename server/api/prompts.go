@@ -85,6 +85,7 @@ func (s *Server) putPrompt(w http.ResponseWriter, r *http.Request, u store.User)
 		return
 	}
 	s.log.Info("prompt replaced", "by", u.Extension, "lang", lang, "key", key)
+	s.audit(r.Context(), u.OrgID, u, "prompt.put", "prompt "+lang+"/"+key, "", "recording uploaded")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -97,9 +98,11 @@ func (s *Server) deletePrompt(w http.ResponseWriter, r *http.Request, u store.Us
 		writeError(w, http.StatusForbidden, "only an administrator may change voice prompts")
 		return
 	}
-	if err := s.deps.Prompts.Remove(r.PathValue("lang"), r.PathValue("key")); err != nil {
+	lang, key := r.PathValue("lang"), r.PathValue("key")
+	if err := s.deps.Prompts.Remove(lang, key); err != nil {
 		writeError(w, http.StatusNotFound, "no such prompt")
 		return
 	}
+	s.audit(r.Context(), u.OrgID, u, "prompt.delete", "prompt "+lang+"/"+key, "custom recording", "generated prompt")
 	w.WriteHeader(http.StatusNoContent)
 }

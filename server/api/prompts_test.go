@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +87,19 @@ func TestPromptUpload(t *testing.T) {
 	}
 	if clips, _ := cat.Clips("fi", "goodbye"); len(clips[0].Samples) != 4000 {
 		t.Fatal("after delete the generated prompt does not play again")
+	}
+	// Every change is an admin change in the audit log, refused ones are not.
+	es, err := e.st.ListAudit(context.Background(), e.accts["1001"].OrgID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range es {
+		got = append(got, a.Action+" "+a.Target+" "+a.Actor)
+	}
+	want := []string{"prompt.delete prompt fi/goodbye 1001", "prompt.put prompt fi/activity/4 1001", "prompt.put prompt fi/goodbye 1001"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("audit %q, want %q", got, want)
 	}
 }
 
