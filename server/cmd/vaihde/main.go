@@ -137,11 +137,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := sipSrv.Start(ctx); err != nil {
 		return err
 	}
-	stopWatch := watchStore(ctx, st, sipSrv, svc, logger)
+	reload := newReload(st, sipSrv, svc, logger)
+	stopWatch := watchStore(ctx, st, reload, logger)
 	defer stopWatch()
 
 	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
-		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts)})
+		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts),
+		// Admin changes made through the API reach SIP at once (the CLI's through storewatch).
+		Changed: func(ctx context.Context, _, _ int64) { reload(ctx) }})
 	svc.watchMailboxes(apiSrv.VoicemailChanged)
 	// Messages arriving over SIP reach the recipient's other clients as events too.
 	stopMessages := svc.messaging.Watch(apiSrv.MessageStored)

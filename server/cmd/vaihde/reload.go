@@ -10,14 +10,14 @@ import (
 	"github.com/vaihde/vaihde/server/storewatch"
 )
 
-// watchStore starts the goroutine that makes the running server see what the provisioning
-// commands change (within storewatch.Interval): caches are dropped and registrations of removed
-// users end. The returned function stops it and waits; it may be called more than once.
-func watchStore(ctx context.Context, st *sqlite.Store, sipSrv *signaling.Server, svc *services, logger *slog.Logger) (stop func()) {
-	log := logger.With("component", "storewatch")
-	reload := func(ctx context.Context) {
+// newReload returns what the server does when its data changed behind its caches: the SIP
+// side drops cached users and organisations and ends the registrations of removed users, and
+// the directory forgets its search indexes.
+func newReload(st *sqlite.Store, sipSrv *signaling.Server, svc *services, logger *slog.Logger) func(context.Context) {
+	log := logger.With("component", "reload")
+	return func(ctx context.Context) {
 		if _, err := sipSrv.Reload(ctx); err != nil && ctx.Err() == nil {
-			log.Error("reload after a change by another process", "error", err)
+			log.Error("reload after a change", "error", err)
 		}
 		// Directory search indexes are per organisation; any of them may have changed.
 		orgs, err := st.ListOrgs(ctx)
@@ -30,9 +30,18 @@ func watchStore(ctx context.Context, st *sqlite.Store, sipSrv *signaling.Server,
 		for _, o := range orgs {
 			svc.directory.Invalidate(o.ID)
 		}
-		log.Info("reloaded after a change by another process", "orgs", len(orgs))
 	}
-	w := storewatch.New(st.DataVersion, reload, log)
+}
+
+// watchStore starts the goroutine that makes the running server see what the provisioning
+// commands change (within storewatch.Interval) by calling reload. The returned function stops
+// it and waits; it may be called more than once.
+func watchStore(ctx context.Context, st *sqlite.Store, reload func(context.Context), logger *slog.Logger) (stop func()) {
+	log := logger.With("component", "storewatch")
+	w := storewatch.New(st.DataVersion, func(ctx context.Context) {
+		reload(ctx)
+		log.Info("reloaded after a change by another process")
+	}, log)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
