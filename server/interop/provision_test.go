@@ -58,14 +58,15 @@ func mustCLI(t *testing.T, db, stdin string, args ...string) string {
 
 func (v *vaihde) db() string { return filepath.Join(v.dir, "vaihde.db") }
 
-// createAcme creates acme.example and the users exts with acmePassword (the first an admin).
+// createAcme creates acme.example and the users exts with acmePassword (the first two
+// administrators, as seed 004 wants).
 func createAcme(t *testing.T, db string, exts ...string) {
 	t.Helper()
 	mustCLI(t, db, "", "org", "create", "--domain", acmeDomain, "--name", "Acme Oy", "--country-code", "358", "--time-zone", "Europe/Helsinki")
 	for i, ext := range exts {
 		args := []string{"user", "create", "--org", acmeDomain, "--ext", ext, "--name", "Acme User " + ext,
 			"--mobile", "040 555 " + ext, "--lang", "en", "--password-stdin"}
-		if i == 0 {
+		if i < 2 {
 			args = append(args, "--admin")
 		}
 		mustCLI(t, db, acmePassword(ext)+"\n", args...)
@@ -178,7 +179,7 @@ func TestIntegrationCLIWhileServerRuns(t *testing.T) {
 		t.Fatalf("REGISTER with the new password: %d", code)
 	}
 
-	// Delete the registered 2003 (2001 is the admin): its registration ends within 2 s.
+	// Delete the registered 2003 (2001 and 2002 are the admins): its registration ends within 2 s.
 	if code := sipRegister(t, srv, acmeDomain, "2003", acmePassword("2003")); code != 200 {
 		t.Fatalf("REGISTER 2003: %d", code)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vaihde/vaihde/server/auth"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/api"
 )
 
 // Store is what provisioning needs of the database.
@@ -243,8 +244,8 @@ func (s *Service) SetPassword(ctx context.Context, domain, ext, password string)
 }
 
 // DeleteUser removes the user and returns the removed record; the user's voicemail files are
-// the caller's to remove (store.Provisioning). The organisation's last administrator cannot be
-// removed while other users remain.
+// the caller's to remove (store.Provisioning). The last administrator cannot be removed while
+// other users remain, nor one of two while two or more users remain (seed 004).
 func (s *Service) DeleteUser(ctx context.Context, domain, ext string) (store.User, error) {
 	o, err := s.org(ctx, domain)
 	if err != nil {
@@ -259,14 +260,14 @@ func (s *Service) DeleteUser(ctx context.Context, domain, ext string) (store.Use
 		if err != nil {
 			return store.User{}, fmt.Errorf("provision: delete user %s@%s: %w", ext, o.Domain, err)
 		}
-		admins := 0
-		for _, x := range users {
-			if x.Admin {
-				admins++
-			}
-		}
-		if admins == 1 && len(users) > 1 {
-			return store.User{}, badInput("%s is the last administrator of %s: create another admin first", ext, o.Domain)
+		// The admin API's rule (shared/api/admin.go, seed 004), except that the only user of an
+		// organisation may go: the operator at the console is trusted further than an admin.
+		usersAfter, adminsAfter := len(users)-1, countAdmins(users)-1
+		switch {
+		case adminsAfter == 0 && usersAfter > 0:
+			return store.User{}, badInput("%s is the last administrator of %s: create another administrator first", ext, o.Domain)
+		case adminsAfter < 2 && usersAfter >= 2:
+			return store.User{}, badInput("%s of two or more users keeps at least two administrators: create another administrator before deleting %s", o.Domain, ext)
 		}
 	}
 	if err := s.St.DeleteUser(ctx, o.ID, u.ID); err != nil {
@@ -274,6 +275,29 @@ func (s *Service) DeleteUser(ctx context.Context, domain, ext string) (store.Use
 	}
 	s.audit(ctx, o.ID, "user.delete", "user "+ext, fmt.Sprintf("name=%q", u.Name), "")
 	return u, nil
+}
+
+// AdminWarning returns api.WarnSecondAdmin while the organisation has two or more users but
+// fewer than two administrators (seed 004), else "".
+func (s *Service) AdminWarning(ctx context.Context, domain string) (string, error) {
+	_, users, err := s.Users(ctx, domain)
+	if err != nil {
+		return "", err
+	}
+	if len(users) >= 2 && countAdmins(users) < 2 {
+		return api.WarnSecondAdmin, nil
+	}
+	return "", nil
+}
+
+func countAdmins(users []store.User) int {
+	n := 0
+	for _, u := range users {
+		if u.Admin {
+			n++
+		}
+	}
+	return n
 }
 
 // Users returns the organisation's users ordered by extension.

@@ -206,21 +206,44 @@ func TestDeleteUser(t *testing.T) {
 	ctx := context.Background()
 	s, st := newService(t)
 	o := acme(t, s)
-	if _, err := s.CreateUser(ctx, UserSpec{Org: "acme.example", Extension: "2002", Name: "Bertta"}, goodPassword); err != nil {
-		t.Fatal(err)
+	if w, _ := s.AdminWarning(ctx, "acme.example"); w != "" {
+		t.Fatalf("one user, one admin: warning %q", w)
+	}
+	for _, ext := range []string{"2002", "2003"} {
+		if _, err := s.CreateUser(ctx, UserSpec{Org: "acme.example", Extension: ext, Name: "User " + ext}, goodPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w, _ := s.AdminWarning(ctx, "acme.example"); w == "" {
+		t.Fatal("three users and one admin: no warning")
 	}
 	if _, err := s.DeleteUser(ctx, "acme.example", "2001"); !IsInput(err) || !strings.Contains(err.Error(), "last administrator") {
 		t.Fatalf("deleting the last admin: %v", err)
 	}
-	if _, err := s.DeleteUser(ctx, "acme.example", "2003"); !IsInput(err) {
+	if _, err := s.CreateUser(ctx, UserSpec{Org: "acme.example", Extension: "2004", Name: "Second Admin", Admin: true}, goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteUser(ctx, "acme.example", "2004"); !IsInput(err) || !strings.Contains(err.Error(), "at least two administrators") {
+		t.Fatalf("deleting one of two admins of four users: %v", err)
+	}
+	if _, err := s.DeleteUser(ctx, "acme.example", "2999"); !IsInput(err) {
 		t.Fatalf("deleting a missing user: %v", err)
 	}
 	u, err := s.DeleteUser(ctx, "acme.example", "2002")
-	if err != nil || u.Name != "Bertta" {
+	if err != nil || u.Name != "User 2002" {
 		t.Fatalf("delete: %+v %v", u, err)
 	}
 	if _, err := st.UserByExtension(ctx, o.ID, "2002"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("user still there: %v", err)
+	}
+	audit, _ := st.ListAudit(ctx, o.ID, 1)
+	if len(audit) != 1 || audit[0].Action != "user.delete" || audit[0].Target != "user 2002" {
+		t.Fatalf("audit %+v", audit)
+	}
+	for _, ext := range []string{"2003", "2004"} {
+		if _, err := s.DeleteUser(ctx, "acme.example", ext); err != nil {
+			t.Fatalf("delete %s: %v", ext, err)
+		}
 	}
 	// Alone, the last admin may go.
 	if _, err := s.DeleteUser(ctx, "acme.example", "2001"); err != nil {

@@ -310,6 +310,9 @@ func (c *cli) userCreate(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "created user %s@%s (%s)%s\n", u.Extension, spec.Org, u.Name, map[bool]string{true: ", administrator"}[u.Admin])
+	if w, err := c.service(st).AdminWarning(ctx, spec.Org); err == nil && w != "" {
+		fmt.Fprintf(c.stderr, "vaihde user create: warning: %s (create one with --admin)\n", w)
+	}
 	return nil
 }
 
