@@ -138,8 +138,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	reload := newReload(st, sipSrv, svc, logger)
-	stopWatch := watchStore(ctx, st, reload, logger)
-	defer stopWatch()
+	stopStoreWatch := watchStore(ctx, st, reload, logger)
+	defer stopStoreWatch()
 
 	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
 		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts),
@@ -147,8 +147,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Changed: func(ctx context.Context, _, _ int64) { reload(ctx) }})
 	svc.watchMailboxes(apiSrv.VoicemailChanged)
 	// Messages arriving over SIP reach the recipient's other clients as events too.
-	stopMessages := svc.messaging.Watch(apiSrv.MessageStored)
-	defer stopMessages()
+	stopWatch := svc.messaging.Watch(apiSrv.MessageStored)
+	defer stopWatch()
 	httpSrv := &http.Server{
 		Handler:           apiSrv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -174,7 +174,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case err := <-httpErr:
 		runErr = fmt.Errorf("http server: %w", err)
 	}
-	stopWatch() // no reloads while the parts shut down
+	stopStoreWatch() // no reloads while the parts shut down
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := httpSrv.Shutdown(sctx); err != nil {
