@@ -23,6 +23,7 @@ type Store interface {
 	store.Orgs
 	store.Users
 	store.Provisioning
+	store.NumberPool
 	store.Audit
 }
 

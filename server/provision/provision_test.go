@@ -250,3 +250,45 @@ func TestDeleteUser(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestNumberPool(t *testing.T) {
+	ctx := context.Background()
+	s, st := newService(t)
+	o := acme(t, s)
+	if _, err := s.CreateOrg(ctx, OrgSpec{Domain: "other.example", Name: "Other"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.SetDID(ctx, "acme.example", "09 1234 2000", "2001", "reception")
+	if err != nil || d.Number != "+358912342000" || d.Extension != "2001" || d.OrgID != o.ID {
+		t.Fatalf("set did: %+v %v", d, err)
+	}
+	if _, err := s.SetDID(ctx, "acme.example", "+358912342009", "9000", ""); err != nil {
+		t.Fatalf("a DID to the voicemail number: %v", err)
+	}
+	for name, tc := range map[string]struct{ org, num, ext, want string }{
+		"another org's number": {"other.example", "+358912342000", "", "belongs to another organisation"},
+		"no such extension":    {"acme.example", "+358912342001", "2999", `no user with extension "2999"`},
+		"not a number":         {"acme.example", "12x", "", "not a telephone number"},
+		"an extension":         {"acme.example", "2001", "", "not a telephone number"},
+		"unknown org":          {"nope.example", "+358912342001", "", "unknown organisation"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.SetDID(ctx, tc.org, tc.num, tc.ext, ""); !IsInput(err) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if err := s.DeleteDID(ctx, "other.example", "+358912342000"); !IsInput(err) {
+		t.Fatalf("another organisation deleted acme's number: %v", err)
+	}
+	ds, _ := st.ListDIDs(ctx, o.ID)
+	if len(ds) != 2 {
+		t.Fatalf("pool %+v", ds)
+	}
+	if err := s.DeleteDID(ctx, "acme.example", "09 1234 2000"); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := s.DIDs(ctx, "acme.example"); len(ds) != 1 || ds[0].Number != "+358912342009" {
+		t.Fatalf("pool after delete %+v", ds)
+	}
+}

@@ -36,6 +36,9 @@ const cliUsage = `usage:
   vaihde user passwd --org D --ext E --password-stdin
   vaihde user delete --org D --ext E
   vaihde user list --org D
+  vaihde did set --org D --number N [--ext E] [--note TEXT]   (a DID of the trunk → extension)
+  vaihde did delete --org D --number N
+  vaihde did list --org D
   vaihde backup FILE
   vaihde restore FILE [--force]
 Every command also takes the server's -db FILE and -config FILE (and VAIHDE_DB_PATH etc.).
@@ -60,7 +63,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	cmd, rest := args[0], args[1:]
 	sub := ""
-	if cmd == "org" || cmd == "user" {
+	if cmd == "org" || cmd == "user" || cmd == "did" {
 		if len(rest) == 0 {
 			return c.fail(cmd, badUsage("missing subcommand")), true
 		}
@@ -81,6 +84,12 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 		err = c.userDelete(ctx, rest)
 	case "user list":
 		err = c.userList(ctx, rest)
+	case "did set":
+		err = c.didSet(ctx, rest)
+	case "did delete":
+		err = c.didDelete(ctx, rest)
+	case "did list":
+		err = c.didList(ctx, rest)
 	case "backup":
 		err = c.backup(ctx, rest)
 	case "restore":
@@ -88,7 +97,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 	case "help":
 		fmt.Fprintf(stdout, "%s\nusage: vaihde [demo] [flags]   (run the server)\n%s", cliUsage, config.FlagUsage())
 	default:
-		if cmd == "org" || cmd == "user" {
+		if cmd == "org" || cmd == "user" || cmd == "did" {
 			return c.fail(name, badUsage("unknown subcommand "+strconv.Quote(sub))), true
 		}
 		return 0, false
@@ -403,6 +412,89 @@ func (c *cli) userList(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Extension, u.Name, u.CompanyNumber, u.MobileNumber, u.Email, u.Language, yes(u.Admin))
 	}
 	return tw.Flush()
+}
+
+func (c *cli) didSet(ctx context.Context, args []string) error {
+	f := newFlags("did set", false)
+	var org, num, ext, note string
+	f.fs.StringVar(&org, "org", "", "domain of the organisation")
+	f.fs.StringVar(&num, "number", "", "the number, any form (e.g. 09 1234 2000 or +35891234200)")
+	f.fs.StringVar(&ext, "ext", "", "extension the number reaches; empty: in the pool, unassigned")
+	f.fs.StringVar(&note, "note", "", "free note")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if org == "" || num == "" {
+		return badUsage("--org and --number are required")
+	}
+	st, _, err := c.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d, err := c.service(st).SetDID(ctx, org, num, ext, note)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%s of %s → %s\n", d.Number, org, cmpOr(d.Extension, "(unassigned)"))
+	return nil
+}
+
+func (c *cli) didDelete(ctx context.Context, args []string) error {
+	f := newFlags("did delete", false)
+	var org, num string
+	f.fs.StringVar(&org, "org", "", "domain of the organisation")
+	f.fs.StringVar(&num, "number", "", "the number, any form")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if org == "" || num == "" {
+		return badUsage("--org and --number are required")
+	}
+	st, _, err := c.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := c.service(st).DeleteDID(ctx, org, num); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "removed %s from %s\n", num, org)
+	return nil
+}
+
+func (c *cli) didList(ctx context.Context, args []string) error {
+	f := newFlags("did list", false)
+	var org string
+	f.fs.StringVar(&org, "org", "", "domain of the organisation")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if org == "" {
+		return badUsage("--org is required")
+	}
+	st, _, err := c.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ds, err := c.service(st).DIDs(ctx, org)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NUMBER\tEXT\tNOTE")
+	for _, d := range ds {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Number, d.Extension, d.Note)
+	}
+	return tw.Flush()
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func (c *cli) backup(ctx context.Context, args []string) error {

@@ -31,6 +31,7 @@ func snapshot(t *testing.T, db string) string {
 	t.Helper()
 	_, orgs, _ := cliRun(t, db, "", "org", "list")
 	_, users, _ := cliRun(t, db, "", "user", "list", "--org", "acme.example")
+	_, dids, _ := cliRun(t, db, "", "did", "list", "--org", "acme.example")
 	st, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func snapshot(t *testing.T, db string) string {
 		t.Fatal(err)
 	}
 	audit, _ := st.ListAudit(context.Background(), o.ID, 0)
-	return orgs + users + strings.Repeat("audit\n", len(audit))
+	return orgs + users + dids + strings.Repeat("audit\n", len(audit))
 }
 
 func TestCLIProvisioning(t *testing.T) {
@@ -66,6 +67,12 @@ func TestCLIProvisioning(t *testing.T) {
 	}
 	if code, _, e := cliRun(t, db, "Uusi-salasana-9\r\n", "user", "passwd", "--org", "acme.example", "--ext", "2001", "--password-stdin"); code != 0 {
 		t.Fatalf("passwd: %d %s", code, e)
+	}
+	if code, out, e := cliRun(t, db, "", "did", "set", "--org", "acme.example", "--number", "09 1234 2000", "--ext", "2001"); code != 0 || !strings.Contains(out, "+358912342000") {
+		t.Fatalf("did set: %d %q %q", code, out, e)
+	}
+	if _, out, _ := cliRun(t, db, "", "did", "list", "--org", "acme.example"); !strings.Contains(out, "+358912342000  2001") {
+		t.Fatalf("did list:\n%s", out)
 	}
 	before := snapshot(t, db)
 
@@ -93,6 +100,8 @@ func TestCLIProvisioning(t *testing.T) {
 		{"missing flag", "", []string{"user", "list"}, "--org is required"},
 		{"stray argument", "", []string{"org", "list", "extra"}, "unexpected argument"},
 		{"backup without file", "", []string{"backup"}, "file name"},
+		{"did to nobody", "", []string{"did", "set", "--org", "acme.example", "--number", "09 1234 2000", "--ext", "2999"}, "no user"},
+		{"did not a number", "", []string{"did", "set", "--org", "acme.example", "--number", "abc"}, "not a telephone number"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
