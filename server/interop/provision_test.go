@@ -208,7 +208,8 @@ func TestIntegrationCLIWhileServerRuns(t *testing.T) {
 // TestIntegrationAcmeEndToEnd is acceptance item 2 of issue 9: the CLI creates acme.example with
 // 2001–2003 on a running server that also has the demo organisation; baresip phones register as
 // 2001@acme.example …, 2001 calls 2002 and each hears the other; a demo call works as before;
-// acme.example also gets extension 1001, and the two 1001s register and are reached separately.
+// acme.example also gets extension 1001, and the two 1001s register and are reached separately;
+// a call from one organisation to a user of the other is refused.
 func TestIntegrationAcmeEndToEnd(t *testing.T) {
 	integration(t, "baresip")
 	srv := startVaihde(t)
@@ -243,6 +244,22 @@ func TestIntegrationAcmeEndToEnd(t *testing.T) {
 		checkTone(t, "demo 1002 hears demo 1001", d1002.lastRecording(), toneB, toneA, 3)
 		if a1001.hasEvent(ma, "CALL_ESTABLISHED") || a1001.hasEvent(ma, "CALL_INCOMING") {
 			t.Fatal("a call to the demo 1001 reached acme's 1001")
+		}
+	})
+	t.Run("no calls across the organisations", func(t *testing.T) {
+		md, ma := d1002.mark(), a2001.mark()
+		a2001.cmd("dial", "sip:1002@"+demoDomain)
+		ev := a2001.waitEvent(ma, "CALL_CLOSED", 30*time.Second, nil)
+		t.Logf("refused: %s", ev.Param)
+		if a2001.hasEvent(ma, "CALL_ESTABLISHED") || d1002.hasEvent(md, "CALL_INCOMING") || d1002.hasEvent(md, "CALL_ESTABLISHED") {
+			t.Fatal("a call from acme.example reached the demo organisation's 1002")
+		}
+		md, ma = d1002.mark(), a2002.mark()
+		d1002.cmd("dial", "sip:2002@"+acmeDomain)
+		ev = d1002.waitEvent(md, "CALL_CLOSED", 30*time.Second, nil)
+		t.Logf("refused: %s", ev.Param)
+		if d1002.hasEvent(md, "CALL_ESTABLISHED") || a2002.hasEvent(ma, "CALL_ESTABLISHED") {
+			t.Fatal("a call from the demo organisation reached acme's 2002")
 		}
 	})
 	t.Run("acme 2003 calls acme 1001", func(t *testing.T) {
