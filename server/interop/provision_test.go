@@ -226,7 +226,7 @@ func TestIntegrationAcmeEndToEnd(t *testing.T) {
 	a2003 := phone("2003", acmeDomain, acmePassword("2003"), toneA, false)
 	a1001 := phone("1001", acmeDomain, acmePassword("1001"), toneC, true)
 	d1001 := phone("1001", "", "demo1001", toneB, true) // the demo organisation, by the server's address
-	d1002 := phone("1002", "", "demo1002", toneA, false)
+	d1002 := phone("1002", demoDomain, "demo1002", toneA, false) // by domain, through the server as outbound proxy
 
 	t.Run("acme 2001 calls 2002", func(t *testing.T) {
 		dial(t, a2001, a2002, "sip:2002@"+acmeDomain)
@@ -249,8 +249,13 @@ func TestIntegrationAcmeEndToEnd(t *testing.T) {
 	t.Run("no calls across the organisations", func(t *testing.T) {
 		md, ma := d1002.mark(), a2001.mark()
 		a2001.cmd("dial", "sip:1002@"+demoDomain)
+		// The server must be the one refusing (a 4xx), not the phone failing to send.
+		refusal := regexp.MustCompile(`\b4[0-9][0-9]\b`)
 		ev := a2001.waitEvent(ma, "CALL_CLOSED", 30*time.Second, nil)
 		t.Logf("refused: %s", ev.Param)
+		if !refusal.MatchString(ev.Param) {
+			t.Fatalf("acme → demo call closed with %q, want a SIP refusal", ev.Param)
+		}
 		if a2001.hasEvent(ma, "CALL_ESTABLISHED") || d1002.hasEvent(md, "CALL_INCOMING") || d1002.hasEvent(md, "CALL_ESTABLISHED") {
 			t.Fatal("a call from acme.example reached the demo organisation's 1002")
 		}
@@ -258,6 +263,9 @@ func TestIntegrationAcmeEndToEnd(t *testing.T) {
 		d1002.cmd("dial", "sip:2002@"+acmeDomain)
 		ev = d1002.waitEvent(md, "CALL_CLOSED", 30*time.Second, nil)
 		t.Logf("refused: %s", ev.Param)
+		if !refusal.MatchString(ev.Param) {
+			t.Fatalf("demo → acme call closed with %q, want a SIP refusal", ev.Param)
+		}
 		if d1002.hasEvent(md, "CALL_ESTABLISHED") || a2002.hasEvent(ma, "CALL_ESTABLISHED") {
 			t.Fatal("a call from the demo organisation reached acme's 2002")
 		}
