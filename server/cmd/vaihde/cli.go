@@ -112,6 +112,12 @@ func (e *usageError) Error() string { return e.msg }
 
 func badUsage(msg string) error { return &usageError{msg: msg} }
 
+// helpError is -h: the command's flags, to be printed.
+type helpError struct{ flags string }
+
+func (e *helpError) Error() string { return "help requested" }
+func (e *helpError) Unwrap() error { return flag.ErrHelp }
+
 // refusedError is an operation refused as things stand (a restore over a live server).
 type refusedError struct{ msg string }
 
@@ -125,7 +131,12 @@ func (c *cli) fail(name string, err error) int {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(c.stdout, cliUsage)
+		var he *helpError
+		if errors.As(err, &he) {
+			fmt.Fprintf(c.stdout, "usage: vaihde %s [flags]\n%s", name, he.flags)
+		} else {
+			fmt.Fprint(c.stdout, cliUsage)
+		}
 		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(c.stderr, "vaihde %s: %s (see vaihde help)\n", name, ue.msg)
@@ -163,7 +174,10 @@ func (f *flags) parse(args []string, positional int) error {
 	for {
 		if err := f.fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return err
+				var b strings.Builder
+				f.fs.SetOutput(&b)
+				f.fs.PrintDefaults()
+				return &helpError{flags: b.String()}
 			}
 			if strings.Contains(err.Error(), "-password") {
 				return badUsage(err.Error() + ": give the password on standard input with --password-stdin")

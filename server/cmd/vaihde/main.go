@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg, err := config.Load(args, getenv)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: vaihde [demo] [flags]\n%s", config.FlagUsage())
+		fmt.Fprintf(stderr, "usage: vaihde [demo] [flags]   (vaihde help: the org, user, did, backup and restore commands)\n%s", config.FlagUsage())
 		return err
 	}
 	if err != nil {
