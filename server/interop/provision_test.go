@@ -225,7 +225,7 @@ func TestIntegrationAcmeEndToEnd(t *testing.T) {
 	a2002 := phone("2002", acmeDomain, acmePassword("2002"), toneB, true)
 	a2003 := phone("2003", acmeDomain, acmePassword("2003"), toneA, false)
 	a1001 := phone("1001", acmeDomain, acmePassword("1001"), toneC, true)
-	d1001 := phone("1001", "", "demo1001", toneB, true) // the demo organisation, by the server's address
+	d1001 := phone("1001", "", "demo1001", toneB, true)          // the demo organisation, by the server's address
 	d1002 := phone("1002", demoDomain, "demo1002", toneA, false) // by domain, through the server as outbound proxy
 
 	t.Run("acme 2001 calls 2002", func(t *testing.T) {
