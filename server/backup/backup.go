@@ -36,6 +36,9 @@ const (
 type Part struct {
 	Name string // archive prefix, e.g. "voicemail"
 	Dir  string // where it lives on this machine; "" = not used
+	// Files, if set, are the only files of Dir that belong to the part (Dir is shared with
+	// others, e.g. the database's directory); each is saved and restored on its own.
+	Files []string
 }
 
 // Paths says where a server keeps its state.
@@ -44,11 +47,20 @@ type Paths struct {
 	Parts []Part
 }
 
-// ServerPaths returns the state of a server with the database at dbPath (voicemail and the SMS
-// outbox beside it) and the custom prompts under promptsDir ("" = none).
+// besideDB are files the server keeps next to its database: the self-signed certificate of
+// the HTTPS API (config.HTTPSCertFiles), so that a restored server keeps the identity its
+// clients trust.
+var besideDB = []string{"https-cert.pem", "https-key.pem"}
+
+// ServerPaths returns the state of a server with the database at dbPath (voicemail, the SMS
+// outbox and the HTTPS API's own certificate beside it) and the custom prompts under
+// promptsDir ("" = none).
 func ServerPaths(dbPath, promptsDir, smsOutbox string) Paths {
 	dir := filepath.Dir(dbPath)
-	p := Paths{DB: dbPath, Parts: []Part{{Name: "voicemail", Dir: filepath.Join(dir, "voicemail")}}}
+	p := Paths{DB: dbPath, Parts: []Part{
+		{Name: "voicemail", Dir: filepath.Join(dir, "voicemail")},
+		{Name: "beside-db", Dir: dir, Files: besideDB},
+	}}
 	if promptsDir != "" {
 		p.Parts = append(p.Parts, Part{Name: "prompts-custom", Dir: filepath.Join(promptsDir, "custom")})
 	}
@@ -104,7 +116,13 @@ func Create(ctx context.Context, file string, p Paths, snap Snapshot, now time.T
 		if part.Dir == "" {
 			continue
 		}
-		n, err := addDir(tw, part.Dir, part.Name, now)
+		var n int
+		var err error
+		if part.Files != nil {
+			n, err = addFiles(tw, part.Dir, part.Files, part.Name)
+		} else {
+			n, err = addDir(tw, part.Dir, part.Name, now)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -153,6 +171,25 @@ func addFile(tw *tar.Writer, src, name string, now time.Time) error {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	return nil
+}
+
+// addFiles adds the named regular files of dir that exist; none is fs.ErrNotExist.
+func addFiles(tw *tar.Writer, dir string, names []string, prefix string) (int, error) {
+	n := 0
+	for _, name := range names {
+		err := addFile(tw, filepath.Join(dir, name), path.Join(prefix, name), time.Time{})
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, fs.ErrNotExist
+	}
+	return n, nil
 }
 
 // addDir adds root's regular files and directories under prefix; a file that disappears while
@@ -237,9 +274,15 @@ func Restore(ctx context.Context, file string, p Paths, check Check, force bool,
 	id := randID()
 	st := &staging{id: id, stamp: now.UTC().Format("20060102T150405Z")}
 	defer st.cleanup()
-	targets := map[string]string{"db": p.DB} // part name → target path
+	// Part name → a path whose directory receives the part's staging directory: beside the
+	// target, so that the final renames stay on one file system.
+	targets := map[string]string{"db": p.DB}
 	for _, part := range p.Parts {
-		if part.Dir != "" {
+		switch {
+		case part.Dir == "":
+		case part.Files != nil:
+			targets[part.Name] = filepath.Join(part.Dir, part.Name) // staged inside Dir
+		default:
 			targets[part.Name] = part.Dir
 		}
 	}
@@ -262,10 +305,25 @@ func Restore(ctx context.Context, file string, p Paths, check Check, force bool,
 	// Swap the database (and its WAL, which belongs to the old data and would corrupt the new)
 	// and every part the archive has. A part it lacks (no custom prompts when it was made) is
 	// left as it is here.
-	order := []string{"db"}
+	type swap struct {
+		staged, target string
+		aside          []string // what moves out of the way first
+	}
+	swaps := []swap{{st.staged["db"], p.DB, []string{p.DB, p.DB + "-wal", p.DB + "-shm"}}}
 	for _, part := range p.Parts {
-		if _, ok := st.staged[part.Name]; ok && part.Dir != "" {
-			order = append(order, part.Name)
+		staged, ok := st.staged[part.Name]
+		if !ok || part.Dir == "" {
+			continue
+		}
+		if part.Files == nil {
+			swaps = append(swaps, swap{staged, part.Dir, []string{part.Dir}})
+			continue
+		}
+		for _, name := range part.Files {
+			if _, err := os.Lstat(filepath.Join(staged, name)); err == nil {
+				target := filepath.Join(part.Dir, name)
+				swaps = append(swaps, swap{filepath.Join(staged, name), target, []string{target}})
+			}
 		}
 	}
 	var done []move
@@ -274,36 +332,28 @@ func Restore(ctx context.Context, file string, p Paths, check Check, force bool,
 			_ = os.Rename(done[i].to, done[i].from)
 		}
 	}
-	moveAside := func(target string) error {
-		if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		aside := target + ".before-restore-" + st.stamp
-		if err := os.Rename(target, aside); err != nil {
-			return err
-		}
-		done = append(done, move{from: target, to: aside})
-		rep.Aside = append(rep.Aside, aside)
-		return nil
-	}
-	for _, name := range order {
-		target := targets[name]
-		aside := []string{target}
-		if name == "db" {
-			aside = append(aside, target+"-wal", target+"-shm")
-		}
-		for _, a := range aside {
-			if err := moveAside(a); err != nil {
+	for _, sw := range swaps {
+		for _, a := range sw.aside {
+			if _, err := os.Lstat(a); errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			to := a + ".before-restore-" + st.stamp
+			if err := os.Rename(a, to); err != nil {
 				undo()
 				return RestoreReport{Manifest: man}, fmt.Errorf("%s: move %s aside: %w", op, a, err)
 			}
+			done = append(done, move{from: a, to: to})
+			rep.Aside = append(rep.Aside, to)
 		}
-		staged := st.staged[name]
-		if err := os.Rename(staged, target); err != nil {
+		if err := os.MkdirAll(filepath.Dir(sw.target), 0o750); err != nil {
 			undo()
-			return RestoreReport{Manifest: man}, fmt.Errorf("%s: put %s in place: %w", op, target, err)
+			return RestoreReport{Manifest: man}, fmt.Errorf("%s: %w", op, err)
 		}
-		done = append(done, move{from: staged, to: target})
+		if err := os.Rename(sw.staged, sw.target); err != nil {
+			undo()
+			return RestoreReport{Manifest: man}, fmt.Errorf("%s: put %s in place: %w", op, sw.target, err)
+		}
+		done = append(done, move{from: sw.staged, to: sw.target})
 	}
 	return rep, nil
 }

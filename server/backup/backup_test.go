@@ -31,6 +31,8 @@ func state(t *testing.T, dir, domain, vm string) Paths {
 	}
 	write(t, filepath.Join(dir, "voicemail", "7", "msg-1.wav"), vm)
 	write(t, filepath.Join(dir, "prompts", "custom", "fi", "welcome.wav"), "prompt of "+domain)
+	write(t, filepath.Join(dir, "https-key.pem"), "key of "+domain)
+	write(t, filepath.Join(dir, "unrelated.txt"), "not state of "+domain)
 	return p
 }
 
@@ -93,7 +95,7 @@ func TestRoundTripIntoFreshDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Files != 2 || strings.Join(m.Parts, ",") != "voicemail,prompts-custom" || !m.Created.Equal(t0) {
+	if m.Files != 3 || strings.Join(m.Parts, ",") != "voicemail,beside-db,prompts-custom" || !m.Created.Equal(t0) {
 		t.Fatalf("manifest %+v", m)
 	}
 	fresh := t.TempDir()
@@ -113,6 +115,12 @@ func TestRoundTripIntoFreshDirectory(t *testing.T) {
 	}
 	if got := read(t, filepath.Join(fresh, "prompts", "custom", "fi", "welcome.wav")); got != "prompt of acme.example" {
 		t.Fatalf("prompt %q", got)
+	}
+	if got := read(t, filepath.Join(fresh, "data", "https-key.pem")); got != "key of acme.example" {
+		t.Fatalf("https key %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, "data", "unrelated.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a file that is not server state was restored: %v", err)
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(fresh, "*", ".vaihde-restore-*"))
 	if len(leftovers) > 0 {
@@ -149,6 +157,15 @@ func TestRestoreOverExistingKeepsOldAside(t *testing.T) {
 	aside := filepath.Join(dir, "voicemail.before-restore-20300102T030405Z", "8", "msg-2.wav")
 	if got := read(t, aside); got != "only here" {
 		t.Fatalf("old data not kept aside: %q", got)
+	}
+	if read(t, filepath.Join(dir, "https-key.pem")) != "key of acme.example" || read(t, filepath.Join(dir, "https-key.pem.before-restore-20300102T030405Z")) != "key of other.example" {
+		t.Fatal("https key not restored with the old one kept aside")
+	}
+	if read(t, filepath.Join(dir, "unrelated.txt")) != "not state of other.example" {
+		t.Fatal("restore touched a file that is not server state")
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".vaihde-restore-*")); len(leftovers) > 0 {
+		t.Fatalf("staging left behind: %v", leftovers)
 	}
 	if !orgExists(t, filepath.Join(dir, "vaihde.db.before-restore-20300102T030405Z"), "other.example") {
 		t.Fatal("old database not kept aside")
@@ -269,7 +286,7 @@ func TestRestoreLeavesPartsTheArchiveLacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(m.Parts, ",") != "voicemail" {
+	if strings.Join(m.Parts, ",") != "voicemail,beside-db" {
 		t.Fatalf("parts %v", m.Parts)
 	}
 	dir := t.TempDir()
