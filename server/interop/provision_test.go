@@ -1,9 +1,12 @@
 package interop
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +19,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/vaihde/vaihde/server/store/sqlite"
+	"github.com/vaihde/vaihde/shared/api"
 )
 
 // The issue's example company.
@@ -345,4 +349,64 @@ func TestIntegrationBackupRestore(t *testing.T) {
 	if l := mailbox(t, srv2, token2); len(l.Messages) != 1 || l.Messages[0].Caller != "1003" {
 		t.Fatalf("restored mailbox of 1004: %+v", l)
 	}
+}
+
+// TestIntegrationAdminAPIChangeReachesSIP: a change through the admin HTTP API is written by
+// the server itself, which storewatch does not see; the API's change hook reloads the SIP side
+// at once, so a new password counts on the very next REGISTER and a deleted user's
+// registration ends before the API answers.
+func TestIntegrationAdminAPIChangeReachesSIP(t *testing.T) {
+	integration(t)
+	srv := startVaihde(t)
+	if code := sipRegister(t, srv, demoDomain, "1002", "demo1002"); code != 200 {
+		t.Fatalf("REGISTER 1002: %d", code)
+	}
+	if code := sipRegister(t, srv, demoDomain, "1003", "demo1003"); code != 200 {
+		t.Fatalf("REGISTER 1003: %d", code)
+	}
+	token := apiLogin(t, srv, "1001", "demo1001") // the demo administrator
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var list api.AdminUserList
+	if err := httpJSON(ctx, http.MethodGet, "http://"+srv.httpAddr+"/api/admin/users", token, nil, &list); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, u := range list.Users {
+		ids[u.Extension] = u.ID
+	}
+	body, _ := json.Marshal(api.AdminPassword{Password: "Uusi-salasana-1002"})
+	if code := httpStatus(t, ctx, http.MethodPut, fmt.Sprintf("http://%s/api/admin/users/%d/password", srv.httpAddr, ids["1002"]), token, body); code != http.StatusNoContent {
+		t.Fatalf("PUT password: %d", code)
+	}
+	if code := sipRegister(t, srv, demoDomain, "1002", "Uusi-salasana-1002"); code != 200 {
+		t.Fatalf("REGISTER right after the API changed the password: %d", code)
+	}
+	if code := sipRegister(t, srv, demoDomain, "1002", "demo1002"); code == 200 {
+		t.Fatal("the old password still registers after the API changed it")
+	}
+	ended := regexp.MustCompile(`registrations ended: user removed.*bindings=1`)
+	if code := httpStatus(t, ctx, http.MethodDelete, fmt.Sprintf("http://%s/api/admin/users/%d", srv.httpAddr, ids["1003"]), token, nil); code != http.StatusOK {
+		t.Fatalf("DELETE user: %d", code)
+	}
+	if !ended.MatchString(srv.log.String()) {
+		t.Fatal("the deleted user's registration did not end before the API answered")
+	}
+}
+
+// httpStatus sends a request with a bearer token and returns the response status.
+func httpStatus(t *testing.T, ctx context.Context, method, url, token string, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
