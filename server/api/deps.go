@@ -13,8 +13,12 @@ import (
 // Deps are the services the API serves. Store is required; a nil service makes its routes
 // answer 503 (e.g. SMS with no gateway configured).
 type Deps struct {
-	Store     store.Store
-	Logger    *slog.Logger
+	Store  store.Store
+	Logger *slog.Logger
+	// Changed, if set, is called after every admin change is stored: of a user (userID > 0;
+	// created, changed, deleted or given a new password) or of the organisation's settings or
+	// number pool (userID 0), so that caches and registrations follow at once.
+	Changed   func(ctx context.Context, orgID, userID int64)
 	Presence  Presence  // *presence.Hub
 	Directory Directory // *directory.Service
 	Messaging Messaging // *messaging.Service

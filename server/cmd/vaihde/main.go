@@ -3,6 +3,11 @@
 //
 //	vaihde [flags]          run the server (-demo also creates the demo organisation)
 //	vaihde demo [flags]     create the demo organisation, print its accounts, and run
+//	vaihde org|user ...     provision organisations and users (see cli.go, `vaihde help`)
+//	vaihde backup|restore   save or restore the database and the files beside it
+//
+// The provisioning commands work while the server runs: it sees their changes within a
+// second (storewatch).
 package main
 
 import (
@@ -23,6 +28,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/vaihde/vaihde/server/api"
+	"github.com/vaihde/vaihde/server/backup"
 	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/demo"
 	"github.com/vaihde/vaihde/server/personal"
@@ -37,6 +43,10 @@ const shutdownTimeout = 10 * time.Second
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if code, ok := runCLI(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); ok {
+		stop()
+		os.Exit(code)
+	}
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
@@ -53,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg, err := config.Load(args, getenv)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: vaihde [demo] [flags]\n%s", config.FlagUsage())
+		fmt.Fprintf(stderr, "usage: vaihde [demo] [flags]   (vaihde help: the org, user, did, backup and restore commands)\n%s", config.FlagUsage())
 		return err
 	}
 	if err != nil {
@@ -65,6 +75,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("starting vaihde", "config", cfg.String())
 	warnPublicDemo(cfg, stderr, logger)
 
+	// The lock tells `vaihde restore` that a server is live on this database (and keeps a
+	// second server off it).
+	dbLock, err := backup.Acquire(cfg.DBPath)
+	if errors.Is(err, backup.ErrLive) {
+		return fmt.Errorf("database %s: another vaihde server is running on it", cfg.DBPath)
+	}
+	if err != nil {
+		return fmt.Errorf("database %s: %w", cfg.DBPath, err)
+	}
+	defer dbLock.Close()
 	st, err := sqlite.Open(ctx, cfg.DBPath)
 	if err != nil {
 		return err
@@ -117,9 +137,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := sipSrv.Start(ctx); err != nil {
 		return err
 	}
+	reload := newReload(st, sipSrv, svc, logger)
+	stopStoreWatch := watchStore(ctx, st, reload, logger)
+	defer stopStoreWatch()
 
 	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
-		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts)})
+		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts),
+		// Admin changes made through the API reach SIP at once (the CLI's through storewatch).
+		Changed: func(ctx context.Context, _, _ int64) { reload(ctx) }})
 	svc.watchMailboxes(apiSrv.VoicemailChanged)
 	// Messages arriving over SIP reach the recipient's other clients as events too.
 	stopWatch := svc.messaging.Watch(apiSrv.MessageStored)
@@ -150,6 +175,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case err := <-httpErr:
 		runErr = fmt.Errorf("http server: %w", err)
 	}
+	stopStoreWatch() // no reloads while the parts shut down
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := httpSrv.Shutdown(sctx); err != nil {
