@@ -57,6 +57,9 @@ type Deps struct {
 	// ContactHost and ContactPort are the server's SIP address put in Contact headers.
 	ContactHost string
 	ContactPort int
+	// ContactTLSPort is the SIP TLS listener's port, for the Contact of subscriptions over TLS;
+	// 0 means ContactPort.
+	ContactTLSPort int
 	// UA and UDPLocal (both optional): when set, a NOTIFY over UDP to a peer with no open
 	// connection leaves from the server's SIP listener, as the b2bua's requests do.
 	UA       *sipgo.UserAgent
@@ -626,7 +629,11 @@ func (s *Service) address(req *sip.Request, transport, dest string) {
 }
 
 func (s *Service) contact(transport string) *sip.ContactHeader {
-	return signaling.ServerContact(s.d.ContactHost, s.d.ContactPort, transport)
+	port := s.d.ContactPort
+	if strings.EqualFold(transport, "tls") && s.d.ContactTLSPort != 0 {
+		port = s.d.ContactTLSPort
+	}
+	return signaling.ServerContact(s.d.ContactHost, port, transport)
 }
 
 func contentType(event string) string {

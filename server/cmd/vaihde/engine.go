@@ -22,8 +22,10 @@ type callEngine struct {
 	// contactHost/contactPort: the server's own SIP address for Contact and From headers.
 	contactHost string
 	contactPort int
-	once        sync.Once
-	err         error
+	// contactTLSPort is the SIP TLS port for Contacts of dialogs over TLS (0: none).
+	contactTLSPort int
+	once           sync.Once
+	err            error
 }
 
 func (c *callEngine) Close() error {
@@ -85,7 +87,7 @@ func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server
 		return nil, fmt.Errorf("call engine: %w", err)
 	}
 	b2b.Attach(sipSrv.SIP())
-	return &callEngine{pool: pool, b2b: b2b, contactHost: contactHost, contactPort: port}, nil
+	return &callEngine{pool: pool, b2b: b2b, contactHost: contactHost, contactPort: port, contactTLSPort: ecfg.ContactTLSPort}, nil
 }
 
 // sipContactHost is the host the server puts in its own Contact and From headers: the SIP

@@ -84,7 +84,8 @@ func startServices(cfg config.Config, st store.Store, sipSrv *signaling.Server, 
 	}
 	s.subscription, err = subscription.New(subscription.Deps{Hub: hub, Directory: sipSrv, Store: st,
 		Client: sipSrv.Client(), Logger: logger, ContactHost: engine.contactHost, ContactPort: engine.contactPort,
-		UA: sipSrv.UA(), UDPLocal: udpLocal})
+		ContactTLSPort: engine.contactTLSPort,
+		UA:             sipSrv.UA(), UDPLocal: udpLocal})
 	if err != nil {
 		return nil, fmt.Errorf("presence subscriptions: %w", err)
 	}
