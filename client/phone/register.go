@@ -2,6 +2,7 @@ package phone
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,10 @@ func (e *Engine) Login(ctx context.Context, a Account) error {
 	if err != nil {
 		return err
 	}
+	who, err := ParseLogin(a.User)
+	if err != nil {
+		return err
+	}
 	if err := e.Logout(ctx); err != nil {
 		e.log.Debug("logout before login", "err", err)
 	}
@@ -41,9 +46,10 @@ func (e *Engine) Login(ctx context.Context, a Account) error {
 	e.mu.Unlock()
 	e.changed()
 
-	acct := &account{Account: a, server: hostport, sipUser: a.User, domain: host,
+	// Until the API says otherwise: the typed user in the typed domain, else the server's.
+	acct := &account{Account: a, server: hostport, sipUser: who.User, domain: cmp.Or(who.Domain, host),
 		callID: sip.GenerateTagN(16) + "@vaihde", fromTag: sip.GenerateTagN(16), done: make(chan struct{})}
-	if lr, err := e.apiLogin(ctx, apiURL, a); err != nil {
+	if lr, err := e.apiLogin(ctx, apiURL, who, a.Password); err != nil {
 		e.log.Info("API login failed; registering with the typed user", "api", apiURL, "err", err)
 	} else {
 		acct.token, acct.profile = lr.Token, lr.Profile
@@ -89,9 +95,9 @@ func (e *Engine) localIPToward(hostport string) netip.Addr {
 	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
 }
 
-func (e *Engine) apiLogin(ctx context.Context, apiURL string, a Account) (api.LoginResponse, error) {
+func (e *Engine) apiLogin(ctx context.Context, apiURL string, who Login, password string) (api.LoginResponse, error) {
 	var lr api.LoginResponse
-	body, _ := json.Marshal(api.LoginRequest{User: a.User, Password: a.Password})
+	body, _ := json.Marshal(api.LoginRequest{User: who.User, Password: password, Domain: who.Domain})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL+"/api/login", bytes.NewReader(body))
 	if err != nil {
 		return lr, fmt.Errorf("api login: %w", err)

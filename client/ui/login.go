@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -14,8 +15,8 @@ import (
 	"github.com/vaihde/vaihde/client/phone"
 )
 
-// buildLogin makes the first-run screen (seed 000): server address, user name (phone number or
-// extension in any form) and password.
+// buildLogin makes the first-run screen (seed 000): server address, user name (ext@domain, a
+// phone number in any form, or a bare extension) and password.
 func (u *UI) buildLogin() {
 	tr := u.tr
 	u.loginServer = widget.NewEntry()
@@ -69,6 +70,11 @@ func (u *UI) submitLogin() {
 	pass := u.loginPass.Text
 	if server == "" || user == "" || pass == "" {
 		u.setLoginMessage(u.tr.T(KFillAll), widget.DangerImportance)
+		return
+	}
+	if msg := LoginFieldError(user, u.tr); msg != "" {
+		u.setLoginMessage(msg, widget.DangerImportance)
+		u.win.Canvas().Focus(u.loginUser)
 		return
 	}
 	u.loggingIn = true
@@ -131,4 +137,17 @@ func (u *UI) loginProgress(s phone.Snapshot) {
 			u.win.Canvas().Focus(u.loginPass)
 		}
 	}
+}
+
+// LoginFieldError says in the user's language what is wrong with the login field, or "" when
+// phone.ParseLogin accepts it.
+func LoginFieldError(user string, tr Strings) string {
+	_, err := phone.ParseLogin(user)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, phone.ErrLoginDomain):
+		return tr.T(KErrLoginDomain)
+	}
+	return tr.T(KErrLoginUser)
 }

@@ -1,0 +1,52 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vaihde/vaihde/client/phone"
+)
+
+func TestLoginFieldErrorInEveryLanguage(t *testing.T) {
+	for _, lang := range []string{"en", "fi", "sv"} {
+		tr := NewStrings(lang)
+		for in, want := range map[string]Key{
+			"1001": "", "1001@acme.example": "", "+358 40 123 4567": "", "0401234567": "", "358401234567": "",
+			"aino": KErrLoginUser, "1001@": KErrLoginDomain, "1001@acme example": KErrLoginDomain,
+		} {
+			got := LoginFieldError(in, tr)
+			if want == "" && got != "" || want != "" && got != tr.T(want) {
+				t.Errorf("%s: LoginFieldError(%q) = %q, want %q", lang, in, got, tr.T(want))
+			}
+		}
+	}
+	if NewStrings("fi").T(KErrLoginUser) == NewStrings("en").T(KErrLoginUser) {
+		t.Error("the Finnish error is not translated")
+	}
+}
+
+func TestLoginFormRefusesMalformedUserAndSendsDomain(t *testing.T) {
+	f := newFake()
+	r := newRig(t, f, t.TempDir(), phone.Account{})
+	if got := r.u.loginUser.PlaceHolder; got != "ext@domain or phone number" {
+		t.Fatalf("user field hint %q", got)
+	}
+	test.Type(r.u.loginServer, "pbx.test")
+	test.Type(r.u.loginUser, "1001@acme..example")
+	test.Type(r.u.loginPass, "s3cret")
+	test.Tap(r.u.loginButton)
+	if len(f.Actions()) != 0 {
+		t.Fatalf("a malformed login must not reach the engine: %v", f.Actions())
+	}
+	if r.u.loginMsg.Text != NewStrings("en").T(KErrLoginDomain) || r.u.loginMsg.Importance != widget.DangerImportance {
+		t.Fatalf("message %q", r.u.loginMsg.Text)
+	}
+	if r.u.win.Canvas().Focused() != r.u.loginUser {
+		t.Fatal("the user field should get the focus back")
+	}
+	r.u.loginUser.SetText("2001@acme.example")
+	test.Tap(r.u.loginButton)
+	r.wantAction("login pbx.test 2001@acme.example s3cret")
+}
