@@ -88,7 +88,7 @@ shoot() {
 	local cfg="$WORK/cfg-${name%.png}"
 	mkdir -p "$cfg"
 	log "capturing $name"
-	timeout 120 "$WORK/softphone" -config-dir "$cfg" -no-audio \
+	timeout 120 "$WORK/softphone" -config-dir "$cfg" -no-keychain -no-audio \
 		-screenshot "$OUT/$name" -screenshot-after "$SHOT_AFTER" "$@" \
 		>"$WORK/softphone-${name%.png}.log" 2>&1 || {
 		log "softphone failed for $name:"

@@ -121,6 +121,7 @@ func (u *UI) loginProgress(s phone.Snapshot) {
 		u.st.Password = u.loginPass.Text
 		u.st.APIURL = u.apiURLFor(u.st.Server)
 		u.saveSettings()
+		u.log.Info("password remembered", "where", u.o.Settings.PasswordLocation().String())
 		u.showMain()
 	case phone.WrongPassword, phone.Unreachable, phone.RegFailed:
 		u.loggingIn = false

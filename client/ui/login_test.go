@@ -1,12 +1,18 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/zalando/go-keyring"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaihde/vaihde/client/phone"
+	"github.com/vaihde/vaihde/client/settings"
 )
 
 func TestLoginFieldErrorInEveryLanguage(t *testing.T) {
@@ -49,4 +55,50 @@ func TestLoginFormRefusesMalformedUserAndSendsDomain(t *testing.T) {
 	r.u.loginUser.SetText("2001@acme.example")
 	test.Tap(r.u.loginButton)
 	r.wantAction("login pbx.test 2001@acme.example s3cret")
+}
+
+func TestSettingsSayWhereThePasswordIsKept(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		keychain bool
+		want     string
+	}{
+		{"no keychain", false, "Password saved in a file readable only by you (no keychain found):\n"},
+		{"keychain", true, "Password saved in the system keychain."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.keychain {
+				keyring.MockInit()
+				defer keyring.MockInitWithError(errNoKeychain)
+			}
+			dir := t.TempDir()
+			f := newFake()
+			r := newRig(t, f, dir, phone.Account{})
+			test.Type(r.u.loginServer, "pbx.test")
+			test.Type(r.u.loginUser, "1001@acme.example")
+			test.Type(r.u.loginPass, "kala-kukko-42")
+			test.Tap(r.u.loginButton)
+			f.update(func(s *phone.Snapshot) { s.Reg = phone.Registered })
+			want := tc.want
+			if !tc.keychain {
+				want += filepath.Join(dir, settings.PasswordFileName)
+			}
+			if got := r.u.prefs.passwordWhere.Text; got != want || !r.u.prefs.passwordWhere.Visible() {
+				t.Fatalf("settings say %q (visible %v), want %q", got, r.u.prefs.passwordWhere.Visible(), want)
+			}
+			b, err := os.ReadFile(settings.NewStore(dir).Path())
+			if err != nil || strings.Contains(string(b), "kala-kukko-42") {
+				t.Fatalf("settings file holds the password (%v): %s", err, b)
+			}
+			// Log out forgets the password and the note goes away.
+			r.u.logout()
+			r.u.showMain()
+			if r.u.prefs.passwordWhere.Visible() {
+				t.Fatalf("after log out the settings still say %q", r.u.prefs.passwordWhere.Text)
+			}
+			if st := r.loadSettings(); st.Password != "" {
+				t.Fatal("the password survived Log out")
+			}
+		})
+	}
 }

@@ -21,6 +21,7 @@ type settingsView struct {
 	volume                              *widget.Slider
 	language                            *widget.Select
 	account                             *widget.Label
+	passwordWhere                       *widget.Label // where the password is kept
 	logout                              *widget.Button
 	forwarding                          *widget.Button // opens the forwarding and voicemail screen
 	updating                            bool           // set while options are replaced: ignore OnChanged
@@ -66,7 +67,8 @@ func newSettingsView(u *UI) *settingsView {
 	v.account.Truncation = fyne.TextTruncateEllipsis
 	v.logout = widget.NewButtonWithIcon(tr.T(KLogOutButton), theme.LogoutIcon(), u.logout)
 	v.logout.Importance = widget.DangerImportance
-	account := section(tr.T(KSettingsAccount), v.account, hint(tr.T(KPasswordNote)),
+	v.passwordWhere = hint("")
+	account := section(tr.T(KSettingsAccount), v.account, hint(tr.T(KPasswordNote)), v.passwordWhere,
 		container.NewHBox(v.logout))
 
 	v.forwarding = widget.NewButtonWithIcon(tr.T(KFwdOpen), theme.MailForwardIcon(), u.openForwarding)
@@ -184,4 +186,22 @@ func (v *settingsView) refreshAccount() {
 		user = id
 	}
 	v.account.SetText(v.u.tr.F(KLoggedInAs, user, server))
+	if w := PasswordWhere(v.u.o.Settings, v.u.tr); w != "" {
+		v.passwordWhere.SetText(w)
+		v.passwordWhere.Show()
+	} else {
+		v.passwordWhere.Hide()
+	}
+}
+
+// PasswordWhere says in the user's language where the remembered password is kept, or ""
+// when none is.
+func PasswordWhere(st *settings.Store, tr Strings) string {
+	switch st.PasswordLocation() {
+	case settings.InKeychain:
+		return tr.T(KPasswordKeychain)
+	case settings.InFile:
+		return tr.F(KPasswordFile, st.PasswordFile())
+	}
+	return ""
 }

@@ -62,6 +62,7 @@ type options struct {
 	idleAfter       time.Duration
 	sipListen       string
 	noAudio         bool
+	noKeychain      bool
 	debug           bool
 	cpuProfile      string
 }
@@ -86,6 +87,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.idleAfter, "idle-after", 5*time.Minute, "mark the user idle after this long without input")
 	fs.StringVar(&o.sipListen, "sip-listen", "", "local SIP address (default: any address, ephemeral port)")
 	fs.BoolVar(&o.noAudio, "no-audio", false, "run without sound devices")
+	fs.BoolVar(&o.noKeychain, "no-keychain", false, "keep the password in a file readable only by you (in -config-dir) instead of the OS keychain")
 	fs.BoolVar(&o.debug, "debug", false, "debug logging")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file until exit (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
@@ -121,6 +123,9 @@ func run(ctx context.Context, args []string) error {
 	}
 
 	store := settings.NewStore(o.configDir)
+	if o.noKeychain {
+		store = settings.NewStoreWithKeyring(o.configDir, nil)
+	}
 	st, err := store.Load()
 	if err != nil {
 		log.Warn("settings unreadable", "path", store.Path(), "err", err)
