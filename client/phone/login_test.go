@@ -3,6 +3,8 @@ package phone
 import (
 	"errors"
 	"testing"
+
+	"github.com/vaihde/vaihde/shared/api"
 )
 
 func TestParseLogin(t *testing.T) {
@@ -53,5 +55,20 @@ func TestLoginString(t *testing.T) {
 		if err != nil || l.String() != want {
 			t.Errorf("ParseLogin(%q).String() = %q, %v; want %q", in, l.String(), err, want)
 		}
+	}
+}
+
+func TestIsEmergency(t *testing.T) {
+	p := api.Profile{EmergencyNumbers: []string{"+358 9 123 4112", "0800 112 112"}}
+	for n, want := range map[string]bool{
+		"112": true, " 1 1 2 ": true, "+35891234112": true, "0800112112": true,
+		"1120": false, "11": false, "": false, "1002": false, "0401234567": false,
+	} {
+		if got := IsEmergency(n, p); got != want {
+			t.Errorf("IsEmergency(%q) = %v, want %v", n, got, want)
+		}
+	}
+	if !IsEmergency("112", api.Profile{}) || IsEmergency("0800112112", api.Profile{}) {
+		t.Error("without organisation numbers only 112 is an emergency number")
 	}
 }

@@ -43,6 +43,8 @@ type CallView struct {
 	Ended    bool
 	Muted    bool
 	Held     bool // held by us
+	// Emergency: an outgoing call to 112 or an organisation emergency number (CALL-10).
+	Emergency bool
 
 	CanHangup   bool
 	CanHold     bool
@@ -62,14 +64,23 @@ type TransferView struct {
 	CanComplete bool   // the target has answered
 }
 
+// EmergencyView is the prominent reminder during an emergency call.
+type EmergencyView struct {
+	Title string // "State your location"
+	Hint  string // what to tell: address, floor, landmarks
+}
+
 // View is everything the main window shows, computed from one snapshot.
 type View struct {
-	Status       Status
-	Identity     string     // who is logged in: "Anna Virtanen · 1001"
-	Focus        *CallView  // the call in the call panel; nil when idle
-	Others       []CallView // other calls that are not ringing towards us (held calls)
-	Incoming     []CallView // unanswered incoming calls, oldest first
-	Transfer     *TransferView
+	Status   Status
+	Identity string     // who is logged in: "Anna Virtanen · 1001"
+	Focus    *CallView  // the call in the call panel; nil when idle
+	Others   []CallView // other calls that are not ringing towards us (held calls)
+	Incoming []CallView // unanswered incoming calls, oldest first
+	Transfer *TransferView
+	// Emergency is the "State your location" reminder shown as long as an emergency call
+	// lasts (CALL-10); nil otherwise.
+	Emergency    *EmergencyView
 	CanDial      bool // the dial pad's Call button is enabled
 	TimerRunning bool // some call is answered: the timer needs a tick each second
 }
@@ -184,6 +195,9 @@ func buildView(s phone.Snapshot, consult *consultPair, now time.Time, tr Strings
 	}
 	for i := range s.Calls {
 		c := &s.Calls[i]
+		if emergency(*c, s) && v.Emergency == nil {
+			v.Emergency = &EmergencyView{Title: tr.T(KEmergencyLocation), Hint: tr.T(KEmergencyHint)}
+		}
 		if c.State == phone.Incoming {
 			cv := callView(*c, now, tr)
 			cv.Waiting = busy
@@ -206,6 +220,7 @@ func buildView(s phone.Snapshot, consult *consultPair, now time.Time, tr Strings
 	}
 	if focus != nil {
 		cv := callView(*focus, now, tr)
+		cv.Emergency = emergency(*focus, s)
 		v.Focus = &cv
 		for _, c := range s.Calls {
 			if c.ID != focus.ID && c.State != phone.Incoming && c.State != phone.Ended {
@@ -229,6 +244,12 @@ func buildView(s phone.Snapshot, consult *consultPair, now time.Time, tr Strings
 	}
 	v.CanDial = s.Reg == phone.Registered && !busy
 	return v
+}
+
+// emergency reports whether c is an emergency call that still lasts: from dialling until it
+// ends, held or not.
+func emergency(c phone.Call, s phone.Snapshot) bool {
+	return c.Direction == phone.Outgoing && c.State != phone.Ended && phone.IsEmergency(c.Remote, s.Profile)
 }
 
 func identity(s phone.Snapshot) string {
