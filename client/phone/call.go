@@ -170,7 +170,7 @@ func (e *Engine) dialOut(ctx context.Context, c *call) {
 	req := sip.NewRequest(sip.INVITE, c.remoteURI)
 	// The server is our outbound proxy: a pre-loaded Route (not only a destination) so that
 	// CANCEL and the ACK of a failure follow the INVITE even when the domain is not resolvable.
-	req.AppendHeader(sip.NewHeader("Route", "<sip:"+acct.server+";lr>"))
+	req.AppendHeader(acct.route())
 	from := &sip.FromHeader{DisplayName: acct.profile.Name,
 		Address: sip.Uri{Scheme: "sip", User: acct.sipUser, Host: acct.domain}, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -61,9 +64,24 @@ func (e *Engine) Login(ctx context.Context, a Account) error {
 		}
 	}
 	acct.localIP = e.localIPToward(hostport)
+	acct.tp, _ = transportOf(a) // checked by splitServer
 	acct.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: acct.sipUser,
 		Host: acct.localIP.String(), Port: int(e.laddr.Port())}}
-	acct.dialogUA = &sipgo.DialogUA{Client: e.client, ContactHDR: acct.contact}
+	acct.client = e.client
+	if acct.tp != TransportUDP {
+		// A connection of its own to the server: the UDP client is pinned to the UDP socket's
+		// address. The server answers and sends new requests (INVITE, NOTIFY) back over this
+		// connection, which sipgo hands to the same handlers.
+		acct.client, err = sipgo.NewClient(e.ua, sipgo.WithClientLogger(e.log), sipgo.WithClientHostname(acct.localIP.String()))
+		if err != nil {
+			return fmt.Errorf("sip %s client: %w", acct.tp, err)
+		}
+		acct.contact.Address.UriParams = sip.NewParams()
+		acct.contact.Address.UriParams.Add("transport", acct.tp)
+	}
+	// Over TCP and TLS, in-dialog requests follow the connection the dialog came over: the
+	// server is our outbound proxy, and a fresh connection to its Contact could not reach us back.
+	acct.dialogUA = &sipgo.DialogUA{Client: acct.client, ContactHDR: acct.contact, RewriteContact: acct.tp != TransportUDP}
 
 	lctx, cancel := context.WithCancel(e.ctx)
 	acct.cancel = cancel
@@ -264,8 +282,8 @@ func (e *Engine) sleepWithKeepalive(ctx context.Context, acct *account, d time.D
 	tick := time.NewTicker(keepaliveEvery)
 	defer tick.Stop()
 	dst, err := net.ResolveUDPAddr("udp", acct.server)
-	if err != nil {
-		keepalive = false
+	if err != nil || acct.tp != TransportUDP {
+		keepalive = false // TCP and TLS keep their connection open themselves
 	}
 	for {
 		select {
@@ -285,8 +303,10 @@ func (e *Engine) sleepWithKeepalive(ctx context.Context, acct *account, d time.D
 
 // register sends one REGISTER (with digest when challenged) and classifies the outcome.
 func (e *Engine) register(ctx context.Context, acct *account, expiry time.Duration) (RegState, time.Duration, error) {
-	if err := probeRefused(acct.server); err != nil {
-		return Unreachable, 0, err
+	if acct.tp == TransportUDP {
+		if err := probeRefused(acct.server); err != nil {
+			return Unreachable, 0, err
+		}
 	}
 	e.mu.Lock()
 	acct.cseq++
@@ -295,6 +315,7 @@ func (e *Engine) register(ctx context.Context, acct *account, expiry time.Durati
 	aor := sip.Uri{Scheme: "sip", User: acct.sipUser, Host: acct.domain}
 	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: acct.domain})
 	req.SetDestination(acct.server)
+	req.SetTransport(strings.ToUpper(acct.tp))
 	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
 	from.Params.Add("tag", acct.fromTag)
 	req.AppendHeader(from)
@@ -310,7 +331,7 @@ func (e *Engine) register(ctx context.Context, acct *account, expiry time.Durati
 	req.AppendHeader(sip.NewHeader("User-Agent", e.cfg.UserAgent))
 	req.AppendHeader(sip.NewHeader("Allow", allowed))
 
-	res, err := e.client.Do(ctx, req)
+	res, err := acct.client.Do(ctx, req)
 	if err != nil {
 		return classifyErr(err)
 	}
@@ -318,7 +339,7 @@ func (e *Engine) register(ctx context.Context, acct *account, expiry time.Durati
 		e.mu.Lock()
 		acct.cseq++ // DoDigestAuth raises the request's CSeq; keep our counter in step
 		e.mu.Unlock()
-		res, err = e.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: acct.sipUser, Password: acct.Password})
+		res, err = acct.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: acct.sipUser, Password: acct.Password})
 		if err != nil {
 			return classifyErr(err)
 		}
@@ -366,10 +387,30 @@ func classifyErr(err error) (RegState, time.Duration, error) {
 		return Unreachable, 0, errors.New("no answer from the server")
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Unreachable, 0, errors.New("connection refused")
+	case isTLSError(err):
+		return RegFailed, 0, fmt.Errorf("the server's TLS certificate is not trusted: %w", err)
 	case errors.As(err, &dnsErr):
 		return Unreachable, 0, fmt.Errorf("server name not found: %w", err)
 	}
 	return RegFailed, 0, err
+}
+
+// isTLSError reports whether err is a failed TLS handshake (untrusted or mismatched certificate).
+func isTLSError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	return errors.As(err, &certErr) || errors.As(err, &unknown) || errors.As(err, &host) ||
+		strings.Contains(err.Error(), "TLS handshake")
+}
+
+// route is the pre-loaded Route to the server, our outbound proxy, over the account's transport.
+func (a *account) route() sip.Header {
+	r := "<sip:" + a.server + ";lr"
+	if a.tp != TransportUDP {
+		r += ";transport=" + a.tp
+	}
+	return sip.NewHeader("Route", r+">")
 }
 
 // probeRefused sends a keep-alive (RFC 5626 CRLF) on a connected UDP socket: on an unconnected

@@ -35,6 +35,13 @@ type Settings struct {
 	// user expects (seed 000); Log out forgets it. It is never written into the settings file:
 	// Save puts it into the keychain (or the fallback file) under the server and user.
 	Password string `json:"-"`
+	// Transport is the SIP transport, "udp" (empty), "tcp" or "tls"; SRTP encrypts the calls'
+	// media (it needs "tls"). Both apply at the next login.
+	Transport string `json:"transport,omitempty"`
+	SRTP      bool   `json:"srtp,omitempty"`
+	// TLSCA is a PEM file of certificates to trust for the server besides the system's, for
+	// a server with a self-signed certificate.
+	TLSCA string `json:"tls_ca,omitempty"`
 	// Language is "en", "fi" or "sv"; empty means the system language.
 	Language string `json:"language,omitempty"`
 	Audio    Audio  `json:"audio"`

@@ -261,6 +261,12 @@ func (u *UI) login(acc phone.Account, failed func(error)) {
 	})
 }
 
+// account is a login with the remembered transport and media encryption.
+func (u *UI) account(server, apiURL, user, password string) phone.Account {
+	return phone.Account{Server: server, APIURL: apiURL, User: user, Password: password,
+		Transport: u.st.Transport, SRTP: u.st.SRTP}
+}
+
 // logoutEngine logs the engine out off the Fyne goroutine.
 func (u *UI) logoutEngine() {
 	u.accountOp(func() {
@@ -297,7 +303,7 @@ func (u *UI) Start() {
 		u.submitLogin()
 	case u.st.CanAutoLogin():
 		u.showMain()
-		acc := phone.Account{Server: u.st.Server, APIURL: u.st.APIURL, User: u.st.User, Password: u.st.Password}
+		acc := u.account(u.st.Server, u.st.APIURL, u.st.User, u.st.Password)
 		u.login(acc, func(err error) { u.showError(u.tr.F(KErrAction, err)) })
 	default:
 		u.fillLogin(firstNonEmpty(p.Server, u.st.Server), firstNonEmpty(p.User, u.st.User), p.Password)

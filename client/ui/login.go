@@ -80,7 +80,7 @@ func (u *UI) submitLogin() {
 	u.loggingIn = true
 	u.loginButton.Disable()
 	u.setLoginMessage(u.tr.T(KLoggingIn), widget.MediumImportance)
-	acc := phone.Account{Server: server, APIURL: u.apiURLFor(server), User: user, Password: pass}
+	acc := u.account(server, u.apiURLFor(server), user, pass)
 	u.login(acc, func(err error) {
 		u.loggingIn = false
 		u.loginButton.Enable()

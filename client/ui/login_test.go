@@ -102,3 +102,36 @@ func TestSettingsSayWhereThePasswordIsKept(t *testing.T) {
 		})
 	}
 }
+
+func TestSecuritySettingsApplyAtNextLogin(t *testing.T) {
+	r := registeredRig(t)
+	p := r.u.prefs
+	if p.transport.Selected != "UDP" || p.srtp.Checked {
+		t.Fatalf("defaults: transport %q, srtp %v", p.transport.Selected, p.srtp.Checked)
+	}
+	p.transport.SetSelected("TCP")
+	if st := r.loadSettings(); st.Transport != "tcp" || st.SRTP {
+		t.Fatalf("saved %q %v", st.Transport, st.SRTP)
+	}
+	// Encrypting calls needs TLS, which keeps the keys secret: ticking it selects TLS.
+	p.srtp.SetChecked(true)
+	if p.transport.Selected != "TLS (encrypted)" {
+		t.Fatalf("with SRTP the transport shows %q", p.transport.Selected)
+	}
+	if st := r.loadSettings(); st.Transport != "tls" || !st.SRTP || st.Password != "pw" {
+		t.Fatalf("saved %+v", st)
+	}
+	// Leaving TLS turns SRTP off.
+	p.transport.SetSelected("UDP")
+	if st := r.loadSettings(); st.Transport != "" || st.SRTP || p.srtp.Checked {
+		t.Fatalf("after UDP: saved %q %v, box %v", st.Transport, st.SRTP, p.srtp.Checked)
+	}
+	p.srtp.SetChecked(true)
+	r.u.logout()
+	test.Type(r.u.loginPass, "pw")
+	test.Tap(r.u.loginButton)
+	r.wantAction("login pbx.test 1001 pw")
+	if a := r.f.Snapshot().Account; a.Transport != "tls" || !a.SRTP {
+		t.Fatalf("the login did not carry the security settings: %+v", a)
+	}
+}

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"image"
@@ -14,6 +16,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -63,6 +66,9 @@ type options struct {
 	sipListen       string
 	noAudio         bool
 	noKeychain      bool
+	transport       string // "" = as remembered
+	srtp            string // "", "on" or "off"
+	tlsCA           string
 	debug           bool
 	cpuProfile      string
 }
@@ -87,11 +93,25 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.idleAfter, "idle-after", 5*time.Minute, "mark the user idle after this long without input")
 	fs.StringVar(&o.sipListen, "sip-listen", "", "local SIP address (default: any address, ephemeral port)")
 	fs.BoolVar(&o.noAudio, "no-audio", false, "run without sound devices")
+	fs.StringVar(&o.transport, "transport", "", "SIP transport: udp, tcp or tls (remembered; default as last time, else udp)")
+	fs.StringVar(&o.srtp, "srtp", "", "encrypt calls with SRTP: on or off (remembered; needs -transport tls)")
+	fs.StringVar(&o.tlsCA, "tls-ca", "", "PEM file of certificates to trust for the server besides the system's (remembered)")
 	fs.BoolVar(&o.noKeychain, "no-keychain", false, "keep the password in a file readable only by you (in -config-dir) instead of the OS keychain")
 	fs.BoolVar(&o.debug, "debug", false, "debug logging")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file until exit (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	switch strings.ToLower(o.transport) {
+	case "", "udp", "tcp", "tls":
+		o.transport = strings.ToLower(o.transport)
+	default:
+		return o, fmt.Errorf("-transport %q: want udp, tcp or tls", o.transport)
+	}
+	switch o.srtp {
+	case "", "on", "off":
+	default:
+		return o, fmt.Errorf("-srtp %q: want on or off", o.srtp)
 	}
 	if o.configDir == "" {
 		d, err := settings.DefaultDir()
@@ -129,6 +149,12 @@ func run(ctx context.Context, args []string) error {
 	st, err := store.Load()
 	if err != nil {
 		log.Warn("settings unreadable", "path", store.Path(), "err", err)
+	}
+	if o.transport != "" || o.srtp != "" || o.tlsCA != "" {
+		applySecurityFlags(&st, o)
+		if err := store.Update(func(s *settings.Settings) { applySecurityFlags(s, o) }); err != nil {
+			log.Warn("settings not saved", "path", store.Path(), "err", err)
+		}
 	}
 
 	// The UI exists only after the audio system, which reports device changes from its poller.
@@ -410,11 +436,16 @@ func dialWhenRegistered(ctx context.Context, eng phone.Controller, number string
 
 // newEngine builds the phone engine; the one place that knows its constructor.
 func newEngine(sys *audio.System, st settings.Settings, o options, log *slog.Logger) (*phone.Engine, error) {
+	tlsConf, err := tlsConfig(st.TLSCA)
+	if err != nil {
+		return nil, err
+	}
 	cfg := phone.Config{
 		MicDevice:     st.Audio.Microphone,
 		SpeakerDevice: st.Audio.Speaker,
 		Logger:        log,
 		ListenAddr:    o.sipListen,
+		TLS:           tlsConf,
 	}
 	if sys != nil {
 		cfg.Audio = sys
@@ -424,6 +455,40 @@ func newEngine(sys *audio.System, st settings.Settings, o options, log *slog.Log
 		return nil, fmt.Errorf("start phone engine: %w", err)
 	}
 	return eng, nil
+}
+
+// applySecurityFlags puts the -transport, -srtp and -tls-ca flags that were given into st.
+func applySecurityFlags(st *settings.Settings, o options) {
+	if o.transport != "" {
+		st.Transport = o.transport
+	}
+	if o.srtp != "" {
+		st.SRTP = o.srtp == "on"
+	}
+	if o.tlsCA != "" {
+		st.TLSCA = o.tlsCA
+	}
+}
+
+// tlsConfig trusts the system's roots and, when caFile is set, the certificates in it.
+func tlsConfig(caFile string) (*tls.Config, error) {
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile == "" {
+		return c, nil
+	}
+	pemData, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read -tls-ca: %w", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("-tls-ca %s: no PEM certificate in it", caFile)
+	}
+	c.RootCAs = roots
+	return c, nil
 }
 
 // capture writes the window's rendered content to a PNG file. Under Xvfb with Mesa the GL

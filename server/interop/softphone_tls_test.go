@@ -1,0 +1,190 @@
+package interop
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vaihde/vaihde/client/audio/audiotest"
+	"github.com/vaihde/vaihde/client/phone"
+	"github.com/vaihde/vaihde/shared/codec"
+	"github.com/vaihde/vaihde/shared/tone"
+)
+
+// softphoneCert writes a self-signed certificate for 127.0.0.1 and its key into dir and returns
+// their paths and a pool that trusts it.
+func softphoneCert(t *testing.T, dir string) (certFile, keyFile string, roots *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fixed validity far around any plausible test run: no dependence on today's date.
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "vaihde test"},
+		NotBefore: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "sip.crt"), filepath.Join(dir, "sip.key")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	roots = x509.NewCertPool()
+	roots.AddCert(cert)
+	return certFile, keyFile, roots
+}
+
+// securePhone is a Softphone engine with a tone source and recording sinks, logged in over
+// TLS to the server's TLS port.
+type securePhone struct {
+	e  *phone.Engine
+	au *audiotest.Backend
+}
+
+func startSecurePhone(t *testing.T, srv *vaihde, tlsAddr string, roots *x509.CertPool, user, password string, srtp bool, freq float64) *securePhone {
+	t.Helper()
+	au := &audiotest.Backend{Freq: freq}
+	e, err := phone.New(phone.Config{ListenAddr: "127.0.0.1:0", Audio: au,
+		TLS: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}})
+	if err != nil {
+		t.Fatalf("start Softphone engine: %v", err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = e.Login(ctx, phone.Account{Server: tlsAddr, APIURL: "http://" + srv.httpAddr, User: user, Password: password,
+		Transport: phone.TransportTLS, SRTP: srtp})
+	if err != nil {
+		t.Fatalf("Softphone login as %s: %v", user, err)
+	}
+	var s phone.Snapshot
+	if !pollUntil(30*time.Second, func() bool { s = e.Snapshot(); return s.Reg == phone.Registered }) {
+		t.Fatalf("Softphone %s not registered over TLS within 30s: state %v (%s)", user, s.Reg, s.RegDetail)
+	}
+	return &securePhone{e: e, au: au}
+}
+
+// hears waits until the phone's latest speaker sink has played freq for the last second.
+func (p *securePhone) hears(t *testing.T, what string, freq float64) {
+	t.Helper()
+	var share float64
+	ok := pollUntil(20*time.Second, func() bool {
+		sinks := p.au.Sinks("")
+		if len(sinks) == 0 {
+			return false
+		}
+		last := sinks[len(sinks)-1].Last(codec.SampleRate)
+		if len(last) < codec.SampleRate || tone.RMS(last) < 0.05 {
+			return false
+		}
+		share = tone.Share(last, freq, codec.SampleRate)
+		return share > 0.8
+	})
+	if !ok {
+		t.Fatalf("%s: no %v Hz tone (share %.2f)", what, freq, share)
+	}
+}
+
+func startTLSServer(t *testing.T) (srv *vaihde, tlsAddr string, roots *x509.CertPool) {
+	t.Helper()
+	certFile, keyFile, roots := softphoneCert(t, t.TempDir())
+	tlsAddr = "127.0.0.1:" + strconv.Itoa(freeTCPPort(t))
+	srv = startVaihde(t, "-tls-addr", tlsAddr, "-tls-cert", certFile, "-tls-key", keyFile)
+	return srv, tlsAddr, roots
+}
+
+// TestIntegrationSoftphoneTLS registers two Softphone engines over SIP TLS with the real server
+// and calls from one to the other; the tones cross both ways. An engine that does not trust the
+// certificate is refused with words saying so.
+func TestIntegrationSoftphoneTLS(t *testing.T) {
+	integration(t)
+	srv, tlsAddr, roots := startTLSServer(t)
+	a := startSecurePhone(t, srv, tlsAddr, roots, "1001@demo.vaihde.local", "demo1001", false, 1000)
+	b := startSecurePhone(t, srv, tlsAddr, roots, "1002@demo.vaihde.local", "demo1002", false, 600)
+	for _, ext := range []string{"1001", "1002"} {
+		srv.waitLog(t, regexp.MustCompile(`registration changed.*ext=`+ext+` source=tls:`), 5*time.Second)
+	}
+	secureCall(t, a, b, "1002")
+
+	// Without the certificate in its roots the engine must refuse the server.
+	e, err := phone.New(phone.Config{ListenAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := e.Login(context.Background(), phone.Account{Server: tlsAddr, APIURL: "http://" + srv.httpAddr,
+		User: "1003", Password: "demo1003", Transport: phone.TransportTLS}); err != nil {
+		t.Fatal(err)
+	}
+	var s phone.Snapshot
+	pollUntil(20*time.Second, func() bool { s = e.Snapshot(); return s.Reg != phone.Connecting })
+	if s.Reg == phone.Registered {
+		t.Fatal("registered over TLS with an untrusted certificate")
+	}
+	t.Logf("untrusted certificate: %v (%s)", s.Reg, s.RegDetail)
+}
+
+// secureCall calls ext from a, b answers, both hear the other's tone, a hangs up.
+func secureCall(t *testing.T, a, b *securePhone, ext string) {
+	t.Helper()
+	id, err := a.e.Dial(context.Background(), ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in string
+	if !pollUntil(15*time.Second, func() bool {
+		for _, c := range b.e.Snapshot().Calls {
+			if c.State == phone.Incoming {
+				in = c.ID
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no incoming call at %s (caller: %+v)", ext, a.e.Snapshot().Calls)
+	}
+	if err := b.e.Answer(in); err != nil {
+		t.Fatal(err)
+	}
+	b.hears(t, "callee hears the caller", 1000)
+	a.hears(t, "caller hears the callee", 600)
+	if err := a.e.Hangup(id); err != nil {
+		t.Fatal(err)
+	}
+	if !pollUntil(10*time.Second, func() bool {
+		for _, c := range b.e.Snapshot().Calls {
+			if c.ID == in && c.State != phone.Ended {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatal("the callee's call did not end after the caller hung up")
+	}
+}
