@@ -4,7 +4,8 @@
 GO        ?= go
 BIN       ?= bin
 FUZZTIME  ?= 20s
-# Flags for `make run`, e.g. make run ARGS='-sip 0.0.0.0:5060'.
+# Flags for `make run`, e.g. make run ARGS='-log-level debug'. The demo stays on loopback: another
+# address needs -demo-public (its passwords are public).
 ARGS      ?=
 
 export LANG := C.UTF-8

@@ -71,7 +71,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 start_server() {
 	rm -f "$WORK/vaihde.db"*
-	"$WORK/vaihde" -demo -sip-addr "127.0.0.1:$SIP_PORT" -http-addr "127.0.0.1:$HTTP_PORT" \
+	"$WORK/vaihde" -demo -sip-addr "127.0.0.1:$SIP_PORT" -http-addr "127.0.0.1:$HTTP_PORT" -https-addr "" \
 		-tls-addr "127.0.0.1:$((SIP_PORT + 2))" -db "$WORK/vaihde.db" \
 		-rtp-port-min 20000 -rtp-port-max 29999 -log-level warn >"$OUT/vaihde.log" 2>&1 &
 	SERVER_PID=$!

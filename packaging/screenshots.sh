@@ -112,7 +112,7 @@ TLS_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 RTP_MIN=$((20000 + (SIP_PORT % 2000) * 10))
 "$WORK/vaihde" -demo -db "$WORK/vaihde.db" -sip-addr "127.0.0.1:$SIP_PORT" \
-	-tls-addr "127.0.0.1:$TLS_PORT" -http-addr "127.0.0.1:$HTTP_PORT" \
+	-tls-addr "127.0.0.1:$TLS_PORT" -http-addr "127.0.0.1:$HTTP_PORT" -https-addr "" \
 	-rtp-port-min "$RTP_MIN" -rtp-port-max "$((RTP_MIN + 99))" >"$WORK/vaihde.out" 2>"$WORK/vaihde.log" &
 PIDS+=($!)
 wait_for grep -q "vaihde ready" "$WORK/vaihde.log" || {

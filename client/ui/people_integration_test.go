@@ -126,7 +126,7 @@ func TestIntegrationTwoSoftphonesPresenceChatSMS(t *testing.T) {
 	var serverLog syncBuf
 	srv := exec.Command(bin, "-demo", "-db", filepath.Join(t.TempDir(), "v.db"),
 		"-sip-addr", "127.0.0.1:"+strconv.Itoa(sipPort), "-tls-addr", "127.0.0.1:"+strconv.Itoa(tlsPort),
-		"-http-addr", "127.0.0.1:"+strconv.Itoa(httpPort),
+		"-http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "-https-addr", "",
 		"-rtp-port-min", strconv.Itoa(rtp), "-rtp-port-max", strconv.Itoa(rtp+9))
 	srv.Env = append(os.Environ(), "VAIHDE_SMS_PROVIDER=outbox", "VAIHDE_SMS_OUTBOX="+outbox)
 	srv.Stdout, srv.Stderr = &serverLog, &serverLog

@@ -59,7 +59,7 @@ func startRealServer(t *testing.T) *realServer {
 	rtp := 30000 + (s.sipPort%1000)*10
 	args := []string{"-demo", "-db", filepath.Join(t.TempDir(), "v.db"),
 		"-sip-addr", "127.0.0.1:" + strconv.Itoa(s.sipPort), "-tls-addr", "127.0.0.1:" + strconv.Itoa(freePort(t)),
-		"-http-addr", "127.0.0.1:" + strconv.Itoa(s.httpPort),
+		"-http-addr", "127.0.0.1:" + strconv.Itoa(s.httpPort), "-https-addr", "",
 		"-rtp-port-min", strconv.Itoa(rtp), "-rtp-port-max", strconv.Itoa(rtp + 9)}
 	if st, err := os.Stat(filepath.Join(root, "assets", "prompts", "fi")); err == nil && st.IsDir() {
 		args = append(args, "-prompts-dir", filepath.Join(root, "assets", "prompts"))

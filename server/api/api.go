@@ -29,7 +29,6 @@ import (
 	"github.com/vaihde/vaihde/server/auth"
 	"github.com/vaihde/vaihde/server/store"
 	shared "github.com/vaihde/vaihde/shared/api"
-	"github.com/vaihde/vaihde/shared/number"
 )
 
 // DefaultTokenLifetime is how long a login token stays valid.
@@ -46,6 +45,9 @@ type Server struct {
 	limiter *auth.Limiter
 	ttl     time.Duration
 	now     func() time.Time
+	// checkPassword is the bcrypt comparison of login (a test counts that it always runs).
+	checkPassword func(hash, password string) bool
+	smsLimit      *smsLimiter
 
 	mu       sync.Mutex
 	sessions map[[32]byte]session
@@ -71,15 +73,18 @@ func New(deps Deps) *Server {
 		logger = slog.Default()
 	}
 	return &Server{
-		st:        deps.Store,
-		deps:      deps,
-		log:       logger.With("component", "api"),
-		limiter:   auth.DefaultLimiter(),
-		ttl:       DefaultTokenLifetime,
-		now:       time.Now,
-		sessions:  make(map[[32]byte]session),
-		streams:   streams{all: make(map[*stream]struct{}), perUser: make(map[int64]int), done: make(chan struct{})},
-		pingEvery: defaultPingEvery,
+		st:       deps.Store,
+		deps:     deps,
+		log:      logger.With("component", "api"),
+		limiter:  auth.DefaultLimiter(),
+		ttl:      DefaultTokenLifetime,
+		now:      time.Now,
+		sessions: make(map[[32]byte]session),
+		// Login compares against this hash when the user is unknown (login.go).
+		checkPassword: auth.CheckPassword,
+		smsLimit:      newSMSLimiter(deps.SMSLimits),
+		streams:       streams{all: make(map[*stream]struct{}), perUser: make(map[int64]int), done: make(chan struct{})},
+		pingEvery:     defaultPingEvery,
 	}
 }
 
@@ -88,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /api/login", s.login)
+	mux.HandleFunc("POST /api/logout", s.logout)
 	mux.HandleFunc("GET /api/me", s.authed(s.me))
 	mux.HandleFunc("PUT /api/me", s.authed(s.updateMe))
 	mux.HandleFunc("GET /api/calls", s.authed(s.calls))
@@ -154,105 +160,6 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	ipKey := "ip:" + clientIP(r)
-	if s.limiter.Blocked(ipKey) {
-		writeError(w, http.StatusTooManyRequests, "too many failed attempts, try again in a minute")
-		return
-	}
-	var req shared.LoginRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid JSON body")
-		return
-	}
-	if strings.TrimSpace(req.User) == "" || req.Password == "" {
-		writeError(w, http.StatusBadRequest, "user and password are required")
-		return
-	}
-	ctx := r.Context()
-	org, err := s.orgFor(ctx, req.Domain)
-	if err != nil {
-		s.loginFailed(w, ipKey, "", err)
-		return
-	}
-	u, err := s.userFor(ctx, org, req.User)
-	userKey := ""
-	if err == nil {
-		userKey = "user:" + strconv.FormatInt(u.ID, 10)
-		if s.limiter.Blocked(userKey) {
-			writeError(w, http.StatusTooManyRequests, "too many failed attempts, try again in a minute")
-			return
-		}
-		if !auth.CheckPassword(u.PasswordHash, req.Password) {
-			err = errWrongPassword
-		}
-	}
-	if err != nil {
-		s.loginFailed(w, ipKey, userKey, err)
-		return
-	}
-	token, expires, err := s.newSession(u.ID)
-	if err != nil {
-		s.log.Error("login: new session", "error", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
-		return
-	}
-	s.log.Info("login", "org", org.Domain, "ext", u.Extension, "ip", clientIP(r))
-	writeJSON(w, http.StatusOK, shared.LoginResponse{Token: token, ExpiresAt: expires, Profile: profile(u, org)})
-}
-
-// loginFailed answers every failure alike, so a caller cannot learn which users exist.
-func (s *Server) loginFailed(w http.ResponseWriter, ipKey, userKey string, err error) {
-	s.log.Info("login failed", "reason", err.Error(), "key", ipKey)
-	if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errUnknownUser) && !errors.Is(err, errWrongPassword) {
-		s.log.Error("login", "error", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
-		return
-	}
-	blocked := s.limiter.Fail(ipKey)
-	if userKey != "" && s.limiter.Fail(userKey) {
-		blocked = true
-	}
-	if blocked {
-		writeError(w, http.StatusTooManyRequests, "too many failed attempts, try again in a minute")
-		return
-	}
-	writeError(w, http.StatusUnauthorized, "wrong user or password")
-}
-
-var (
-	errUnknownUser   = errors.New("api: unknown user")
-	errWrongPassword = errors.New("api: wrong password")
-)
-
-// orgFor returns the organisation of domain, or the default (demo) organisation.
-func (s *Server) orgFor(ctx context.Context, domain string) (store.Org, error) {
-	if domain != "" {
-		return s.st.OrgByDomain(ctx, domain)
-	}
-	o, err := s.st.DemoOrg(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return s.st.OrgByID(ctx, 1) // a single-tenant installation's only organisation
-	}
-	return o, err
-}
-
-// userFor finds the user by extension or by company/mobile number in any form (ORG-3).
-func (s *Server) userFor(ctx context.Context, org store.Org, user string) (store.User, error) {
-	n, err := number.Parse(user, org.CountryCode)
-	if err != nil {
-		return store.User{}, errUnknownUser
-	}
-	switch n.Kind {
-	case number.Extension:
-		return s.st.UserByExtension(ctx, org.ID, n.Value)
-	case number.E164:
-		return s.st.UserByNumber(ctx, org.ID, n.Value)
-	}
-	return store.User{}, errUnknownUser
-}
-
 func tokenHash(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 
 func (s *Server) newSession(userID int64) (string, time.Time, error) {
@@ -284,13 +191,6 @@ func (s *Server) sweepLocked(now time.Time) {
 			delete(s.sessions, k)
 		}
 	}
-}
-
-// Logout ends the session of token (for tests and a later logout endpoint).
-func (s *Server) Logout(token string) {
-	s.mu.Lock()
-	delete(s.sessions, tokenHash(token))
-	s.mu.Unlock()
 }
 
 // authed wraps h so that it runs only with a valid bearer token, passing the session's user.

@@ -21,6 +21,8 @@ type Deps struct {
 	SMS       SMS       // *sms.Service
 	Voicemail Voicemail // *voicemail.Mailbox
 	Prompts   Prompts   // *prompt.Catalog
+	// SMSLimits bound how many SMS a user and an organisation may send (zero fields: defaults).
+	SMSLimits SMSLimits
 }
 
 // Presence is what the API needs from the presence hub (server/presence.Hub).

@@ -222,10 +222,21 @@ func (s *Server) sendSMS(w http.ResponseWriter, r *http.Request, u store.User) {
 		s.internal(w, "sms: load org", err)
 		return
 	}
+	release, err := s.smsLimit.reserve(u.ID, org.ID, s.now())
+	var lim *smsLimitError
+	if errors.As(err, &lim) {
+		w.Header().Set("Retry-After", strconv.Itoa(int((lim.retryAfter+time.Second-1)/time.Second)))
+		s.log.Warn("sms rate limit", "user", u.ID, "org", org.ID, "limit", lim.who)
+		writeError(w, http.StatusTooManyRequests, lim.Error())
+		return
+	}
 	// The gateway gets its own bound: a hung provider must not hold the request forever.
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	m, err := s.deps.SMS.Send(sctx, org, u, req.To, req.Text)
+	if errors.Is(err, sms.ErrBadNumber) || errors.Is(err, sms.ErrBadText) || errors.Is(err, sms.ErrNoGateway) || errors.Is(err, sms.ErrNoSender) {
+		release() // refused before the gateway: costs nothing
+	}
 	switch {
 	case errors.Is(err, sms.ErrBadNumber):
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a valid phone number", req.To))

@@ -8,7 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -27,13 +29,18 @@ type Trunk struct {
 
 // Config is the server's configuration.
 type Config struct {
-	SIPAddr            string `json:"sip_addr"` // UDP and TCP
-	TLSAddr            string `json:"tls_addr"`
-	TLSCert            string `json:"tls_cert"`
-	TLSKey             string `json:"tls_key"`
-	HTTPAddr           string `json:"http_addr"`
-	DBPath             string `json:"db_path"`
-	Demo               bool   `json:"demo"`
+	SIPAddr  string `json:"sip_addr"` // UDP and TCP
+	TLSAddr  string `json:"tls_addr"`
+	TLSCert  string `json:"tls_cert"`
+	TLSKey   string `json:"tls_key"`
+	HTTPAddr string `json:"http_addr"` // plain HTTP, loopback only; "" disables
+	// HTTPSAddr serves the API over HTTPS with the SIP TLS certificate when one is configured,
+	// else a self-signed one kept beside the database (HTTPSCertFiles); "" disables.
+	HTTPSAddr string `json:"https_addr"`
+	DBPath    string `json:"db_path"`
+	Demo      bool   `json:"demo"`
+	// DemoPublic allows the demo accounts (public passwords) on a non-loopback address.
+	DemoPublic         bool   `json:"demo_public"`
 	MediaIP            string `json:"media_ip"` // advertised RTP address; default: host of SIPAddr
 	RTPPortMin         int    `json:"rtp_port_min"`
 	RTPPortMax         int    `json:"rtp_port_max"`
@@ -62,6 +69,7 @@ func Default() Config {
 		SIPAddr:             "127.0.0.1:5060",
 		TLSAddr:             "127.0.0.1:5061",
 		HTTPAddr:            "127.0.0.1:8080",
+		HTTPSAddr:           "127.0.0.1:8443",
 		DBPath:              "vaihde.db",
 		RTPPortMin:          10000,
 		RTPPortMax:          20000,
@@ -76,6 +84,51 @@ func Default() Config {
 
 // TLSEnabled reports whether a TLS listener is configured (both certificate and key).
 func (c Config) TLSEnabled() bool { return c.TLSCert != "" && c.TLSKey != "" }
+
+// HTTPSCertFiles are the certificate and key of the HTTPS API: the SIP TLS pair when configured,
+// else the self-signed pair beside the database (made on first start).
+func (c Config) HTTPSCertFiles() (cert, key string, selfSigned bool) {
+	if c.TLSEnabled() {
+		return c.TLSCert, c.TLSKey, false
+	}
+	dir := filepath.Dir(c.DBPath)
+	return filepath.Join(dir, "https-cert.pem"), filepath.Join(dir, "https-key.pem"), true
+}
+
+// PublicListeners names the configured listen addresses that are not loopback-only, as
+// "name address" (for the -demo check and its warning).
+func (c Config) PublicListeners() []string {
+	var out []string
+	for _, a := range c.listeners() {
+		if a.v != "" && !LoopbackAddr(a.v) {
+			out = append(out, a.name+" "+a.v)
+		}
+	}
+	return out
+}
+
+// listeners are the addresses the server listens on; empty ones are disabled.
+func (c Config) listeners() []struct{ name, v string } {
+	l := []struct{ name, v string }{{"sip_addr", c.SIPAddr}, {"http_addr", c.HTTPAddr}, {"https_addr", c.HTTPSAddr}}
+	if c.TLSEnabled() {
+		l = append(l, struct{ name, v string }{"tls_addr", c.TLSAddr})
+	}
+	return l
+}
+
+// LoopbackAddr reports whether a host:port listens on loopback only (127.0.0.0/8, ::1 or
+// localhost); an empty host (all interfaces) and other names are not.
+func LoopbackAddr(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
 
 // TrunkEnabled reports whether an outbound trunk is configured.
 func (c Config) TrunkEnabled() bool { return c.Trunk.Host != "" }
@@ -112,10 +165,14 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			cfg.TLSKey = fl.TLSKey
 		case "http-addr":
 			cfg.HTTPAddr = fl.HTTPAddr
+		case "https-addr":
+			cfg.HTTPSAddr = fl.HTTPSAddr
 		case "db":
 			cfg.DBPath = fl.DBPath
 		case "demo":
 			cfg.Demo = fl.Demo
+		case "demo-public":
+			cfg.DemoPublic = fl.DemoPublic
 		case "media-ip":
 			cfg.MediaIP = fl.MediaIP
 		case "rtp-port-min":
@@ -155,9 +212,11 @@ func newFlagSet(getenv func(string) string) (*flag.FlagSet, *string, *Config) {
 	fs.StringVar(&fl.TLSAddr, "tls-addr", "", "SIP TLS listen address (default "+def.TLSAddr+", env VAIHDE_TLS_ADDR)")
 	fs.StringVar(&fl.TLSCert, "tls-cert", "", "TLS certificate file, PEM (env VAIHDE_TLS_CERT)")
 	fs.StringVar(&fl.TLSKey, "tls-key", "", "TLS key file, PEM (env VAIHDE_TLS_KEY)")
-	fs.StringVar(&fl.HTTPAddr, "http-addr", "", "HTTP API listen address (default "+def.HTTPAddr+", env VAIHDE_HTTP_ADDR)")
+	fs.StringVar(&fl.HTTPAddr, "http-addr", "", "plain HTTP API listen address, loopback only: plain HTTP is refused on any other address (default "+def.HTTPAddr+", \"\" disables, env VAIHDE_HTTP_ADDR)")
+	fs.StringVar(&fl.HTTPSAddr, "https-addr", "", "HTTPS API listen address, with -tls-cert or else a self-signed certificate kept beside the database (default "+def.HTTPSAddr+", \"\" disables, env VAIHDE_HTTPS_ADDR)")
 	fs.StringVar(&fl.DBPath, "db", "", "SQLite database file (default "+def.DBPath+", env VAIHDE_DB_PATH)")
-	fs.BoolVar(&fl.Demo, "demo", false, "create the demo organisation and accounts (env VAIHDE_DEMO)")
+	fs.BoolVar(&fl.Demo, "demo", false, "create the demo organisation and accounts; refused on non-loopback addresses without -demo-public (env VAIHDE_DEMO)")
+	fs.BoolVar(&fl.DemoPublic, "demo-public", false, "allow -demo on non-loopback addresses although the demo passwords are public (env VAIHDE_DEMO_PUBLIC)")
 	fs.StringVar(&fl.MediaIP, "media-ip", "", "IP address advertised for RTP (default: host of -sip-addr, env VAIHDE_MEDIA_IP)")
 	fs.IntVar(&fl.RTPPortMin, "rtp-port-min", 0, "lowest RTP port (default 10000, env VAIHDE_RTP_PORT_MIN)")
 	fs.IntVar(&fl.RTPPortMax, "rtp-port-max", 0, "highest RTP port (default 20000, env VAIHDE_RTP_PORT_MAX)")
@@ -207,7 +266,6 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"VAIHDE_TLS_ADDR":        &cfg.TLSAddr,
 		"VAIHDE_TLS_CERT":        &cfg.TLSCert,
 		"VAIHDE_TLS_KEY":         &cfg.TLSKey,
-		"VAIHDE_HTTP_ADDR":       &cfg.HTTPAddr,
 		"VAIHDE_DB_PATH":         &cfg.DBPath,
 		"VAIHDE_MEDIA_IP":        &cfg.MediaIP,
 		"VAIHDE_LOG_LEVEL":       &cfg.LogLevel,
@@ -240,6 +298,12 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			*p = n
 		}
 	}
+	// "-" disables a listener (getenv cannot tell empty from unset).
+	for k, p := range map[string]*string{"VAIHDE_HTTP_ADDR": &cfg.HTTPAddr, "VAIHDE_HTTPS_ADDR": &cfg.HTTPSAddr} {
+		if v, ok := lookup(getenv, k); ok {
+			*p = v
+		}
+	}
 	if v := getenv("VAIHDE_DIGEST_ALGORITHMS"); v != "" {
 		cfg.DigestAlgorithms = splitList(v)
 	}
@@ -252,12 +316,14 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if err := applySMTPEnv(&cfg.SMTP, getenv); err != nil {
 		return err
 	}
-	if v := getenv("VAIHDE_DEMO"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("config: VAIHDE_DEMO=%q is not a boolean", v)
+	for k, p := range map[string]*bool{"VAIHDE_DEMO": &cfg.Demo, "VAIHDE_DEMO_PUBLIC": &cfg.DemoPublic} {
+		if v := getenv(k); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not a boolean", k, v)
+			}
+			*p = b
 		}
-		cfg.Demo = b
 	}
 	return nil
 }
@@ -307,9 +373,9 @@ func (c *Config) finish() {
 
 // Validate checks the configuration and returns the first problem found.
 func (c Config) Validate() error {
-	for _, a := range []struct{ name, v string }{{"sip_addr", c.SIPAddr}, {"http_addr", c.HTTPAddr}, {"tls_addr", c.TLSAddr}} {
-		if a.name == "tls_addr" && !c.TLSEnabled() {
-			continue
+	for _, a := range c.listeners() {
+		if a.v == "" && (a.name == "http_addr" || a.name == "https_addr") {
+			continue // disabled
 		}
 		if _, port, err := net.SplitHostPort(a.v); err != nil {
 			return fmt.Errorf("config: %s %q: %v", a.name, a.v, err)
@@ -319,6 +385,17 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("config: tls_cert and tls_key must be set together")
+	}
+	if c.HTTPAddr == "" && c.HTTPSAddr == "" {
+		return errors.New("config: http_addr and https_addr are both empty: the API would not be served")
+	}
+	if c.HTTPAddr != "" && !LoopbackAddr(c.HTTPAddr) {
+		return fmt.Errorf("config: http_addr %q: plain HTTP is served on loopback only (127.0.0.1, ::1, localhost); use https_addr (-https-addr) for other addresses", c.HTTPAddr)
+	}
+	if c.Demo && !c.DemoPublic {
+		if pub := c.PublicListeners(); len(pub) > 0 {
+			return fmt.Errorf("config: demo accounts on a non-loopback address (%s): their passwords are public; listen on 127.0.0.1, or give -demo-public to run the demo there anyway", strings.Join(pub, ", "))
+		}
 	}
 	if c.DBPath == "" {
 		return errors.New("config: db_path is empty")

@@ -101,6 +101,15 @@ func TestErrors(t *testing.T) {
 		{"empty digest algorithms", nil, nil, `{"digest_algorithms":[]}`, "digest_algorithms"},
 		{"missing file", []string{"-config", "/nonexistent/vaihde.json"}, nil, "", "config: read"},
 		{"unknown flag", []string{"-bogus"}, nil, "", "bogus"},
+		{"plain http on all interfaces", []string{"-http-addr", ":8080"}, nil, "", "plain HTTP is served on loopback only"},
+		{"plain http on a LAN address", nil, map[string]string{"VAIHDE_HTTP_ADDR": "192.0.2.10:8080"}, "", "plain HTTP is served on loopback only"},
+		{"plain http by host name", nil, nil, `{"http_addr":"pbx.example:8080"}`, "plain HTTP is served on loopback only"},
+		{"no api at all", []string{"-http-addr", "", "-https-addr", ""}, nil, "", "both empty"},
+		{"bad https addr", []string{"-https-addr", "8443"}, nil, "", "config: https_addr"},
+		{"demo on public sip", []string{"-demo", "-sip-addr", "0.0.0.0:5060", "-media-ip", "192.0.2.10"}, nil, "", "demo accounts on a non-loopback address (sip_addr 0.0.0.0:5060)"},
+		{"demo on public https", nil, map[string]string{"VAIHDE_DEMO": "1", "VAIHDE_HTTPS_ADDR": "192.0.2.10:8443"}, "", "-demo-public"},
+		{"demo on public tls", []string{"-demo", "-tls-cert", "c.pem", "-tls-key", "k.pem", "-tls-addr", "[2001:db8::1]:5061"}, nil, "", "tls_addr [2001:db8::1]:5061"},
+		{"bad env demo-public", nil, map[string]string{"VAIHDE_DEMO_PUBLIC": "perhaps"}, "", "VAIHDE_DEMO_PUBLIC"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,12 +125,70 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestListeners(t *testing.T) {
+	c, err := Load(nil, env(nil))
+	if err != nil || c.HTTPSAddr != "127.0.0.1:8443" {
+		t.Fatalf("https default %q %v", c.HTTPSAddr, err)
+	}
+	cert, key, self := c.HTTPSCertFiles()
+	if !self || cert != "https-cert.pem" || key != "https-key.pem" {
+		t.Fatalf("self-signed files %q %q %v, want beside vaihde.db", cert, key, self)
+	}
+	c, err = Load([]string{"-db", "/var/lib/vaihde/v.db", "-https-addr", "[::1]:9443", "-http-addr", "localhost:9080"}, env(nil))
+	if err != nil || c.HTTPSAddr != "[::1]:9443" || c.HTTPAddr != "localhost:9080" {
+		t.Fatalf("flags %+v %v", c, err)
+	}
+	if cert, _, _ := c.HTTPSCertFiles(); cert != "/var/lib/vaihde/https-cert.pem" {
+		t.Fatalf("cert beside the database: %q", cert)
+	}
+	c, err = Load([]string{"-tls-cert", "/etc/vaihde/c.pem", "-tls-key", "/etc/vaihde/k.pem"}, env(nil))
+	if cert, key, self := c.HTTPSCertFiles(); err != nil || self || cert != "/etc/vaihde/c.pem" || key != "/etc/vaihde/k.pem" {
+		t.Fatalf("configured TLS certificate not used for HTTPS: %q %q %v %v", cert, key, self, err)
+	}
+	// "" disables: by flag, by file, by "-" in the environment.
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"-https-addr", ""}, nil},
+		{[]string{"-config", writeFile(t, `{"https_addr":""}`)}, nil},
+		{nil, map[string]string{"VAIHDE_HTTPS_ADDR": "-"}},
+	} {
+		if c, err := Load(tc.args, env(tc.env)); err != nil || c.HTTPSAddr != "" {
+			t.Errorf("%v %v: https %q %v, want disabled", tc.args, tc.env, c.HTTPSAddr, err)
+		}
+	}
+	if c, err := Load([]string{"-http-addr", "", "-https-addr", "0.0.0.0:8443"}, env(nil)); err != nil || c.HTTPAddr != "" {
+		t.Fatalf("HTTPS only on all interfaces: %+v %v", c, err)
+	}
+}
+
+// TestDemoPublic: the demo on loopback (make run) is fine; on another address only with
+// -demo-public, and the listeners that make it public are named for the warning.
+func TestDemoPublic(t *testing.T) {
+	if c, err := Load([]string{"-demo"}, env(nil)); err != nil || len(c.PublicListeners()) != 0 {
+		t.Fatalf("demo on loopback: %v %v", c.PublicListeners(), err)
+	}
+	c, err := Load([]string{"-demo", "-demo-public", "-sip-addr", "0.0.0.0:5060", "-media-ip", "192.0.2.10", "-https-addr", "192.0.2.10:8443"}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.PublicListeners(); len(got) != 2 || got[0] != "sip_addr 0.0.0.0:5060" || got[1] != "https_addr 192.0.2.10:8443" {
+		t.Fatalf("public listeners %q", got)
+	}
+	if c, err := Load([]string{"-sip-addr", "0.0.0.0:5060", "-media-ip", "192.0.2.10"}, env(map[string]string{"VAIHDE_DEMO": "true", "VAIHDE_DEMO_PUBLIC": "true"})); err != nil || !c.DemoPublic {
+		t.Fatalf("env demo public: %v", err)
+	}
+}
+
 func TestHelp(t *testing.T) {
 	_, err := Load([]string{"-h"}, env(nil))
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	if !strings.Contains(FlagUsage(), "-sip-addr") {
-		t.Fatal("usage lacks -sip-addr")
+	for _, want := range []string{"-sip-addr", "-https-addr", "plain HTTP is refused on any other address", "-demo-public"} {
+		if !strings.Contains(FlagUsage(), want) {
+			t.Errorf("usage lacks %q", want)
+		}
 	}
 }

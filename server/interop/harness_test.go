@@ -411,6 +411,7 @@ func startVaihde(t *testing.T, extra ...string) *vaihde {
 		"-sip-addr", "127.0.0.1:" + strconv.Itoa(sipPort),
 		"-tls-addr", "127.0.0.1:" + strconv.Itoa(freeTCPPort(t)),
 		"-http-addr", httpAddr,
+		"-https-addr", "127.0.0.1:" + strconv.Itoa(freeTCPPort(t)),
 		"-db", filepath.Join(dir, "vaihde.db"),
 		"-rtp-port-min", strconv.Itoa(lo),
 		"-rtp-port-max", strconv.Itoa(hi),

@@ -90,6 +90,7 @@ func restartVaihde(t *testing.T, srv *vaihde) *vaihde {
 		"-sip-addr", "127.0.0.1:" + strconv.Itoa(srv.sipPort),
 		"-tls-addr", "127.0.0.1:" + strconv.Itoa(freeTCPPort(t)),
 		"-http-addr", srv.httpAddr,
+		"-https-addr", "127.0.0.1:" + strconv.Itoa(freeTCPPort(t)),
 		"-db", filepath.Join(srv.dir, "vaihde.db"),
 		"-rtp-port-min", strconv.Itoa(lo),
 		"-rtp-port-max", strconv.Itoa(hi),

@@ -31,18 +31,18 @@ const (
 // maxDatagram is the receive buffer; larger datagrams are not G.711 in 20 ms packets and dropped.
 const maxDatagram = 1536
 
-// DefaultRelatchAfter is how long the latched source must be silent before another source
-// address may take its place.
-const DefaultRelatchAfter = 2 * time.Second
+// DefaultLatchWindow is how long after SetRemote the endpoint may latch onto a source other
+// than the SDP address, for NAT (relay.Latch).
+const DefaultLatchWindow = relay.DefaultLatchWindow
 
 // recordQueue is how many 20 ms frames may wait for Record's writer (5 s) before frames drop.
 const recordQueue = 250
 
 // Config of an Endpoint.
 type Config struct {
-	BindIP       netip.Addr   // IP to bind the RTP socket on; LocalAddr reports it
-	Logger       *slog.Logger // nil discards
-	RelatchAfter time.Duration
+	BindIP      netip.Addr    // IP to bind the RTP socket on; LocalAddr reports it
+	Logger      *slog.Logger  // nil discards
+	LatchWindow time.Duration // zero means DefaultLatchWindow
 	// OnHangup is called by Hangup before the endpoint closes: the signalling side sends its BYE
 	// there. Nil means Hangup only closes the endpoint.
 	OnHangup func(ctx context.Context) error
@@ -152,10 +152,10 @@ func newEndpoint(cfg Config) *Endpoint {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.RelatchAfter <= 0 {
-		cfg.RelatchAfter = DefaultRelatchAfter
+	if cfg.LatchWindow <= 0 {
+		cfg.LatchWindow = DefaultLatchWindow
 	}
-	return &Endpoint{
+	e := &Endpoint{
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "mediaapp"),
 		digits:  newDigitQueue(),
@@ -168,6 +168,9 @@ func newEndpoint(cfg Config) *Endpoint {
 		out:     make([]byte, 12+FrameSamples),
 		pcm:     make([]int16, 0, maxDatagram),
 	}
+	// No SDP yet: the first source within the window may latch until SetRemote says more.
+	e.latch.Arm(netip.AddrPort{}, time.Now().UnixNano(), cfg.LatchWindow)
+	return e
 }
 
 // LocalAddr is the RTP address to put in the SDP.
@@ -175,8 +178,9 @@ func (e *Endpoint) LocalAddr() netip.AddrPort { return e.local }
 
 // SetRemote sets where to send and which codec to speak: c from the negotiated SDP, dtmfPT the
 // telephone-event payload type of the SDP (0 means sdpmedia.DefaultDTMFPT). Until the first
-// packet arrives the endpoint sends to addr; then to the packets' source (symmetric RTP). Call it
-// again after every re-INVITE.
+// packet arrives the endpoint sends to addr; then to the packets' source (symmetric RTP; only
+// addr or the one source latched for NAT is heard, see relay.Latch). Call it again after every
+// re-INVITE.
 func (e *Endpoint) SetRemote(addr netip.AddrPort, c sdpmedia.Codec, dtmfPT uint8) error {
 	kind, err := relay.CodecKind(c)
 	if err != nil {
@@ -189,7 +193,7 @@ func (e *Endpoint) SetRemote(addr netip.AddrPort, c sdpmedia.Codec, dtmfPT uint8
 		addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
 	}
 	e.remote.Store(&remote{addr: addr, pt: c.PT, kind: kind, dtmfPT: dtmfPT})
-	e.latch.Reset()
+	e.latch.Arm(addr, time.Now().UnixNano(), e.cfg.LatchWindow)
 	return nil
 }
 
@@ -428,10 +432,9 @@ func (e *Endpoint) deliver(kind uint8, payload []byte) {
 	}
 }
 
-// learnSource latches onto the first source and onto a new one once the latched one has been
-// silent for RelatchAfter. It reports whether src is (now) the latched source.
+// learnSource reports whether a packet from src is the party's (relay.Latch).
 func (e *Endpoint) learnSource(src netip.AddrPort, now int64) bool {
-	ok, moved := e.latch.Learn(src, now, e.cfg.RelatchAfter)
+	ok, moved := e.latch.Learn(src, now)
 	if moved.IsValid() {
 		e.log.Info("rtp source moved", "from", moved, "to", src)
 	}

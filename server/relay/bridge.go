@@ -26,6 +26,12 @@ func Bridge(a, b *Leg) {
 	}
 	a.partner.Store(b)
 	b.partner.Store(a)
+	// A party that sent nothing while the call rang may latch (NAT) now that media starts.
+	now := a.pool.now()
+	for _, l := range []*Leg{a, b} {
+		l.latch.Reopen(now, l.pool.cfg.LatchWindow)
+		l.rtcpLatch.Reopen(now, l.pool.cfg.LatchWindow)
+	}
 	// Re-base both outgoing streams on the next packet, even from the same source after a hold,
 	// so the parties see consecutive sequence numbers rather than a jump.
 	a.out.resync()

@@ -62,15 +62,12 @@ type Leg struct {
 	remote  atomic.Pointer[remote]
 	partner atomic.Pointer[Leg]
 
-	// Latches: written by this leg's readers (and cleared by SetRemote), read by the partner's reader.
-	latch     Latch
-	rtcpLatch atomic.Pointer[netip.AddrPort]
+	// Where the party's RTP and RTCP are taken from and sent to: armed by SetRemote, learnt by
+	// this leg's readers, read by the partner's reader.
+	latch, rtcpLatch Latch
 
 	// Owned by the RTP reader goroutine.
-	hdr rtp.Header
-	// Owned by the RTCP reader goroutine.
-	rtcpLast int64
-
+	hdr        rtp.Header
 	keys       keyTap      // key presses of the party (WatchKeys)
 	out        outStream   // the stream this leg sends to its party
 	rx         recvStats   // the stream the party sends to this leg
@@ -92,6 +89,10 @@ func newLeg(p *Pool, rtpConn, rtcpConn *net.UDPConn, local netip.AddrPort) *Leg 
 	l.out.ssrc = rand.Uint32()
 	l.out.seq = uint16(rand.Uint32())
 	l.out.ts = rand.Uint32()
+	// No SDP yet: the party may send before its answer reaches us.
+	now := p.now()
+	l.latch.Arm(netip.AddrPort{}, now, p.cfg.LatchWindow)
+	l.rtcpLatch.Arm(netip.AddrPort{}, now, p.cfg.LatchWindow)
 	return l
 }
 
@@ -125,7 +126,8 @@ func CodecKind(c sdpmedia.Codec) (uint8, error) {
 }
 
 // SetRemote records the party's SDP and the codec negotiated on this leg (what the party sends
-// and expects). Call it again on every re-INVITE: it also lets the leg latch onto a new source.
+// and expects). Call it again on every re-INVITE: a new SDP address forgets the latched source
+// and opens a new learning window (see Latch); the same address keeps it.
 // While the party's SDP holds the call (sendonly, inactive or c=0.0.0.0), the leg sends it no RTP.
 func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
 	kind, err := CodecKind(c)
@@ -140,9 +142,9 @@ func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
 		r.rtcp = netip.AddrPortFrom(a, uint16(m.Port+1))
 	}
 	l.remote.Store(r)
-	// A re-INVITE may move the party: learn its source again.
-	l.latch.Reset()
-	l.rtcpLatch.Store(nil)
+	now := l.pool.now()
+	l.latch.Arm(r.rtp, now, l.pool.cfg.LatchWindow)
+	l.rtcpLatch.Arm(r.rtcp, now, l.pool.cfg.LatchWindow)
 	return nil
 }
 
@@ -213,8 +215,8 @@ func (l *Leg) dest() (netip.AddrPort, bool) {
 }
 
 func (l *Leg) rtcpDest() (netip.AddrPort, bool) {
-	if a := l.rtcpLatch.Load(); a != nil {
-		return *a, true
+	if a, ok := l.rtcpLatch.Load(); ok {
+		return a, true
 	}
 	if r := l.remote.Load(); r != nil && r.rtcp.IsValid() {
 		return r.rtcp, true
@@ -238,7 +240,7 @@ func (l *Leg) readRTP() {
 			l.invalid.Add(1)
 			continue
 		}
-		l.handleRTP(buf[:n], src, time.Now().UnixNano())
+		l.handleRTP(buf[:n], src, l.pool.now())
 	}
 }
 
@@ -251,7 +253,7 @@ func (l *Leg) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
 	}
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	if !l.learnSource(src, now) {
-		// Another source while the latched one is talking: not our party's media.
+		// Not the party's address: someone else's packets (RTP bleed) or a stray stream.
 		l.dropped.Add(1)
 		return
 	}
@@ -284,10 +286,9 @@ func (l *Leg) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
 	to.bytesOut.Add(uint64(len(pkt)))
 }
 
-// learnSource latches onto the first source, and onto a new one once the latched source has been
-// silent for RelatchAfter. It reports whether src is (now) the latched source.
+// learnSource reports whether a packet from src is the party's (see Latch).
 func (l *Leg) learnSource(src netip.AddrPort, now int64) bool {
-	ok, moved := l.latch.Learn(src, now, l.pool.cfg.RelatchAfter)
+	ok, moved := l.latch.Learn(src, now)
 	if moved.IsValid() {
 		l.pool.log.Info("rtp source moved", "local", l.local, "from", moved, "to", src)
 	}

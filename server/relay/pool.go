@@ -1,8 +1,10 @@
 // Package relay owns the server's media anchoring: pairs of RTP/RTCP sockets ("legs"), one facing
 // each party of a call, and the forwarding of RTP between two bridged legs.
 //
-//   - Symmetric RTP: a leg sends to the source address its party's packets come from (latched on
-//     the first packet), not to the SDP address, and ignores other sources while that one talks.
+//   - Symmetric RTP without "RTP bleed": a leg takes media only from the address in its party's
+//     SDP or, for NAT, from the one source it latched onto within the first seconds (Latch),
+//     sends to that source, and ignores every other source for the rest of the call. RTCP
+//     likewise.
 //   - G.711 µ-law/A-law transcoding when the two legs negotiated different codecs, in place.
 //   - RFC 4733 telephone-events passed through with the receiving leg's payload type.
 //   - Each leg's outgoing stream keeps one SSRC and continuous sequence numbers and timestamps
@@ -51,9 +53,12 @@ type Config struct {
 	// means ephemeral ports chosen by the kernel (for tests that must not clash with others).
 	PortMin, PortMax int
 	Logger           *slog.Logger
-	// RelatchAfter is how long the latched source must be silent before another source address
-	// may take its place. Zero means DefaultRelatchAfter.
-	RelatchAfter time.Duration
+	// LatchWindow is how long after the party's SDP (or the start of media on an unlatched leg)
+	// the leg may latch onto a source other than the SDP address, for NAT (see Latch). Zero
+	// means DefaultLatchWindow.
+	LatchWindow time.Duration
+	// Now is the clock of the readers and the latch window; nil means time.Now.
+	Now func() time.Time
 	// SocketBuffer is SO_RCVBUF/SO_SNDBUF per socket in bytes. Zero means DefaultSocketBuffer.
 	SocketBuffer int
 	// RTCPInterval is the mean time between the RTCP reports each leg sends its party. Zero
@@ -63,7 +68,7 @@ type Config struct {
 
 // Defaults used for zero Config fields.
 const (
-	DefaultRelatchAfter = 2 * time.Second
+	DefaultLatchWindow  = 2 * time.Second
 	DefaultSocketBuffer = 256 << 10
 )
 
@@ -98,8 +103,11 @@ func NewPool(cfg Config) (*Pool, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.RelatchAfter <= 0 {
-		cfg.RelatchAfter = DefaultRelatchAfter
+	if cfg.LatchWindow <= 0 {
+		cfg.LatchWindow = DefaultLatchWindow
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.SocketBuffer <= 0 {
 		cfg.SocketBuffer = DefaultSocketBuffer
@@ -224,6 +232,9 @@ func (p *Pool) bindPair(port int) (*net.UDPConn, *net.UDPConn, error) {
 	}
 	return rtpConn, rtcpConn, nil
 }
+
+// now is the pool's clock in unix nanos.
+func (p *Pool) now() int64 { return p.cfg.Now().UnixNano() }
 
 // BindIP is the address the pool's sockets bind on.
 func (p *Pool) BindIP() netip.Addr { return p.cfg.BindIP }

@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -285,8 +286,29 @@ func FuzzHandleRTP(f *testing.F) {
 	})
 }
 
+// fakeClock is an injected clock the test moves by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
 func TestLatching(t *testing.T) {
-	p, err := NewPool(Config{BindIP: netip.MustParseAddr("127.0.0.1"), RelatchAfter: time.Second})
+	clk := newFakeClock()
+	p, err := NewPool(Config{BindIP: netip.MustParseAddr("127.0.0.1"), LatchWindow: time.Second, Now: clk.Now, RTCPInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,45 +321,60 @@ func TestLatching(t *testing.T) {
 	if d, _ := a.dest(); d != sdpAddr {
 		t.Fatalf("dest before any packet = %v, want SDP address %v", d, sdpAddr)
 	}
-	nat1 := netip.MustParseAddrPort("127.0.0.5:6000")
-	nat2 := netip.MustParseAddrPort("127.0.0.6:7000")
-	now := time.Now().UnixNano()
-	send := func(src netip.AddrPort, at int64) {
-		a.handleRTP(packet(t, 0, uint16(at/20e6), 0, 1, make([]byte, 160)), src, at)
+	nat1 := netip.MustParseAddrPort("127.0.0.1:6000") // the party's NAT: same IP, another port
+	nat2 := netip.MustParseAddrPort("127.0.0.1:7000")
+	stranger := netip.MustParseAddrPort("127.0.0.6:7000")
+	send := func(src netip.AddrPort, at time.Duration) {
+		now := clk.Now().Add(at).UnixNano()
+		a.handleRTP(packet(t, 0, uint16(now/20e6), 0, 1, make([]byte, 160)), src, now)
 	}
 	steps := []struct {
-		name string
-		src  netip.AddrPort
-		at   time.Duration
-		do   func()
-		want netip.AddrPort
+		name  string
+		src   netip.AddrPort
+		at    time.Duration
+		do    func()
+		taken bool
+		want  netip.AddrPort
 	}{
-		{name: "first packet latches", src: nat1, at: 0, want: nat1},
-		{name: "other source ignored while latched one talks", src: nat2, at: 500 * time.Millisecond, want: nat1},
-		{name: "latched keeps talking", src: nat1, at: 900 * time.Millisecond, want: nat1},
-		{name: "still within silence limit", src: nat2, at: 1800 * time.Millisecond, want: nat1},
-		{name: "relatch after silence", src: nat2, at: 2000 * time.Millisecond, want: nat2},
-		{name: "re-INVITE allows immediate relatch", src: nat1, at: 2020 * time.Millisecond, want: nat1, do: func() {
+		{name: "a stranger is never latched", src: stranger, at: 0, want: sdpAddr},
+		{name: "first packet from the NAT latches", src: nat1, at: 100 * time.Millisecond, taken: true, want: nat1},
+		{name: "other port ignored", src: nat2, at: 500 * time.Millisecond, want: nat1},
+		{name: "latched keeps talking", src: nat1, at: 900 * time.Millisecond, taken: true, want: nat1},
+		{name: "no relatch after silence", src: nat2, at: 5 * time.Second, want: nat1},
+		{name: "re-INVITE with the same address keeps the latch", src: nat2, at: 0, want: nat1, do: func() {
+			clk.Add(10 * time.Second)
 			if err := a.SetRemote(media(40000, 0, sdpmedia.PCMU), sdpmedia.PCMU); err != nil {
 				t.Fatal(err)
 			}
 		}},
+		{name: "re-INVITE moving the party lets it latch again", src: nat2, at: 10 * time.Millisecond, taken: true, want: nat2, do: func() {
+			if err := a.SetRemote(media(40010, 0, sdpmedia.PCMU), sdpmedia.PCMU); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	}
+	taken := 0
 	for _, s := range steps {
 		if s.do != nil {
 			s.do()
 		}
-		send(s.src, now+int64(s.at))
-		if got := a.Stats().Latched; got != s.want {
+		before := a.Stats().PacketsIn
+		send(s.src, s.at)
+		if got := a.Stats().PacketsIn - before; (got == 1) != s.taken {
+			t.Errorf("%s: packet taken = %v, want %v", s.name, got == 1, s.taken)
+		}
+		if s.taken {
+			taken++
+		}
+		if got, _ := a.latch.Load(); s.want != sdpAddr && got != s.want {
 			t.Errorf("%s: latched %v, want %v", s.name, got, s.want)
 		}
 		if d, _ := a.dest(); d != s.want {
 			t.Errorf("%s: dest %v, want %v", s.name, d, s.want)
 		}
 	}
-	// The two packets from the other source while the latched one talked were not taken in.
-	if st := a.Stats(); st.PacketsIn != uint64(len(steps)-2) {
-		t.Errorf("PacketsIn = %d, want %d", st.PacketsIn, len(steps)-2)
+	if st := a.Stats(); st.PacketsIn != uint64(taken) {
+		t.Errorf("PacketsIn = %d, want %d", st.PacketsIn, taken)
 	}
 }
 

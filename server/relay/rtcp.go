@@ -290,14 +290,11 @@ func (l *Leg) readRTCP() {
 			l.invalid.Add(1)
 			continue
 		}
-		now := time.Now().UnixNano()
+		now := l.pool.now()
 		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		if cur := l.rtcpLatch.Load(); cur == nil || (*cur != src && now-l.rtcpLast > int64(l.pool.cfg.RelatchAfter)*3) {
-			s := src
-			l.rtcpLatch.Store(&s)
-		}
-		if cur := l.rtcpLatch.Load(); cur != nil && *cur == src {
-			l.rtcpLast = now
+		if ok, _ := l.rtcpLatch.Learn(src, now); !ok {
+			l.dropped.Add(1)
+			continue
 		}
 		l.rtcpIn.Add(1)
 		l.handleRTCP(buf[:n], now)

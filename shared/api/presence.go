@@ -41,7 +41,11 @@ import "time"
 //
 //	GET  /api/sms/usage              → SMSUsage (admins; 403 otherwise)
 //	POST /api/sms                    SendSMS → SMS (400 for a bad number or empty text, 502 when
-//	                                 the gateway fails, 503 when no gateway is configured)
+//	                                 the gateway fails, 503 when no gateway is configured, 429
+//	                                 when the sender or the organisation reached its limit —
+//	                                 by default 30 per user and 300 per organisation in any
+//	                                 hour; the error says which and when to retry, and
+//	                                 Retry-After gives the seconds)
 
 // Activity is one presence activity.
 type Activity struct {

@@ -1,6 +1,6 @@
 // Package sdpmedia owns the audio part of SDP offers and answers (RFC 4566/3264) as Vaihde uses
-// them: one audio stream, G.711 codecs, RFC 4733 telephone-events and a direction for hold. It
-// parses and writes SDP through pion/sdp, never by hand.
+// them: one audio stream, G.711 codecs, RFC 4733 telephone-events, a direction for hold, and
+// SRTP keys by SDES (crypto.go). It parses and writes SDP through pion/sdp, never by hand.
 package sdpmedia
 
 import (
@@ -57,6 +57,11 @@ type Media struct {
 	DTMFPT    uint8      // payload type of telephone-event/8000, 0 if not offered
 	Direction Direction
 	Ptime     int // milliseconds, 0 if not given
+	// Secure is set when the profile is RTP/SAVP: the party accepts SRTP only. Build writes
+	// RTP/SAVP when it is set, else RTP/AVP (an a=crypto there offers SRTP as an option).
+	Secure bool
+	// Crypto are the stream's a=crypto attributes (SDES, RFC 4568) in order; see crypto.go.
+	Crypto []Crypto
 }
 
 // OnHold reports whether the stream asks the other side to stop sending to it or stop listening.
@@ -120,6 +125,11 @@ func Parse(body []byte) (Media, error) {
 		return Media{}, ErrNoAudio
 	}
 	out := Media{Port: md.MediaName.Port.Value, Direction: SendRecv}
+	for _, p := range md.MediaName.Protos {
+		if strings.HasPrefix(strings.ToUpper(p), "SAVP") {
+			out.Secure = true
+		}
+	}
 	if out.Port < 0 || out.Port > 65535 {
 		return Media{}, fmt.Errorf("parse sdp: port %d out of range", out.Port)
 	}
@@ -158,6 +168,13 @@ func Parse(body []byte) (Media, error) {
 				return Media{}, err
 			}
 			rtpmap[c.PT] = c
+		case "crypto":
+			// A malformed one is kept as unusable: the others may still do.
+			c, err := parseCrypto(a.Value)
+			if err != nil {
+				c = Crypto{Suite: a.Value, Unusable: true}
+			}
+			out.Crypto = append(out.Crypto, c)
 		case "ptime":
 			if n, err := strconv.Atoi(strings.TrimSpace(a.Value)); err == nil && n > 0 && n <= 1000 {
 				out.Ptime = n
@@ -249,6 +266,13 @@ func Build(m Media, sessionID, version uint64) ([]byte, error) {
 	if m.Ptime > 0 {
 		attrs = append(attrs, sdp.NewAttribute("ptime", strconv.Itoa(m.Ptime)))
 	}
+	for _, c := range m.Crypto {
+		attrs = append(attrs, sdp.NewAttribute("crypto", c.attribute()))
+	}
+	profile := "AVP"
+	if m.Secure {
+		profile = "SAVP"
+	}
 	dir := m.Direction
 	if dir == "" {
 		dir = SendRecv
@@ -267,7 +291,7 @@ func Build(m Media, sessionID, version uint64) ([]byte, error) {
 		MediaDescriptions: []*sdp.MediaDescription{{
 			MediaName: sdp.MediaName{
 				Media: "audio", Port: sdp.RangedPort{Value: m.Port},
-				Protos: []string{"RTP", "AVP"}, Formats: formats,
+				Protos: []string{"RTP", profile}, Formats: formats,
 			},
 			Attributes: attrs,
 		}},

@@ -65,7 +65,7 @@ func TestIntegrationIncomingCallRingsOnRingDevice(t *testing.T) {
 	rtp := 30000 + (sipPort%1000)*20
 	srv := startProc(t, "vaihde", env, filepath.Join(bin, "vaihde"), "-demo", "-db", filepath.Join(t.TempDir(), "v.db"),
 		"-sip-addr", "127.0.0.1:"+strconv.Itoa(sipPort), "-tls-addr", "127.0.0.1:"+strconv.Itoa(tlsPort),
-		"-http-addr", "127.0.0.1:"+strconv.Itoa(httpPort),
+		"-http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "-https-addr", "",
 		"-rtp-port-min", strconv.Itoa(rtp), "-rtp-port-max", strconv.Itoa(rtp+9))
 	waitFor(t, 30*time.Second, "server ready", func() bool { return strings.Contains(srv.output(), "vaihde ready") })
 

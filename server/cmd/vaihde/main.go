@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -64,6 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// sipgo logs a few things through its package default; keep them in our log.
 	sip.SetDefaultLogger(logger.With("component", "sipgo"))
 	logger.Info("starting vaihde", "config", cfg.String())
+	warnPublicDemo(cfg, stderr, logger)
 
 	st, err := sqlite.Open(ctx, cfg.DBPath)
 	if err != nil {
@@ -134,13 +134,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// Shutdown waits for handlers; event streams end when it begins.
 	httpSrv.RegisterOnShutdown(apiSrv.CloseStreams)
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	lns, err := listenAPI(cfg, httpSrv, logger, time.Now)
 	if err != nil {
-		return fmt.Errorf("listen http %s: %w", cfg.HTTPAddr, err)
+		return err
 	}
-	httpErr := make(chan error, 1)
-	go func() { httpErr <- httpSrv.Serve(ln) }()
-	logger.Info("vaihde ready", "sip", sipSrv.Addr("udp"), "tls", sipSrv.Addr("tls"), "http", ln.Addr().String())
+	httpErr := make(chan error, 2)
+	lns.serve(httpSrv, httpErr)
+	httpAddr, httpsAddr := lns.addrs()
+	logger.Info("vaihde ready", "sip", sipSrv.Addr("udp"), "tls", sipSrv.Addr("tls"), "http", httpAddr, "https", httpsAddr)
 
 	var runErr error
 	select {
@@ -192,5 +193,10 @@ func printDemo(w io.Writer, cfg config.Config, domain string, accounts []demo.Ac
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nSIP phones: server %s (UDP/TCP), domain %s, user 1001, password demo1001.\n", cfg.SIPAddr, domain)
-	fmt.Fprintf(w, "Softphone / HTTP API: http://%s, log in as 1001 (or +358912341001, 09 1234 1001) with password demo1001.\n\n", cfg.HTTPAddr)
+	fmt.Fprintf(w, "Softphone / HTTP API: http://%s, log in as 1001 (or +358912341001, 09 1234 1001) with password demo1001.\n", cfg.HTTPAddr)
+	if cfg.HTTPSAddr != "" {
+		cert, _, _ := cfg.HTTPSCertFiles()
+		fmt.Fprintf(w, "HTTPS API: https://%s (certificate %s).\n", cfg.HTTPSAddr, cert)
+	}
+	fmt.Fprintln(w)
 }

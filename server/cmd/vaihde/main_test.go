@@ -49,7 +49,7 @@ func TestIntegrationRunDemo(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "-http-addr", httpAddr, "-sip-addr", sipAddr}, func(k string) string { return env[k] }, &out, &errOut)
+		done <- run(ctx, []string{"demo", "-http-addr", httpAddr, "-https-addr", freePort(t), "-sip-addr", sipAddr}, func(k string) string { return env[k] }, &out, &errOut)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	var lr shared.LoginResponse

@@ -32,7 +32,7 @@ func startDemo(t *testing.T) *demoServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "-http-addr", d.http, "-sip-addr", d.sip}, func(k string) string { return env[k] }, &syncBuffer{}, d.errOut)
+		done <- run(ctx, []string{"demo", "-http-addr", d.http, "-https-addr", freePort(t), "-sip-addr", d.sip}, func(k string) string { return env[k] }, &syncBuffer{}, d.errOut)
 	}()
 	d.stop = sync.OnceFunc(func() {
 		cancel()
