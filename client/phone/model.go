@@ -78,6 +78,7 @@ type Call struct {
 	Consulting  bool   // this call is the consultation leg of an attended transfer
 	TransferTo  string // set while a transfer is in progress
 	DTMFHistory string // keys sent during the call
+	Encrypted   bool   // the media is SRTP (keys exchanged in the SDP over TLS)
 }
 
 // Snapshot is the whole state the UI renders. It is a value: the engine never mutates a

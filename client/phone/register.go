@@ -36,6 +36,10 @@ func (e *Engine) Login(ctx context.Context, a Account) error {
 	if err != nil {
 		return err
 	}
+	if tp, _ := transportOf(a); a.SRTP && tp != TransportTLS {
+		// The keys travel in the SDP: only TLS keeps them from whoever sees the signalling.
+		e.log.Warn("encrypted calls without TLS: the SRTP keys travel unencrypted", "transport", tp)
+	}
 	if err := e.Logout(ctx); err != nil {
 		e.log.Debug("logout before login", "err", err)
 	}

@@ -81,3 +81,15 @@ func TestEmergencyBannerInCallPanel(t *testing.T) {
 		t.Fatal("an ordinary call shows the location reminder")
 	}
 }
+
+func TestEncryptedCallSaysSo(t *testing.T) {
+	r := registeredRig(t)
+	r.setCalls(phone.Call{ID: "s", Direction: phone.Outgoing, Remote: "1002", State: phone.Active, AnsweredAt: t0, Encrypted: true})
+	if got := r.u.phone.state.Text; got != "Connected · Encrypted" {
+		t.Fatalf("state line %q", got)
+	}
+	r.setCalls(phone.Call{ID: "p", Direction: phone.Outgoing, Remote: "1002", State: phone.Active, AnsweredAt: t0})
+	if got := r.u.phone.state.Text; got != "Connected" {
+		t.Fatalf("plain call state line %q", got)
+	}
+}

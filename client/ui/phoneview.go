@@ -423,6 +423,9 @@ func (p *phoneView) buildCallPanel(v View) {
 	if c.Muted {
 		state += " · " + tr.T(KStateMuted)
 	}
+	if c.Encrypted {
+		state += " · " + tr.T(KCallEncrypted)
+	}
 	p.state = widget.NewLabelWithStyle(state, fyne.TextAlignCenter, fyne.TextStyle{})
 	if c.Ended {
 		p.state.Importance = widget.DangerImportance

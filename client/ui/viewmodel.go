@@ -45,6 +45,7 @@ type CallView struct {
 	Held     bool // held by us
 	// Emergency: an outgoing call to 112 or an organisation emergency number (CALL-10).
 	Emergency bool
+	Encrypted bool // SRTP: shown next to the state
 
 	CanHangup   bool
 	CanHold     bool
@@ -277,13 +278,14 @@ func displayName(c phone.Call, tr Strings) string {
 
 func callView(c phone.Call, now time.Time, tr Strings) CallView {
 	cv := CallView{
-		ID:       c.ID,
-		Title:    displayName(c, tr),
-		Incoming: c.State == phone.Incoming,
-		Answered: !c.AnsweredAt.IsZero(),
-		Ended:    c.State == phone.Ended,
-		Muted:    c.Muted,
-		Held:     c.State == phone.OnHold,
+		ID:        c.ID,
+		Title:     displayName(c, tr),
+		Incoming:  c.State == phone.Incoming,
+		Answered:  !c.AnsweredAt.IsZero(),
+		Ended:     c.State == phone.Ended,
+		Muted:     c.Muted,
+		Held:      c.State == phone.OnHold,
+		Encrypted: c.Encrypted && c.State != phone.Ended,
 	}
 	if c.RemoteName != "" && c.Remote != "" {
 		cv.Subtitle = c.Remote
