@@ -41,7 +41,7 @@ type call struct {
 	sess      *media.Session
 	src       audio.Source
 	sink      audio.Sink
-	remote    sdpmedia.Media // last SDP from the other side
+	remote    sdpmedia.Media   // last SDP from the other side
 	local     *sdpmedia.Crypto // our SRTP key (in our SDP); nil: the call is not encrypted
 	secure    bool             // our SDP says RTP/SAVP
 	pt        uint8
