@@ -27,6 +27,8 @@ type Stats struct {
 	Lost                  uint64        // gaps in the party's sequence numbers
 	Jitter                time.Duration // interarrival jitter of the party's stream (RFC 3550 A.8)
 	Invalid               uint64        // datagrams ignored because they are not RTP
+	Unauthenticated       uint64        // datagrams of an SRTP leg that failed authentication (or were plain)
+	SRTP                  bool          // the party's media is SRTP (SDES)
 	Dropped               uint64        // valid RTP not forwarded: no partner, no destination, unknown payload type
 	RTCPIn, RTCPOut       uint64
 	Latched               netip.AddrPort // where RTP goes to (the party's observed source); invalid before the first packet
@@ -66,8 +68,18 @@ type Leg struct {
 	// this leg's readers, read by the partner's reader.
 	latch, rtcpLatch Latch
 
+	// SRTP state (srtp.go): nil while the party's media is plain RTP.
+	srtpRx    atomic.Pointer[srtpRx]
+	srtpTx    atomic.Pointer[srtpTx]
+	keyMu     sync.Mutex
+	localKeys map[string]sdpmedia.Crypto
+
 	// Owned by the RTP reader goroutine.
-	hdr        rtp.Header
+	hdr    rtp.Header
+	rtpDec []byte
+	// Owned by the RTCP reader goroutine.
+	rtcpDec []byte
+
 	keys       keyTap      // key presses of the party (WatchKeys)
 	out        outStream   // the stream this leg sends to its party
 	rx         recvStats   // the stream the party sends to this leg
@@ -78,12 +90,14 @@ type Leg struct {
 	packetsIn, packetsOut atomic.Uint64
 	bytesIn, bytesOut     atomic.Uint64
 	lost, invalid         atomic.Uint64
+	unauthenticated       atomic.Uint64
 	dropped               atomic.Uint64
 	rtcpIn, rtcpOut       atomic.Uint64
 }
 
 func newLeg(p *Pool, rtpConn, rtcpConn *net.UDPConn, local netip.AddrPort) *Leg {
-	l := &Leg{pool: p, rtpConn: rtpConn, rtcpConn: rtcpConn, local: local, cname: cnameFor(local)}
+	l := &Leg{pool: p, rtpConn: rtpConn, rtcpConn: rtcpConn, local: local, cname: cnameFor(local),
+		rtpDec: make([]byte, 0, maxDatagram), rtcpDec: make([]byte, 0, maxDatagram)}
 	// The first report goes out soon after media starts (RFC 3550 6.2: half an interval).
 	l.nextReport = time.Now().Add(p.nextInterval() / 2)
 	l.out.ssrc = rand.Uint32()
@@ -127,11 +141,16 @@ func CodecKind(c sdpmedia.Codec) (uint8, error) {
 
 // SetRemote records the party's SDP and the codec negotiated on this leg (what the party sends
 // and expects). Call it again on every re-INVITE: a new SDP address forgets the latched source
-// and opens a new learning window (see Latch); the same address keeps it.
+// and opens a new learning window (see Latch); the same address keeps it. A usable a=crypto in
+// m (m.SelectCrypto) makes the leg speak SRTP with the party (srtp.go); RTP/SAVP without one
+// is ErrCrypto.
 // While the party's SDP holds the call (sendonly, inactive or c=0.0.0.0), the leg sends it no RTP.
 func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
 	kind, err := CodecKind(c)
 	if err != nil {
+		return fmt.Errorf("set remote: %w", err)
+	}
+	if err := l.setCrypto(m); err != nil {
 		return fmt.Errorf("set remote: %w", err)
 	}
 	r := &remote{pt: c.PT, kind: kind, dtmfPT: m.DTMFPT,
@@ -151,15 +170,17 @@ func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
 // Stats returns a snapshot of the leg's counters.
 func (l *Leg) Stats() Stats {
 	s := Stats{
-		PacketsIn:  l.packetsIn.Load(),
-		PacketsOut: l.packetsOut.Load(),
-		BytesIn:    l.bytesIn.Load(),
-		BytesOut:   l.bytesOut.Load(),
-		Lost:       l.lost.Load(),
-		Invalid:    l.invalid.Load(),
-		Dropped:    l.dropped.Load(),
-		RTCPIn:     l.rtcpIn.Load(),
-		RTCPOut:    l.rtcpOut.Load(),
+		PacketsIn:       l.packetsIn.Load(),
+		PacketsOut:      l.packetsOut.Load(),
+		BytesIn:         l.bytesIn.Load(),
+		BytesOut:        l.bytesOut.Load(),
+		Lost:            l.lost.Load(),
+		Invalid:         l.invalid.Load(),
+		Unauthenticated: l.unauthenticated.Load(),
+		SRTP:            l.SRTP(),
+		Dropped:         l.dropped.Load(),
+		RTCPIn:          l.rtcpIn.Load(),
+		RTCPOut:         l.rtcpOut.Load(),
 	}
 	if a, ok := l.latch.Load(); ok {
 		s.Latched = a
@@ -240,7 +261,15 @@ func (l *Leg) readRTP() {
 			l.invalid.Add(1)
 			continue
 		}
-		l.handleRTP(buf[:n], src, l.pool.now())
+		pkt := buf[:n]
+		if rx := l.srtpRx.Load(); rx != nil {
+			var ok bool
+			if pkt, ok = rx.openRTP(l.rtpDec[:0], pkt, &l.hdr); !ok {
+				l.unauthenticated.Add(1)
+				continue
+			}
+		}
+		l.handleRTP(pkt, src, l.pool.now())
 	}
 }
 
@@ -278,7 +307,7 @@ func (l *Leg) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
 		l.dropped.Add(1)
 		return
 	}
-	if _, err := to.rtpConn.WriteToUDPAddrPort(pkt, dst); err != nil {
+	if err := to.writeRTP(pkt, dst); err != nil {
 		l.dropped.Add(1)
 		return
 	}

@@ -68,7 +68,7 @@ func (l *Leg) WriteFrame(pcm []int16) error {
 	binary.BigEndian.PutUint16(pkt[2:4], seq)
 	binary.BigEndian.PutUint32(pkt[4:8], ts)
 	binary.BigEndian.PutUint32(pkt[8:12], ssrc)
-	if _, err := l.rtpConn.WriteToUDPAddrPort(pkt, dst); err != nil {
+	if err := l.writeRTP(pkt, dst); err != nil {
 		l.dropped.Add(1)
 		if l.closed.Load() {
 			return ErrClosed

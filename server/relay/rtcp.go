@@ -230,7 +230,7 @@ func (l *Leg) sendReport(now int64, bye bool) {
 	if !ok {
 		return
 	}
-	if _, err := l.rtcpConn.WriteToUDPAddrPort(b, dst); err == nil {
+	if err := l.writeRTCP(b, dst); err == nil {
 		l.rtcpOut.Add(1)
 	}
 }
@@ -290,6 +290,15 @@ func (l *Leg) readRTCP() {
 			l.invalid.Add(1)
 			continue
 		}
+		pkt := buf[:n]
+		if rx := l.srtpRx.Load(); rx != nil {
+			out, err := rx.rtcp.DecryptRTCP(l.rtcpDec[:0], pkt, nil)
+			if err != nil {
+				l.unauthenticated.Add(1)
+				continue
+			}
+			pkt = out
+		}
 		now := l.pool.now()
 		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 		if ok, _ := l.rtcpLatch.Learn(src, now); !ok {
@@ -297,7 +306,7 @@ func (l *Leg) readRTCP() {
 			continue
 		}
 		l.rtcpIn.Add(1)
-		l.handleRTCP(buf[:n], now)
+		l.handleRTCP(pkt, now)
 	}
 }
 
