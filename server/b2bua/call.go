@@ -175,7 +175,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	var codecA sdpmedia.Codec
 	hasOffer := len(req.Body()) > 0
 	if hasOffer {
-		if offer, codecA, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil {
+		if offer, codecA, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil || srtpRefused(offer) {
 			respond(tx, req, 488, "Not Acceptable Here")
 			return
 		}

@@ -93,10 +93,28 @@ func (e *Engine) dial(ctx context.Context, s dialSpec) (*leg, int) {
 		e.log.Error("build offer", "error", err)
 		return nil, 500
 	}
+	// Devices reached over TLS are offered SRTP (the same relay leg and key for every fork).
+	var secureBody []byte
+	for _, dst := range s.dests {
+		if e.secureDest(dst) && secureBody == nil {
+			m := sdpmedia.Media{Codecs: offerCodecs(s.prefer), DTMFPT: sdpmedia.DefaultDTMFPT, Direction: sdpmedia.SendRecv, Ptime: 20}
+			if err := offerCrypto(s.media, &m); err == nil {
+				secureBody, err = e.buildSDP(s.media, m, sdpID, 1)
+			}
+			if err != nil {
+				e.log.Error("build srtp offer", "error", err)
+				return nil, 500
+			}
+		}
+	}
 	d := &dialing{stopCh: make(chan struct{})}
 	results := make(chan forkResult, len(s.dests))
 	for _, dst := range s.dests {
-		e.goOwned(func() { e.fork(d, s, dst, body, sdpID, results) })
+		b := body
+		if e.secureDest(dst) {
+			b = secureBody
+		}
+		e.goOwned(func() { e.fork(d, s, dst, b, sdpID, results) })
 	}
 	timer := time.NewTimer(s.timeout)
 	defer timer.Stop()

@@ -101,7 +101,7 @@ func (e *Engine) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	m, err := sdpmedia.Parse(req.Body())
-	if err != nil {
+	if err != nil || srtpRefused(m) {
 		respond(tx, req, 488, "Not Acceptable Here")
 		return
 	}

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +54,9 @@ type Config struct {
 	// reachable by phones and the trunk).
 	ContactHost string
 	ContactPort int
+	// ContactTLSPort is the SIP TLS listener's port, for the Contact of dialogs over TLS; 0
+	// means ContactPort.
+	ContactTLSPort int
 	// UDPLocal, when valid, is the UDP listener address outgoing UDP requests are sent from when
 	// no connection to the peer exists yet (so the trunk sees the server's SIP port).
 	UDPLocal netip.AddrPort
@@ -271,7 +275,11 @@ func (e *Engine) isTrunk(req *sip.Request) bool {
 }
 
 func (e *Engine) contact(transport string) *sip.ContactHeader {
-	return signaling.ServerContact(e.cfg.ContactHost, e.cfg.ContactPort, transport)
+	port := e.cfg.ContactPort
+	if strings.EqualFold(transport, "tls") && e.cfg.ContactTLSPort != 0 {
+		port = e.cfg.ContactTLSPort
+	}
+	return signaling.ServerContact(e.cfg.ContactHost, port, transport)
 }
 
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {

@@ -229,14 +229,39 @@ func (e *Engine) sendAck(l *leg, seq uint32) {
 	}
 }
 
-// offer builds our SDP offer for the party of l: preferred codec first, then the others.
+// offer builds our SDP offer for the party of l: preferred codec first, then the others. It
+// keeps SRTP as the party last negotiated it; to a party with no SDP yet that reached us over
+// TLS it offers SRTP.
 func (e *Engine) offer(l *leg, dir sdpmedia.Direction, prefer sdpmedia.Codec) ([]byte, error) {
-	return e.sdp(l, sdpmedia.Media{Codecs: offerCodecs(prefer), DTMFPT: sdpmedia.DefaultDTMFPT, Direction: dir, Ptime: 20})
+	m := sdpmedia.Media{Codecs: offerCodecs(prefer), DTMFPT: sdpmedia.DefaultDTMFPT, Direction: dir, Ptime: 20}
+	l.mu.Lock()
+	party, media := l.remoteMedia, l.media
+	l.mu.Unlock()
+	switch {
+	case media == nil:
+	case party.Port == 0 && len(party.Codecs) == 0 && strings.EqualFold(l.transport, "tls"):
+		if err := offerCrypto(media, &m); err != nil {
+			return nil, err
+		}
+	default:
+		if err := withCrypto(media, &m, party); err != nil {
+			return nil, err
+		}
+	}
+	return e.sdp(l, m)
 }
 
-// answer builds our SDP answer to the party's offer m with the chosen codec.
+// answer builds our SDP answer to the party's offer m with the chosen codec, with the leg's
+// SRTP key when m offers one.
 func (e *Engine) answer(l *leg, m sdpmedia.Media, c sdpmedia.Codec) ([]byte, error) {
-	return e.sdp(l, sdpmedia.Media{Codecs: []sdpmedia.Codec{c}, DTMFPT: m.DTMFPT, Direction: offeredDirection(m).Reverse(), Ptime: m.Ptime})
+	a := sdpmedia.Media{Codecs: []sdpmedia.Codec{c}, DTMFPT: m.DTMFPT, Direction: offeredDirection(m).Reverse(), Ptime: m.Ptime}
+	l.mu.Lock()
+	media := l.media
+	l.mu.Unlock()
+	if err := withCrypto(media, &a, m); err != nil {
+		return nil, err
+	}
+	return e.sdp(l, a)
 }
 
 // offeredDirection is the direction an offer asks for; the old hold style c=0.0.0.0 counts as

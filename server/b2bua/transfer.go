@@ -299,7 +299,7 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 		}
 	}
 	m, codec, err := sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported)
-	if err != nil {
+	if err != nil || srtpRefused(m) {
 		respond(tx, req, 488, "Not Acceptable Here")
 		return
 	}

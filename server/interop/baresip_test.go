@@ -33,6 +33,16 @@ type baresipOpts struct {
 	// "contact_next" moves on). The cons.so UI is loaded too: received messages are printed
 	// only to a UI, which the test reads over TCP (consolePort).
 	Contacts []string
+	// TLS, if set, makes the account use SIP over TLS to the server's TLS port (its certificate
+	// trusted as CA), with media encryption MediaEnc ("srtp-mand", "srtp"; the srtp module).
+	TLS *baresipTLS
+}
+
+// baresipTLS is the server's SIP TLS listener as a baresip account sees it.
+type baresipTLS struct {
+	Port     int    // the server's TLS port on 127.0.0.1
+	CAFile   string // the server's certificate (PEM), trusted by baresip
+	MediaEnc string // mediaenc account parameter; empty: none
 }
 
 // baresip is a running baresip 1.0 with its own config dir, driven through ctrl_tcp.
@@ -108,6 +118,12 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 		"",
 	}, "\n")
 	consolePort := 0
+	if o.TLS != nil {
+		if _, err := os.Stat("/usr/lib/baresip/modules/srtp.so"); err != nil {
+			t.Fatalf("baresip module srtp.so missing (%v): run `make deps`", err)
+		}
+		config += "module srtp.so\nsip_cafile " + o.TLS.CAFile + "\n"
+	}
 	if len(o.Contacts) > 0 {
 		consolePort = freeUDPTCPPort(t) // cons.so listens on both
 		config += "module_app contact.so\nmodule cons.so\ncons_listen 127.0.0.1:" + strconv.Itoa(consolePort) + "\n"
@@ -122,7 +138,13 @@ func startBaresip(t *testing.T, srv *vaihde, o baresipOpts) *baresip {
 		domain = "127.0.0.1:" + strconv.Itoa(sipPort) // no server: direct calls only
 	}
 	aor := "sip:" + o.User + "@" + domain
+	if o.TLS != nil {
+		aor = "sip:" + o.User + "@127.0.0.1:" + strconv.Itoa(o.TLS.Port) + ";transport=tls"
+	}
 	acct := "<" + aor + ">"
+	if o.TLS != nil && o.TLS.MediaEnc != "" {
+		acct += ";mediaenc=" + o.TLS.MediaEnc
+	}
 	if o.Domain != "" && srv != nil {
 		acct += ";outbound=\"sip:" + srv.host() + ";lr\""
 	}

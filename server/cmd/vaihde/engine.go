@@ -75,6 +75,9 @@ func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server
 	if ap, err := netip.ParseAddrPort(sipSrv.Addr("udp")); err == nil {
 		ecfg.UDPLocal = ap
 	}
+	if ap, err := netip.ParseAddrPort(sipSrv.Addr("tls")); err == nil {
+		ecfg.ContactTLSPort = int(ap.Port())
+	}
 	b2b, err := b2bua.New(ecfg, b2bua.Deps{Store: st, Directory: sipSrv, Relay: pool,
 		Client: sipSrv.Client(), UA: sipSrv.UA(), Logger: logger.With("component", "b2bua"), Presence: pres, Services: services, Personal: personal})
 	if err != nil {
