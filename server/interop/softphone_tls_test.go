@@ -188,3 +188,21 @@ func secureCall(t *testing.T, a, b *securePhone, ext string) {
 		t.Fatal("the callee's call did not end after the caller hung up")
 	}
 }
+
+// TestIntegrationSoftphoneTLSSRTP: two Softphone engines that encrypt calls, over SIP TLS
+// through the real server (which anchors the media, with an SRTP key per leg): the tones cross
+// both ways and both calls say Encrypted.
+func TestIntegrationSoftphoneTLSSRTP(t *testing.T) {
+	integration(t)
+	srv, tlsAddr, roots := startTLSServer(t)
+	a := startSecurePhone(t, srv, tlsAddr, roots, "1001@demo.vaihde.local", "demo1001", true, 1000)
+	b := startSecurePhone(t, srv, tlsAddr, roots, "1002@demo.vaihde.local", "demo1002", true, 600)
+	secureCall(t, a, b, "1002")
+	for _, p := range []*securePhone{a, b} {
+		for _, c := range p.e.Snapshot().Calls {
+			if !c.Encrypted {
+				t.Errorf("call %s to %s not encrypted", c.ID, c.Remote)
+			}
+		}
+	}
+}
