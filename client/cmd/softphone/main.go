@@ -12,6 +12,7 @@ import (
 	"image"
 	"image/png"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -183,7 +184,16 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 
-	eng, err := newEngine(sys, st, o, log)
+	tlsConf, err := tlsConfig(st.TLSCA)
+	if err != nil {
+		return err
+	}
+	// The API clients trust what SIP over TLS trusts (a self-signed server's -tls-ca too).
+	apiClient := func(timeout time.Duration) *http.Client {
+		return &http.Client{Timeout: timeout,
+			Transport: &http.Transport{TLSClientConfig: tlsConf.Clone(), Proxy: http.ProxyFromEnvironment}}
+	}
+	eng, err := newEngine(sys, st, o, tlsConf, apiClient(5*time.Second), log)
 	if err != nil {
 		return err
 	}
@@ -193,12 +203,12 @@ func run(ctx context.Context, args []string) error {
 	defer rcancel()
 	ringer := newRinger(rctx, sys, st.Audio, log)
 
-	book := people.NewBook(eng, people.Options{Logger: log})
+	book := people.NewBook(eng, people.Options{Logger: log, HTTPClient: apiClient(15 * time.Second)})
 	defer book.Close()
 	// Voicemail plays on the headset chosen for talking; the mailbox follows the book's stream.
 	var speaker atomic.Pointer[string]
 	speaker.Store(&st.Audio.Speaker)
-	vmo := voicemail.Options{Logger: log}
+	vmo := voicemail.Options{Logger: log, HTTPClient: apiClient(15 * time.Second)}
 	if sys != nil {
 		vmo.Player = voicemail.DevicePlayer{Backend: sys, Device: func() string { return *speaker.Load() }}
 	}
@@ -435,17 +445,14 @@ func dialWhenRegistered(ctx context.Context, eng phone.Controller, number string
 }
 
 // newEngine builds the phone engine; the one place that knows its constructor.
-func newEngine(sys *audio.System, st settings.Settings, o options, log *slog.Logger) (*phone.Engine, error) {
-	tlsConf, err := tlsConfig(st.TLSCA)
-	if err != nil {
-		return nil, err
-	}
+func newEngine(sys *audio.System, st settings.Settings, o options, tlsConf *tls.Config, hc *http.Client, log *slog.Logger) (*phone.Engine, error) {
 	cfg := phone.Config{
 		MicDevice:     st.Audio.Microphone,
 		SpeakerDevice: st.Audio.Speaker,
 		Logger:        log,
 		ListenAddr:    o.sipListen,
 		TLS:           tlsConf,
+		HTTPClient:    hc,
 	}
 	if sys != nil {
 		cfg.Audio = sys
