@@ -97,7 +97,8 @@ func ringsOnly(t *testing.T, caller *phone.Engine, ext string, want *phone.Engin
 
 // TestIntegrationSoftphoneLoginForms logs the real Softphone engine in to the real server with
 // every form of the login field: ext@domain in two organisations that both have extension 1001,
-// a phone number without a domain, and a bare extension. Each registers as its own address and
+// a number with a domain, phone numbers without one (the server finds the organisation and
+// says which domain to register to), and a bare extension. Each registers as its own address and
 // a call to 1001 rings only the 1001 of the caller's organisation.
 func TestIntegrationSoftphoneLoginForms(t *testing.T) {
 	integration(t)
@@ -108,6 +109,8 @@ func TestIntegrationSoftphoneLoginForms(t *testing.T) {
 	acme1002 := tenantPhone(t, srv, "+358 40 555 0002@"+acmeDomain, acmePass)
 	demo1002 := tenantPhone(t, srv, "040 123 1002", "demo1002") // demo mobile +358401231002
 	demo1003 := tenantPhone(t, srv, "1003", "demo1003")         // the server decides by address
+	// A phone number alone finds the organisation: the server says which domain to register to.
+	acme1002b := tenantPhone(t, srv, "040 555 0002", acmePass)
 
 	for _, tc := range []struct {
 		e                 *phone.Engine
@@ -118,6 +121,7 @@ func TestIntegrationSoftphoneLoginForms(t *testing.T) {
 		{acme1002, "1002", acmeDomain, "Bertil Acme"},
 		{demo1002, "1002", "demo.vaihde.local", ""},
 		{demo1003, "1003", "demo.vaihde.local", ""},
+		{acme1002b, "1002", acmeDomain, "Bertil Acme"},
 	} {
 		p := tc.e.Snapshot().Profile
 		if p.Extension != tc.ext || p.Domain != tc.domain || (tc.name != "" && p.Name != tc.name) {
