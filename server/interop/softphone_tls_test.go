@@ -69,6 +69,12 @@ type securePhone struct {
 
 func startSecurePhone(t *testing.T, srv *vaihde, tlsAddr string, roots *x509.CertPool, user, password string, srtp bool, freq float64) *securePhone {
 	t.Helper()
+	return startPhoneOver(t, srv, phone.TransportTLS, tlsAddr, roots, user, password, srtp, freq)
+}
+
+// startPhoneOver is startSecurePhone over any transport.
+func startPhoneOver(t *testing.T, srv *vaihde, transport, addr string, roots *x509.CertPool, user, password string, srtp bool, freq float64) *securePhone {
+	t.Helper()
 	au := &audiotest.Backend{Freq: freq}
 	e, err := phone.New(phone.Config{ListenAddr: "127.0.0.1:0", Audio: au,
 		TLS: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}})
@@ -78,14 +84,14 @@ func startSecurePhone(t *testing.T, srv *vaihde, tlsAddr string, roots *x509.Cer
 	t.Cleanup(func() { _ = e.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	err = e.Login(ctx, phone.Account{Server: tlsAddr, APIURL: "http://" + srv.httpAddr, User: user, Password: password,
-		Transport: phone.TransportTLS, SRTP: srtp})
+	err = e.Login(ctx, phone.Account{Server: addr, APIURL: "http://" + srv.httpAddr, User: user, Password: password,
+		Transport: transport, SRTP: srtp})
 	if err != nil {
 		t.Fatalf("Softphone login as %s: %v", user, err)
 	}
 	var s phone.Snapshot
 	if !pollUntil(30*time.Second, func() bool { s = e.Snapshot(); return s.Reg == phone.Registered }) {
-		t.Fatalf("Softphone %s not registered over TLS within 30s: state %v (%s)", user, s.Reg, s.RegDetail)
+		t.Fatalf("Softphone %s not registered over %s within 30s: state %v (%s)", user, transport, s.Reg, s.RegDetail)
 	}
 	return &securePhone{e: e, au: au}
 }
@@ -148,6 +154,18 @@ func TestIntegrationSoftphoneTLS(t *testing.T) {
 		t.Fatal("registered over TLS with an untrusted certificate")
 	}
 	t.Logf("untrusted certificate: %v (%s)", s.Reg, s.RegDetail)
+}
+
+// TestIntegrationSoftphoneTCP: the same call with both engines registered over SIP TCP.
+func TestIntegrationSoftphoneTCP(t *testing.T) {
+	integration(t)
+	srv := startVaihde(t)
+	a := startPhoneOver(t, srv, phone.TransportTCP, srv.host(), nil, "1001", "demo1001", false, 1000)
+	b := startPhoneOver(t, srv, phone.TransportTCP, srv.host(), nil, "1002", "demo1002", false, 600)
+	for _, ext := range []string{"1001", "1002"} {
+		srv.waitLog(t, regexp.MustCompile(`registration changed.*ext=`+ext+` source=tcp:`), 5*time.Second)
+	}
+	secureCall(t, a, b, "1002")
 }
 
 // secureCall calls ext from a, b answers, both hear the other's tone, a hangs up.
