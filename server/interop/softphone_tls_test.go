@@ -224,3 +224,49 @@ func TestIntegrationSoftphoneTLSSRTP(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrationSoftphoneBaresipSRTP: the Softphone engine (TLS, encrypted calls) calls a
+// baresip phone that accepts SRTP only (srtp module, mediaenc srtp-mand) through the server;
+// baresip answers, each hears the other's tone, and baresip reports SRTP on the call.
+func TestIntegrationSoftphoneBaresipSRTP(t *testing.T) {
+	integration(t, "baresip")
+	srv, btls := tlsVaihde(t)
+	pemData, err := os.ReadFile(btls.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pemData) {
+		t.Fatal("no certificate in the server's PEM")
+	}
+	bare := registeredTLS(t, srv, btls, "1002", toneA, true, "srtp-mand")
+	sp := startSecurePhone(t, srv, "127.0.0.1:"+strconv.Itoa(btls.Port), roots, "1001@demo.vaihde.local", "demo1001", true, toneB)
+
+	mb := bare.mark()
+	id, err := sp.e.Dial(context.Background(), "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare.waitEvent(mb, "CALL_ESTABLISHED", 30*time.Second, nil)
+	sp.hears(t, "the Softphone hears baresip over SRTP", toneA)
+	bare.waitRecorded(4, 30*time.Second)
+	if c, ok := findSoftphoneCall(sp.e, id); !ok || !c.Encrypted || c.State != phone.Active {
+		t.Fatalf("the Softphone's call: %+v (found %v)", c, ok)
+	}
+	mb = bare.mark()
+	if err := sp.e.Hangup(id); err != nil {
+		t.Fatal(err)
+	}
+	bare.waitEvent(mb, "CALL_CLOSED", 20*time.Second, nil)
+	checkTone(t, "baresip hears the Softphone over SRTP", bare.lastRecording(), toneB, toneA, 3)
+	checkSecure(t, bare, 1)
+}
+
+func findSoftphoneCall(e *phone.Engine, id string) (phone.Call, bool) {
+	for _, c := range e.Snapshot().Calls {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return phone.Call{}, false
+}
