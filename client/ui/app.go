@@ -128,6 +128,7 @@ type UI struct {
 	loginServer *widget.Entry
 	loginUser   *widget.Entry
 	loginPass   *widget.Entry
+	loginSecure *widget.Check // TLS and encrypted calls
 	loginButton *widget.Button
 	loginMsg    *widget.Label
 

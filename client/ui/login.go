@@ -27,6 +27,7 @@ func (u *UI) buildLogin() {
 	u.loginServer.OnSubmitted = func(string) { u.win.Canvas().Focus(u.loginUser) }
 	u.loginUser.OnSubmitted = func(string) { u.win.Canvas().Focus(u.loginPass) }
 	u.loginPass.OnSubmitted = func(string) { u.submitLogin() }
+	u.loginSecure = widget.NewCheck(tr.T(KLoginSecure), nil)
 	u.loginButton = widget.NewButtonWithIcon(tr.T(KLogIn), theme.LoginIcon(), u.submitLogin)
 	u.loginButton.Importance = widget.HighImportance
 	u.loginMsg = widget.NewLabel("")
@@ -48,6 +49,7 @@ func (u *UI) buildLogin() {
 		field(KServer, u.loginServer),
 		field(KUser, u.loginUser),
 		field(KPassword, u.loginPass),
+		u.loginSecure,
 		layout.NewSpacer(),
 		u.loginButton,
 		u.loginMsg,
@@ -61,6 +63,19 @@ func (u *UI) fillLogin(server, user, pass string) {
 	u.loginServer.SetText(server)
 	u.loginUser.SetText(user)
 	u.loginPass.SetText(pass)
+	u.loginSecure.SetChecked(u.st.Transport == phone.TransportTLS && u.st.SRTP)
+}
+
+// applyLoginSecurity takes the login form's "Secure connection" box into the settings: on
+// means TLS with encrypted calls; off leaves a TCP choice alone and turns TLS off.
+func (u *UI) applyLoginSecurity() {
+	switch {
+	case u.loginSecure.Checked:
+		u.st.Transport, u.st.SRTP = phone.TransportTLS, true
+	case u.st.Transport == phone.TransportTLS || u.st.SRTP:
+		u.st.Transport, u.st.SRTP = "", false
+	}
+	u.prefs.refreshSecurity()
 }
 
 // submitLogin starts logging in with what the form says; the outcome arrives as a snapshot.
@@ -77,6 +92,7 @@ func (u *UI) submitLogin() {
 		u.win.Canvas().Focus(u.loginUser)
 		return
 	}
+	u.applyLoginSecurity()
 	u.loggingIn = true
 	u.loginButton.Disable()
 	u.setLoginMessage(u.tr.T(KLoggingIn), widget.MediumImportance)

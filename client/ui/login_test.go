@@ -135,3 +135,37 @@ func TestSecuritySettingsApplyAtNextLogin(t *testing.T) {
 		t.Fatalf("the login did not carry the security settings: %+v", a)
 	}
 }
+
+func TestLoginSecureConnectionBox(t *testing.T) {
+	f := newFake()
+	r := newRig(t, f, t.TempDir(), phone.Account{})
+	if r.u.loginSecure.Checked {
+		t.Fatal("first run: the secure box is ticked")
+	}
+	test.Type(r.u.loginServer, "pbx.test")
+	test.Type(r.u.loginUser, "2001@acme.example")
+	test.Type(r.u.loginPass, "s3cret")
+	test.Tap(r.u.loginSecure)
+	test.Tap(r.u.loginButton)
+	if a := f.Snapshot().Account; a.Transport != phone.TransportTLS || !a.SRTP {
+		t.Fatalf("secure login sent %+v", a)
+	}
+	f.update(func(s *phone.Snapshot) { s.Reg = phone.Registered })
+	if st := r.loadSettings(); st.Transport != "tls" || !st.SRTP {
+		t.Fatalf("remembered %+v", st)
+	}
+	if r.u.prefs.transport.Selected != "TLS (encrypted)" || !r.u.prefs.srtp.Checked {
+		t.Fatalf("Settings show %q %v", r.u.prefs.transport.Selected, r.u.prefs.srtp.Checked)
+	}
+	// Log out: the box stays ticked; unticking it logs in plainly.
+	r.u.logout()
+	if !r.u.loginSecure.Checked {
+		t.Fatal("the secure choice was forgotten at log out")
+	}
+	test.Tap(r.u.loginSecure)
+	test.Type(r.u.loginPass, "s3cret")
+	test.Tap(r.u.loginButton)
+	if a := f.Snapshot().Account; a.Transport != "" || a.SRTP {
+		t.Fatalf("plain login sent %+v", a)
+	}
+}

@@ -787,6 +787,7 @@ const (
 	KCallEncrypted     Key = "call.encrypted"
 	KEmergencyLocation Key = "call.emergency.location"
 	KEmergencyHint     Key = "call.emergency.hint"
+	KLoginSecure       Key = "login.secure"
 )
 
 func init() {
@@ -805,6 +806,7 @@ func init() {
 		KCallEncrypted:     "Encrypted",
 		KEmergencyLocation: "State your location",
 		KEmergencyHint:     "Emergency call: tell where you are – address, floor, landmarks.",
+		KLoginSecure:       "Secure connection (TLS and encrypted calls)",
 	} {
 		english[k] = v
 	}
@@ -823,6 +825,7 @@ func init() {
 		KCallEncrypted:     "Salattu",
 		KEmergencyLocation: "Kerro sijaintisi",
 		KEmergencyHint:     "Hätäpuhelu: kerro missä olet – osoite, kerros, maamerkit.",
+		KLoginSecure:       "Suojattu yhteys (TLS ja salatut puhelut)",
 	} {
 		finnish[k] = v
 	}
@@ -841,6 +844,7 @@ func init() {
 		KCallEncrypted:     "Krypterat",
 		KEmergencyLocation: "Uppge var du befinner dig",
 		KEmergencyHint:     "Nödsamtal: berätta var du är – adress, våning, landmärken.",
+		KLoginSecure:       "Säker anslutning (TLS och krypterade samtal)",
 	} {
 		swedish[k] = v
 	}
