@@ -391,21 +391,25 @@ func classifyErr(err error) (RegState, time.Duration, error) {
 		return Unreachable, 0, errors.New("no answer from the server")
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Unreachable, 0, errors.New("connection refused")
-	case isTLSError(err):
+	case isCertError(err):
 		return RegFailed, 0, fmt.Errorf("the server's TLS certificate is not trusted: %w", err)
+	case strings.Contains(err.Error(), "TLS handshake"):
+		return Unreachable, 0, fmt.Errorf("no TLS at the server's address (wrong port?): %w", err)
 	case errors.As(err, &dnsErr):
 		return Unreachable, 0, fmt.Errorf("server name not found: %w", err)
 	}
 	return RegFailed, 0, err
 }
 
-// isTLSError reports whether err is a failed TLS handshake (untrusted or mismatched certificate).
-func isTLSError(err error) bool {
+// isCertError reports whether err is a certificate the engine does not trust (unknown
+// authority, another name, expired). sipgo wraps some handshake errors as text only.
+func isCertError(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var unknown x509.UnknownAuthorityError
 	var host x509.HostnameError
-	return errors.As(err, &certErr) || errors.As(err, &unknown) || errors.As(err, &host) ||
-		strings.Contains(err.Error(), "TLS handshake")
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &certErr) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
+		strings.Contains(err.Error(), "failed to verify certificate")
 }
 
 // route is the pre-loaded Route to the server, our outbound proxy, over the account's transport.

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,10 +151,18 @@ func TestIntegrationSoftphoneTLS(t *testing.T) {
 	}
 	var s phone.Snapshot
 	pollUntil(20*time.Second, func() bool { s = e.Snapshot(); return s.Reg != phone.Connecting })
-	if s.Reg == phone.Registered {
-		t.Fatal("registered over TLS with an untrusted certificate")
+	if s.Reg != phone.RegFailed || !strings.Contains(s.RegDetail, "certificate is not trusted") {
+		t.Fatalf("untrusted certificate: %v (%s), want a failure that says so", s.Reg, s.RegDetail)
 	}
-	t.Logf("untrusted certificate: %v (%s)", s.Reg, s.RegDetail)
+	// TLS to the plain SIP port: said as such, not as a certificate problem.
+	if err := e.Login(context.Background(), phone.Account{Server: srv.host(), APIURL: "http://" + srv.httpAddr,
+		User: "1003", Password: "demo1003", Transport: phone.TransportTLS}); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(20*time.Second, func() bool { s = e.Snapshot(); return s.Reg != phone.Connecting })
+	if s.Reg != phone.Unreachable || !strings.Contains(s.RegDetail, "no TLS") {
+		t.Fatalf("TLS to a plain port: %v (%s)", s.Reg, s.RegDetail)
+	}
 }
 
 // TestIntegrationSoftphoneTCP: the same call with both engines registered over SIP TCP.
