@@ -171,8 +171,9 @@ type UI struct {
 	timerMu     sync.Mutex
 	timerCancel context.CancelFunc
 
-	hadCalls bool
-	lastReg  phone.RegState
+	hadCalls     bool
+	hadEmergency bool // an emergency call was going on at the last render
+	lastReg      phone.RegState
 }
 
 // New builds the UI's window. Call Start to show it.
@@ -365,6 +366,11 @@ func (u *UI) render() {
 	u.phone.render(v)
 	u.renderIncoming(v)
 	u.updateTimer(v.TimerRunning)
+	if v.Emergency != nil && !u.hadEmergency && u.onMain && u.presPanel == nil {
+		// The location reminder is in the call panel: bring it up wherever the call was dialled from.
+		u.tabs.SelectIndex(0)
+	}
+	u.hadEmergency = v.Emergency != nil
 	has := slices.ContainsFunc(s.Calls, func(c phone.Call) bool { return c.State != phone.Ended })
 	if u.hadCalls && !has && u.onMain {
 		u.calls.reload() // a call just finished: it belongs in the log now

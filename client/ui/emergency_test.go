@@ -93,3 +93,18 @@ func TestEncryptedCallSaysSo(t *testing.T) {
 		t.Fatalf("plain call state line %q", got)
 	}
 }
+
+func TestEmergencyCallBringsThePhoneTab(t *testing.T) {
+	r := registeredRig(t)
+	r.u.SelectTab(TabColleagues)
+	r.setCalls(phone.Call{ID: "e", Direction: phone.Outgoing, Remote: "112", State: phone.Dialling, StartedAt: t0})
+	if r.u.tabs.SelectedIndex() != 0 || !r.u.phone.emergency.Visible() {
+		t.Fatalf("tab %d during an emergency call, want the Phone tab with the reminder", r.u.tabs.SelectedIndex())
+	}
+	// The user may still look elsewhere during the call: no tab is forced on every update.
+	r.u.SelectTab(TabContacts)
+	r.setCalls(phone.Call{ID: "e", Direction: phone.Outgoing, Remote: "112", State: phone.Active, AnsweredAt: t0})
+	if r.u.tabs.SelectedIndex() == 0 {
+		t.Fatal("the Phone tab was forced again while the same emergency call went on")
+	}
+}
