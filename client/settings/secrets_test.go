@@ -214,3 +214,37 @@ func TestSystemKeyringThroughGoKeyring(t *testing.T) {
 		t.Fatalf("without a keychain: %v", s2.PasswordLocation())
 	}
 }
+
+// countingKeyring counts writes, to show that saving other settings leaves the keychain alone.
+type countingKeyring struct {
+	*fakeKeyring
+	sets int
+}
+
+func (c *countingKeyring) Set(service, user, pw string) error { c.sets++; return c.fakeKeyring.Set(service, user, pw) }
+
+func TestSavingOtherSettingsDoesNotRewriteThePassword(t *testing.T) {
+	kr := &countingKeyring{fakeKeyring: newFakeKeyring()}
+	s := NewStoreWithKeyring(t.TempDir(), kr)
+	st := Settings{Server: "pbx.example.com", User: "1001", Password: "kala-kukko-42"}
+	if err := s.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		st.Audio.SetVolume(float64(i) / 4)
+		if err := s.Save(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if kr.sets != 1 || s.PasswordLocation() != InKeychain {
+		t.Fatalf("keychain written %d times (location %v), want once", kr.sets, s.PasswordLocation())
+	}
+	st.Password = "uusi-salasana-7"
+	if err := s.Save(st); err != nil || kr.sets != 2 {
+		t.Fatalf("a new password: %v, %d writes", err, kr.sets)
+	}
+	got, err := NewStoreWithKeyring(filepath.Dir(s.PasswordFile()), kr).Load()
+	if err != nil || got.Password != "uusi-salasana-7" {
+		t.Fatalf("reload: %+v %v", got, err)
+	}
+}

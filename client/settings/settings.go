@@ -96,6 +96,9 @@ type Store struct {
 	vault vault
 	where Location // where the password of the last Load or Save is
 	saved string   // the keychain account of the password last saved, to forget it on change
+	// known is the password last loaded or saved for saved, so that saving other settings
+	// (a ring volume) does not write the keychain again.
+	known string
 }
 
 // NewStore returns a store for dir/softphone.json with the password in the OS keychain,
@@ -161,7 +164,7 @@ func (s *Store) Load() (Settings, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Password, s.where, s.saved = pw, where, secretAccount(st)
+	st.Password, s.where, s.saved, s.known = pw, where, secretAccount(st), pw
 	return st, nil
 }
 
@@ -184,19 +187,25 @@ func (s *Store) saveLocked(st Settings) error {
 			return err
 		}
 	}
+	// Unchanged and where it belongs: nothing to write. A password in the file is offered to
+	// the keychain again, which may have started since.
+	settled := s.where == InKeychain || s.where == InFile && s.vault.kr == nil || s.where == NotSaved && st.Password == ""
+	unchanged := s.saved == account && s.known == st.Password && settled
 	s.saved = account
-	if st.Password == "" {
-		s.where = NotSaved
+	switch {
+	case unchanged:
+	case st.Password == "":
+		s.where, s.known = NotSaved, ""
 		if err := s.vault.delete(account); err != nil {
 			return err
 		}
-	} else {
+	default:
 		// The password first: a settings file without one is harmless, a lost one is not.
 		where, err := s.vault.set(account, st.Password)
 		if err != nil {
 			return err
 		}
-		s.where = where
+		s.where, s.known = where, st.Password
 	}
 	if err := writeAtomic(s.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("save settings: %w", err)
