@@ -221,7 +221,10 @@ type countingKeyring struct {
 	sets int
 }
 
-func (c *countingKeyring) Set(service, user, pw string) error { c.sets++; return c.fakeKeyring.Set(service, user, pw) }
+func (c *countingKeyring) Set(service, user, pw string) error {
+	c.sets++
+	return c.fakeKeyring.Set(service, user, pw)
+}
 
 func TestSavingOtherSettingsDoesNotRewriteThePassword(t *testing.T) {
 	kr := &countingKeyring{fakeKeyring: newFakeKeyring()}
