@@ -118,12 +118,15 @@ func (p *securePhone) hears(t *testing.T, what string, freq float64) {
 	}
 }
 
-func startTLSServer(t *testing.T) (srv *vaihde, tlsAddr string, roots *x509.CertPool) {
+// startTLSServer starts the server with SIP TLS and the HTTPS API on a certificate for
+// 127.0.0.1 and returns both addresses and roots that trust it.
+func startTLSServer(t *testing.T) (srv *vaihde, tlsAddr, httpsAddr string, roots *x509.CertPool) {
 	t.Helper()
 	certFile, keyFile, roots := softphoneCert(t, t.TempDir())
 	tlsAddr = "127.0.0.1:" + strconv.Itoa(freeTCPPort(t))
-	srv = startVaihde(t, "-tls-addr", tlsAddr, "-tls-cert", certFile, "-tls-key", keyFile)
-	return srv, tlsAddr, roots
+	httpsAddr = "127.0.0.1:" + strconv.Itoa(freeTCPPort(t))
+	srv = startVaihde(t, "-tls-addr", tlsAddr, "-tls-cert", certFile, "-tls-key", keyFile, "-https-addr", httpsAddr)
+	return srv, tlsAddr, httpsAddr, roots
 }
 
 // TestIntegrationSoftphoneTLS registers two Softphone engines over SIP TLS with the real server
@@ -131,13 +134,31 @@ func startTLSServer(t *testing.T) (srv *vaihde, tlsAddr string, roots *x509.Cert
 // certificate is refused with words saying so.
 func TestIntegrationSoftphoneTLS(t *testing.T) {
 	integration(t)
-	srv, tlsAddr, roots := startTLSServer(t)
+	srv, tlsAddr, httpsAddr, roots := startTLSServer(t)
 	a := startSecurePhone(t, srv, tlsAddr, roots, "1001@demo.vaihde.local", "demo1001", false, 1000)
 	b := startSecurePhone(t, srv, tlsAddr, roots, "1002@demo.vaihde.local", "demo1002", false, 600)
 	for _, ext := range []string{"1001", "1002"} {
 		srv.waitLog(t, regexp.MustCompile(`registration changed.*ext=`+ext+` source=tls:`), 5*time.Second)
 	}
 	secureCall(t, a, b, "1002")
+
+	// The API over HTTPS with the SIP certificate, trusted through the same roots.
+	c, err := phone.New(phone.Config{ListenAddr: "127.0.0.1:0", TLS: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(context.Background(), phone.Account{Server: tlsAddr, APIURL: "https://" + httpsAddr,
+		User: "1003@demo.vaihde.local", Password: "demo1003", Transport: phone.TransportTLS}); err != nil {
+		t.Fatal(err)
+	}
+	var cs phone.Snapshot
+	if !pollUntil(20*time.Second, func() bool { cs = c.Snapshot(); return cs.Reg == phone.Registered }) || cs.Profile.Extension != "1003" {
+		t.Fatalf("TLS login with the HTTPS API: %v (%s), profile %+v", cs.Reg, cs.RegDetail, cs.Profile)
+	}
+	if api, _, ok := c.Session(); !ok || !strings.HasPrefix(api, "https://") {
+		t.Fatalf("API session %q %v", api, ok)
+	}
 
 	// Without the certificate in its roots the engine must refuse the server.
 	e, err := phone.New(phone.Config{ListenAddr: "127.0.0.1:0"})
@@ -221,7 +242,7 @@ func secureCall(t *testing.T, a, b *securePhone, ext string) {
 // both ways and both calls say Encrypted.
 func TestIntegrationSoftphoneTLSSRTP(t *testing.T) {
 	integration(t)
-	srv, tlsAddr, roots := startTLSServer(t)
+	srv, tlsAddr, _, roots := startTLSServer(t)
 	a := startSecurePhone(t, srv, tlsAddr, roots, "1001@demo.vaihde.local", "demo1001", true, 1000)
 	b := startSecurePhone(t, srv, tlsAddr, roots, "1002@demo.vaihde.local", "demo1002", true, 600)
 	secureCall(t, a, b, "1002")
