@@ -199,7 +199,8 @@ func TestIntegrationSoftphoneTCP(t *testing.T) {
 }
 
 // secureCall calls ext from a, b answers, both hear the other's tone, a hangs up.
-func secureCall(t *testing.T, a, b *securePhone, ext string) {
+// during, if set, runs while the call is up, with the caller's and the callee's call IDs.
+func secureCall(t *testing.T, a, b *securePhone, ext string, during ...func(id, in string)) {
 	t.Helper()
 	id, err := a.e.Dial(context.Background(), ext)
 	if err != nil {
@@ -222,6 +223,9 @@ func secureCall(t *testing.T, a, b *securePhone, ext string) {
 	}
 	b.hears(t, "callee hears the caller", 1000)
 	a.hears(t, "caller hears the callee", 600)
+	for _, f := range during {
+		f(id, in)
+	}
 	if err := a.e.Hangup(id); err != nil {
 		t.Fatal(err)
 	}
@@ -239,20 +243,31 @@ func secureCall(t *testing.T, a, b *securePhone, ext string) {
 
 // TestIntegrationSoftphoneTLSSRTP: two Softphone engines that encrypt calls, over SIP TLS
 // through the real server (which anchors the media, with an SRTP key per leg): the tones cross
-// both ways and both calls say Encrypted.
+// both ways, also after hold and resume, and both calls say Encrypted.
 func TestIntegrationSoftphoneTLSSRTP(t *testing.T) {
 	integration(t)
 	srv, tlsAddr, _, roots := startTLSServer(t)
 	a := startSecurePhone(t, srv, tlsAddr, roots, "1001@demo.vaihde.local", "demo1001", true, 1000)
 	b := startSecurePhone(t, srv, tlsAddr, roots, "1002@demo.vaihde.local", "demo1002", true, 600)
-	secureCall(t, a, b, "1002")
-	for _, p := range []*securePhone{a, b} {
-		for _, c := range p.e.Snapshot().Calls {
-			if !c.Encrypted {
-				t.Errorf("call %s to %s not encrypted", c.ID, c.Remote)
-			}
+	secureCall(t, a, b, "1002", func(id, in string) {
+		ca, _ := findSoftphoneCall(a.e, id)
+		cb, _ := findSoftphoneCall(b.e, in)
+		if !ca.Encrypted || !cb.Encrypted {
+			t.Errorf("encrypted: caller %v, callee %v", ca.Encrypted, cb.Encrypted)
 		}
-	}
+		// Hold and resume re-INVITE through the server; the keys hold, the audio comes back.
+		if err := a.e.Hold(id, true); err != nil {
+			t.Fatal(err)
+		}
+		if !pollUntil(10*time.Second, func() bool { c, _ := findSoftphoneCall(b.e, in); return c.RemoteHold }) {
+			t.Fatal("the callee does not see the hold")
+		}
+		if err := a.e.Hold(id, false); err != nil {
+			t.Fatal(err)
+		}
+		a.hears(t, "caller hears the callee after resume", 600)
+		b.hears(t, "callee hears the caller after resume", 1000)
+	})
 }
 
 // TestIntegrationSoftphoneBaresipSRTP: the Softphone engine (TLS, encrypted calls) calls a
