@@ -262,6 +262,11 @@ func (e *Engine) regLoop(ctx context.Context, acct *account) {
 			if granted > 2*time.Minute {
 				wait = granted - 30*time.Second
 			}
+			if acct.tp != TransportUDP {
+				// A REGISTER is also how a dropped TCP/TLS connection (a server restart) is
+				// noticed and replaced: until then the server cannot reach us with calls.
+				wait = min(wait, connRefresh)
+			}
 		case WrongPassword:
 			return // retrying cannot help and could lock the account; the user logs in again
 		default:
@@ -273,6 +278,9 @@ func (e *Engine) regLoop(ctx context.Context, acct *account) {
 		}
 	}
 }
+
+// connRefresh bounds the registration refresh over TCP and TLS.
+const connRefresh = 90 * time.Second
 
 // keepaliveEvery is how often a CRLF keeps the NAT binding of the SIP socket open; UDP
 // bindings often expire after 30 s, long before the registration refresh.
