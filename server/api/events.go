@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,9 +42,12 @@ type streams struct {
 // stream is one client's event stream.
 type stream struct {
 	orgID, userID int64
+	token         [32]byte // hash of the session's token: logout ends the stream
 	ch            chan streamItem
 	overflow      chan struct{}
 	once          sync.Once
+	ended         chan struct{} // closed by endToken
+	endOnce       sync.Once
 }
 
 // streamItem is a hub state (converted for the viewer by the stream's handler) or a ready event.
@@ -65,7 +69,7 @@ var (
 	errTooManyStreams = fmt.Errorf("api: more than %d event streams", maxStreamsPerUser)
 )
 
-func (ss *streams) add(u store.User) (*stream, error) {
+func (ss *streams) add(u store.User, token [32]byte) (*stream, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.closed {
@@ -74,7 +78,8 @@ func (ss *streams) add(u store.User) (*stream, error) {
 	if ss.perUser[u.ID] >= maxStreamsPerUser {
 		return nil, errTooManyStreams
 	}
-	st := &stream{orgID: u.OrgID, userID: u.ID, ch: make(chan streamItem, streamBuffer), overflow: make(chan struct{})}
+	st := &stream{orgID: u.OrgID, userID: u.ID, token: token, ch: make(chan streamItem, streamBuffer),
+		overflow: make(chan struct{}), ended: make(chan struct{})}
 	ss.all[st] = struct{}{}
 	ss.perUser[u.ID]++
 	return st, nil
@@ -89,6 +94,17 @@ func (ss *streams) remove(st *stream) {
 	delete(ss.all, st)
 	if ss.perUser[st.userID]--; ss.perUser[st.userID] <= 0 {
 		delete(ss.perUser, st.userID)
+	}
+}
+
+// endToken ends the streams opened with the session whose token hashes to token (logout).
+func (ss *streams) endToken(token [32]byte) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for st := range ss.all {
+		if st.token == token {
+			st.endOnce.Do(func() { close(st.ended) })
+		}
 	}
 }
 
@@ -165,7 +181,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u store.User) {
 		s.internal(w, "events", err)
 		return
 	}
-	st, err := s.streams.add(u)
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	st, err := s.streams.add(u, tokenHash(strings.TrimSpace(token)))
 	switch {
 	case errors.Is(err, errStreamsClosed):
 		writeError(w, http.StatusServiceUnavailable, "server is shutting down")
@@ -220,6 +237,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u store.User) {
 			return
 		case <-s.streams.done:
 			return
+		case <-st.ended:
+			return // the session was logged out
 		case <-st.overflow:
 			s.log.Warn("event stream too slow, closing", "user", u.ID)
 			return

@@ -218,9 +218,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	})(w, r)
 }
 
-// Logout ends the session of token.
+// Logout ends the session of token and the event streams opened with it.
 func (s *Server) Logout(token string) {
+	k := tokenHash(token)
 	s.mu.Lock()
-	delete(s.sessions, tokenHash(token))
+	delete(s.sessions, k)
 	s.mu.Unlock()
+	s.streams.endToken(k)
 }

@@ -270,3 +270,38 @@ func TestSMSRateLimit(t *testing.T) {
 		t.Fatalf("the second message of the new window: %d, want 429 (the first one's minute is not over)", code)
 	}
 }
+
+// TestIntegrationLogoutEndsEventStream: an event stream opened with a token ends when that
+// session logs out; a stream of the user's other session goes on.
+func TestIntegrationLogoutEndsEventStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration")
+	}
+	e := newEnv(t, nil)
+	tok, other := e.login(t, "1001"), e.login(t, "1001")
+	ch, res := e.openStream(t, tok)
+	otherCh, _ := e.openStream(t, other)
+	if res.StatusCode != 200 {
+		t.Fatalf("stream: %d", res.StatusCode)
+	}
+	waitEvent(t, ch, 5*time.Second, "hello", func(ev sseEvent, _ shared.Event) bool { return ev.typ == shared.EventHello })
+	waitEvent(t, otherCh, 5*time.Second, "hello", func(ev sseEvent, _ shared.Event) bool { return ev.typ == shared.EventHello })
+	if code, body := e.do(t, "POST", "/api/logout", tok, nil); code != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", code, body)
+	}
+	deadline := time.After(5 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-ch:
+		case <-deadline:
+			t.Fatal("the logged-out session's event stream is still open")
+		}
+	}
+	select {
+	case _, ok := <-otherCh:
+		if !ok {
+			t.Fatal("the other session's stream ended too")
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+}

@@ -238,7 +238,7 @@ func (e *Engine) offer(l *leg, dir sdpmedia.Direction, prefer sdpmedia.Codec) ([
 	party, media := l.remoteMedia, l.media
 	l.mu.Unlock()
 	switch {
-	case media == nil:
+	case media == nil: // a typed nil must not reach the keyer interface
 	case party.Port == 0 && len(party.Codecs) == 0 && strings.EqualFold(l.transport, "tls"):
 		if err := offerCrypto(media, &m); err != nil {
 			return nil, err
@@ -258,8 +258,10 @@ func (e *Engine) answer(l *leg, m sdpmedia.Media, c sdpmedia.Codec) ([]byte, err
 	l.mu.Lock()
 	media := l.media
 	l.mu.Unlock()
-	if err := withCrypto(media, &a, m); err != nil {
-		return nil, err
+	if media != nil {
+		if err := withCrypto(media, &a, m); err != nil {
+			return nil, err
+		}
 	}
 	return e.sdp(l, a)
 }

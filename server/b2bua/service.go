@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,7 +104,7 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org st
 	)
 	hasOffer := len(req.Body()) > 0
 	if hasOffer {
-		if offer, cdc, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil {
+		if offer, cdc, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil || srtpRefused(offer) {
 			respond(tx, req, 488, "Not Acceptable Here")
 			return
 		}
@@ -123,18 +124,31 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org st
 	l.svc = svc
 	if hasOffer {
 		l.remoteMedia, l.codec = offer, cdc
+		// The keys first: not even the first packet may go out plain.
+		if err := ep.SetCrypto(offer); err != nil {
+			e.log.Warn("service srtp", "call_id", callID, "error", err)
+		}
 		if err := ep.SetRemote(offer.AddrPort(), cdc, offer.DTMFPT); err != nil {
 			e.log.Warn("service set remote", "call_id", callID, "error", err)
 		}
 	}
 	var body []byte
 	if hasOffer {
-		body, err = e.serviceSDP(l, sdpmedia.Media{Codecs: []sdpmedia.Codec{cdc}, DTMFPT: offer.DTMFPT,
-			Direction: offeredDirection(offer).Reverse(), Ptime: 20})
+		m := sdpmedia.Media{Codecs: []sdpmedia.Codec{cdc}, DTMFPT: offer.DTMFPT,
+			Direction: offeredDirection(offer).Reverse(), Ptime: 20}
+		if err = withCrypto(ep, &m, offer); err == nil {
+			body, err = e.serviceSDP(l, m)
+		}
 	} else {
-		// Delayed offer: ours goes in the 200, the answer comes in the ACK.
-		body, err = e.serviceSDP(l, sdpmedia.Media{Codecs: offerCodecs(sdpmedia.Codec{}),
-			DTMFPT: sdpmedia.DefaultDTMFPT, Direction: sdpmedia.SendRecv, Ptime: 20})
+		// Delayed offer: ours goes in the 200, the answer comes in the ACK (SRTP over TLS).
+		m := sdpmedia.Media{Codecs: offerCodecs(sdpmedia.Codec{}),
+			DTMFPT: sdpmedia.DefaultDTMFPT, Direction: sdpmedia.SendRecv, Ptime: 20}
+		if strings.EqualFold(l.transport, "tls") {
+			err = offerCrypto(ep, &m)
+		}
+		if err == nil {
+			body, err = e.serviceSDP(l, m)
+		}
 	}
 	if err != nil {
 		_ = ep.Close()
@@ -261,6 +275,8 @@ func (e *Engine) serviceRemote(l *leg, m sdpmedia.Media) (sdpmedia.Codec, error)
 	l.mu.Unlock()
 	if svc := l.service(); svc == nil {
 		return c, errHandedOver
+	} else if err := svc.ep.SetCrypto(m); err != nil {
+		e.log.Warn("service srtp", "call_id", l.callID, "error", err)
 	} else if err := svc.ep.SetRemote(m.AddrPort(), c, m.DTMFPT); err != nil {
 		e.log.Warn("service set remote", "call_id", l.callID, "error", err)
 	}
@@ -283,11 +299,20 @@ func (e *Engine) serviceReInvite(l *leg, req *sip.Request, tx sip.ServerTransact
 			respond(tx, req, 200, "OK")
 			return
 		}
-		body, err = e.serviceSDP(l, sdpmedia.Media{Codecs: offerCodecs(current),
-			DTMFPT: sdpmedia.DefaultDTMFPT, Direction: sdpmedia.SendRecv, Ptime: 20})
+		m := sdpmedia.Media{Codecs: offerCodecs(current),
+			DTMFPT: sdpmedia.DefaultDTMFPT, Direction: sdpmedia.SendRecv, Ptime: 20}
+		l.mu.Lock()
+		party := l.remoteMedia
+		l.mu.Unlock()
+		if svc := l.service(); svc != nil {
+			err = withCrypto(svc.ep, &m, party)
+		}
+		if err == nil {
+			body, err = e.serviceSDP(l, m)
+		}
 	} else {
 		m, perr := sdpmedia.Parse(req.Body())
-		if perr != nil {
+		if perr != nil || srtpRefused(m) {
 			respond(tx, req, 488, "Not Acceptable Here")
 			return
 		}
@@ -296,8 +321,14 @@ func (e *Engine) serviceReInvite(l *leg, req *sip.Request, tx sip.ServerTransact
 			respond(tx, req, 488, "Not Acceptable Here")
 			return
 		}
-		body, err = e.serviceSDP(l, sdpmedia.Media{Codecs: []sdpmedia.Codec{c}, DTMFPT: m.DTMFPT,
-			Direction: offeredDirection(m).Reverse(), Ptime: 20})
+		a := sdpmedia.Media{Codecs: []sdpmedia.Codec{c}, DTMFPT: m.DTMFPT,
+			Direction: offeredDirection(m).Reverse(), Ptime: 20}
+		if svc := l.service(); svc != nil {
+			err = withCrypto(svc.ep, &a, m)
+		}
+		if err == nil {
+			body, err = e.serviceSDP(l, a)
+		}
 	}
 	if err != nil {
 		respond(tx, req, 500, "Server Internal Error")

@@ -5,7 +5,6 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
-	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -21,9 +20,15 @@ func srtpRefused(m sdpmedia.Media) bool {
 	return m.Secure && !ok
 }
 
-// withCrypto adds the leg's own key to m (an SDP for the party) when the party's SDP carries
-// a usable crypto: the same suite and tag, and the party's profile (RTP/SAVP or RTP/AVP).
-func withCrypto(media *relay.Leg, m *sdpmedia.Media, party sdpmedia.Media) error {
+// keyer is a media endpoint facing a party that terminates SRTP: a relay leg or the media
+// endpoint of a service call.
+type keyer interface {
+	LocalCrypto(tag int, suite string) (sdpmedia.Crypto, error)
+}
+
+// withCrypto adds the endpoint's own key to m (an SDP for the party) when the party's SDP
+// carries a usable crypto: the same suite and tag, and the party's profile (RTP/SAVP or RTP/AVP).
+func withCrypto(media keyer, m *sdpmedia.Media, party sdpmedia.Media) error {
 	c, ok := party.SelectCrypto()
 	if !ok || media == nil {
 		return nil
@@ -36,8 +41,8 @@ func withCrypto(media *relay.Leg, m *sdpmedia.Media, party sdpmedia.Media) error
 	return nil
 }
 
-// offerCrypto makes m an SRTP-only offer with the leg's key (the default suite, tag 1).
-func offerCrypto(media *relay.Leg, m *sdpmedia.Media) error {
+// offerCrypto makes m an SRTP-only offer with the endpoint's key (the default suite, tag 1).
+func offerCrypto(media keyer, m *sdpmedia.Media) error {
 	local, err := media.LocalCrypto(1, sdpmedia.AES_CM_128_HMAC_SHA1_80)
 	if err != nil {
 		return err

@@ -57,6 +57,8 @@ type Stats struct {
 	Invalid               uint64 // datagrams ignored: not RTP, unknown payload type, bad event, another source
 	Digits                uint64 // keys received (RFC 4733 and injected)
 	Latched               netip.AddrPort
+	Unauthenticated       uint64 // datagrams that failed SRTP authentication (or were plain)
+	SRTP                  bool   // the party's media is SRTP (SetCrypto)
 }
 
 // remote is what SetRemote learned; replaced as a whole.
@@ -88,6 +90,7 @@ type Endpoint struct {
 
 	remote atomic.Pointer[remote]
 	latch  relay.Latch
+	srtp   relay.SRTPSession // plain until SetCrypto names the party's key
 
 	playMu sync.Mutex
 	play   *playJob
@@ -106,10 +109,11 @@ type Endpoint struct {
 
 	// Owned by the reader goroutine.
 	hdr   rtp.Header
+	dec   []byte
 	pcm   []int16
 	event eventState
 
-	packetsIn, packetsOut, invalid, digitCount atomic.Uint64
+	packetsIn, packetsOut, invalid, digitCount, unauthenticated atomic.Uint64
 }
 
 // eventState follows the telephone-event being received to report each key once.
@@ -167,6 +171,7 @@ func newEndpoint(cfg Config) *Endpoint {
 		payload: make([]byte, 0, FrameSamples),
 		out:     make([]byte, 12+FrameSamples),
 		pcm:     make([]int16, 0, maxDatagram),
+		dec:     make([]byte, 0, maxDatagram),
 	}
 	// No SDP yet: the first source within the window may latch until SetRemote says more.
 	e.latch.Arm(netip.AddrPort{}, time.Now().UnixNano(), cfg.LatchWindow)
@@ -197,6 +202,22 @@ func (e *Endpoint) SetRemote(addr netip.AddrPort, c sdpmedia.Codec, dtmfPT uint8
 	return nil
 }
 
+// LocalCrypto returns the endpoint's own SRTP key for suite, for the SDP sent to the party
+// (relay.SRTPSession.LocalCrypto).
+func (e *Endpoint) LocalCrypto(tag int, suite string) (sdpmedia.Crypto, error) {
+	return e.srtp.LocalCrypto(tag, suite)
+}
+
+// SetCrypto makes the endpoint speak SRTP with the party when its SDP m has a usable
+// a=crypto, plain RTP when it has none; RTP/SAVP without a usable one is relay.ErrCrypto.
+// Call it with every SDP of the party, before SetRemote (so that nothing goes out plain).
+func (e *Endpoint) SetCrypto(m sdpmedia.Media) error {
+	if err := e.srtp.Set(m); err != nil {
+		return fmt.Errorf("set crypto: %w", err)
+	}
+	return nil
+}
+
 // InjectDigit queues a key received out of band (SIP INFO, application/dtmf-relay). Keys that
 // are not DTMF are ignored and reported.
 func (e *Endpoint) InjectDigit(key rune) error {
@@ -221,6 +242,9 @@ func (e *Endpoint) Stats() Stats {
 		PacketsOut: e.packetsOut.Load(),
 		Invalid:    e.invalid.Load(),
 		Digits:     e.digitCount.Load(),
+		SRTP:       e.srtp.On(),
+
+		Unauthenticated: e.unauthenticated.Load(),
 	}
 	if a, ok := e.latch.Load(); ok {
 		s.Latched = a
@@ -326,7 +350,7 @@ func (e *Endpoint) tick() {
 		return
 	}
 	pkt := append(e.out[:n], payload...)
-	if _, err := e.conn.WriteToUDPAddrPort(pkt, dst); err != nil {
+	if err := e.srtp.WriteRTP(e.conn, pkt, dst); err != nil {
 		e.log.Debug("rtp send failed", "to", dst, "err", err)
 		return
 	}
@@ -351,7 +375,12 @@ func (e *Endpoint) readLoop() {
 			e.invalid.Add(1)
 			continue
 		}
-		e.handleRTP(buf[:n], src, time.Now().UnixNano())
+		pkt, ok := e.srtp.OpenRTP(e.dec[:0], buf[:n], &e.hdr)
+		if !ok {
+			e.unauthenticated.Add(1)
+			continue
+		}
+		e.handleRTP(pkt, src, time.Now().UnixNano())
 	}
 }
 

@@ -4,14 +4,15 @@
 // An application is plain Go code that talks to a Channel: it plays clips, collects DTMF and
 // records to WAV. Endpoint is the real Channel: one RTP socket speaking G.711 (PCMU/PCMA) with
 // RFC 4733 telephone-events (and SIP INFO keys through InjectDigit and ParseDTMFInfo), paced by
-// its own 20 ms ticker; Endpoint.Loop plays music on hold. Script is a fake Channel that lets call
+// its own 20 ms ticker, SRTP (SDES keys) when the caller's SDP asks for it (SetCrypto);
+// Endpoint.Loop plays music on hold. Script is a fake Channel that lets call
 // flows run in tests without a network. The Say functions turn numbers, clock times and dates into
 // prompt keys in Finnish, Swedish and English; PromptKeys lists every key they can produce and
 // PromptText the words to synthesise for it. Loading prompt clips is server/prompt's job
 // (prompt.Catalog.Clips).
 //
 // Channel methods are meant to be called from one goroutine, the call flow's; Endpoint's other
-// methods (SetRemote, InjectDigit, Close) are safe from any goroutine.
+// methods (SetRemote, SetCrypto, InjectDigit, Close) are safe from any goroutine.
 package mediaapp
 
 import (

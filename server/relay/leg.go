@@ -68,11 +68,7 @@ type Leg struct {
 	// this leg's readers, read by the partner's reader.
 	latch, rtcpLatch Latch
 
-	// SRTP state (srtp.go): nil while the party's media is plain RTP.
-	srtpRx    atomic.Pointer[srtpRx]
-	srtpTx    atomic.Pointer[srtpTx]
-	keyMu     sync.Mutex
-	localKeys map[string]sdpmedia.Crypto
+	srtp SRTPSession // plain RTP until the party's SDP names a crypto (srtp.go)
 
 	// Owned by the RTP reader goroutine.
 	hdr    rtp.Header
@@ -150,7 +146,7 @@ func (l *Leg) SetRemote(m sdpmedia.Media, c sdpmedia.Codec) error {
 	if err != nil {
 		return fmt.Errorf("set remote: %w", err)
 	}
-	if err := l.setCrypto(m); err != nil {
+	if err := l.srtp.Set(m); err != nil {
 		return fmt.Errorf("set remote: %w", err)
 	}
 	r := &remote{pt: c.PT, kind: kind, dtmfPT: m.DTMFPT,
@@ -261,13 +257,10 @@ func (l *Leg) readRTP() {
 			l.invalid.Add(1)
 			continue
 		}
-		pkt := buf[:n]
-		if rx := l.srtpRx.Load(); rx != nil {
-			var ok bool
-			if pkt, ok = rx.openRTP(l.rtpDec[:0], pkt, &l.hdr); !ok {
-				l.unauthenticated.Add(1)
-				continue
-			}
+		pkt, ok := l.srtp.OpenRTP(l.rtpDec[:0], buf[:n], &l.hdr)
+		if !ok {
+			l.unauthenticated.Add(1)
+			continue
 		}
 		l.handleRTP(pkt, src, l.pool.now())
 	}

@@ -290,14 +290,10 @@ func (l *Leg) readRTCP() {
 			l.invalid.Add(1)
 			continue
 		}
-		pkt := buf[:n]
-		if rx := l.srtpRx.Load(); rx != nil {
-			out, err := rx.rtcp.DecryptRTCP(l.rtcpDec[:0], pkt, nil)
-			if err != nil {
-				l.unauthenticated.Add(1)
-				continue
-			}
-			pkt = out
+		pkt, ok := l.srtp.OpenRTCP(l.rtcpDec[:0], buf[:n])
+		if !ok {
+			l.unauthenticated.Add(1)
+			continue
 		}
 		now := l.pool.now()
 		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())

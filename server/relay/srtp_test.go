@@ -205,15 +205,15 @@ func TestSetRemoteSRTP(t *testing.T) {
 	if err := l.SetRemote(m, sdpmedia.PCMU); err != nil || !l.SRTP() {
 		t.Fatalf("SAVP with AES_CM_128_HMAC_SHA1_32: %v, SRTP %v", err, l.SRTP())
 	}
-	rx, tx := l.srtpRx.Load(), l.srtpTx.Load()
+	rx, tx := l.srtp.rx.Load(), l.srtp.tx.Load()
 	if tx.key.Suite != sdpmedia.AES_CM_128_HMAC_SHA1_32 || tx.key.Tag != 5 {
 		t.Fatalf("local key %v, want the offer's suite and tag", tx.key)
 	}
-	if err := l.SetRemote(m, sdpmedia.PCMU); err != nil || l.srtpRx.Load() != rx || l.srtpTx.Load() != tx {
+	if err := l.SetRemote(m, sdpmedia.PCMU); err != nil || l.srtp.rx.Load() != rx || l.srtp.tx.Load() != tx {
 		t.Fatal("a re-INVITE with the same keys made new contexts")
 	}
 	m.Crypto[1], _ = sdpmedia.NewCrypto(5, sdpmedia.AES_CM_128_HMAC_SHA1_32)
-	if err := l.SetRemote(m, sdpmedia.PCMU); err != nil || l.srtpRx.Load() == rx || l.srtpTx.Load() != tx {
+	if err := l.SetRemote(m, sdpmedia.PCMU); err != nil || l.srtp.rx.Load() == rx || l.srtp.tx.Load() != tx {
 		t.Fatal("a new key of the party: want new receive contexts, the same send contexts")
 	}
 	if err := l.SetRemote(media(40000, 0, sdpmedia.PCMU), sdpmedia.PCMU); err != nil || l.SRTP() {
