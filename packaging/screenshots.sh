@@ -14,6 +14,8 @@
 #   forwarding.png 1004's forwarding and voicemail settings, filled in through the HTTP API
 #   voicemail-settings.png  (extra) the same screen scrolled to the voicemail options, PIN and
 #                  the VIP numbers that ring through the away notice
+#   emergency.png  a call to 112, answered by a SIPp "carrier" on the trunk, with the
+#                  "State your location" reminder (CALL-10; needs sipp)
 # All but login.png need the server (server/cmd/vaihde -demo); call.png, incoming.png and the
 # on-call state need baresip; without the server only login.png is made. KEEP_WORK=1 keeps the logs. Every process started here is stopped by its PID on exit.
 set -euo pipefail
@@ -88,7 +90,7 @@ shoot() {
 	local cfg="$WORK/cfg-${name%.png}"
 	mkdir -p "$cfg"
 	log "capturing $name"
-	timeout 120 "$WORK/softphone" -config-dir "$cfg" -no-audio \
+	timeout 120 "$WORK/softphone" -config-dir "$cfg" -no-keychain -no-audio \
 		-screenshot "$OUT/$name" -screenshot-after "$SHOT_AFTER" "$@" \
 		>"$WORK/softphone-${name%.png}.log" 2>&1 || {
 		log "softphone failed for $name:"
@@ -110,8 +112,10 @@ go build -o "$WORK/vaihde" ./server/cmd/vaihde
 SIP_PORT=$(free_port)
 TLS_PORT=$(free_port)
 HTTP_PORT=$(free_port)
+TRUNK_PORT=$(free_port)
 RTP_MIN=$((20000 + (SIP_PORT % 2000) * 10))
-"$WORK/vaihde" -demo -db "$WORK/vaihde.db" -sip-addr "127.0.0.1:$SIP_PORT" \
+# The trunk goes to a SIPp "carrier" on loopback that answers every call (emergency.png).
+VAIHDE_TRUNK_HOST=127.0.0.1 VAIHDE_TRUNK_PORT=$TRUNK_PORT "$WORK/vaihde" -demo -db "$WORK/vaihde.db" -sip-addr "127.0.0.1:$SIP_PORT" \
 	-tls-addr "127.0.0.1:$TLS_PORT" -http-addr "127.0.0.1:$HTTP_PORT" -https-addr "" \
 	-rtp-port-min "$RTP_MIN" -rtp-port-max "$((RTP_MIN + 99))" >"$WORK/vaihde.out" 2>"$WORK/vaihde.log" &
 PIDS+=($!)
@@ -130,6 +134,23 @@ grep -q "screenshot taken.*registered=true" "$WORK/softphone-main.log" || {
 	tail -20 "$WORK/softphone-main.log" >&2
 	exit 1
 }
+
+# 3. An emergency call: 112 goes out on the trunk to the SIPp carrier, which answers; the call
+# panel shows "State your location".
+if command -v sipp >/dev/null; then
+	sipp -sn uas -i 127.0.0.1 -p "$TRUNK_PORT" -mp "$((RTP_MIN + 300))" -nostdin -trace_err \
+		-error_file "$WORK/sipp-carrier.err" >"$WORK/sipp-carrier.log" 2>&1 &
+	PIDS+=($!)
+	sleep 1
+	SHOT_AFTER=${CALL_SHOT_AFTER:-8s} shoot emergency.png "${ACCOUNT[@]}" -dial 112 || true
+	if ! grep -q "screenshot taken.*active=1" "$WORK/softphone-emergency.log"; then
+		log "emergency.png: the call to 112 was not answered when captured (does the server route emergency calls to the trunk?); removed"
+		rm -f "$OUT/emergency.png"
+		grep -i "112\|emergency\|trunk" "$WORK/vaihde.log" | tail -5 >&2 || true
+	fi
+else
+	log "sipp not installed: emergency.png skipped"
+fi
 
 # --- people: presence, colleagues and chat set up through the real server's HTTP API ----------
 API="http://127.0.0.1:$HTTP_PORT"
@@ -186,7 +207,7 @@ if [ -n "$PEOPLE" ]; then
 	people_shot directory.png -search "m" || true # replaced below with the on-call state when baresip runs
 fi
 
-# 3. An answered call to baresip (1002) on auto-answer.
+# 4. An answered call to baresip (1002) on auto-answer.
 if ! command -v baresip >/dev/null; then
 	log "baresip not installed: call.png skipped"
 	exit 0
@@ -233,7 +254,7 @@ if ! grep -q "screenshot taken.*active=1" "$WORK/softphone-call.log"; then
 	grep -i "call\|invite" "$WORK/softphone-call.log" "$WORK/vaihde.log" | tail -10 >&2 || true
 	exit 1
 fi
-# 4. (extra, best effort) An incoming call: baresip calls the Softphone, which does not answer.
+# 5. (extra, best effort) An incoming call: baresip calls the Softphone, which does not answer.
 baresip_cmd() { # baresip_cmd COMMAND PARAMS: one ctrl_tcp netstring command
 	python3 - "$B_CTRL" "$1" "$2" <<'PY'
 import json, socket, sys
@@ -260,7 +281,7 @@ if ! grep -q "screenshot taken" "$WORK/softphone-incoming.log"; then
 fi
 baresip_cmd hangup "" || true
 
-# 5. The directory again, now with 1005 (Emma) on a call with 1002 (Mikko, auto-answer).
+# 6. The directory again, now with 1005 (Emma) on a call with 1002 (Mikko, auto-answer).
 if [ -n "$PEOPLE" ]; then
 	sleep 1
 	baresip_cmd uafind "sip:1005@$DOMAIN" || true
@@ -270,7 +291,7 @@ if [ -n "$PEOPLE" ]; then
 	baresip_cmd hangup "" || true
 fi
 
-# 6. Voicemail: 1004 (Juha, never registered here) gets two messages from baresip callers whose
+# 7. Voicemail: 1004 (Juha, never registered here) gets two messages from baresip callers whose
 # calls go to his voicemail; the older is marked heard. Then his routing is filled in through
 # the API for the forwarding screen.
 VM_ACCOUNT=(-server "127.0.0.1:$SIP_PORT" -api "http://127.0.0.1:$HTTP_PORT" -user 1004 -password demo1004)

@@ -1,6 +1,7 @@
 // Package media owns the Softphone's RTP audio: one UDP socket per call, G.711 frames sent every
 // 20 ms from an audio source, an adaptive jitter buffer feeding an audio sink, symmetric RTP
-// and RFC 4733 DTMF in both directions.
+// and RFC 4733 DTMF in both directions, and SRTP (pion/srtp, keys by SDES) when the call is
+// encrypted: then nothing leaves unencrypted and only authenticated packets are played.
 package media
 
 import (
@@ -15,10 +16,12 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
 
 	"github.com/vaihde/vaihde/client/audio"
 	"github.com/vaihde/vaihde/shared/codec"
 	"github.com/vaihde/vaihde/shared/dtmf"
+	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
 // DTMF timing: a 100 ms tone and three end packets (RFC 4733 section 2.5.1.4).
@@ -34,6 +37,21 @@ type Params struct {
 	DTMFPT uint8          // telephone-event payload type, 0 if none
 	Send   bool           // send audio (false while on hold either way)
 	Recv   bool           // play received audio
+	// SRTP encrypts the stream; nil means plain RTP.
+	SRTP *SRTP
+}
+
+// SRTP are the keys of an encrypted stream (SDES, RFC 4568): Local encrypts what we send (the
+// key in our SDP), Remote authenticates and decrypts what the party sends (the key in theirs).
+type SRTP struct {
+	Local, Remote sdpmedia.Crypto
+}
+
+func (k *SRTP) equal(o *SRTP) bool {
+	if k == nil || o == nil {
+		return k == o
+	}
+	return k.Local.Equal(o.Local) && k.Remote.Equal(o.Remote)
 }
 
 // Session is one RTP audio stream. Create it with Listen (to learn the local port for the SDP),
@@ -59,6 +77,13 @@ type Session struct {
 	wg       sync.WaitGroup
 	received int
 	sent     int
+	rejected int // packets dropped because SRTP authentication or decryption failed
+
+	// SRTP contexts of the current keys, nil for plain RTP; enc is used only by sendLoop and
+	// dec only by readLoop, each taken under mu. srtpErr is set when the keys were unusable:
+	// then nothing is sent or played rather than falling back to plain RTP.
+	enc, dec *srtp.Context
+	srtpErr  error
 
 	jb       *Jitter
 	lastDTMF struct {
@@ -114,6 +139,9 @@ func (s *Session) Start(ctx context.Context, p Params, src audio.Source, sink au
 	if s.started {
 		return errors.New("media: session already started")
 	}
+	if err := s.setKeysLocked(p.SRTP); err != nil {
+		return err
+	}
 	s.started = true
 	s.params, s.source, s.sink, s.onDTMF = p, src, sink, onDTMF
 	ctx, s.cancel = context.WithCancel(ctx)
@@ -136,7 +164,32 @@ func (s *Session) Update(p Params) {
 		}
 		s.latched = netip.AddrPort{}
 	}
+	if err := s.setKeysLocked(p.SRTP); err != nil {
+		s.log.Warn("unusable SRTP keys; the stream stops", "err", err)
+	}
 	s.params = p
+}
+
+// setKeysLocked keys the SRTP contexts for k, keeping the current ones when the keys did not
+// change (a context carries the rollover counter and replay window of its stream).
+func (s *Session) setKeysLocked(k *SRTP) error {
+	if s.started && k.equal(s.params.SRTP) && s.srtpErr == nil {
+		return nil
+	}
+	s.enc, s.dec, s.srtpErr = nil, nil, nil
+	if k == nil {
+		return nil
+	}
+	enc, err := k.Local.NewContext()
+	if err == nil {
+		var dec *srtp.Context
+		if dec, err = k.Remote.NewContext(); err == nil {
+			s.enc, s.dec = enc, dec
+			return nil
+		}
+	}
+	s.srtpErr = fmt.Errorf("media: srtp keys: %w", err)
+	return s.srtpErr
 }
 
 // SetAudio replaces the source and sink (nil for none) and returns the previous ones, which
@@ -177,6 +230,14 @@ func (s *Session) Stats() (sent, received int, jb JitterStats) {
 	return s.sent, s.received, s.jb.Stats()
 }
 
+// Rejected is the number of packets dropped because they failed SRTP authentication (or were
+// plain RTP on an encrypted stream).
+func (s *Session) Rejected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rejected
+}
+
 // Close stops the goroutines and closes the socket. Source and sink stay open: the caller owns them.
 func (s *Session) Close() error {
 	s.mu.Lock()
@@ -206,6 +267,7 @@ func (s *Session) dest() netip.AddrPort {
 func (s *Session) readLoop(ctx context.Context) {
 	defer s.wg.Done()
 	buf := make([]byte, 1500)
+	plainBuf := make([]byte, 1500) // decrypted SRTP
 	pcm := make([]int16, 0, 1024)
 	for {
 		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
@@ -215,8 +277,26 @@ func (s *Session) readLoop(ctx context.Context) {
 			}
 			continue // ICMP errors on UDP sockets must not end the call
 		}
+		data := buf[:n]
+		s.mu.Lock()
+		dec, broken := s.dec, s.srtpErr != nil
+		s.mu.Unlock()
+		if broken {
+			continue
+		}
+		if dec != nil {
+			// Authenticated first: a forged or plain packet never reaches the latch or the ear.
+			plain, err := dec.DecryptRTP(plainBuf[:0], data, nil)
+			if err != nil {
+				s.mu.Lock()
+				s.rejected++
+				s.mu.Unlock()
+				continue
+			}
+			data = plain
+		}
 		var pkt rtp.Packet // fresh each time: reused packets have kept stale padding
-		if err := pkt.Unmarshal(buf[:n]); err != nil || pkt.Version != 2 {
+		if err := pkt.Unmarshal(data); err != nil || pkt.Version != 2 {
 			continue
 		}
 		now := time.Now()
@@ -293,6 +373,7 @@ func (s *Session) sendLoop(ctx context.Context) {
 	silence := make([]int16, codec.FrameSamples)
 	payload := make([]byte, 0, codec.FrameSamples)
 	out := make([]byte, 1500)
+	sealed := make([]byte, 1500+16) // out encrypted, with its authentication tag
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	marker := true
@@ -384,7 +465,20 @@ func (s *Session) sendLoop(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		if _, err := s.conn.WriteToUDPAddrPort(out[:n], dst); err != nil {
+		wire := out[:n]
+		s.mu.Lock()
+		enc, broken := s.enc, s.srtpErr != nil
+		s.mu.Unlock()
+		if broken {
+			continue // never plain RTP on a stream meant to be encrypted
+		}
+		if enc != nil {
+			if wire, err = enc.EncryptRTP(sealed[:0], wire, &pkt.Header); err != nil {
+				s.log.Debug("srtp encrypt failed", "err", err)
+				continue
+			}
+		}
+		if _, err := s.conn.WriteToUDPAddrPort(wire, dst); err != nil {
 			s.log.Debug("rtp send failed", "dst", dst, "err", err)
 			continue
 		}

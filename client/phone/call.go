@@ -41,7 +41,9 @@ type call struct {
 	sess      *media.Session
 	src       audio.Source
 	sink      audio.Sink
-	remote    sdpmedia.Media // last SDP from the other side
+	remote    sdpmedia.Media   // last SDP from the other side
+	local     *sdpmedia.Crypto // our SRTP key (in our SDP); nil: the call is not encrypted
+	secure    bool             // our SDP says RTP/SAVP
 	pt        uint8
 	sdpID     uint64
 	sdpVer    uint64
@@ -161,7 +163,12 @@ func (e *Engine) dialOut(ctx context.Context, c *call) {
 	}
 	e.mu.Lock()
 	c.sess = sess
+	err = c.offerCryptoLocked()
 	e.mu.Unlock()
+	if err != nil {
+		e.endCall(c, "Call failed", err)
+		return
+	}
 	offer, err := e.localSDP(c, sdpmedia.Supported, sdpmedia.SendRecv)
 	if err != nil {
 		e.endCall(c, "Call failed", err)
@@ -170,7 +177,7 @@ func (e *Engine) dialOut(ctx context.Context, c *call) {
 	req := sip.NewRequest(sip.INVITE, c.remoteURI)
 	// The server is our outbound proxy: a pre-loaded Route (not only a destination) so that
 	// CANCEL and the ACK of a failure follow the INVITE even when the domain is not resolvable.
-	req.AppendHeader(sip.NewHeader("Route", "<sip:"+acct.server+";lr>"))
+	req.AppendHeader(acct.route())
 	from := &sip.FromHeader{DisplayName: acct.profile.Name,
 		Address: sip.Uri{Scheme: "sip", User: acct.sipUser, Host: acct.domain}, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
@@ -236,6 +243,11 @@ func (e *Engine) dialOut(ctx context.Context, c *call) {
 		e.log.Warn("ACK failed", "call", c.id, "err", err)
 	}
 	ans, codec, err := sdpmedia.ParseNegotiate(dlg.InviteResponse.Body(), sdpmedia.Supported)
+	if err == nil {
+		e.mu.Lock()
+		err = c.checkAnswerLocked(ans)
+		e.mu.Unlock()
+	}
 	if err != nil {
 		e.log.Warn("unusable SDP answer; hanging up", "call", c.id, "err", err)
 		bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -277,14 +289,20 @@ func (e *Engine) localSDP(c *call, codecs []sdpmedia.Codec, dir sdpmedia.Directi
 	ver := c.sdpVer
 	c.sdpVer++
 	e.mu.Unlock()
-	la := c.sess.LocalAddr()
-	return sdpmedia.Build(sdpmedia.Media{Addr: la.Addr(), Port: int(la.Port()), Codecs: codecs,
-		DTMFPT: dtmfPT, Direction: dir, Ptime: 20}, c.sdpID, ver)
+	m := sdpmedia.Media{Addr: c.sess.LocalAddr().Addr(), Port: int(c.sess.LocalAddr().Port()), Codecs: codecs,
+		DTMFPT: dtmfPT, Direction: dir, Ptime: 20}
+	e.mu.Lock()
+	if c.local != nil {
+		m.Secure, m.Crypto = c.secure, []sdpmedia.Crypto{*c.local}
+	}
+	e.mu.Unlock()
+	return sdpmedia.Build(m, c.sdpID, ver)
 }
 
 // mediaParams derives what to send and play from the other side's direction and our hold.
 // Called with e.mu held.
 func (c *call) mediaParamsLocked() media.Params {
+	c.view.Encrypted = c.local != nil
 	d := c.remote.Direction
 	unspecified := c.remote.Addr.IsValid() && c.remote.Addr.IsUnspecified()
 	p := media.Params{
@@ -293,6 +311,7 @@ func (c *call) mediaParamsLocked() media.Params {
 		DTMFPT: c.remote.DTMFPT,
 		Send:   !c.localHold && (d == sdpmedia.SendRecv || d == sdpmedia.RecvOnly || d == "") && !unspecified,
 		Recv:   !c.localHold && (d == sdpmedia.SendRecv || d == sdpmedia.SendOnly || d == ""),
+		SRTP:   c.srtpLocked(),
 	}
 	return p
 }
@@ -720,7 +739,12 @@ func (e *Engine) hold(c *call, hold bool) error {
 	if err == nil && res.IsSuccess() {
 		if ans, perr := sdpmedia.Parse(res.Body()); perr == nil {
 			e.mu.Lock()
-			c.remote = ans
+			if c.checkAnswerLocked(ans) == nil {
+				c.remote = ans
+			} else {
+				err = errNotEncrypted // keep the old keys; the session stops rather than go plain
+				c.remote.Crypto = nil
+			}
 			e.mu.Unlock()
 		}
 	} else if err == nil {

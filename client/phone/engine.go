@@ -2,6 +2,7 @@ package phone
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,8 +49,11 @@ type Config struct {
 	RequestTimeout time.Duration
 	// EndedLinger is how long an ended call stays in snapshots; default 4 s.
 	EndedLinger time.Duration
-	// HTTPClient is used for the API; default a client with a 5 s timeout.
+	// HTTPClient is used for the API; default a client with a 5 s timeout and TLS below.
 	HTTPClient *http.Client
+	// TLS verifies the server for SIP over TLS and an https API; nil means the system's
+	// trusted roots. Tests and self-signed installations set RootCAs.
+	TLS *tls.Config
 }
 
 // Engine is the Softphone's headless phone: it implements Controller. Create it with New and
@@ -90,8 +94,10 @@ type account struct {
 	token    string
 	sipUser  string // extension (or typed user when the API is unreachable)
 	domain   string
-	server   string     // host:port of the SIP server
-	localIP  netip.Addr // our address towards the server, for Contact and SDP
+	server   string        // host:port of the SIP server
+	tp       string        // SIP transport: "udp", "tcp" or "tls"
+	client   *sipgo.Client // sends this account's requests: the UDP socket's, or one for TCP/TLS
+	localIP  netip.Addr    // our address towards the server, for Contact and SDP
 	contact  sip.ContactHeader
 	dialogUA *sipgo.DialogUA
 	cancel   context.CancelFunc
@@ -123,8 +129,12 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.EndedLinger <= 0 {
 		cfg.EndedLinger = 4 * time.Second
 	}
+	if cfg.TLS == nil {
+		cfg.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second,
+			Transport: &http.Transport{TLSClientConfig: cfg.TLS.Clone(), Proxy: http.ProxyFromEnvironment}}
 	}
 	e := &Engine{
 		cfg: cfg, log: cfg.Logger, calls: map[string]*call{}, subs: map[int]func(Snapshot){},
@@ -139,7 +149,7 @@ func New(cfg Config) (*Engine, error) {
 	e.conn = conn
 	e.laddr = conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	host := e.laddr.Addr().Unmap().String()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgenTLSConfig(cfg.TLS.Clone()))
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("sip user agent: %w", err)
@@ -314,21 +324,50 @@ func (e *Engine) goOwned(f func()) {
 	}()
 }
 
+// transportOf returns the account's SIP transport in lower case, "udp" when unset.
+func transportOf(a Account) (string, error) {
+	switch tp := strings.ToLower(strings.TrimSpace(a.Transport)); tp {
+	case "", TransportUDP:
+		return TransportUDP, nil
+	case TransportTCP, TransportTLS:
+		return tp, nil
+	default:
+		return "", fmt.Errorf("phone: unknown transport %q (udp, tcp or tls)", a.Transport)
+	}
+}
+
 // splitServer returns host and host:port of the SIP server and the API base URL.
 func splitServer(a Account) (host, hostport, apiURL string, err error) {
+	tp, err := transportOf(a)
+	if err != nil {
+		return "", "", "", err
+	}
 	s := strings.TrimSpace(a.Server)
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "sip:"), "sips:")
 	if s == "" {
 		return "", "", "", errors.New("phone: no server given")
 	}
+	sipPort, api := "5060", "http://%s:8080"
+	if tp == TransportTLS {
+		// An encrypted signalling path deserves an encrypted API (the server's HTTPS port).
+		sipPort, api = "5061", "https://%s:8443"
+	}
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		host, port = strings.Trim(s, "[]"), "5060"
+		host, port = strings.Trim(s, "[]"), sipPort
 	}
 	hostport = net.JoinHostPort(host, port)
 	apiURL = strings.TrimRight(a.APIURL, "/")
 	if apiURL == "" {
-		apiURL = "http://" + net.JoinHostPort(host, "8080")
+		apiURL = strings.Replace(api, "%s", bracketed(host), 1)
 	}
 	return host, hostport, apiURL, nil
+}
+
+// bracketed puts an IPv6 address in brackets for a URL.
+func bracketed(host string) string {
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
 }

@@ -264,7 +264,7 @@ func TestIntegrationAPILoginAndCallLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := waitReg(t, e, Registered)
-	if gotUser != "040 123 4567" || s.Profile.Extension != "1001" || s.Profile.Name != "Aino" {
+	if gotUser != "0401234567" || s.Profile.Extension != "1001" || s.Profile.Name != "Aino" {
 		t.Fatalf("api saw %q, profile %+v", gotUser, s.Profile)
 	}
 	if to := srv.lastRegister().To(); to.Address.User != "1001" || to.Address.Host != "test.vaihde" {

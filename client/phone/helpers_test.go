@@ -48,6 +48,9 @@ func TestSplitServer(t *testing.T) {
 		{Account{Server: "pbx.example.org"}, "pbx.example.org", "pbx.example.org:5060", "http://pbx.example.org:8080"},
 		{Account{Server: "10.0.0.5:5070"}, "10.0.0.5", "10.0.0.5:5070", "http://10.0.0.5:8080"},
 		{Account{Server: "sip:pbx", APIURL: "https://pbx/"}, "pbx", "pbx:5060", "https://pbx"},
+		{Account{Server: "pbx.example.org", Transport: "TLS"}, "pbx.example.org", "pbx.example.org:5061", "https://pbx.example.org:8443"},
+		{Account{Server: "[::1]:5071", Transport: "tls"}, "::1", "[::1]:5071", "https://[::1]:8443"},
+		{Account{Server: "pbx", Transport: "tcp"}, "pbx", "pbx:5060", "http://pbx:8080"},
 	}
 	for _, tc := range tests {
 		h, hp, api, err := splitServer(tc.in)
@@ -57,6 +60,9 @@ func TestSplitServer(t *testing.T) {
 	}
 	if _, _, _, err := splitServer(Account{}); err == nil {
 		t.Error("empty server accepted")
+	}
+	if _, _, _, err := splitServer(Account{Server: "pbx", Transport: "sctp"}); err == nil {
+		t.Error("unknown transport accepted")
 	}
 }
 

@@ -83,6 +83,14 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.remoteURI = sip.Uri{Scheme: "sip", User: from.Address.User, Host: from.Address.Host}
 	c.decide = make(chan decision, 1)
 	c.lateOffer = late
+	if !late {
+		// Refused before it rings: an offer we cannot or may not encrypt as the account wants.
+		if err := c.answerCryptoLocked(offer); err != nil { // c is not shared yet
+			e.log.Info("incoming call refused: media encryption", "call", c.id, "err", err)
+			_ = dlg.Respond(488, "Not Acceptable Here", nil)
+			return
+		}
+	}
 	e.mu.Lock()
 	e.addCallLocked(c)
 	e.mu.Unlock()
@@ -120,7 +128,15 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	e.mu.Lock()
 	c.sess = sess
+	if late {
+		err = c.offerCryptoLocked()
+	}
 	e.mu.Unlock()
+	if err != nil {
+		_ = dlg.Respond(500, "Server Internal Error", nil)
+		e.endCall(c, "Call failed", err)
+		return
+	}
 	codecs, dir := []sdpmedia.Codec{codec}, offer.Direction.Reverse()
 	if late {
 		codecs, dir = sdpmedia.Supported, sdpmedia.SendRecv
@@ -175,6 +191,12 @@ func (e *Engine) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 		e.mu.Lock()
+		if err := c.answerCryptoLocked(offer); err != nil {
+			e.mu.Unlock()
+			e.log.Info("re-INVITE refused: media encryption", "call", c.id, "err", err)
+			respond(tx, req, 488, "Not Acceptable Here")
+			return
+		}
 		c.remote, c.pt = offer, codec.PT
 		c.view.RemoteHold = offer.OnHold()
 		local := c.localHold
@@ -236,6 +258,12 @@ func (e *Engine) applyAnswer(c *call, body []byte) {
 		return
 	}
 	e.mu.Lock()
+	if err := c.checkAnswerLocked(ans); err != nil {
+		e.mu.Unlock()
+		e.log.Warn("unencrypted SDP answer in ACK; hanging up", "call", c.id, "err", err)
+		e.goOwned(func() { e.bye(c, "Call failed") })
+		return
+	}
 	c.remote, c.pt = ans, codec.PT
 	e.mu.Unlock()
 	e.updateMedia(c)

@@ -67,7 +67,7 @@ func (e *Engine) SendMessage(ctx context.Context, to, body string) error {
 	target := sip.Uri{Scheme: "sip", User: dialUser(to), Host: acct.domain}
 	req := sip.NewRequest(sip.MESSAGE, target)
 	req.SetDestination(acct.server)
-	req.AppendHeader(sip.NewHeader("Route", "<sip:"+acct.server+";lr>"))
+	req.AppendHeader(acct.route())
 	from := &sip.FromHeader{DisplayName: acct.profile.Name,
 		Address: sip.Uri{Scheme: "sip", User: acct.sipUser, Host: acct.domain}, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
@@ -83,9 +83,9 @@ func (e *Engine) SendMessage(ctx context.Context, to, body string) error {
 
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.RequestTimeout)
 	defer cancel()
-	res, err := e.client.Do(ctx, req)
+	res, err := acct.client.Do(ctx, req)
 	if err == nil && (res.StatusCode == 401 || res.StatusCode == 407) {
-		res, err = e.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: acct.sipUser, Password: acct.Password})
+		res, err = acct.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: acct.sipUser, Password: acct.Password})
 	}
 	if err != nil {
 		_, _, cerr := classifyErr(err) // plain words for timeouts and refused connections

@@ -44,11 +44,23 @@ const (
 
 // Account is what the user typed at first run (seed 000).
 type Account struct {
-	Server   string // host or host:port of the Vaihde server; SIP port 5060, API port 8080 unless given
-	APIURL   string // optional; derived from Server when empty (http://host:8080)
-	User     string // extension or phone number in any form (ORG-3)
+	Server   string // host or host:port of the Vaihde server; SIP port 5060 (5061 for TLS), API port 8080 unless given
+	APIURL   string // optional; derived from Server when empty (http://host:8080, https://host:8443 with TLS)
+	User     string // ext@domain, a phone number in any form (ORG-3) or a bare extension; see ParseLogin
 	Password string
+	// Transport is the SIP transport: "udp" (default), "tcp" or "tls".
+	Transport string
+	// SRTP offers only encrypted media (RTP/SAVP with SDES keys, RFC 4568) and accepts only
+	// encrypted answers and offers; it needs Transport "tls", which keeps the keys secret.
+	SRTP bool
 }
+
+// SIP transports of Account.Transport.
+const (
+	TransportUDP = "udp"
+	TransportTCP = "tcp"
+	TransportTLS = "tls"
+)
 
 // Call is the UI's view of one call.
 type Call struct {
@@ -66,6 +78,7 @@ type Call struct {
 	Consulting  bool   // this call is the consultation leg of an attended transfer
 	TransferTo  string // set while a transfer is in progress
 	DTMFHistory string // keys sent during the call
+	Encrypted   bool   // the media is SRTP (keys exchanged in the SDP over TLS)
 }
 
 // Snapshot is the whole state the UI renders. It is a value: the engine never mutates a

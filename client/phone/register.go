@@ -2,7 +2,10 @@ package phone
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -28,6 +32,14 @@ func (e *Engine) Login(ctx context.Context, a Account) error {
 	if err != nil {
 		return err
 	}
+	who, err := ParseLogin(a.User)
+	if err != nil {
+		return err
+	}
+	if tp, _ := transportOf(a); a.SRTP && tp != TransportTLS {
+		// The keys travel in the SDP: only TLS keeps them from whoever sees the signalling.
+		e.log.Warn("encrypted calls without TLS: the SRTP keys travel unencrypted", "transport", tp)
+	}
 	if err := e.Logout(ctx); err != nil {
 		e.log.Debug("logout before login", "err", err)
 	}
@@ -41,9 +53,10 @@ func (e *Engine) Login(ctx context.Context, a Account) error {
 	e.mu.Unlock()
 	e.changed()
 
-	acct := &account{Account: a, server: hostport, sipUser: a.User, domain: host,
+	// Until the API says otherwise: the typed user in the typed domain, else the server's.
+	acct := &account{Account: a, server: hostport, sipUser: who.User, domain: cmp.Or(who.Domain, host),
 		callID: sip.GenerateTagN(16) + "@vaihde", fromTag: sip.GenerateTagN(16), done: make(chan struct{})}
-	if lr, err := e.apiLogin(ctx, apiURL, a); err != nil {
+	if lr, err := e.apiLogin(ctx, apiURL, who, a.Password); err != nil {
 		e.log.Info("API login failed; registering with the typed user", "api", apiURL, "err", err)
 	} else {
 		acct.token, acct.profile = lr.Token, lr.Profile
@@ -55,9 +68,24 @@ func (e *Engine) Login(ctx context.Context, a Account) error {
 		}
 	}
 	acct.localIP = e.localIPToward(hostport)
+	acct.tp, _ = transportOf(a) // checked by splitServer
 	acct.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: acct.sipUser,
 		Host: acct.localIP.String(), Port: int(e.laddr.Port())}}
-	acct.dialogUA = &sipgo.DialogUA{Client: e.client, ContactHDR: acct.contact}
+	acct.client = e.client
+	if acct.tp != TransportUDP {
+		// A connection of its own to the server: the UDP client is pinned to the UDP socket's
+		// address. The server answers and sends new requests (INVITE, NOTIFY) back over this
+		// connection, which sipgo hands to the same handlers.
+		acct.client, err = sipgo.NewClient(e.ua, sipgo.WithClientLogger(e.log), sipgo.WithClientHostname(acct.localIP.String()))
+		if err != nil {
+			return fmt.Errorf("sip %s client: %w", acct.tp, err)
+		}
+		acct.contact.Address.UriParams = sip.NewParams()
+		acct.contact.Address.UriParams.Add("transport", acct.tp)
+	}
+	// Over TCP and TLS, in-dialog requests follow the connection the dialog came over: the
+	// server is our outbound proxy, and a fresh connection to its Contact could not reach us back.
+	acct.dialogUA = &sipgo.DialogUA{Client: acct.client, ContactHDR: acct.contact, RewriteContact: acct.tp != TransportUDP}
 
 	lctx, cancel := context.WithCancel(e.ctx)
 	acct.cancel = cancel
@@ -89,9 +117,9 @@ func (e *Engine) localIPToward(hostport string) netip.Addr {
 	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
 }
 
-func (e *Engine) apiLogin(ctx context.Context, apiURL string, a Account) (api.LoginResponse, error) {
+func (e *Engine) apiLogin(ctx context.Context, apiURL string, who Login, password string) (api.LoginResponse, error) {
 	var lr api.LoginResponse
-	body, _ := json.Marshal(api.LoginRequest{User: a.User, Password: a.Password})
+	body, _ := json.Marshal(api.LoginRequest{User: who.User, Password: password, Domain: who.Domain})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL+"/api/login", bytes.NewReader(body))
 	if err != nil {
 		return lr, fmt.Errorf("api login: %w", err)
@@ -234,6 +262,11 @@ func (e *Engine) regLoop(ctx context.Context, acct *account) {
 			if granted > 2*time.Minute {
 				wait = granted - 30*time.Second
 			}
+			if acct.tp != TransportUDP {
+				// A REGISTER is also how a dropped TCP/TLS connection (a server restart) is
+				// noticed and replaced: until then the server cannot reach us with calls.
+				wait = min(wait, connRefresh)
+			}
 		case WrongPassword:
 			return // retrying cannot help and could lock the account; the user logs in again
 		default:
@@ -245,6 +278,9 @@ func (e *Engine) regLoop(ctx context.Context, acct *account) {
 		}
 	}
 }
+
+// connRefresh bounds the registration refresh over TCP and TLS.
+const connRefresh = 90 * time.Second
 
 // keepaliveEvery is how often a CRLF keeps the NAT binding of the SIP socket open; UDP
 // bindings often expire after 30 s, long before the registration refresh.
@@ -258,8 +294,8 @@ func (e *Engine) sleepWithKeepalive(ctx context.Context, acct *account, d time.D
 	tick := time.NewTicker(keepaliveEvery)
 	defer tick.Stop()
 	dst, err := net.ResolveUDPAddr("udp", acct.server)
-	if err != nil {
-		keepalive = false
+	if err != nil || acct.tp != TransportUDP {
+		keepalive = false // TCP and TLS keep their connection open themselves
 	}
 	for {
 		select {
@@ -279,8 +315,10 @@ func (e *Engine) sleepWithKeepalive(ctx context.Context, acct *account, d time.D
 
 // register sends one REGISTER (with digest when challenged) and classifies the outcome.
 func (e *Engine) register(ctx context.Context, acct *account, expiry time.Duration) (RegState, time.Duration, error) {
-	if err := probeRefused(acct.server); err != nil {
-		return Unreachable, 0, err
+	if acct.tp == TransportUDP {
+		if err := probeRefused(acct.server); err != nil {
+			return Unreachable, 0, err
+		}
 	}
 	e.mu.Lock()
 	acct.cseq++
@@ -289,6 +327,7 @@ func (e *Engine) register(ctx context.Context, acct *account, expiry time.Durati
 	aor := sip.Uri{Scheme: "sip", User: acct.sipUser, Host: acct.domain}
 	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: acct.domain})
 	req.SetDestination(acct.server)
+	req.SetTransport(strings.ToUpper(acct.tp))
 	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
 	from.Params.Add("tag", acct.fromTag)
 	req.AppendHeader(from)
@@ -304,7 +343,7 @@ func (e *Engine) register(ctx context.Context, acct *account, expiry time.Durati
 	req.AppendHeader(sip.NewHeader("User-Agent", e.cfg.UserAgent))
 	req.AppendHeader(sip.NewHeader("Allow", allowed))
 
-	res, err := e.client.Do(ctx, req)
+	res, err := acct.client.Do(ctx, req)
 	if err != nil {
 		return classifyErr(err)
 	}
@@ -312,7 +351,7 @@ func (e *Engine) register(ctx context.Context, acct *account, expiry time.Durati
 		e.mu.Lock()
 		acct.cseq++ // DoDigestAuth raises the request's CSeq; keep our counter in step
 		e.mu.Unlock()
-		res, err = e.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: acct.sipUser, Password: acct.Password})
+		res, err = acct.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: acct.sipUser, Password: acct.Password})
 		if err != nil {
 			return classifyErr(err)
 		}
@@ -360,10 +399,34 @@ func classifyErr(err error) (RegState, time.Duration, error) {
 		return Unreachable, 0, errors.New("no answer from the server")
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Unreachable, 0, errors.New("connection refused")
+	case isCertError(err):
+		return RegFailed, 0, fmt.Errorf("the server's TLS certificate is not trusted: %w", err)
+	case strings.Contains(err.Error(), "TLS handshake"):
+		return Unreachable, 0, fmt.Errorf("no TLS at the server's address (wrong port?): %w", err)
 	case errors.As(err, &dnsErr):
 		return Unreachable, 0, fmt.Errorf("server name not found: %w", err)
 	}
 	return RegFailed, 0, err
+}
+
+// isCertError reports whether err is a certificate the engine does not trust (unknown
+// authority, another name, expired). sipgo wraps some handshake errors as text only.
+func isCertError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &certErr) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
+		strings.Contains(err.Error(), "failed to verify certificate")
+}
+
+// route is the pre-loaded Route to the server, our outbound proxy, over the account's transport.
+func (a *account) route() sip.Header {
+	r := "<sip:" + a.server + ";lr"
+	if a.tp != TransportUDP {
+		r += ";transport=" + a.tp
+	}
+	return sip.NewHeader("Route", r+">")
 }
 
 // probeRefused sends a keep-alive (RFC 5626 CRLF) on a connected UDP socket: on an unconnected

@@ -45,6 +45,7 @@ type testServer struct {
 	contacts  map[string]sip.Uri
 	nonces    map[string]bool
 	registers []*sip.Request
+	invites   []*sip.Request // initial INVITEs received, in order
 	messages  []*sip.Request
 	peers     map[string]*peerCall // by Call-ID
 	peerOrder []*peerCall
@@ -183,6 +184,17 @@ func (s *testServer) registerCount() int {
 	return len(s.registers)
 }
 
+// lastInviteBody is the SDP of the last initial INVITE the server received.
+func (s *testServer) lastInviteBody(t *testing.T) string {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.invites) == 0 {
+		t.Fatal("the server received no INVITE")
+	}
+	return string(s.invites[len(s.invites)-1].Body())
+}
+
 func (s *testServer) lastRegister() *sip.Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -278,6 +290,9 @@ func (s *testServer) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
+	s.mu.Lock()
+	s.invites = append(s.invites, req.Clone())
+	s.mu.Unlock()
 	user := req.Recipient.User
 	switch user {
 	case "486", "404", "603", "480", "503":

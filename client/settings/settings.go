@@ -1,7 +1,9 @@
 // Package settings owns the Softphone's remembered choices: the account the user logged in with
 // (seed 000: server address, user name, password) and the audio devices (headset for talking,
 // headset or computer speaker for ringing). They are kept as JSON in the user's configuration
-// directory, readable only by the user.
+// directory, readable only by the user; the password never is: it goes to the OS keychain
+// (go-keyring: Secret Service, macOS Keychain, Windows Credential Manager), or to a separate
+// 0600 file where no keychain answers, and the Store says which (PasswordLocation).
 package settings
 
 import (
@@ -12,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/zalando/go-keyring"
 )
 
 // FileName is the name of the settings file inside the settings directory.
@@ -27,10 +31,17 @@ type Settings struct {
 	// (http://host:8080); there is no field for it in the login form.
 	APIURL string `json:"api_url,omitempty"`
 	User   string `json:"user,omitempty"`
-	// Password is stored in clear text so that the Softphone can log in automatically at start,
-	// as the user expects (seed 000). The file is created with mode 0600 in a 0700 directory;
-	// Log out removes it.
-	Password string `json:"password,omitempty"`
+	// Password is remembered so that the Softphone can log in automatically at start, as the
+	// user expects (seed 000); Log out forgets it. It is never written into the settings file:
+	// Save puts it into the keychain (or the fallback file) under the server and user.
+	Password string `json:"-"`
+	// Transport is the SIP transport, "udp" (empty), "tcp" or "tls"; SRTP encrypts the calls'
+	// media (it needs "tls"). Both apply at the next login.
+	Transport string `json:"transport,omitempty"`
+	SRTP      bool   `json:"srtp,omitempty"`
+	// TLSCA is a PEM file of certificates to trust for the server besides the system's, for
+	// a server with a self-signed certificate.
+	TLSCA string `json:"tls_ca,omitempty"`
 	// Language is "en", "fi" or "sv"; empty means the system language.
 	Language string `json:"language,omitempty"`
 	Audio    Audio  `json:"audio"`
@@ -77,27 +88,55 @@ func DefaultDir() (string, error) {
 	return filepath.Join(base, "Vaihde"), nil
 }
 
-// Store reads and writes one settings file. It is safe for concurrent use.
+// Store reads and writes one settings file and the password beside it. It is safe for
+// concurrent use.
 type Store struct {
-	mu   sync.Mutex
-	path string
+	mu    sync.Mutex
+	path  string
+	vault vault
+	where Location // where the password of the last Load or Save is
+	saved string   // the keychain account of the password last saved, to forget it on change
+	// known is the password last loaded or saved for saved, so that saving other settings
+	// (a ring volume) does not write the keychain again.
+	known string
 }
 
-// NewStore returns a store for dir/softphone.json. The directory is created on first Save.
-func NewStore(dir string) *Store {
-	return &Store{path: filepath.Join(dir, FileName)}
+// NewStore returns a store for dir/softphone.json with the password in the OS keychain,
+// falling back to dir/softphone.password. The directory is created on first Save.
+func NewStore(dir string) *Store { return NewStoreWithKeyring(dir, SystemKeyring{}) }
+
+// NewStoreWithKeyring is NewStore with another keychain; nil means none (the file only).
+// Tests use it with a fake keyring.
+func NewStoreWithKeyring(dir string, kr keyring.Keyring) *Store {
+	return &Store{path: filepath.Join(dir, FileName), vault: vault{kr: kr, file: filepath.Join(dir, PasswordFileName)}}
 }
 
 // Path is the settings file's location.
 func (s *Store) Path() string { return s.path }
 
-// Load returns the saved settings; a missing file gives zero settings and no error.
+// PasswordFile is where the password is kept when no keychain answers.
+func (s *Store) PasswordFile() string { return s.vault.file }
+
+// PasswordLocation says where the password of the last Load or Save is kept.
+func (s *Store) PasswordLocation() Location {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.where
+}
+
+// secretAccount names the password of one login in the keychain.
+func secretAccount(st Settings) string { return st.User + " on " + st.Server }
+
+// Load returns the saved settings with the remembered password; a missing file gives zero
+// settings and no error. A password found in the settings file (written by versions before
+// the keychain) is moved to the keychain and removed from the file.
 func (s *Store) Load() (Settings, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var st Settings
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
+		s.where = NotSaved
 		return st, nil
 	}
 	if err != nil {
@@ -106,39 +145,70 @@ func (s *Store) Load() (Settings, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return Settings{}, fmt.Errorf("parse settings %s: %w", s.path, err)
 	}
+	var legacy struct {
+		Password string `json:"password"`
+	}
+	_ = json.Unmarshal(b, &legacy) // the same bytes parsed above
+	if legacy.Password != "" {
+		st.Password = legacy.Password
+		if err := s.saveLocked(st); err != nil {
+			return st, fmt.Errorf("move the password out of the settings file: %w", err)
+		}
+		return st, nil
+	}
+	if st.User == "" || st.Server == "" {
+		s.where = NotSaved
+		return st, nil
+	}
+	pw, where, err := s.vault.get(secretAccount(st))
+	if err != nil {
+		return st, err
+	}
+	st.Password, s.where, s.saved, s.known = pw, where, secretAccount(st), pw
 	return st, nil
 }
 
-// Save writes the settings atomically (temporary file, then rename) with mode 0600.
+// Save writes the settings atomically (temporary file, then rename) with mode 0600, and
+// the password to the keychain (or the fallback file); an empty password is forgotten.
 func (s *Store) Save(st Settings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.saveLocked(st)
+}
+
+func (s *Store) saveLocked(st Settings) error {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create settings dir: %w", err)
+	account := secretAccount(st)
+	if s.saved != "" && s.saved != account {
+		if err := s.vault.delete(s.saved); err != nil {
+			return err
+		}
 	}
-	tmp, err := os.CreateTemp(dir, FileName+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("create settings temp file: %w", err)
+	// Unchanged and where it belongs: nothing to write. A password in the file is offered to
+	// the keychain again, which may have started since.
+	settled := s.where == InKeychain || s.where == InFile && s.vault.kr == nil || s.where == NotSaved && st.Password == ""
+	unchanged := s.saved == account && s.known == st.Password && settled
+	s.saved = account
+	switch {
+	case unchanged:
+	case st.Password == "":
+		s.where, s.known = NotSaved, ""
+		if err := s.vault.delete(account); err != nil {
+			return err
+		}
+	default:
+		// The password first: a settings file without one is harmless, a lost one is not.
+		where, err := s.vault.set(account, st.Password)
+		if err != nil {
+			return err
+		}
+		s.where, s.known = where, st.Password
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("chmod settings: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write settings: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close settings: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
-		return fmt.Errorf("replace settings: %w", err)
+	if err := writeAtomic(s.path, append(b, '\n')); err != nil {
+		return fmt.Errorf("save settings: %w", err)
 	}
 	return nil
 }

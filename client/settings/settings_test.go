@@ -49,7 +49,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		if fi.Mode().Perm() != 0o600 {
-			t.Fatalf("settings file mode %v, want 0600 (it holds the password)", fi.Mode().Perm())
+			t.Fatalf("settings file mode %v, want 0600", fi.Mode().Perm())
 		}
 		di, err := os.Stat(dir)
 		if err != nil {

@@ -128,6 +128,7 @@ type UI struct {
 	loginServer *widget.Entry
 	loginUser   *widget.Entry
 	loginPass   *widget.Entry
+	loginSecure *widget.Check // TLS and encrypted calls
 	loginButton *widget.Button
 	loginMsg    *widget.Label
 
@@ -170,8 +171,9 @@ type UI struct {
 	timerMu     sync.Mutex
 	timerCancel context.CancelFunc
 
-	hadCalls bool
-	lastReg  phone.RegState
+	hadCalls     bool
+	hadEmergency bool // an emergency call was going on at the last render
+	lastReg      phone.RegState
 }
 
 // New builds the UI's window. Call Start to show it.
@@ -261,6 +263,12 @@ func (u *UI) login(acc phone.Account, failed func(error)) {
 	})
 }
 
+// account is a login with the remembered transport and media encryption.
+func (u *UI) account(server, apiURL, user, password string) phone.Account {
+	return phone.Account{Server: server, APIURL: apiURL, User: user, Password: password,
+		Transport: u.st.Transport, SRTP: u.st.SRTP}
+}
+
 // logoutEngine logs the engine out off the Fyne goroutine.
 func (u *UI) logoutEngine() {
 	u.accountOp(func() {
@@ -297,7 +305,7 @@ func (u *UI) Start() {
 		u.submitLogin()
 	case u.st.CanAutoLogin():
 		u.showMain()
-		acc := phone.Account{Server: u.st.Server, APIURL: u.st.APIURL, User: u.st.User, Password: u.st.Password}
+		acc := u.account(u.st.Server, u.st.APIURL, u.st.User, u.st.Password)
 		u.login(acc, func(err error) { u.showError(u.tr.F(KErrAction, err)) })
 	default:
 		u.fillLogin(firstNonEmpty(p.Server, u.st.Server), firstNonEmpty(p.User, u.st.User), p.Password)
@@ -358,6 +366,11 @@ func (u *UI) render() {
 	u.phone.render(v)
 	u.renderIncoming(v)
 	u.updateTimer(v.TimerRunning)
+	if v.Emergency != nil && !u.hadEmergency && u.onMain && u.presPanel == nil {
+		// The location reminder is in the call panel: bring it up wherever the call was dialled from.
+		u.tabs.SelectIndex(0)
+	}
+	u.hadEmergency = v.Emergency != nil
 	has := slices.ContainsFunc(s.Calls, func(c phone.Call) bool { return c.State != phone.Ended })
 	if u.hadCalls && !has && u.onMain {
 		u.calls.reload() // a call just finished: it belongs in the log now

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -14,8 +15,8 @@ import (
 	"github.com/vaihde/vaihde/client/phone"
 )
 
-// buildLogin makes the first-run screen (seed 000): server address, user name (phone number or
-// extension in any form) and password.
+// buildLogin makes the first-run screen (seed 000): server address, user name (ext@domain, a
+// phone number in any form, or a bare extension) and password.
 func (u *UI) buildLogin() {
 	tr := u.tr
 	u.loginServer = widget.NewEntry()
@@ -26,6 +27,7 @@ func (u *UI) buildLogin() {
 	u.loginServer.OnSubmitted = func(string) { u.win.Canvas().Focus(u.loginUser) }
 	u.loginUser.OnSubmitted = func(string) { u.win.Canvas().Focus(u.loginPass) }
 	u.loginPass.OnSubmitted = func(string) { u.submitLogin() }
+	u.loginSecure = widget.NewCheck(tr.T(KLoginSecure), nil)
 	u.loginButton = widget.NewButtonWithIcon(tr.T(KLogIn), theme.LoginIcon(), u.submitLogin)
 	u.loginButton.Importance = widget.HighImportance
 	u.loginMsg = widget.NewLabel("")
@@ -47,6 +49,7 @@ func (u *UI) buildLogin() {
 		field(KServer, u.loginServer),
 		field(KUser, u.loginUser),
 		field(KPassword, u.loginPass),
+		u.loginSecure,
 		layout.NewSpacer(),
 		u.loginButton,
 		u.loginMsg,
@@ -60,6 +63,19 @@ func (u *UI) fillLogin(server, user, pass string) {
 	u.loginServer.SetText(server)
 	u.loginUser.SetText(user)
 	u.loginPass.SetText(pass)
+	u.loginSecure.SetChecked(u.st.Transport == phone.TransportTLS && u.st.SRTP)
+}
+
+// applyLoginSecurity takes the login form's "Secure connection" box into the settings: on
+// means TLS with encrypted calls; off leaves a TCP choice alone and turns TLS off.
+func (u *UI) applyLoginSecurity() {
+	switch {
+	case u.loginSecure.Checked:
+		u.st.Transport, u.st.SRTP = phone.TransportTLS, true
+	case u.st.Transport == phone.TransportTLS || u.st.SRTP:
+		u.st.Transport, u.st.SRTP = "", false
+	}
+	u.prefs.refreshSecurity()
 }
 
 // submitLogin starts logging in with what the form says; the outcome arrives as a snapshot.
@@ -71,10 +87,16 @@ func (u *UI) submitLogin() {
 		u.setLoginMessage(u.tr.T(KFillAll), widget.DangerImportance)
 		return
 	}
+	if msg := LoginFieldError(user, u.tr); msg != "" {
+		u.setLoginMessage(msg, widget.DangerImportance)
+		u.win.Canvas().Focus(u.loginUser)
+		return
+	}
+	u.applyLoginSecurity()
 	u.loggingIn = true
 	u.loginButton.Disable()
 	u.setLoginMessage(u.tr.T(KLoggingIn), widget.MediumImportance)
-	acc := phone.Account{Server: server, APIURL: u.apiURLFor(server), User: user, Password: pass}
+	acc := u.account(server, u.apiURLFor(server), user, pass)
 	u.login(acc, func(err error) {
 		u.loggingIn = false
 		u.loginButton.Enable()
@@ -115,6 +137,7 @@ func (u *UI) loginProgress(s phone.Snapshot) {
 		u.st.Password = u.loginPass.Text
 		u.st.APIURL = u.apiURLFor(u.st.Server)
 		u.saveSettings()
+		u.log.Info("password remembered", "where", u.o.Settings.PasswordLocation().String())
 		u.showMain()
 	case phone.WrongPassword, phone.Unreachable, phone.RegFailed:
 		u.loggingIn = false
@@ -131,4 +154,17 @@ func (u *UI) loginProgress(s phone.Snapshot) {
 			u.win.Canvas().Focus(u.loginPass)
 		}
 	}
+}
+
+// LoginFieldError says in the user's language what is wrong with the login field, or "" when
+// phone.ParseLogin accepts it.
+func LoginFieldError(user string, tr Strings) string {
+	_, err := phone.ParseLogin(user)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, phone.ErrLoginDomain):
+		return tr.T(KErrLoginDomain)
+	}
+	return tr.T(KErrLoginUser)
 }

@@ -160,6 +160,9 @@ type phoneView struct {
 	dtmfButtons map[rune]*widget.Button
 	others      *fyne.Container
 	otherTimers map[string]*widget.Label
+	// The "State your location" reminder of an emergency call (CALL-10); nil without one.
+	emergency      *fyne.Container
+	emergencyTitle *canvas.Text
 	// Answer/Reject buttons of the in-app banners by call ID (tests tap them).
 	answerButtons map[string]*widget.Button
 	rejectButtons map[string]*widget.Button
@@ -420,6 +423,9 @@ func (p *phoneView) buildCallPanel(v View) {
 	if c.Muted {
 		state += " · " + tr.T(KStateMuted)
 	}
+	if c.Encrypted {
+		state += " · " + tr.T(KCallEncrypted)
+	}
 	p.state = widget.NewLabelWithStyle(state, fyne.TextAlignCenter, fyne.TextStyle{})
 	if c.Ended {
 		p.state.Importance = widget.DangerImportance
@@ -515,8 +521,15 @@ func (p *phoneView) buildCallPanel(v View) {
 		}
 	}
 
+	p.emergency, p.emergencyTitle = nil, nil
+	var top fyne.CanvasObject = layout.NewSpacer()
+	if e := v.Emergency; e != nil {
+		p.emergency, p.emergencyTitle = emergencyBanner(e)
+		top = p.emergency
+	}
+
 	p.callArea.Objects = []fyne.CanvasObject{
-		layout.NewSpacer(),
+		top,
 		head,
 		widget.NewSeparator(),
 		controls,
@@ -528,6 +541,24 @@ func (p *phoneView) buildCallPanel(v View) {
 		layout.NewSpacer(),
 	}
 	p.callArea.Refresh()
+}
+
+// emergencyBanner is the reminder of an emergency call: large white text on the error colour,
+// above everything else in the call panel, so that it is seen at a glance.
+func emergencyBanner(e *EmergencyView) (*fyne.Container, *canvas.Text) {
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameError))
+	bg.CornerRadius = theme.InputRadiusSize()
+	fg := theme.Color(theme.ColorNameForegroundOnError)
+	title := canvas.NewText(e.Title, fg)
+	title.TextSize = theme.TextHeadingSize() * 4 / 3 // fits "Uppge var du befinner dig" in the window
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	title.Alignment = fyne.TextAlignCenter
+	hint := canvas.NewText(e.Hint, fg)
+	hint.TextSize = theme.TextSize()
+	hint.Alignment = fyne.TextAlignCenter
+	icon := widget.NewIcon(theme.NewColoredResource(theme.WarningIcon(), theme.ColorNameForegroundOnError))
+	body := container.NewVBox(container.NewCenter(container.NewHBox(icon, title)), hint)
+	return container.NewStack(bg, container.NewPadded(container.NewPadded(body))), title
 }
 
 func (p *phoneView) showDTMF() {

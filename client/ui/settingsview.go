@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"cmp"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/vaihde/vaihde/client/phone"
 	"github.com/vaihde/vaihde/client/settings"
 )
 
@@ -21,8 +25,11 @@ type settingsView struct {
 	volume                              *widget.Slider
 	language                            *widget.Select
 	account                             *widget.Label
+	passwordWhere                       *widget.Label // where the password is kept
 	logout                              *widget.Button
 	forwarding                          *widget.Button // opens the forwarding and voicemail screen
+	transport                           *widget.Select // SIP transport: UDP, TCP, TLS
+	srtp                                *widget.Check  // encrypt calls (SRTP)
 	updating                            bool           // set while options are replaced: ignore OnChanged
 }
 
@@ -62,20 +69,93 @@ func newSettingsView(u *UI) *settingsView {
 		label(tr.T(KShortcuts)), hint(tr.T(KShortcutsText)),
 	)
 
+	security := v.buildSecurity()
+
 	v.account = widget.NewLabel("")
 	v.account.Truncation = fyne.TextTruncateEllipsis
 	v.logout = widget.NewButtonWithIcon(tr.T(KLogOutButton), theme.LogoutIcon(), u.logout)
 	v.logout.Importance = widget.DangerImportance
-	account := section(tr.T(KSettingsAccount), v.account, hint(tr.T(KPasswordNote)),
+	v.passwordWhere = hint("")
+	account := section(tr.T(KSettingsAccount), v.account, hint(tr.T(KPasswordNote)), v.passwordWhere,
 		container.NewHBox(v.logout))
 
 	v.forwarding = widget.NewButtonWithIcon(tr.T(KFwdOpen), theme.MailForwardIcon(), u.openForwarding)
 	routing := section(tr.T(KFwdTitle), hint(tr.T(KFwdSettingsHint)), container.NewHBox(v.forwarding))
 
 	v.root = container.NewVScroll(container.NewPadded(container.NewVBox(routing, widget.NewSeparator(), audio, widget.NewSeparator(),
-		general, widget.NewSeparator(), account)))
+		general, widget.NewSeparator(), security, widget.NewSeparator(), account)))
 	v.refreshDevices()
 	return v
+}
+
+// transportChoices are the SIP transports offered, with their labels' keys ("" = as is).
+var transportChoices = []struct {
+	value string
+	label Key
+}{{"udp", ""}, {"tcp", ""}, {"tls", KTransportTLS}}
+
+func (v *settingsView) transportLabel(value string) string {
+	for _, c := range transportChoices {
+		if c.value == value {
+			if c.label != "" {
+				return v.u.tr.T(c.label)
+			}
+			return strings.ToUpper(c.value)
+		}
+	}
+	return "UDP"
+}
+
+// buildSecurity is the Security section: the SIP transport and "Encrypt calls (SRTP)", which
+// needs TLS (keys sent in the clear would protect nothing), so choosing it selects TLS.
+func (v *settingsView) buildSecurity() fyne.CanvasObject {
+	u, tr := v.u, v.u.tr
+	labels := make([]string, len(transportChoices))
+	for i, c := range transportChoices {
+		labels[i] = v.transportLabel(c.value)
+	}
+	v.transport = widget.NewSelect(labels, func(label string) {
+		if v.updating {
+			return
+		}
+		for _, c := range transportChoices {
+			if v.transportLabel(c.value) == label {
+				v.setSecurity(c.value, u.st.SRTP && c.value == phone.TransportTLS)
+			}
+		}
+	})
+	v.srtp = widget.NewCheck(tr.T(KSRTP), func(on bool) {
+		if v.updating {
+			return
+		}
+		tp := cmp.Or(u.st.Transport, phone.TransportUDP)
+		if on {
+			tp = phone.TransportTLS
+		}
+		v.setSecurity(tp, on)
+	})
+	v.refreshSecurity()
+	return section(tr.T(KSettingsSecurity), label(tr.T(KTransport)), v.transport, v.srtp, hint(tr.T(KSecurityHint)))
+}
+
+// setSecurity remembers the transport and SRTP choice for the next login.
+func (v *settingsView) setSecurity(transport string, srtp bool) {
+	u := v.u
+	if transport == phone.TransportUDP {
+		transport = "" // the default
+	}
+	if u.st.Transport != transport || u.st.SRTP != srtp {
+		u.st.Transport, u.st.SRTP = transport, srtp
+		u.saveSettings()
+	}
+	v.refreshSecurity()
+}
+
+func (v *settingsView) refreshSecurity() {
+	v.updating = true
+	defer func() { v.updating = false }()
+	v.transport.SetSelected(v.transportLabel(cmp.Or(v.u.st.Transport, phone.TransportUDP)))
+	v.srtp.SetChecked(v.u.st.SRTP)
 }
 
 // section is a titled group of settings.
@@ -184,4 +264,22 @@ func (v *settingsView) refreshAccount() {
 		user = id
 	}
 	v.account.SetText(v.u.tr.F(KLoggedInAs, user, server))
+	if w := PasswordWhere(v.u.o.Settings, v.u.tr); w != "" {
+		v.passwordWhere.SetText(w)
+		v.passwordWhere.Show()
+	} else {
+		v.passwordWhere.Hide()
+	}
+}
+
+// PasswordWhere says in the user's language where the remembered password is kept, or ""
+// when none is.
+func PasswordWhere(st *settings.Store, tr Strings) string {
+	switch st.PasswordLocation() {
+	case settings.InKeychain:
+		return tr.T(KPasswordKeychain)
+	case settings.InFile:
+		return tr.F(KPasswordFile, st.PasswordFile())
+	}
+	return ""
 }

@@ -45,6 +45,8 @@ func TestRenderScreens(t *testing.T) {
 	shot("dev-main.png")
 	r.setCalls(phone.Call{ID: "a", Remote: "1002", RemoteName: "Bertta Berg", State: phone.Active, AnsweredAt: t0.Add(-135 * time.Second)})
 	shot("dev-call.png")
+	r.setCalls(phone.Call{ID: "e", Direction: phone.Outgoing, Remote: "112", State: phone.Active, AnsweredAt: t0.Add(-42 * time.Second)})
+	shot("dev-emergency.png")
 	r.setCalls(phone.Call{ID: "a", Remote: "1002", RemoteName: "Bertta Berg", State: phone.Active, AnsweredAt: t0.Add(-135 * time.Second)},
 		phone.Call{ID: "b", Remote: "0401234567", State: phone.Incoming})
 	test.Tap(r.u.phone.keypadBtn)

@@ -771,3 +771,81 @@ func init() {
 		swedish[k] = v
 	}
 }
+
+// Texts of issue 9: the login field's forms, where the password is kept, the secure
+// transport, emergency calls.
+const (
+	KErrLoginUser      Key = "login.err.user"
+	KErrLoginDomain    Key = "login.err.domain"
+	KPasswordKeychain  Key = "set.password.keychain"
+	KPasswordFile      Key = "set.password.file"
+	KTransport         Key = "set.transport"
+	KTransportTLS      Key = "set.transport.tls"
+	KSRTP              Key = "set.srtp"
+	KSecurityHint      Key = "set.security.hint"
+	KSettingsSecurity  Key = "set.security"
+	KCallEncrypted     Key = "call.encrypted"
+	KEmergencyLocation Key = "call.emergency.location"
+	KEmergencyHint     Key = "call.emergency.hint"
+	KLoginSecure       Key = "login.secure"
+)
+
+func init() {
+	for k, v := range map[Key]string{
+		KUserHint:          "ext@domain or phone number",
+		KLoginIntro:        "Enter the server address, your extension@domain\nor phone number, and your password.",
+		KErrLoginUser:      "Type your extension, extension@domain or phone number.",
+		KErrLoginDomain:    "After @ comes your organisation's domain, e.g. example.com.",
+		KPasswordKeychain:  "Password saved in the system keychain.",
+		KPasswordFile:      "Password saved in a file readable only by you (no keychain found):\n%s",
+		KTransport:         "Connection",
+		KTransportTLS:      "TLS (encrypted)",
+		KSRTP:              "Encrypt calls (SRTP)",
+		KSecurityHint:      "Encrypted calls need TLS. Changes apply at the next login.",
+		KSettingsSecurity:  "Security",
+		KCallEncrypted:     "Encrypted",
+		KEmergencyLocation: "State your location",
+		KEmergencyHint:     "Emergency call: tell where you are – address, floor, landmarks.",
+		KLoginSecure:       "Secure connection (TLS and encrypted calls)",
+	} {
+		english[k] = v
+	}
+	for k, v := range map[Key]string{
+		KUserHint:          "alanumero@verkkotunnus tai puhelinnumero",
+		KLoginIntro:        "Anna palvelimen osoite, alanumero@verkkotunnus\ntai puhelinnumerosi ja salasanasi.",
+		KErrLoginUser:      "Kirjoita alanumerosi, alanumero@verkkotunnus tai puhelinnumerosi.",
+		KErrLoginDomain:    "@-merkin jälkeen tulee organisaatiosi verkkotunnus, esim. yritys.fi.",
+		KPasswordKeychain:  "Salasana on tallennettu järjestelmän avainnippuun.",
+		KPasswordFile:      "Salasana on tallennettu tiedostoon, jonka vain sinä voit lukea (avainnippua ei löytynyt):\n%s",
+		KTransport:         "Yhteys",
+		KTransportTLS:      "TLS (salattu)",
+		KSRTP:              "Salaa puhelut (SRTP)",
+		KSecurityHint:      "Salatut puhelut vaativat TLS:n. Muutokset tulevat voimaan seuraavalla kirjautumisella.",
+		KSettingsSecurity:  "Tietoturva",
+		KCallEncrypted:     "Salattu",
+		KEmergencyLocation: "Kerro sijaintisi",
+		KEmergencyHint:     "Hätäpuhelu: kerro missä olet – osoite, kerros, maamerkit.",
+		KLoginSecure:       "Suojattu yhteys (TLS ja salatut puhelut)",
+	} {
+		finnish[k] = v
+	}
+	for k, v := range map[Key]string{
+		KUserHint:          "anknytning@domän eller telefonnummer",
+		KLoginIntro:        "Ange serverns adress, anknytning@domän\neller ditt telefonnummer och ditt lösenord.",
+		KErrLoginUser:      "Skriv din anknytning, anknytning@domän eller ditt telefonnummer.",
+		KErrLoginDomain:    "Efter @ kommer organisationens domän, t.ex. foretag.se.",
+		KPasswordKeychain:  "Lösenordet sparas i systemets nyckelring.",
+		KPasswordFile:      "Lösenordet sparas i en fil som bara du kan läsa (ingen nyckelring hittades):\n%s",
+		KTransport:         "Anslutning",
+		KTransportTLS:      "TLS (krypterad)",
+		KSRTP:              "Kryptera samtal (SRTP)",
+		KSecurityHint:      "Krypterade samtal kräver TLS. Ändringar gäller från nästa inloggning.",
+		KSettingsSecurity:  "Säkerhet",
+		KCallEncrypted:     "Krypterat",
+		KEmergencyLocation: "Uppge var du befinner dig",
+		KEmergencyHint:     "Nödsamtal: berätta var du är – adress, våning, landmärken.",
+		KLoginSecure:       "Säker anslutning (TLS och krypterade samtal)",
+	} {
+		swedish[k] = v
+	}
+}

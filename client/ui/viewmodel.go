@@ -43,6 +43,9 @@ type CallView struct {
 	Ended    bool
 	Muted    bool
 	Held     bool // held by us
+	// Emergency: an outgoing call to 112 or an organisation emergency number (CALL-10).
+	Emergency bool
+	Encrypted bool // SRTP: shown next to the state
 
 	CanHangup   bool
 	CanHold     bool
@@ -62,14 +65,23 @@ type TransferView struct {
 	CanComplete bool   // the target has answered
 }
 
+// EmergencyView is the prominent reminder during an emergency call.
+type EmergencyView struct {
+	Title string // "State your location"
+	Hint  string // what to tell: address, floor, landmarks
+}
+
 // View is everything the main window shows, computed from one snapshot.
 type View struct {
-	Status       Status
-	Identity     string     // who is logged in: "Anna Virtanen · 1001"
-	Focus        *CallView  // the call in the call panel; nil when idle
-	Others       []CallView // other calls that are not ringing towards us (held calls)
-	Incoming     []CallView // unanswered incoming calls, oldest first
-	Transfer     *TransferView
+	Status   Status
+	Identity string     // who is logged in: "Anna Virtanen · 1001"
+	Focus    *CallView  // the call in the call panel; nil when idle
+	Others   []CallView // other calls that are not ringing towards us (held calls)
+	Incoming []CallView // unanswered incoming calls, oldest first
+	Transfer *TransferView
+	// Emergency is the "State your location" reminder shown as long as an emergency call
+	// lasts (CALL-10); nil otherwise.
+	Emergency    *EmergencyView
 	CanDial      bool // the dial pad's Call button is enabled
 	TimerRunning bool // some call is answered: the timer needs a tick each second
 }
@@ -184,6 +196,9 @@ func buildView(s phone.Snapshot, consult *consultPair, now time.Time, tr Strings
 	}
 	for i := range s.Calls {
 		c := &s.Calls[i]
+		if emergency(*c, s) && v.Emergency == nil {
+			v.Emergency = &EmergencyView{Title: tr.T(KEmergencyLocation), Hint: tr.T(KEmergencyHint)}
+		}
 		if c.State == phone.Incoming {
 			cv := callView(*c, now, tr)
 			cv.Waiting = busy
@@ -206,6 +221,7 @@ func buildView(s phone.Snapshot, consult *consultPair, now time.Time, tr Strings
 	}
 	if focus != nil {
 		cv := callView(*focus, now, tr)
+		cv.Emergency = emergency(*focus, s)
 		v.Focus = &cv
 		for _, c := range s.Calls {
 			if c.ID != focus.ID && c.State != phone.Incoming && c.State != phone.Ended {
@@ -229,6 +245,12 @@ func buildView(s phone.Snapshot, consult *consultPair, now time.Time, tr Strings
 	}
 	v.CanDial = s.Reg == phone.Registered && !busy
 	return v
+}
+
+// emergency reports whether c is an emergency call that still lasts: from dialling until it
+// ends, held or not.
+func emergency(c phone.Call, s phone.Snapshot) bool {
+	return c.Direction == phone.Outgoing && c.State != phone.Ended && phone.IsEmergency(c.Remote, s.Profile)
 }
 
 func identity(s phone.Snapshot) string {
@@ -256,13 +278,14 @@ func displayName(c phone.Call, tr Strings) string {
 
 func callView(c phone.Call, now time.Time, tr Strings) CallView {
 	cv := CallView{
-		ID:       c.ID,
-		Title:    displayName(c, tr),
-		Incoming: c.State == phone.Incoming,
-		Answered: !c.AnsweredAt.IsZero(),
-		Ended:    c.State == phone.Ended,
-		Muted:    c.Muted,
-		Held:     c.State == phone.OnHold,
+		ID:        c.ID,
+		Title:     displayName(c, tr),
+		Incoming:  c.State == phone.Incoming,
+		Answered:  !c.AnsweredAt.IsZero(),
+		Ended:     c.State == phone.Ended,
+		Muted:     c.Muted,
+		Held:      c.State == phone.OnHold,
+		Encrypted: c.Encrypted && c.State != phone.Ended,
 	}
 	if c.RemoteName != "" && c.Remote != "" {
 		cv.Subtitle = c.Remote

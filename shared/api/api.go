@@ -54,6 +54,10 @@ type Profile struct {
 	Department    string `json:"department,omitempty"`
 	Title         string `json:"title,omitempty"`
 	Admin         bool   `json:"admin,omitempty"`
+	// EmergencyNumbers are the organisation's emergency numbers besides 112, which always is
+	// one (CALL-10): while a call to one lasts the Softphone reminds the user to say where
+	// they are.
+	EmergencyNumbers []string `json:"emergency_numbers,omitempty"`
 }
 
 // CallEntry is one call-log entry (CALL-13).

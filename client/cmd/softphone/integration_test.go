@@ -101,7 +101,7 @@ func TestIntegrationIncomingCallRingsOnRingDevice(t *testing.T) {
 	// 1. Incoming call: the Softphone rings on its ringing device.
 	cfgDir := t.TempDir()
 	sp := startProc(t, "softphone", env, filepath.Join(bin, "softphone"),
-		append([]string{"-config-dir", cfgDir, "-screenshot", filepath.Join(t.TempDir(), "x.png"), "-screenshot-after", "60s"}, account...)...)
+		append([]string{"-config-dir", cfgDir, "-no-keychain", "-screenshot", filepath.Join(t.TempDir(), "x.png"), "-screenshot-after", "60s"}, account...)...)
 	waitFor(t, 30*time.Second, "softphone registered", func() bool { return strings.Contains(sp.output(), "state=Registered") })
 	baresipCommand(t, ctrlPort, "dial", "sip:1001@demo.vaihde.local")
 	waitFor(t, 20*time.Second, "incoming call", func() bool { return strings.Contains(sp.output(), "incoming call") })
@@ -140,7 +140,7 @@ func TestIntegrationIncomingCallRingsOnRingDevice(t *testing.T) {
 	// 2. Outgoing call with -dial: answered when the screenshot is taken.
 	shot := filepath.Join(t.TempDir(), "call.png")
 	sp2 := startProc(t, "softphone-dial", env, filepath.Join(bin, "softphone"),
-		append([]string{"-config-dir", t.TempDir(), "-no-audio", "-screenshot", shot, "-screenshot-after", "8s", "-dial", "1002"}, account...)...)
+		append([]string{"-config-dir", t.TempDir(), "-no-keychain", "-no-audio", "-screenshot", shot, "-screenshot-after", "8s", "-dial", "1002"}, account...)...)
 	waitFor(t, 60*time.Second, "screenshot", func() bool { return strings.Contains(sp2.output(), "screenshot taken") })
 	if !strings.Contains(sp2.output(), "active=1") {
 		t.Fatalf("no answered call at the screenshot:\n%s", sp2.output())

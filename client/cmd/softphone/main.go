@@ -5,15 +5,19 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"image"
 	"image/png"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -62,6 +66,10 @@ type options struct {
 	idleAfter       time.Duration
 	sipListen       string
 	noAudio         bool
+	noKeychain      bool
+	transport       string // "" = as remembered
+	srtp            string // "", "on" or "off"
+	tlsCA           string
 	debug           bool
 	cpuProfile      string
 }
@@ -86,10 +94,25 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.idleAfter, "idle-after", 5*time.Minute, "mark the user idle after this long without input")
 	fs.StringVar(&o.sipListen, "sip-listen", "", "local SIP address (default: any address, ephemeral port)")
 	fs.BoolVar(&o.noAudio, "no-audio", false, "run without sound devices")
+	fs.StringVar(&o.transport, "transport", "", "SIP transport: udp, tcp or tls (remembered; default as last time, else udp)")
+	fs.StringVar(&o.srtp, "srtp", "", "encrypt calls with SRTP: on or off (remembered; needs -transport tls)")
+	fs.StringVar(&o.tlsCA, "tls-ca", "", "PEM file of certificates to trust for the server besides the system's (remembered)")
+	fs.BoolVar(&o.noKeychain, "no-keychain", false, "keep the password in a file readable only by you (in -config-dir) instead of the OS keychain")
 	fs.BoolVar(&o.debug, "debug", false, "debug logging")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file until exit (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	switch strings.ToLower(o.transport) {
+	case "", "udp", "tcp", "tls":
+		o.transport = strings.ToLower(o.transport)
+	default:
+		return o, fmt.Errorf("-transport %q: want udp, tcp or tls", o.transport)
+	}
+	switch o.srtp {
+	case "", "on", "off":
+	default:
+		return o, fmt.Errorf("-srtp %q: want on or off", o.srtp)
 	}
 	if o.configDir == "" {
 		d, err := settings.DefaultDir()
@@ -121,9 +144,18 @@ func run(ctx context.Context, args []string) error {
 	}
 
 	store := settings.NewStore(o.configDir)
+	if o.noKeychain {
+		store = settings.NewStoreWithKeyring(o.configDir, nil)
+	}
 	st, err := store.Load()
 	if err != nil {
 		log.Warn("settings unreadable", "path", store.Path(), "err", err)
+	}
+	if o.transport != "" || o.srtp != "" || o.tlsCA != "" {
+		applySecurityFlags(&st, o)
+		if err := store.Update(func(s *settings.Settings) { applySecurityFlags(s, o) }); err != nil {
+			log.Warn("settings not saved", "path", store.Path(), "err", err)
+		}
 	}
 
 	// The UI exists only after the audio system, which reports device changes from its poller.
@@ -152,7 +184,16 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 
-	eng, err := newEngine(sys, st, o, log)
+	tlsConf, err := tlsConfig(st.TLSCA)
+	if err != nil {
+		return err
+	}
+	// The API clients trust what SIP over TLS trusts (a self-signed server's -tls-ca too).
+	apiClient := func(timeout time.Duration) *http.Client {
+		return &http.Client{Timeout: timeout,
+			Transport: &http.Transport{TLSClientConfig: tlsConf.Clone(), Proxy: http.ProxyFromEnvironment}}
+	}
+	eng, err := newEngine(sys, st, o, tlsConf, apiClient(5*time.Second), log)
 	if err != nil {
 		return err
 	}
@@ -162,12 +203,12 @@ func run(ctx context.Context, args []string) error {
 	defer rcancel()
 	ringer := newRinger(rctx, sys, st.Audio, log)
 
-	book := people.NewBook(eng, people.Options{Logger: log})
+	book := people.NewBook(eng, people.Options{Logger: log, HTTPClient: apiClient(15 * time.Second)})
 	defer book.Close()
 	// Voicemail plays on the headset chosen for talking; the mailbox follows the book's stream.
 	var speaker atomic.Pointer[string]
 	speaker.Store(&st.Audio.Speaker)
-	vmo := voicemail.Options{Logger: log}
+	vmo := voicemail.Options{Logger: log, HTTPClient: apiClient(15 * time.Second)}
 	if sys != nil {
 		vmo.Player = voicemail.DevicePlayer{Backend: sys, Device: func() string { return *speaker.Load() }}
 	}
@@ -404,12 +445,14 @@ func dialWhenRegistered(ctx context.Context, eng phone.Controller, number string
 }
 
 // newEngine builds the phone engine; the one place that knows its constructor.
-func newEngine(sys *audio.System, st settings.Settings, o options, log *slog.Logger) (*phone.Engine, error) {
+func newEngine(sys *audio.System, st settings.Settings, o options, tlsConf *tls.Config, hc *http.Client, log *slog.Logger) (*phone.Engine, error) {
 	cfg := phone.Config{
 		MicDevice:     st.Audio.Microphone,
 		SpeakerDevice: st.Audio.Speaker,
 		Logger:        log,
 		ListenAddr:    o.sipListen,
+		TLS:           tlsConf,
+		HTTPClient:    hc,
 	}
 	if sys != nil {
 		cfg.Audio = sys
@@ -419,6 +462,40 @@ func newEngine(sys *audio.System, st settings.Settings, o options, log *slog.Log
 		return nil, fmt.Errorf("start phone engine: %w", err)
 	}
 	return eng, nil
+}
+
+// applySecurityFlags puts the -transport, -srtp and -tls-ca flags that were given into st.
+func applySecurityFlags(st *settings.Settings, o options) {
+	if o.transport != "" {
+		st.Transport = o.transport
+	}
+	if o.srtp != "" {
+		st.SRTP = o.srtp == "on"
+	}
+	if o.tlsCA != "" {
+		st.TLSCA = o.tlsCA
+	}
+}
+
+// tlsConfig trusts the system's roots and, when caFile is set, the certificates in it.
+func tlsConfig(caFile string) (*tls.Config, error) {
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile == "" {
+		return c, nil
+	}
+	pemData, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read -tls-ca: %w", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("-tls-ca %s: no PEM certificate in it", caFile)
+	}
+	c.RootCAs = roots
+	return c, nil
 }
 
 // capture writes the window's rendered content to a PNG file. Under Xvfb with Mesa the GL
