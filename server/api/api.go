@@ -56,6 +56,8 @@ type Server struct {
 	watchingMessages atomic.Bool
 	// vmPending coalesces VoicemailChanged calls for the event streams.
 	vmPending vmPending
+	// adminMu serialises admin writes (admin.go): their rules read the users before writing.
+	adminMu sync.Mutex
 }
 
 type session struct {
@@ -119,6 +121,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/prompts/{lang}/{key...}", s.authed(s.prompt))
 	mux.HandleFunc("PUT /api/prompts/{lang}/{key...}", s.authed(s.putPrompt))
 	mux.HandleFunc("DELETE /api/prompts/{lang}/{key...}", s.authed(s.deletePrompt))
+	s.registerAdmin(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")
 	})

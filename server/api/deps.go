@@ -21,6 +21,10 @@ type Deps struct {
 	SMS       SMS       // *sms.Service
 	Voicemail Voicemail // *voicemail.Mailbox
 	Prompts   Prompts   // *prompt.Catalog
+	// Changed, if set, is called after every admin change is stored: of a user (userID > 0;
+	// created, changed, deleted or given a new password) or of the organisation's settings or
+	// number pool (userID 0), so that caches and registrations follow at once.
+	Changed func(ctx context.Context, orgID, userID int64)
 }
 
 // Presence is what the API needs from the presence hub (server/presence.Hub).

@@ -115,6 +115,14 @@ func (s *Server) putActivity(w http.ResponseWriter, r *http.Request, u store.Use
 	}
 	a := sharedpresence.Activity{Number: n, Green: req.Green,
 		Names: sharedpresence.Names{FI: req.NameFI, SV: req.NameSV, EN: req.NameEN}}
+	var before []field // for the audit log; the activity may be new
+	if acts, err := s.deps.Presence.Activities(r.Context(), u.OrgID); err == nil {
+		for _, b := range acts {
+			if b.Number == n {
+				before = activityFields(b)
+			}
+		}
+	}
 	if err := s.deps.Presence.PutActivity(r.Context(), u.OrgID, a); err != nil {
 		if errors.Is(err, presence.ErrBadActivity) {
 			writeError(w, http.StatusBadRequest, strings.TrimPrefix(err.Error(), "presence: "))
@@ -123,6 +131,8 @@ func (s *Server) putActivity(w http.ResponseWriter, r *http.Request, u store.Use
 		s.internal(w, "put activity", err)
 		return
 	}
+	oldText, newText := diff(before, activityFields(a))
+	s.audit(r.Context(), u.OrgID, u, "activity.put", "activity "+strconv.Itoa(n), oldText, newText)
 	writeJSON(w, http.StatusOK, shared.Activity{Number: n, Name: a.Names.In(u.Language),
 		NameFI: a.Names.FI, NameSV: a.Names.SV, NameEN: a.Names.EN, Green: a.Green})
 }

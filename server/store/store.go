@@ -29,6 +29,40 @@ type Org struct {
 	// activity-change IVR, PRES-4).
 	VoicemailNumber string
 	ActivityNumber  string
+	// TimeZone is an IANA zone name for office hours and presence end times; "" means
+	// DefaultTimeZone. Use Location, which never fails.
+	TimeZone string
+	// Outside-call barring for everyone in the organisation (NF-1): international and
+	// premium-rate destinations. Emergency numbers are never barred (CALL-10).
+	BarInternational bool
+	BarPremium       bool
+	// Simultaneous outside calls on the trunk (NF-1, toll fraud); 0 = no limit. Emergency
+	// calls never count against and are never refused by these limits.
+	MaxOutsideCalls        int
+	MaxOutsideCallsPerUser int
+	// EmergencyNumbers are extra emergency numbers beyond 112, space-separated (CALL-10).
+	EmergencyNumbers string
+	// Floating licences of the add-on roles (ORG-2): at most this many users hold the role.
+	AgentLicences      int
+	SupervisorLicences int
+	OperatorLicences   int
+}
+
+// DefaultTimeZone is the time zone of an organisation that did not set one.
+const DefaultTimeZone = "Europe/Helsinki"
+
+// Location returns the organisation's time zone: TimeZone, else DefaultTimeZone, else UTC
+// (when the zone database is missing), so that callers never handle an error.
+func (o Org) Location() *time.Location {
+	for _, name := range []string{o.TimeZone, DefaultTimeZone} {
+		if name == "" {
+			continue
+		}
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
 }
 
 // User is a person in an organisation. Numbers are E.164 ("+358401234567").
@@ -50,6 +84,19 @@ type User struct {
 	HA1SHA256 string // hex SHA-256(username:realm:password)
 	// PasswordHash is a slow hash (bcrypt) of the password for the HTTP API.
 	PasswordHash string
+	// Add-on roles held (ORG-2); each is a floating licence counted per organisation.
+	Agent      bool
+	Supervisor bool
+	Operator   bool
+	// Terminals is the user profile: the terminals the user may use, space-separated of
+	// "softphone", "desk" and "mobile"; "" = all.
+	Terminals string
+	// BarOutside: the user may not call outside numbers at all, except emergency (CALL-10).
+	BarOutside bool
+	// BarInternational bars the user's international calls (on top of the organisation's).
+	BarInternational bool
+	// EmergencyArea is the emergency-centre area code sent with the user's 112 calls (CALL-10).
+	EmergencyArea string
 }
 
 // Binding is one registered contact of a user (RFC 3261 section 10).
@@ -354,7 +401,63 @@ type Store interface {
 	SMSLog
 	Voicemails
 	Forwardings
+	NumberPool
+	Provisioning
+	Audit
 	Close() error
+}
+
+// DID is a number of the organisation's number pool reached from the trunk (ORG-1). Numbers
+// are globally unique: an inbound call to Number reaches OrgID.
+type DID struct {
+	OrgID     int64
+	Number    string // E.164, unique across organisations
+	Extension string // target extension; "" = an unassigned pool number
+	Note      string
+}
+
+// NumberPool stores the organisations' DIDs.
+type NumberPool interface {
+	// PutDID inserts or updates the DID; ErrConflict if another organisation owns the number.
+	PutDID(ctx context.Context, d DID) error
+	// DeleteDID removes the organisation's DID; ErrNotFound if it does not own the number.
+	DeleteDID(ctx context.Context, orgID int64, number string) error
+	// DIDByNumber finds a DID in any organisation (for inbound trunk calls).
+	DIDByNumber(ctx context.Context, number string) (DID, error)
+	// ListDIDs returns the organisation's DIDs ordered by number.
+	ListDIDs(ctx context.Context, orgID int64) ([]DID, error)
+}
+
+// Provisioning creates and removes whole records (the CLI and the admin API).
+type Provisioning interface {
+	// DeleteUser removes the organisation's user and everything of theirs (bindings, call log,
+	// presence, contacts, messages, voicemail records, settings); ErrNotFound if the user is
+	// not in that organisation. Voicemail files on disk are the caller's to remove.
+	DeleteUser(ctx context.Context, orgID, userID int64) error
+	// ListOrgs returns every organisation ordered by ID.
+	ListOrgs(ctx context.Context) ([]Org, error)
+}
+
+// AuditEntry is one admin change (ORG-2, issue 9): who did what, when, old → new. Old and New
+// never hold secrets: a changed password is written as "(changed)".
+type AuditEntry struct {
+	ID      int64
+	OrgID   int64
+	ActorID int64  // the admin user; 0 for the CLI
+	Actor   string // the actor as shown, e.g. the extension or "cli"
+	At      time.Time
+	Action  string // e.g. "user.create", "org.update"
+	Target  string // what was changed, e.g. "user 1001"
+	Old     string
+	New     string
+}
+
+// Audit stores the audit log.
+type Audit interface {
+	// AddAudit appends an entry and returns it with its ID.
+	AddAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
+	// ListAudit returns the organisation's entries, newest first, at most limit (<= 0: 100).
+	ListAudit(ctx context.Context, orgID int64, limit int) ([]AuditEntry, error)
 }
 
 // Forwarding targets (ROUTE-2, PRES-5): a target is ForwardVoicemail, ForwardNone or a number

@@ -167,6 +167,43 @@ var migrations = []string{
 	);
 	ALTER TABLE orgs ADD COLUMN voicemail_number TEXT NOT NULL DEFAULT '';
 	ALTER TABLE orgs ADD COLUMN activity_number TEXT NOT NULL DEFAULT '';`,
+	// 5: provisioning (issue 9): organisation time zone, barring, call limits, emergency
+	// numbers, licences; users' add-on roles, terminals, barring, emergency area; DIDs; audit log.
+	`ALTER TABLE orgs ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+	ALTER TABLE orgs ADD COLUMN bar_international INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orgs ADD COLUMN bar_premium INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orgs ADD COLUMN max_outside_calls INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orgs ADD COLUMN max_outside_calls_per_user INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orgs ADD COLUMN emergency_numbers TEXT NOT NULL DEFAULT '';
+	ALTER TABLE orgs ADD COLUMN agent_licences INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orgs ADD COLUMN supervisor_licences INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orgs ADD COLUMN operator_licences INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN agent INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN operator INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN terminals TEXT NOT NULL DEFAULT '';
+	ALTER TABLE users ADD COLUMN bar_outside INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN bar_international INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN emergency_area TEXT NOT NULL DEFAULT '';
+	CREATE TABLE dids (
+		number TEXT PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		extension TEXT NOT NULL DEFAULT '',
+		note TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX dids_org ON dids(org_id, number);
+	CREATE TABLE audit (
+		id INTEGER PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		actor_id INTEGER NOT NULL DEFAULT 0,
+		actor TEXT NOT NULL DEFAULT '',
+		at INTEGER NOT NULL,
+		action TEXT NOT NULL,
+		target TEXT NOT NULL DEFAULT '',
+		old TEXT NOT NULL DEFAULT '',
+		new TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX audit_org ON audit(org_id, at DESC, id DESC);`,
 }
 
 // SchemaVersion is the schema version this build migrates to.

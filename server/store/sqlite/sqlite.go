@@ -119,11 +119,15 @@ func fromNS(n int64) time.Time {
 
 // ---- organisations ----
 
-const orgCols = "id, name, domain, country_code, switchboard, demo, show_roles, sms_sender, voicemail_number, activity_number"
+const orgCols = "id, name, domain, country_code, switchboard, demo, show_roles, sms_sender, voicemail_number, activity_number, " +
+	"time_zone, bar_international, bar_premium, max_outside_calls, max_outside_calls_per_user, emergency_numbers, " +
+	"agent_licences, supervisor_licences, operator_licences"
 
 func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	var o store.Org
-	err := row.Scan(&o.ID, &o.Name, &o.Domain, &o.CountryCode, &o.Switchboard, &o.Demo, &o.ShowRoles, &o.SMSSender, &o.VoicemailNumber, &o.ActivityNumber)
+	err := row.Scan(&o.ID, &o.Name, &o.Domain, &o.CountryCode, &o.Switchboard, &o.Demo, &o.ShowRoles, &o.SMSSender, &o.VoicemailNumber, &o.ActivityNumber,
+		&o.TimeZone, &o.BarInternational, &o.BarPremium, &o.MaxOutsideCalls, &o.MaxOutsideCallsPerUser, &o.EmergencyNumbers,
+		&o.AgentLicences, &o.SupervisorLicences, &o.OperatorLicences)
 	return o, err
 }
 
@@ -131,9 +135,13 @@ func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 func (s *Store) CreateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 	o.Domain = strings.ToLower(o.Domain)
 	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO orgs (name, domain, country_code, switchboard, demo, show_roles, sms_sender, voicemail_number, activity_number)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.Name, o.Domain, o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender, o.VoicemailNumber, o.ActivityNumber)
+		`INSERT INTO orgs (name, domain, country_code, switchboard, demo, show_roles, sms_sender, voicemail_number, activity_number,
+		time_zone, bar_international, bar_premium, max_outside_calls, max_outside_calls_per_user, emergency_numbers,
+		agent_licences, supervisor_licences, operator_licences)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.Name, o.Domain, o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender, o.VoicemailNumber, o.ActivityNumber,
+		o.TimeZone, o.BarInternational, o.BarPremium, o.MaxOutsideCalls, o.MaxOutsideCallsPerUser, o.EmergencyNumbers,
+		o.AgentLicences, o.SupervisorLicences, o.OperatorLicences)
 	if err != nil {
 		return store.Org{}, mapErr("sqlite: create org", err)
 	}
@@ -145,9 +153,13 @@ func (s *Store) CreateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 func (s *Store) UpdateOrg(ctx context.Context, o store.Org) error {
 	const op = "sqlite: update org"
 	res, err := s.w.ExecContext(ctx, `UPDATE orgs SET name = ?, domain = ?, country_code = ?, switchboard = ?, demo = ?,
-		show_roles = ?, sms_sender = ?, voicemail_number = ?, activity_number = ? WHERE id = ?`,
+		show_roles = ?, sms_sender = ?, voicemail_number = ?, activity_number = ?,
+		time_zone = ?, bar_international = ?, bar_premium = ?, max_outside_calls = ?, max_outside_calls_per_user = ?,
+		emergency_numbers = ?, agent_licences = ?, supervisor_licences = ?, operator_licences = ? WHERE id = ?`,
 		o.Name, strings.ToLower(o.Domain), o.CountryCode, o.Switchboard, o.Demo, o.ShowRoles, o.SMSSender,
-		o.VoicemailNumber, o.ActivityNumber, o.ID)
+		o.VoicemailNumber, o.ActivityNumber,
+		o.TimeZone, o.BarInternational, o.BarPremium, o.MaxOutsideCalls, o.MaxOutsideCallsPerUser,
+		o.EmergencyNumbers, o.AgentLicences, o.SupervisorLicences, o.OperatorLicences, o.ID)
 	if err != nil {
 		return mapErr(op, err)
 	}
@@ -174,13 +186,15 @@ func (s *Store) DemoOrg(ctx context.Context) (store.Org, error) {
 
 // ---- users ----
 
-const userCols = "id, org_id, extension, name, company_number, mobile_number, email, language, department, title, keywords, admin, ha1_md5, ha1_sha256, password_hash"
+const userCols = "id, org_id, extension, name, company_number, mobile_number, email, language, department, title, keywords, admin, ha1_md5, ha1_sha256, password_hash, " +
+	"agent, supervisor, operator, terminals, bar_outside, bar_international, emergency_area"
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	var company, mobile sql.NullString
 	err := row.Scan(&u.ID, &u.OrgID, &u.Extension, &u.Name, &company, &mobile, &u.Email, &u.Language,
-		&u.Department, &u.Title, &u.Keywords, &u.Admin, &u.HA1MD5, &u.HA1SHA256, &u.PasswordHash)
+		&u.Department, &u.Title, &u.Keywords, &u.Admin, &u.HA1MD5, &u.HA1SHA256, &u.PasswordHash,
+		&u.Agent, &u.Supervisor, &u.Operator, &u.Terminals, &u.BarOutside, &u.BarInternational, &u.EmergencyArea)
 	u.CompanyNumber, u.MobileNumber = company.String, mobile.String
 	return u, err
 }
@@ -192,10 +206,11 @@ func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid:
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO users (org_id, extension, name, company_number, mobile_number, email, language, department, title, keywords, admin,
-		 ha1_md5, ha1_sha256, password_hash)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 ha1_md5, ha1_sha256, password_hash, agent, supervisor, operator, terminals, bar_outside, bar_international, emergency_area)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.OrgID, u.Extension, u.Name, nullable(u.CompanyNumber), nullable(u.MobileNumber), u.Email, u.Language,
-		u.Department, u.Title, u.Keywords, u.Admin, u.HA1MD5, u.HA1SHA256, u.PasswordHash)
+		u.Department, u.Title, u.Keywords, u.Admin, u.HA1MD5, u.HA1SHA256, u.PasswordHash,
+		u.Agent, u.Supervisor, u.Operator, u.Terminals, u.BarOutside, u.BarInternational, u.EmergencyArea)
 	if err != nil {
 		return store.User{}, mapErr("sqlite: create user", err)
 	}
@@ -207,9 +222,12 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE users SET extension = ?, name = ?, company_number = ?, mobile_number = ?, email = ?, language = ?,
-		 department = ?, title = ?, keywords = ?, admin = ?, ha1_md5 = ?, ha1_sha256 = ?, password_hash = ? WHERE id = ?`,
+		 department = ?, title = ?, keywords = ?, admin = ?, ha1_md5 = ?, ha1_sha256 = ?, password_hash = ?,
+		 agent = ?, supervisor = ?, operator = ?, terminals = ?, bar_outside = ?, bar_international = ?, emergency_area = ?
+		 WHERE id = ?`,
 		u.Extension, u.Name, nullable(u.CompanyNumber), nullable(u.MobileNumber), u.Email, u.Language,
-		u.Department, u.Title, u.Keywords, u.Admin, u.HA1MD5, u.HA1SHA256, u.PasswordHash, u.ID)
+		u.Department, u.Title, u.Keywords, u.Admin, u.HA1MD5, u.HA1SHA256, u.PasswordHash,
+		u.Agent, u.Supervisor, u.Operator, u.Terminals, u.BarOutside, u.BarInternational, u.EmergencyArea, u.ID)
 	if err != nil {
 		return mapErr("sqlite: update user", err)
 	}
