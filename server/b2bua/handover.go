@@ -60,11 +60,15 @@ func (e *Engine) handOver(ctx context.Context, l *leg, svc *service, number stri
 		return fmt.Errorf("hand over to %s: %w", number, err)
 	}
 	if len(r.dests) == 0 {
+		if r.refused != 0 {
+			return fmt.Errorf("hand over to %s: %s", number, r.reason)
+		}
 		return fmt.Errorf("hand over to %s: not reachable", number)
 	}
 	id, callee := r.id, r.callee
 	mediaB, err := e.deps.Relay.NewLeg()
 	if err != nil {
+		r.drop()
 		return fmt.Errorf("hand over: %w", err)
 	}
 	l.mu.Lock()
