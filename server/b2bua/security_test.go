@@ -151,7 +151,7 @@ func TestIntegrationReferFromTrunkNeverDialsOut(t *testing.T) {
 	sess, inB := h.fromCarrier(t, carrier, b, "+35891230000")
 	target := sess.InviteResponse.Contact().Address
 	for _, referTo := range []string{
-		"sip:+46701234567@" + h.host,   // abroad
+		"sip:+46701234567@" + h.host,     // abroad
 		"sip:0401234567@carrier.example", // national
 		"sip:1003@" + demo.Domain,        // even a colleague: outsiders do not transfer
 	} {
