@@ -11,6 +11,7 @@ import (
 	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/number"
+	"github.com/vaihde/vaihde/shared/presence"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -170,11 +171,14 @@ func (e *Engine) reachFor(ctx context.Context, org store.Org, caller party, targ
 		r.dests, err = e.userDests(ctx, target.User.ID)
 		return r, err
 	}
+	if target.Emergency && role == presence.RoleHidden {
+		role = presence.RoleLandline // the emergency centre must be able to call back
+	}
 	r.id = e.trunkIdentity(caller, role, org)
 	if e.cfg.Trunk.Host == "" {
 		return r, nil
 	}
-	release, code, reason := e.allowOutside(ctx, org, target)
+	release, by, code, reason := e.allowOutside(ctx, org, target)
 	if release == nil {
 		r.refused, r.reason = code, reason
 		return r, nil
@@ -182,16 +186,16 @@ func (e *Engine) reachFor(ctx context.Context, org store.Org, caller party, targ
 	r.release = release
 	num := target.Number.Value
 	if target.Emergency {
-		area := caller.user.EmergencyArea
+		area := by.EmergencyArea
 		switch {
 		case area == "":
-			e.log.Warn("emergency call without an emergency area", "org", org.Domain, "ext", caller.user.Extension)
+			e.log.Warn("emergency call without an emergency area", "org", org.Domain, "ext", by.Extension)
 		case e.emergencyPrefix:
 			num = area + num
 		default:
 			r.headers = append(r.headers, header{e.emergencyHeader, area})
 		}
-		e.log.Warn("emergency call", "org", org.Domain, "ext", caller.user.Extension, "number", target.Number.Value, "area", area)
+		e.log.Warn("emergency call", "org", org.Domain, "ext", by.Extension, "number", target.Number.Value, "area", area)
 	}
 	r.dests = []dest{e.trunkDest(num)}
 	r.to = r.dests[0].uri

@@ -66,11 +66,13 @@ func (o *outsideCounts) current(orgID, userID int64) (int, int) {
 }
 
 // allowOutside decides whether the trunk call to target (target.By authorising it) may go out
-// in org, and reserves its slot. On refusal release is nil and code/reason say why (logged).
-func (e *Engine) allowOutside(ctx context.Context, org store.Org, target routing.Target) (release func(), code int, reason string) {
-	refuse := func(code int, reason string, by store.User) (func(), int, string) {
+// in org, and reserves its slot. It returns the authorising user as stored now (barring and the
+// emergency area are read fresh, not from a cache). On refusal release is nil and code/reason
+// say why (logged).
+func (e *Engine) allowOutside(ctx context.Context, org store.Org, target routing.Target) (release func(), by store.User, code int, reason string) {
+	refuse := func(code int, reason string, by store.User) (func(), store.User, int, string) {
 		e.log.Warn("outside call refused", "org", org.Domain, "by", by.Extension, "number", target.Number.Value, "status", code, "reason", reason)
-		return nil, code, reason
+		return nil, by, code, reason
 	}
 	if target.By == 0 {
 		// Toll-fraud protection: an outside caller (a REFER or a transfer code from the
@@ -94,7 +96,7 @@ func (e *Engine) allowOutside(ctx context.Context, org store.Org, target routing
 	if release == nil {
 		return refuse(code, reason, u)
 	}
-	return release, 0, ""
+	return release, u, 0, ""
 }
 
 func capitalise(s string) string {
