@@ -3,6 +3,8 @@ package b2bua
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -131,6 +133,14 @@ func (e *Engine) mayRefer(ctx context.Context, req *sip.Request, l *leg, c *call
 		e.log.Warn("refer refused", "reason", "not a user of the organisation", "call_id", l.callID, "source", req.Source(), "party", l.party.number)
 		return 403, "Only the organisation's users may transfer"
 	}
+	// The dialog's identifiers are no secret to whoever saw the signalling: the REFER must come
+	// from the address the party's phone uses (by IP; the port may differ over TCP or NAT).
+	if want, _, err := net.SplitHostPort(l.dest); err == nil && want != "" {
+		if got, _, err := net.SplitHostPort(req.Source()); err != nil || !sameIP(got, want) {
+			e.log.Warn("refer refused", "reason", "not from the party's address", "call_id", l.callID, "source", req.Source(), "party_addr", l.dest)
+			return 403, "Forbidden"
+		}
+	}
 	if h := target.Host; h != "" && !strings.EqualFold(h, c.org.Domain) {
 		if o, err := e.deps.Store.OrgByDomain(ctx, strings.ToLower(h)); err == nil && o.ID != c.org.ID {
 			e.log.Warn("refer refused", "reason", "target in another organisation", "call_id", l.callID, "ext", l.party.user.Extension, "target", target.String())
@@ -149,6 +159,16 @@ func (e *Engine) mayRefer(ctx context.Context, req *sip.Request, l *leg, c *call
 		}
 	}
 	return 0, ""
+}
+
+// sameIP compares two IP address strings (IPv4-mapped forms alike); unparsable ones as text.
+func sameIP(a, b string) bool {
+	x, errA := netip.ParseAddr(strings.Trim(a, "[]"))
+	y, errB := netip.ParseAddr(strings.Trim(b, "[]"))
+	if errA != nil || errB != nil {
+		return strings.EqualFold(a, b)
+	}
+	return x.Unmap() == y.Unmap()
 }
 
 // notifyRefer reports transfer progress to the transferor (RFC 3515 section 2.4.4).
