@@ -491,3 +491,52 @@ func TestIntegrationEmergencyBypassesRulesAndBarring(t *testing.T) {
 }
 
 func asDialogErr(err error, de **sipgo.ErrDialogResponse) bool { return errors.As(err, de) }
+
+// TestIntegrationReferFromElsewhereRefused: a REFER that names a user's dialog correctly (Call-ID
+// and tags seen on the network) but comes from another address than the user's phone is refused,
+// and nothing is dialled.
+func TestIntegrationReferFromElsewhereRefused(t *testing.T) {
+	h, carrier := carrierHarness(t, nil)
+	a, b := h.phone("1001"), h.phone("1002")
+	sess, in := h.connect(a, b)
+	conn, err := net.ListenPacket("udp4", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("cannot bind 127.0.0.2: %v", err)
+	}
+	defer conn.Close()
+	phoneTag, _ := in.sess.InviteResponse.To().Params.Get("tag")
+	serverTag, _ := in.req.From().Params.Get("tag")
+	local := conn.LocalAddr().String()
+	msg := strings.Join([]string{
+		fmt.Sprintf("REFER sip:vaihde@%s:%d SIP/2.0", h.host, h.port),
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK-spoof-" + sip.GenerateTagN(8) + ";rport",
+		"Max-Forwards: 70",
+		"From: <sip:1002@" + demo.Domain + ">;tag=" + phoneTag,
+		"To: <sip:1001@" + demo.Domain + ">;tag=" + serverTag,
+		"Call-ID: " + in.req.CallID().Value(),
+		"CSeq: 900 REFER",
+		"Contact: <sip:1002@" + local + ">",
+		"Refer-To: <sip:+46701234567@" + demo.Domain + ">",
+		"Content-Length: 0", "", "",
+	}, "\r\n")
+	server, _ := net.ResolveUDPAddr("udp4", fmt.Sprintf("%s:%d", h.host, h.port))
+	if _, err := conn.WriteTo([]byte(msg), server); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 4096)
+	var status string
+	for status == "" || strings.HasPrefix(status, "SIP/2.0 1") {
+		n, _, err := conn.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("no answer to the spoofed REFER: %v", err)
+		}
+		status, _, _ = strings.Cut(string(buf[:n]), "\r\n")
+	}
+	if !strings.HasPrefix(status, "SIP/2.0 403") {
+		t.Fatalf("spoofed REFER answered %q, want 403", status)
+	}
+	noCall(t, carrier, time.Second, "spoofed REFER")
+	checkAudio(t, a, sess.InviteResponse.Body(), b)
+	h.hangUp(t, sess, b, "BYE")
+}
