@@ -156,6 +156,9 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		if e.cfg.Trunk.Host == "" {
 			if emergency {
 				e.log.Error("emergency call but no trunk configured", "org", org.Domain, "ext", caller.user.Extension)
+				respond(tx, req, 503, "No trunk for emergency calls")
+				e.logOutcome(ctx, callID, caller, caller, party{number: target.Number.Value}, store.Failed, started, false)
+				return
 			}
 			respond(tx, req, 404, "Not Found")
 			e.logOutcome(ctx, callID, caller, caller, party{number: target.Number.Value}, store.Failed, started, false)

@@ -540,3 +540,12 @@ func TestIntegrationReferFromElsewhereRefused(t *testing.T) {
 	checkAudio(t, a, sess.InviteResponse.Body(), b)
 	h.hangUp(t, sess, b, "BYE")
 }
+
+// TestIntegrationEmergencyWithoutTrunk: with no trunk configured an emergency call cannot go
+// out; the caller is told why (503) rather than "not found".
+func TestIntegrationEmergencyWithoutTrunk(t *testing.T) {
+	h := newHarness(t)
+	a := h.phone("1001")
+	expectRefused(t, h, a, "112", 503, "no trunk for emergency calls")
+	h.expectLog("1001", store.Outgoing, store.Failed, "112")
+}
