@@ -549,3 +549,32 @@ func TestIntegrationEmergencyWithoutTrunk(t *testing.T) {
 	expectRefused(t, h, a, "112", 503, "no trunk for emergency calls")
 	h.expectLog("1001", store.Outgoing, store.Failed, "112")
 }
+
+// TestIntegrationTrunkReplacesOfUserDialogRefused: the carrier cannot take over a user's leg
+// with INVITE/Replaces (it would hijack a colleague's call).
+func TestIntegrationTrunkReplacesOfUserDialogRefused(t *testing.T) {
+	h, carrier := carrierHarness(t, nil)
+	a, b := h.phone("1001"), h.phone("1002")
+	sess, in := h.connect(a, b)
+	bTag, _ := in.sess.InviteResponse.To().Params.Get("tag")
+	srvTag, _ := in.req.From().Params.Get("tag")
+	var uri sip.Uri
+	_ = sip.ParseUri(h.uri("1001"), &uri)
+	req := sip.NewRequest(sip.INVITE, uri)
+	req.AppendHeader(sip.NewHeader("Replaces", fmt.Sprintf("%s;to-tag=%s;from-tag=%s", in.req.CallID().Value(), bTag, srvTag)))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(carrier.sdp(sdpmedia.SendRecv))
+	s, err := carrier.dcc.WriteInvite(h.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.WaitAnswer(h.ctx, sipgo.AnswerOptions{})
+	if code := statusOf(err); code != 403 {
+		t.Fatalf("carrier's INVITE/Replaces of 1002's dialog: %d (%v), want 403", code, err)
+	}
+	if n := b.byeCount.Load(); n != 0 {
+		t.Fatalf("1002 got %d BYEs", n)
+	}
+	checkAudio(t, a, sess.InviteResponse.Body(), b)
+	h.hangUp(t, sess, b, "BYE")
+}
