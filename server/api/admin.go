@@ -42,6 +42,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"PUT", "/api/admin/users/{id}", s.adminUpdateUser},
 		{"DELETE", "/api/admin/users/{id}", s.adminDeleteUser},
 		{"PUT", "/api/admin/users/{id}/password", s.adminSetPassword},
+		{"PUT", "/api/admin/users/{id}/pin", s.adminSetPIN},
 		{"GET", "/api/admin/activities", s.adminActivities},
 		{"PUT", "/api/admin/activities/{number}", s.adminPutActivity},
 		{"GET", "/api/admin/dids", s.adminDIDs},
@@ -814,8 +815,8 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, admin s
 }
 
 func joinNonEmpty(a, b string) string {
-	if a == "" {
-		return b
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + "; " + b
 }
@@ -878,6 +879,31 @@ func (s *Server) adminSetPassword(w http.ResponseWriter, r *http.Request, admin 
 	s.dropSessions(u.ID, r)
 	s.audit(ctx, org.ID, admin, "user.password", "user "+u.Extension, "", "password="+passwordChanged)
 	s.changed(ctx, org.ID, u.ID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// adminSetPIN sets a user's voicemail PIN (ORG-2, VM-1: for listening from other phones).
+func (s *Server) adminSetPIN(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	u, ok := s.orgUser(w, r, org)
+	if !ok {
+		return
+	}
+	var req shared.VoicemailPIN
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if !shared.ValidPIN(req.PIN) {
+		writeError(w, http.StatusBadRequest, "a PIN is 4 to 8 digits")
+		return
+	}
+	if !s.needVoicemail(w) {
+		return
+	}
+	if err := s.deps.Voicemail.SetPIN(r.Context(), u.ID, req.PIN); err != nil {
+		s.internal(w, "admin: set pin", err)
+		return
+	}
+	s.audit(r.Context(), org.ID, admin, "user.pin", "user "+u.Extension, "", "pin="+passwordChanged)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -964,8 +990,19 @@ func (s *Server) adminPutDID(w http.ResponseWriter, r *http.Request, admin store
 		return
 	}
 	ctx := r.Context()
+	// Ownership first: another organisation's number is a conflict whatever the body says.
+	old, err := s.st.DIDByNumber(ctx, num)
+	switch {
+	case err == nil && old.OrgID != org.ID:
+		writeError(w, http.StatusConflict, fmt.Sprintf("%s belongs to another organisation", num))
+		return
+	case errors.Is(err, store.ErrNotFound):
+		old = store.DID{}
+	case err != nil:
+		s.internal(w, "admin: did", err)
+		return
+	}
 	d := store.DID{OrgID: org.ID, Number: num}
-	var err error
 	if d.Note, err = line("note", req.Note, maxFieldRunes); err != nil {
 		s.refuse(w, "admin: did", err)
 		return
@@ -982,17 +1019,6 @@ func (s *Server) adminPutDID(w http.ResponseWriter, r *http.Request, admin store
 			}
 		}
 		d.Extension = ext
-	}
-	old, err := s.st.DIDByNumber(ctx, num)
-	switch {
-	case err == nil && old.OrgID != org.ID:
-		writeError(w, http.StatusConflict, fmt.Sprintf("%s belongs to another organisation", num))
-		return
-	case errors.Is(err, store.ErrNotFound):
-		old = store.DID{}
-	case err != nil:
-		s.internal(w, "admin: did", err)
-		return
 	}
 	if err := s.st.PutDID(ctx, d); err != nil {
 		if errors.Is(err, store.ErrConflict) {

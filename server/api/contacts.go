@@ -190,6 +190,9 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request, u store.U
 		s.internal(w, "create contact", err)
 		return
 	}
+	if rec.OwnerID == 0 { // an organisation contact is an admin change
+		s.audit(ctx, u.OrgID, u, "contact.create", contactTarget(rec), "", summary(contactFields(rec)))
+	}
 	s.contactSaved(w, r, u, rec)
 }
 
@@ -216,6 +219,10 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, u store.U
 		s.internal(w, "update contact", err)
 		return
 	}
+	if rec.OwnerID == 0 {
+		o, n := diff(contactFields(old), contactFields(rec))
+		s.audit(r.Context(), u.OrgID, u, "contact.update", contactTarget(rec), o, n)
+	}
 	s.contactSaved(w, r, u, rec)
 }
 
@@ -227,6 +234,9 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request, u store.U
 	if err := s.st.DeleteContact(r.Context(), old.OwnerID, old.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.internal(w, "delete contact", err)
 		return
+	}
+	if old.OwnerID == 0 {
+		s.audit(r.Context(), u.OrgID, u, "contact.delete", contactTarget(old), summary(contactFields(old)), "")
 	}
 	s.contactsChanged(u.OrgID, old.OwnerID)
 	w.WriteHeader(http.StatusNoContent)
@@ -293,4 +303,13 @@ func (s *Server) contactSaved(w http.ResponseWriter, r *http.Request, u store.Us
 // contactsChanged tells the owner's streams (every colleague's, for an organisation contact).
 func (s *Server) contactsChanged(orgID, ownerID int64) {
 	s.streams.publish(orgID, ownerID, shared.Event{Type: shared.EventContacts})
+}
+
+// contactTarget and contactFields describe an organisation contact in the audit log.
+func contactTarget(c store.Contact) string { return "contact " + strconv.FormatInt(c.ID, 10) }
+
+func contactFields(c store.Contact) []field {
+	return []field{{"name", c.Name}, {"company", c.Company}, {"mobile", c.Mobile}, {"phone", c.Phone},
+		{"email", c.Email}, {"user_id", strconv.FormatInt(c.UserID, 10)}, {"vip", strconv.FormatBool(c.VIP)},
+		{"groups", c.Groups}, {"note", c.Note}}
 }

@@ -10,14 +10,15 @@ import (
 	"github.com/vaihde/vaihde/server/store"
 )
 
-// Prompts is the voice prompt catalog administrators customise (server/prompt.Catalog).
+// Prompts is the voice prompt catalog administrators customise (server/prompt.Catalog). Every
+// method acts on one organisation's prompts (ORG-1): an administrator changes only their own.
 type Prompts interface {
-	// Path is the file played for key in lang (an administrator's recording when there is one).
-	Path(lang, key string) (string, error)
-	// Install stores an 8 kHz mono 16-bit WAV as the recording of key in lang.
-	Install(lang, key string, r io.Reader) error
-	// Remove deletes the recording of key in lang: the generated prompt plays again.
-	Remove(lang, key string) error
+	// OrgPath is the file played for key in lang (the organisation's recording when there is one).
+	OrgPath(orgID int64, lang, key string) (string, error)
+	// OrgInstall stores an 8 kHz mono 16-bit WAV as the organisation's recording of key in lang.
+	OrgInstall(orgID int64, lang, key string, r io.Reader) error
+	// OrgRemove deletes the organisation's recording of key in lang: the generated prompt plays again.
+	OrgRemove(orgID int64, lang, key string) error
 }
 
 // maxPrompt bounds an uploaded prompt: three minutes of 8 kHz 16-bit audio.
@@ -32,11 +33,11 @@ func (s *Server) needPrompts(w http.ResponseWriter) bool {
 }
 
 // prompt serves the audio of a prompt as callers hear it.
-func (s *Server) prompt(w http.ResponseWriter, r *http.Request, _ store.User) {
+func (s *Server) prompt(w http.ResponseWriter, r *http.Request, u store.User) {
 	if !s.needPrompts(w) {
 		return
 	}
-	path, err := s.deps.Prompts.Path(r.PathValue("lang"), r.PathValue("key"))
+	path, err := s.deps.Prompts.OrgPath(u.OrgID, r.PathValue("lang"), r.PathValue("key"))
 	if err != nil {
 		writeError(w, http.StatusNotFound, "no such prompt")
 		return
@@ -66,11 +67,11 @@ func (s *Server) putPrompt(w http.ResponseWriter, r *http.Request, u store.User)
 		return
 	}
 	lang, key := r.PathValue("lang"), r.PathValue("key")
-	if _, err := s.deps.Prompts.Path(lang, key); err != nil {
+	if _, err := s.deps.Prompts.OrgPath(u.OrgID, lang, key); err != nil {
 		writeError(w, http.StatusNotFound, "no such prompt")
 		return
 	}
-	err := s.deps.Prompts.Install(lang, key, http.MaxBytesReader(w, r.Body, maxPrompt))
+	err := s.deps.Prompts.OrgInstall(u.OrgID, lang, key, http.MaxBytesReader(w, r.Body, maxPrompt))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -85,6 +86,7 @@ func (s *Server) putPrompt(w http.ResponseWriter, r *http.Request, u store.User)
 		return
 	}
 	s.log.Info("prompt replaced", "by", u.Extension, "lang", lang, "key", key)
+	s.audit(r.Context(), u.OrgID, u, "prompt.put", "prompt "+lang+"/"+key, "", "recording uploaded")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -97,9 +99,11 @@ func (s *Server) deletePrompt(w http.ResponseWriter, r *http.Request, u store.Us
 		writeError(w, http.StatusForbidden, "only an administrator may change voice prompts")
 		return
 	}
-	if err := s.deps.Prompts.Remove(r.PathValue("lang"), r.PathValue("key")); err != nil {
+	lang, key := r.PathValue("lang"), r.PathValue("key")
+	if err := s.deps.Prompts.OrgRemove(u.OrgID, lang, key); err != nil {
 		writeError(w, http.StatusNotFound, "no such prompt")
 		return
 	}
+	s.audit(r.Context(), u.OrgID, u, "prompt.delete", "prompt "+lang+"/"+key, "custom recording", "generated prompt")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -50,10 +50,10 @@ func newClips(cat *prompt.Catalog, log *slog.Logger) *clips {
 
 // get returns the clips of keys in lang; a key without a prompt is skipped and logged, so that
 // one missing file does not silence the whole answer.
-func (c *clips) get(lang mediaapp.Lang, keys ...string) []mediaapp.Clip {
+func (c *clips) get(orgID int64, lang mediaapp.Lang, keys ...string) []mediaapp.Clip {
 	out := make([]mediaapp.Clip, 0, len(keys))
 	for _, k := range keys {
-		if cl, ok := c.one(lang, k); ok {
+		if cl, ok := c.one(orgID, lang, k); ok {
 			out = append(out, cl)
 		}
 	}
@@ -61,21 +61,23 @@ func (c *clips) get(lang mediaapp.Lang, keys ...string) []mediaapp.Clip {
 }
 
 // has reports whether key has a prompt in lang (always true for tones).
-func (c *clips) has(lang mediaapp.Lang, key string) bool {
+func (c *clips) has(orgID int64, lang mediaapp.Lang, key string) bool {
 	if c.cat == nil {
 		return true
 	}
-	_, err := c.cat.Path(string(lang), key)
+	_, err := c.cat.OrgPath(orgID, string(lang), key)
 	return err == nil
 }
 
-func (c *clips) one(lang mediaapp.Lang, key string) (mediaapp.Clip, bool) {
+// one returns the clip of key as organisation orgID hears it (its administrators' recording
+// first, ORG-1).
+func (c *clips) one(orgID int64, lang mediaapp.Lang, key string) (mediaapp.Clip, bool) {
 	if c.cat == nil {
 		cl := toneFor(key)
 		cl.Name = key
 		return cl, true
 	}
-	path, err := c.cat.Path(string(lang), key)
+	path, err := c.cat.OrgPath(orgID, string(lang), key)
 	if err != nil {
 		c.log.Warn("prompt missing", "lang", lang, "key", key, "error", err)
 		return mediaapp.Clip{}, false

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vaihde/vaihde/server/b2bua"
 	"github.com/vaihde/vaihde/server/mediaapp"
@@ -312,7 +314,7 @@ func TestPromptsFromCatalog(t *testing.T) {
 		t.Fatalf("prompt RMS %.4f: silent", rms)
 	}
 	// A second call uses the cached clip.
-	if cl := s.prompts.get("fi", "feature_activated"); len(cl) != 1 || len(cl[0].Samples) != len(want.Samples) {
+	if cl := s.prompts.get(f.org.ID, "fi", "feature_activated"); len(cl) != 1 || len(cl[0].Samples) != len(want.Samples) {
 		t.Fatal("cached prompt differs")
 	}
 }
@@ -326,4 +328,57 @@ type clipChannel struct {
 func (c *clipChannel) Play(ctx context.Context, clips ...mediaapp.Clip) error {
 	c.clips = append(c.clips, clips...)
 	return c.Script.Play(ctx, clips...)
+}
+
+// TestPromptsPerOrganisation (ORG-1): an organisation's own recording of a prompt is what its
+// callers hear; another organisation's callers hear the generated prompt.
+func TestPromptsPerOrganisation(t *testing.T) {
+	dir := t.TempDir()
+	generated := mediaapp.EncodeWAV(mediaapp.Tone(440, 500*time.Millisecond).Samples)
+	for _, lang := range prompt.Languages {
+		if err := os.MkdirAll(filepath.Join(dir, lang), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, lang, "feature_activated.wav"), generated, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cat, err := prompt.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	own := mediaapp.EncodeWAV(mediaapp.Tone(1000, 800*time.Millisecond).Samples)
+	if err := cat.OrgInstall(f.org.ID, "fi", "feature_activated", bytes.NewReader(own)); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Deps{Presence: f.hub, Prompts: cat})
+	for _, tc := range []struct {
+		name string
+		org  store.Org
+		want int // samples
+	}{
+		{"own organisation", f.org, 6400},
+		{"another organisation", store.Org{ID: f.org.ID + 1, Domain: "acme.example"}, 4000},
+	} {
+		c := f.call("1002", "9834")
+		c.Org = tc.org
+		flow, ok := s.Service(f.ctx, c)
+		if !ok {
+			t.Fatal("9834 not a service")
+		}
+		rec := &clipChannel{Script: mediaapp.NewScript()}
+		if err := flow(f.ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		var speech []mediaapp.Clip
+		for _, c := range rec.clips {
+			if !strings.HasPrefix(c.Name, "silence/") {
+				speech = append(speech, c)
+			}
+		}
+		if len(speech) != 1 || len(speech[0].Samples) != tc.want {
+			t.Fatalf("%s: played %d clips, want the %d-sample prompt", tc.name, len(speech), tc.want)
+		}
+	}
 }

@@ -59,7 +59,7 @@ func (s *Service) codeFlow(c callCtx, code Code) mediaapp.Flow {
 		case SetForwarding:
 			keys = s.setForwarding(ctx, c, code.Arg)
 		}
-		return finish(ctx, ch, append([]mediaapp.Clip{mediaapp.Silence(leadIn)}, s.prompts.get(c.lang, keys...)...))
+		return finish(ctx, ch, append([]mediaapp.Clip{mediaapp.Silence(leadIn)}, s.prompts.get(c.org.ID, c.lang, keys...)...))
 	}
 }
 
@@ -140,14 +140,14 @@ func (s *Service) activityIVR(c callCtx) mediaapp.Flow {
 		acts, err := s.deps.Presence.Activities(ctx, c.org.ID)
 		if err != nil {
 			s.log.Error("activity ivr: activities", "org_id", c.org.ID, "error", err)
-			return finish(ctx, ch, s.prompts.get(c.lang, keyInvalid))
+			return finish(ctx, ch, s.prompts.get(c.org.ID, c.lang, keyInvalid))
 		}
 		intro := []string{keyIVRWelcome}
 		if st, err := s.deps.Presence.Get(ctx, c.user.ID); err == nil {
 			intro = append(intro, keyActivityCurrent)
 			intro = append(intro, s.activityKeys(c, st.Activity)...)
 		}
-		if err := play(ctx, ch, append([]mediaapp.Clip{mediaapp.Silence(leadIn)}, s.prompts.get(c.lang, intro...)...)); err != nil {
+		if err := play(ctx, ch, append([]mediaapp.Clip{mediaapp.Silence(leadIn)}, s.prompts.get(c.org.ID, c.lang, intro...)...)); err != nil {
 			return err
 		}
 		menu := []string{keyActivityChoose}
@@ -159,13 +159,13 @@ func (s *Service) activityIVR(c callCtx) mediaapp.Flow {
 			menu = append(menu, keyPress, "num/"+strconv.Itoa(a.Number))
 		}
 		for try := 0; try < ivrTries; try++ {
-			if err := play(ctx, ch, s.prompts.get(c.lang, menu...)); err != nil {
+			if err := play(ctx, ch, s.prompts.get(c.org.ID, c.lang, menu...)); err != nil {
 				return err
 			}
 			d, err := ch.Collect(ctx, mediaapp.CollectOptions{Max: 1, Terminator: mediaapp.NoTerminator, FirstTimeout: ivrDigitTimeout})
 			switch {
 			case errors.Is(err, mediaapp.ErrTimeout):
-				if err := play(ctx, ch, s.prompts.get(c.lang, keyNoInput)); err != nil {
+				if err := play(ctx, ch, s.prompts.get(c.org.ID, c.lang, keyNoInput)); err != nil {
 					return err
 				}
 				continue
@@ -174,27 +174,27 @@ func (s *Service) activityIVR(c callCtx) mediaapp.Flow {
 			}
 			n, _ := strconv.Atoi(d)
 			if _, ok := sharedpresence.Find(acts, n); !ok || n < 1 {
-				if err := play(ctx, ch, s.prompts.get(c.lang, keyInvalidChoice)); err != nil {
+				if err := play(ctx, ch, s.prompts.get(c.org.ID, c.lang, keyInvalidChoice)); err != nil {
 					return err
 				}
 				continue
 			}
 			if _, err := s.deps.Presence.Set(ctx, c.user.ID, presence.Change{Activity: &n}); err != nil {
 				s.log.Error("activity ivr: set activity", "user_id", c.user.ID, "activity", n, "error", err)
-				return finish(ctx, ch, s.prompts.get(c.lang, keyInvalid))
+				return finish(ctx, ch, s.prompts.get(c.org.ID, c.lang, keyInvalid))
 			}
 			s.log.Info("activity set by ivr", "user_id", c.user.ID, "activity", n)
 			keys := append([]string{keyActivated, keyActivityCurrent}, s.activityKeys(c, n)...)
-			return finish(ctx, ch, s.prompts.get(c.lang, keys...))
+			return finish(ctx, ch, s.prompts.get(c.org.ID, c.lang, keys...))
 		}
-		return finish(ctx, ch, s.prompts.get(c.lang, keyGoodbye))
+		return finish(ctx, ch, s.prompts.get(c.org.ID, c.lang, keyGoodbye))
 	}
 }
 
 // activityKeys names activity n: its prompt, or its number when the organisation's own
 // activity has no prompt.
 func (s *Service) activityKeys(c callCtx, n int) []string {
-	if k := "activity/" + strconv.Itoa(n); s.prompts.has(c.lang, k) {
+	if k := "activity/" + strconv.Itoa(n); s.prompts.has(c.org.ID, c.lang, k) {
 		return []string{k}
 	}
 	keys, err := mediaapp.SayNumber(c.lang, n)

@@ -15,8 +15,9 @@
 // picks the organisation's SMSSender, else its switchboard, because the notifier passes the
 // owner without their own mobile number as the sender) and is recorded in the SMS log under
 // the owner. It says, in the owner's language (fi, sv, en; English otherwise), who called
-// (name and number, or "unknown number"), when (HH:MM, with the date when not today, in
-// Config.Location), how long, and which number to call to listen (Config.AccessNumber, 9000).
+// (name and number, or "unknown number"), when (HH:MM, with the date when not today, in the
+// organisation's time zone unless Config.Location overrides it), how long, and which number
+// to call to listen (Config.AccessNumber, 9000).
 //
 // The email (net/smtp; TLS per config.SMTP: opportunistic STARTTLS by default, "require",
 // implicit "tls" or "none"; a certificate is always verified, against Config.TLSConfig or the
@@ -90,7 +91,7 @@ type Config struct {
 	QueueSize  int
 	Attempts   int
 	RetryDelay time.Duration
-	// Location is the time zone of the texts; nil: time.Local.
+	// Location overrides the time zone of the texts; nil: the organisation's (Org.Location).
 	Location *time.Location
 	// Now is the clock (tests); nil: time.Now.
 	Now    func() time.Time
@@ -167,9 +168,6 @@ func newNotifier(c Config, d deliverer) (*Notifier, error) {
 	}
 	if c.RetryDelay <= 0 {
 		c.RetryDelay = DefaultRetryDelay
-	}
-	if c.Location == nil {
-		c.Location = time.Local
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -407,6 +405,14 @@ func lookupErr(what string, err error) error {
 	return err
 }
 
+// location is the time zone of org's texts: Config.Location when set, else the organisation's.
+func (n *Notifier) location(org store.Org) *time.Location {
+	if n.cfg.Location != nil {
+		return n.cfg.Location
+	}
+	return org.Location()
+}
+
 func (n *Notifier) accessNumber(org store.Org) string {
 	if org.VoicemailNumber != "" {
 		return org.VoicemailNumber
@@ -420,7 +426,7 @@ func (n *Notifier) accessNumber(org store.Org) string {
 func (n *Notifier) sendSMS(ctx context.Context, t task) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	text := smsText(lang(t.user.Language), t.v, n.cfg.Now(), n.cfg.Location, n.accessNumber(t.org))
+	text := smsText(lang(t.user.Language), t.v, n.cfg.Now(), n.location(t.org), n.accessNumber(t.org))
 	// The owner without their own number as sender: sms.Service then sends from the
 	// organisation's SMS sender (or switchboard) and logs the SMS under the owner.
 	from := t.user
@@ -469,11 +475,12 @@ func (n *Notifier) message(t task, now time.Time, messageID, boundary string) (e
 		boundary = newBoundary()
 	}
 	ph := lang(t.user.Language)
-	body := smsText(ph, t.v, now, n.cfg.Location, n.accessNumber(t.org)) + "\n\n" + ph.attached + "\n"
+	loc := n.location(t.org)
+	body := smsText(ph, t.v, now, loc, n.accessNumber(t.org)) + "\n\n" + ph.attached + "\n"
 	return email{
-		From: *from, To: *to, Subject: subject(ph, t.v), Date: now.In(n.cfg.Location),
+		From: *from, To: *to, Subject: subject(ph, t.v), Date: now.In(loc),
 		MessageID: messageID, Boundary: boundary, Body: body,
-		FileName: fileName(t.v, n.cfg.Location, ext), ContentType: ctype, Attachment: data,
+		FileName: fileName(t.v, loc, ext), ContentType: ctype, Attachment: data,
 	}, to.Address, nil
 }
 

@@ -590,3 +590,19 @@ func TestVoicemailSavedNeverBlocks(t *testing.T) {
 	}
 	close(s.block)
 }
+
+// TestLocationIsTheOrganisations: texts use the organisation's time zone unless
+// Config.Location overrides it.
+func TestLocationIsTheOrganisations(t *testing.T) {
+	n := &Notifier{}
+	if got := n.location(store.Org{TimeZone: "Asia/Tokyo"}).String(); got != "Asia/Tokyo" {
+		t.Fatalf("location = %s, want the organisation's Asia/Tokyo", got)
+	}
+	if got := n.location(store.Org{}).String(); got != "Europe/Helsinki" {
+		t.Fatalf("location of an organisation without a zone = %s, want Europe/Helsinki", got)
+	}
+	n.cfg.Location = time.UTC
+	if got := n.location(store.Org{TimeZone: "Asia/Tokyo"}); got != time.UTC {
+		t.Fatalf("override ignored: %s", got)
+	}
+}

@@ -39,7 +39,8 @@ type Deps struct {
 	// server cannot answer with voicemail, so calls ring and fail as their devices answer.
 	Voicemail *voicemail.DepositDeps
 	Logger    *slog.Logger
-	// Now and Location are the clock and time zone of office hours; nil: time.Now, time.Local.
+	// Now is the clock of office hours; nil: time.Now. Location overrides the time zone they
+	// are kept in; nil: the callee's organisation's (Org.Location).
 	Now      func() time.Time
 	Location *time.Location
 }
@@ -77,7 +78,7 @@ func (r *Router) Divert(ctx context.Context, c b2bua.PersonalCall) b2bua.Diversi
 	}
 	f.Forwarding = fw
 	if fw.Hours != nil {
-		f.OutsideHours = !fw.Hours.In(r.now())
+		f.OutsideHours = !fw.Hours.In(r.now(c.Org))
 	}
 	vs, err := r.d.Store.VoicemailSettings(ctx, u.ID)
 	if err != nil {
@@ -115,15 +116,15 @@ func (r *Router) Divert(ctx context.Context, c b2bua.PersonalCall) b2bua.Diversi
 	return d
 }
 
-// now is the current time in the office hours' time zone.
-func (r *Router) now() time.Time {
+// now is the current time in the office hours' time zone: the organisation's.
+func (r *Router) now(org store.Org) time.Time {
 	now := time.Now
 	if r.d.Now != nil {
 		now = r.d.Now
 	}
 	loc := r.d.Location
 	if loc == nil {
-		loc = time.Local
+		loc = org.Location()
 	}
 	return now().In(loc)
 }

@@ -265,3 +265,40 @@ func TestDivertOfficeHours(t *testing.T) {
 		}
 	}
 }
+
+// TestDivertOfficeHoursOrgTimeZone: without an override, office hours are kept in the callee's
+// organisation's time zone (Org.Location, Europe/Helsinki when unset), whatever the server's
+// zone; the clock is injected in UTC.
+func TestDivertOfficeHoursOrgTimeZone(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	hours := &store.OfficeHours{Start: 8 * 60, End: 16 * 60, Outside: "1003"}
+	for d := time.Monday; d <= time.Friday; d++ {
+		hours.Days[d] = true
+	}
+	if err := e.st.PutForwarding(ctx, store.Forwarding{UserID: e.users["1002"].ID, Hours: hours}); err != nil {
+		t.Fatal(err)
+	}
+	utc := func(h int) time.Time { return time.Date(2026, 11, 25, h, 0, 0, 0, time.UTC) } // a Wednesday
+	tests := []struct {
+		name, zone string
+		at         time.Time
+		want       routing.ActionKind
+	}{
+		{"unset zone: 07:00 UTC is 09:00 in Helsinki", "", utc(7), routing.Ring},
+		{"unset zone: 14:00 UTC is 16:00 in Helsinki", "", utc(14), routing.Forward},
+		{"New York: 12:00 UTC is 07:00 there", "America/New_York", utc(12), routing.Forward},
+		{"New York: 14:00 UTC is 09:00 there", "America/New_York", utc(14), routing.Ring},
+		{"Tokyo: 23:00 UTC is Thursday 08:00 there", "Asia/Tokyo", utc(23), routing.Ring},
+		{"Tokyo: 07:00 UTC is 16:00 there", "Asia/Tokyo", utc(7), routing.Forward},
+	}
+	for _, tt := range tests {
+		c := e.call("1002", "1001", routing.Arriving)
+		c.Org.TimeZone = tt.zone
+		r := New(Deps{Store: e.st, Presence: states{}, Now: func() time.Time { return tt.at }})
+		d := r.Divert(ctx, c)
+		if d.Action.Kind != tt.want {
+			t.Errorf("%s: %v (%s), want %v", tt.name, d.Action.Kind, d.Action.Reason, tt.want)
+		}
+	}
+}

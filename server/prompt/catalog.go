@@ -1,6 +1,7 @@
 // Package prompt owns the server's voice prompts on disk: the catalog of
 // <dir>/<lang>/<key>.wav files that packaging/prompts.sh generates (fi, sv, en), the
-// administrators' overrides in <dir>/custom/<lang>/<key>.wav, the fallback from a language that
+// recordings that replace them (server-wide in <dir>/custom/<lang>/<key>.wav, one
+// organisation's in <dir>/custom/org/<id>/<lang>/<key>.wav), the fallback from a language that
 // lacks a prompt to English, and the check that every prompt is 8 kHz mono 16-bit PCM (what
 // G.711 carries, so playback needs no resampling).
 //
@@ -18,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -27,8 +29,13 @@ var Languages = []string{"fi", "sv", "en"}
 // Fallback is the language of a prompt that is missing in the wanted one.
 const Fallback = "en"
 
-// customDir is where administrators' recordings live, below the catalog directory.
-const customDir = "custom"
+// customDir is where recordings that replace generated prompts live, below the catalog
+// directory: custom/<lang>/ for the whole server (put there by the operator), and
+// custom/org/<id>/<lang>/ for one organisation (its administrators upload them, ORG-1).
+const (
+	customDir = "custom"
+	orgDir    = "org"
+)
 
 // ErrNotFound is returned by Path when no language has the key.
 var ErrNotFound = errors.New("prompt not found")
@@ -46,14 +53,32 @@ type Catalog struct {
 	have    map[string]map[string]bool // lang -> key -> generated file exists
 	keys    []string
 	missing map[string][]string
-	clips   clipCache // loaded clips, for Clips
+	clips   *clipCache // loaded clips, for Clips; shared by every organisation's view
+	org     int64      // ForOrg's organisation; 0: the server-wide catalog
+}
+
+// ForOrg returns the catalog as organisation orgID hears it: its administrators' recordings
+// first, then the server-wide ones and the generated prompts. Install and Remove on it change
+// that organisation's recordings only. orgID 0 is the server-wide catalog itself.
+func (c *Catalog) ForOrg(orgID int64) *Catalog {
+	v := *c
+	v.org = orgID
+	return &v
+}
+
+// customSub is the directory of the catalog's own recordings in lang.
+func (c *Catalog) customSub(lang string) string {
+	if c.org != 0 {
+		return filepath.Join(customDir, orgDir, strconv.FormatInt(c.org, 10), lang)
+	}
+	return filepath.Join(customDir, lang)
 }
 
 // Open indexes dir. English must be there (it is every other language's fallback) and every
 // WAV found, generated or custom, must be in the prompt format; otherwise Open fails naming the
 // files. Languages or keys missing besides English are not fatal: Missing reports them.
 func Open(dir string) (*Catalog, error) {
-	c := &Catalog{dir: dir, have: map[string]map[string]bool{}, missing: map[string][]string{}}
+	c := &Catalog{dir: dir, have: map[string]map[string]bool{}, missing: map[string][]string{}, clips: &clipCache{}}
 	var bad []string
 	all := map[string]bool{}
 	for _, lang := range Languages {
@@ -72,12 +97,24 @@ func Open(dir string) (*Catalog, error) {
 		return nil, fmt.Errorf("open prompt catalog %s: no %s prompts (%s): run `make prompts`",
 			dir, Fallback, filepath.Join(dir, Fallback))
 	}
-	for _, lang := range Languages {
-		_, badHere, err := scan(filepath.Join(dir, customDir, lang))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("open prompt catalog %s: %w", dir, err)
+	customRoots := []string{filepath.Join(dir, customDir)}
+	orgs, err := os.ReadDir(filepath.Join(dir, customDir, orgDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open prompt catalog %s: %w", dir, err)
+	}
+	for _, o := range orgs {
+		if o.IsDir() {
+			customRoots = append(customRoots, filepath.Join(dir, customDir, orgDir, o.Name()))
 		}
-		bad = append(bad, badHere...)
+	}
+	for _, root := range customRoots {
+		for _, lang := range Languages {
+			_, badHere, err := scan(filepath.Join(root, lang))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("open prompt catalog %s: %w", dir, err)
+			}
+			bad = append(bad, badHere...)
+		}
 	}
 	if len(bad) > 0 {
 		return nil, fmt.Errorf("open prompt catalog %s: %d file(s) not 8 kHz mono 16-bit PCM WAV: %s",
@@ -159,22 +196,29 @@ func Lang(lang string) string {
 	return Fallback
 }
 
-// Path returns the file to play for key in lang: an administrator's recording in
-// custom/<lang>/<key>.wav if there is one (looked up on every call, so uploads take effect at
-// once), else the generated prompt, else the English one. An override that is not in the prompt
-// format is an error rather than silently skipped, so the admin learns about it.
+// Path returns the file to play for key in lang: the organisation's recording in
+// custom/org/<id>/<lang>/<key>.wav (for a ForOrg view), else a server-wide one in
+// custom/<lang>/<key>.wav (looked up on every call, so uploads take effect at once), else the
+// generated prompt, else the English one. An override that is not in the prompt format is an
+// error rather than silently skipped, so the admin learns about it.
 func (c *Catalog) Path(lang, key string) (string, error) {
 	if !ValidKey(key) {
 		return "", fmt.Errorf("prompt path %q: bad key: %w", key, ErrNotFound)
 	}
 	lang = Lang(lang)
 	for _, l := range []string{lang, Fallback} {
-		custom := c.file(filepath.Join(customDir, l), key)
-		if _, err := os.Stat(custom); err == nil {
-			if _, err := ValidateFile(custom); err != nil {
-				return "", fmt.Errorf("prompt %s/%s override: %w", l, key, err)
+		subs := []string{filepath.Join(customDir, l)}
+		if c.org != 0 {
+			subs = append([]string{c.customSub(l)}, subs...)
+		}
+		for _, sub := range subs {
+			custom := c.file(sub, key)
+			if _, err := os.Stat(custom); err == nil {
+				if _, err := ValidateFile(custom); err != nil {
+					return "", fmt.Errorf("prompt %s/%s override: %w", l, key, err)
+				}
+				return custom, nil
 			}
-			return custom, nil
 		}
 		if c.have[l][key] {
 			return c.file(l, key), nil
@@ -207,7 +251,7 @@ func (c *Catalog) Install(lang, key string, r io.Reader) (err error) {
 	if !slices.Contains(Languages, lang) {
 		return fmt.Errorf("install prompt %s: unknown language %q", key, lang)
 	}
-	dst := c.file(filepath.Join(customDir, lang), key)
+	dst := c.file(c.customSub(lang), key)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("install prompt %s/%s: %w", lang, key, err)
 	}
@@ -244,7 +288,7 @@ func (c *Catalog) Remove(lang, key string) error {
 	if !ValidKey(key) || !slices.Contains(Languages, lang) {
 		return fmt.Errorf("remove prompt %s/%s: bad key or language", lang, key)
 	}
-	err := os.Remove(c.file(filepath.Join(customDir, lang), key))
+	err := os.Remove(c.file(c.customSub(lang), key))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove prompt %s/%s: %w", lang, key, err)
 	}
@@ -253,4 +297,20 @@ func (c *Catalog) Remove(lang, key string) error {
 
 func (c *Catalog) file(sub, key string) string {
 	return filepath.Join(c.dir, sub, filepath.FromSlash(key)+".wav")
+}
+
+// OrgPath, OrgInstall and OrgRemove are Path, Install and Remove of ForOrg(orgID): what an
+// organisation's administrators see and change (the HTTP API), never another organisation's.
+func (c *Catalog) OrgPath(orgID int64, lang, key string) (string, error) {
+	return c.ForOrg(orgID).Path(lang, key)
+}
+
+// OrgInstall is ForOrg(orgID).Install.
+func (c *Catalog) OrgInstall(orgID int64, lang, key string, r io.Reader) error {
+	return c.ForOrg(orgID).Install(lang, key, r)
+}
+
+// OrgRemove is ForOrg(orgID).Remove.
+func (c *Catalog) OrgRemove(orgID int64, lang, key string) error {
+	return c.ForOrg(orgID).Remove(lang, key)
 }

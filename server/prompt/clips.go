@@ -70,3 +70,8 @@ func (c *Catalog) Clips(lang string, keys ...string) ([]mediaapp.Clip, error) {
 	}
 	return out, nil
 }
+
+// OrgClips is ForOrg(orgID).Clips(lang, keys...), for flows that know the caller's organisation.
+func (c *Catalog) OrgClips(orgID int64, lang string, keys ...string) ([]mediaapp.Clip, error) {
+	return c.ForOrg(orgID).Clips(lang, keys...)
+}

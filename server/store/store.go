@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	_ "time/tzdata" // Org.Location works on machines without a zone database (a fresh container)
 )
 
 // ErrNotFound is returned when a looked-up record does not exist.

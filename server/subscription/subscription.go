@@ -64,7 +64,7 @@ type Deps struct {
 	// RequestTimeout bounds each NOTIFY transaction; default 10 s. A NOTIFY that times out
 	// drops the subscription.
 	RequestTimeout time.Duration
-	// Location is the time zone end times are shown in; nil: the server's local zone.
+	// Location overrides the time zone end times are shown in; nil: the organisation's (Org.Location).
 	Location *time.Location
 }
 
@@ -102,9 +102,6 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.RequestTimeout <= 0 {
 		d.RequestTimeout = 10 * time.Second
-	}
-	if d.Location == nil {
-		d.Location = time.Local
 	}
 	log := d.Logger
 	if log == nil {
@@ -589,7 +586,11 @@ func (s *Service) buildNotify(ctx context.Context, sb *sub, st presence.State, e
 	} else {
 		req.AppendHeader(sip.NewHeader("Subscription-State", "active;expires="+strconv.Itoa(left)))
 	}
-	r := presence.Render{Domain: sb.org.Domain, Lang: sb.subscriber.Language, Now: time.Now(), Location: s.d.Location}
+	loc := s.d.Location
+	if loc == nil {
+		loc = sb.org.Location()
+	}
+	r := presence.Render{Domain: sb.org.Domain, Lang: sb.subscriber.Language, Now: time.Now(), Location: loc}
 	var body []byte
 	switch sb.event {
 	case EventMessageSummary:

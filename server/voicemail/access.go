@@ -50,7 +50,7 @@ func Access(d AccessDeps, org store.Org, caller store.User) mediaapp.Flow {
 		if caller.ID != 0 {
 			lang = caller.Language
 		}
-		s := &session{ch: ch, voice: d.Voice, lang: lang,
+		s := &session{ch: ch, voice: orgVoice(d.Voice, org.ID), lang: lang,
 			log: orDefault(d.Logger).With("component", "voicemail", "flow", "access")}
 		a := &access{d: d, s: s, org: org}
 		return endOf(a.run(ctx, caller))

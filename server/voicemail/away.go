@@ -31,7 +31,7 @@ func awayNotice(ctx context.Context, d DepositDeps, s *session, org store.Org, b
 	}
 	keys := []string{"person_unavailable"}
 	if d.Presence != nil {
-		if k, ok := activityKeys(ctx, d, s.lang, box.ID); ok {
+		if k, ok := activityKeys(ctx, d, s.lang, org, box.ID); ok {
 			keys = k
 		}
 	}

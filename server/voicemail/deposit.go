@@ -27,7 +27,7 @@ type DepositDeps struct {
 	Voice    Voice    // prompts
 	Presence Presence // optional: nil never announces an activity
 	Now      func() time.Time
-	Location *time.Location // for speaking an activity's end time; nil: time.Local
+	Location *time.Location // for speaking an activity's end time; nil: the organisation's (Org.Location)
 	Logger   *slog.Logger
 	// Connect hands the call over when the caller takes an option of the greeting (VM-3): press 1
 	// for customer service, press 2 to reach the person anyway. Nil uses the channel when it is a
@@ -94,7 +94,7 @@ func Deposit(d DepositDeps, org store.Org, box store.User, caller Caller) mediaa
 // boxFlow runs a caller-facing flow of box's mailbox in the owner's language.
 func boxFlow(d DepositDeps, name string, box store.User, run func(ctx context.Context, s *session) error) mediaapp.Flow {
 	return func(ctx context.Context, ch mediaapp.Channel) error {
-		s := &session{ch: ch, voice: d.Voice, lang: box.Language,
+		s := &session{ch: ch, voice: orgVoice(d.Voice, box.OrgID), lang: box.Language,
 			log: orDefault(d.Logger).With("component", "voicemail", "flow", name, "mailbox", box.ID)}
 		return endOf(run(ctx, s))
 	}
@@ -111,7 +111,7 @@ func deposit(ctx context.Context, d DepositDeps, s *session, org store.Org, box 
 		}
 		return s.ch.Hangup(ctx)
 	}
-	greeting, err := depositGreeting(ctx, d, s, box, settings, caller)
+	greeting, err := depositGreeting(ctx, d, s, org, box, settings, caller)
 	if err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func recordMessage(ctx context.Context, d DepositDeps, s *session, org store.Org
 }
 
 // depositGreeting returns the clips before the beep: the owner's own greeting, or the default.
-func depositGreeting(ctx context.Context, d DepositDeps, s *session, box store.User, settings store.VoicemailSettings, caller Caller) ([]mediaapp.Clip, error) {
+func depositGreeting(ctx context.Context, d DepositDeps, s *session, org store.Org, box store.User, settings store.VoicemailSettings, caller Caller) ([]mediaapp.Clip, error) {
 	if settings.GreetingPath != "" {
 		path, err := d.Mailbox.Greeting(ctx, box.ID)
 		if err == nil && path != "" {
@@ -241,7 +241,7 @@ func depositGreeting(ctx context.Context, d DepositDeps, s *session, box store.U
 		}
 	}
 	if settings.AnnounceActivity && d.Presence != nil {
-		if keys, ok := activityKeys(ctx, d, s.lang, box.ID); ok {
+		if keys, ok := activityKeys(ctx, d, s.lang, org, box.ID); ok {
 			if clips, err := s.voice.Clips(s.lang, append(keys, "leave_message")...); err == nil {
 				return clips, nil
 			}
@@ -270,7 +270,7 @@ func depositGreeting(ctx context.Context, d DepositDeps, s *session, box store.U
 }
 
 // activityKeys speaks "the person you are calling is currently <activity> [until <time>]".
-func activityKeys(ctx context.Context, d DepositDeps, lang string, userID int64) ([]string, bool) {
+func activityKeys(ctx context.Context, d DepositDeps, lang string, org store.Org, userID int64) ([]string, bool) {
 	act, until, red := d.Presence.Red(ctx, userID)
 	if !red {
 		return nil, false
@@ -285,7 +285,7 @@ func activityKeys(ctx context.Context, d DepositDeps, lang string, userID int64)
 	}
 	loc := d.Location
 	if loc == nil {
-		loc = time.Local
+		loc = org.Location() // the end time as the organisation's people read their clocks
 	}
 	u, n := until.In(loc), now.In(loc)
 	l := sayLang(lang)

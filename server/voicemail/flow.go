@@ -16,6 +16,29 @@ type Voice interface {
 	Clips(lang string, keys ...string) ([]mediaapp.Clip, error)
 }
 
+// orgVoices is a Voice that keeps recordings per organisation (prompt.Catalog, ORG-1).
+type orgVoices interface {
+	OrgClips(orgID int64, lang string, keys ...string) ([]mediaapp.Clip, error)
+}
+
+// orgVoice is v as organisation orgID's callers hear it: with its administrators' recordings
+// when v keeps them per organisation; any other Voice sounds the same for everyone.
+func orgVoice(v Voice, orgID int64) Voice {
+	if ov, ok := v.(orgVoices); ok && orgID != 0 {
+		return orgVoiceOf{ov, orgID}
+	}
+	return v
+}
+
+type orgVoiceOf struct {
+	v   orgVoices
+	org int64
+}
+
+func (o orgVoiceOf) Clips(lang string, keys ...string) ([]mediaapp.Clip, error) {
+	return o.v.OrgClips(o.org, lang, keys...)
+}
+
 // Limits of the call flows.
 const (
 	// MaxMessage is the longest voice message a caller can leave.

@@ -15,6 +15,7 @@ import "time"
 //	PUT    /api/admin/users/{id}          AdminUserUpdate → AdminUserResult (only given fields change)
 //	DELETE /api/admin/users/{id}          → AdminUserResult (the deleted user)
 //	PUT    /api/admin/users/{id}/password AdminPassword → 204
+//	PUT    /api/admin/users/{id}/pin      VoicemailPIN → 204 (the voicemail PIN, 4–8 digits)
 //	GET    /api/admin/activities          → ActivityList (the presence activities, PRES-1)
 //	PUT    /api/admin/activities/{number} Activity → Activity (add or rename)
 //	GET    /api/admin/dids                → DIDList (the number pool, ordered by number)

@@ -204,6 +204,10 @@ var migrations = []string{
 		new TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX audit_org ON audit(org_id, at DESC, id DESC);`,
+	// 6: IDs of deleted users are never given again (issue 9): mailbox directories, caches and
+	// sessions are keyed by user ID, and users has no AUTOINCREMENT to prevent SQLite from
+	// reusing the highest rowid.
+	`CREATE TABLE retired_user_ids (id INTEGER PRIMARY KEY);`,
 }
 
 // SchemaVersion is the schema version this build migrates to.

@@ -81,7 +81,8 @@ func (s *Store) ListDIDs(ctx context.Context, orgID int64) ([]store.DID, error) 
 
 // DeleteUser removes the organisation's user in one transaction. Most of a user's rows go by
 // ON DELETE CASCADE; personal contacts (owner_id has no foreign key, 0 means the organisation)
-// are deleted here, and DIDs that pointed at the extension return to the pool unassigned.
+// are deleted here, DIDs that pointed at the extension return to the pool unassigned, and the
+// ID is retired so that no later user inherits what is keyed by it (mailbox files, sessions).
 func (s *Store) DeleteUser(ctx context.Context, orgID, userID int64) error {
 	const op = "sqlite: delete user"
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -98,6 +99,7 @@ func (s *Store) DeleteUser(ctx context.Context, orgID, userID int64) error {
 		args []any
 	}{
 		{`DELETE FROM contacts WHERE org_id = ? AND owner_id = ?`, []any{orgID, userID}},
+		{`INSERT OR IGNORE INTO retired_user_ids (id) VALUES (?)`, []any{userID}},
 		{`UPDATE dids SET extension = '' WHERE org_id = ? AND extension = ?`, []any{orgID, ext}},
 		{`DELETE FROM users WHERE id = ? AND org_id = ?`, []any{userID, orgID}},
 	} {

@@ -282,3 +282,28 @@ func TestAudit(t *testing.T) {
 		t.Fatalf("oldest entry = %+v", last)
 	}
 }
+
+// TestDeletedUserIDNotReused: SQLite would give the highest deleted rowid again; a new user
+// must never inherit a deleted user's ID (mailbox directories and sessions are keyed by it).
+func TestDeletedUserIDNotReused(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	o, u1 := seed(t, s)
+	u2, err := s.CreateUser(ctx, store.User{OrgID: o.ID, Extension: "1002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, o.ID, u2.ID); err != nil {
+		t.Fatal(err)
+	}
+	u3, err := s.CreateUser(ctx, store.User{OrgID: o.ID, Extension: "1002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u3.ID == u2.ID || u3.ID == u1.ID || u3.ID <= u2.ID {
+		t.Fatalf("new user got ID %d; deleted %d, existing %d", u3.ID, u2.ID, u1.ID)
+	}
+	if got, err := s.UserByID(ctx, u3.ID); err != nil || got.Extension != "1002" {
+		t.Fatalf("UserByID(%d) = %+v, %v", u3.ID, got, err)
+	}
+}

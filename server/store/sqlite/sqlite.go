@@ -202,12 +202,17 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 // Empty numbers are stored as NULL so the unique indexes ignore them.
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-// CreateUser inserts u and returns it with its ID.
+// nextUserID is the ID of a new user: above every current and deleted user's (one writer
+// connection, so two inserts cannot pick the same).
+const nextUserID = `(SELECT MAX(n) FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM users
+	UNION ALL SELECT COALESCE(MAX(id), 0) + 1 FROM retired_user_ids))`
+
+// CreateUser inserts u and returns it with a new ID, never one of a deleted user.
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO users (org_id, extension, name, company_number, mobile_number, email, language, department, title, keywords, admin,
+		`INSERT INTO users (id, org_id, extension, name, company_number, mobile_number, email, language, department, title, keywords, admin,
 		 ha1_md5, ha1_sha256, password_hash, agent, supervisor, operator, terminals, bar_outside, bar_international, emergency_area)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 VALUES (`+nextUserID+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.OrgID, u.Extension, u.Name, nullable(u.CompanyNumber), nullable(u.MobileNumber), u.Email, u.Language,
 		u.Department, u.Title, u.Keywords, u.Admin, u.HA1MD5, u.HA1SHA256, u.PasswordHash,
 		u.Agent, u.Supervisor, u.Operator, u.Terminals, u.BarOutside, u.BarInternational, u.EmergencyArea)
