@@ -15,6 +15,8 @@ import (
 
 	"github.com/vaihde/vaihde/server/auth"
 	"github.com/vaihde/vaihde/server/demo"
+	"github.com/vaihde/vaihde/server/mediaapp"
+	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
@@ -577,4 +579,49 @@ func TestIntegrationTrunkReplacesOfUserDialogRefused(t *testing.T) {
 	}
 	checkAudio(t, a, sess.InviteResponse.Body(), b)
 	h.hangUp(t, sess, b, "BYE")
+}
+
+// TestIntegrationHandOverOutsideOnOwnersAuthority: an outside caller in a mailbox's application
+// is handed to an outside number only on the authority of the user who set the number
+// (mediaapp.ConnectorAs, the mailbox owner); Connect alone, on the outside caller's authority,
+// never dials out.
+func TestIntegrationHandOverOutsideOnOwnersAuthority(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	carrier := newTestPhone(t, ctx, "carrier", "carrier", "", []sdpmedia.Codec{sdpmedia.PCMA})
+	cport := carrier.conn.LocalAddr().(*net.UDPAddr).Port
+	var owner int64
+	refused, connected := make(chan error, 1), make(chan error, 1)
+	flow := func(ctx context.Context, ch mediaapp.Channel) error {
+		refused <- ch.(mediaapp.Connector).Connect(ctx, "0401234567", false)
+		err := ch.(mediaapp.ConnectorAs).ConnectAs(ctx, owner, "0401234567", false)
+		connected <- err
+		return err
+	}
+	p := &scriptedPersonal{rules: map[string]Diversion{
+		"1002 arriving": {Action: routing.Action{Kind: routing.Announce}, Flow: flow},
+	}}
+	h := newHarnessPersonal(t, func(c *Config) {
+		c.Trunk = Trunk{Host: "127.0.0.1", Port: cport, Domain: "carrier.example",
+			DIDs: map[string]string{"+35891230000": "1002"}}
+	}, nil, p)
+	owner = h.users["1002"].ID
+	done := make(chan dialResult, 1)
+	go func() {
+		s, err := carrier.dialAs(h.ctx, fmt.Sprintf("sip:+35891230000@%s:%d", h.host, h.port), "+358501112222")
+		done <- dialResult{s, err}
+	}()
+	if err := recvWithin(t, refused, "hand-over without authority"); err == nil {
+		t.Fatal("an outside caller was handed to an outside number on its own authority")
+	}
+	in := carrier.expectCall(t) // the owner's number, dialled on the owner's authority
+	if got := in.req.Recipient.User; got != "+358401234567" {
+		t.Fatalf("hand-over dialled %q", got)
+	}
+	in.answer(t, 200)
+	if err := recvWithin(t, connected, "hand-over on the owner's authority"); err != nil {
+		t.Fatalf("ConnectAs: %v", err)
+	}
+	sess := answered(t, done, "caller in the application")
+	h.hangUp(t, sess, carrier, "BYE at the hand-over target")
 }
