@@ -331,9 +331,10 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 	}
 	creds.Realm = org.Domain // matched case-insensitively above
 	reqURI := req.Recipient.String()
-	if req.Recipient.User == "" && s.namesServer(creds.URI, org) {
-		// Both name the registrar itself (SIPp puts the server's address in uri whatever the
-		// Request-URI says): nothing another request could be confused with.
+	if s.namesServer(creds.URI, org) {
+		// SIPp puts the server's own address in uri whatever the Request-URI says. Such
+		// credentials name no other resource, and the method and the nonce count still bind
+		// them to one request; a uri naming anything else must be the Request-URI.
 		reqURI = creds.URI
 	}
 	switch res := s.digest.Verify(creds, req.Method.String(), reqURI, org.Domain, u); res {
