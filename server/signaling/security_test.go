@@ -190,6 +190,14 @@ func TestIntegrationDigestWrongURIRefused(t *testing.T) {
 	if res := c.send(t, req); res.StatusCode != 488 || res.Reason != "Authenticated 1001" {
 		t.Fatalf("matching uri answered %d %q", res.StatusCode, res.Reason)
 	}
+	// A uri naming the server itself with no user (SIPp's way) is accepted: it names no other
+	// resource, and the nonce count still makes it single-use.
+	req = invite("1002")
+	nonce = challengeNonce(t, c, req.Clone(), "Proxy-Authenticate")
+	req.AppendHeader(sip.NewHeader("Proxy-Authorization", digestFor("INVITE", "sip:"+ts.Addr("udp"), "1001", "demo1001", nonce)))
+	if res := c.send(t, req); res.StatusCode != 488 {
+		t.Fatalf("digest uri naming the server answered %d %q", res.StatusCode, res.Reason)
+	}
 	// REGISTER: a digest uri naming something else than the registrar is refused too.
 	reg := registerReq(ts.Addr("udp"), "UDP", "1001", 600, "<sip:1001@127.0.0.1:7001>")
 	nonce = challengeNonce(t, c, reg.Clone(), "WWW-Authenticate")
