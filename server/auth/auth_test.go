@@ -98,7 +98,9 @@ func TestVerify(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d.now = func() time.Time { return now.Add(tc.age) }
-			if got := d.Verify(tc.c(), tc.method, realm, u); got != tc.want {
+			d.used = newNonceBook(10) // each case answers the shared nonce afresh
+			c := tc.c()
+			if got := d.Verify(c, tc.method, c.URI, realm, u); got != tc.want {
 				t.Fatalf("Verify = %v, want %v", got, tc.want)
 			}
 		})
@@ -112,14 +114,14 @@ func TestAlgorithmChoice(t *testing.T) {
 	}
 	u := testUser(t)
 	nonce := d.Nonce(realm)
-	if got := d.Verify(respond(sha256.New, nonce, "demo1001", "REGISTER"), "REGISTER", realm, u); got != Invalid {
+	if got := d.Verify(respond(sha256.New, nonce, "demo1001", "REGISTER"), "REGISTER", "sip:"+realm, realm, u); got != Invalid {
 		t.Fatalf("SHA-256 accepted when only MD5 is offered: %v", got)
 	}
-	if got := d.Verify(respond(md5.New, nonce, "demo1001", "REGISTER"), "REGISTER", realm, u); got != Valid {
+	if got := d.Verify(respond(md5.New, nonce, "demo1001", "REGISTER"), "REGISTER", "sip:"+realm, realm, u); got != Valid {
 		t.Fatalf("MD5 = %v", got)
 	}
 	d = NewDigest(0, SHA256)
-	if got := d.Verify(respond(md5.New, d.Nonce(realm), "demo1001", "REGISTER"), "REGISTER", realm, u); got != Invalid {
+	if got := d.Verify(respond(md5.New, d.Nonce(realm), "demo1001", "REGISTER"), "REGISTER", "sip:"+realm, realm, u); got != Invalid {
 		t.Fatalf("MD5 accepted when only SHA-256 is offered: %v", got)
 	}
 }
@@ -179,7 +181,7 @@ func FuzzParseAuthorization(f *testing.F) {
 			t.Fatalf("accepted header without required fields: %q", s)
 		}
 		// Verification of arbitrary credentials must never panic.
-		NewDigest(0).Verify(c, "REGISTER", c.Realm, store.User{Extension: c.Username, HA1MD5: "x", HA1SHA256: "y"})
+		NewDigest(0).Verify(c, "REGISTER", c.URI, c.Realm, store.User{Extension: c.Username, HA1MD5: "x", HA1SHA256: "y"})
 	})
 }
 
@@ -232,5 +234,149 @@ func TestSetPassword(t *testing.T) {
 	}
 	if SetPassword(&u, realm, "") == nil {
 		t.Fatal("empty password accepted")
+	}
+}
+
+// withNC returns c answered again with nonce count nc and a new cnonce, as a client does for
+// its next request on the same nonce.
+func withNC(h func() hash.Hash, c Credentials, password string, nc uint32, method string) Credentials {
+	c.NC = fmt.Sprintf("%08x", nc)
+	c.CNonce = fmt.Sprintf("c%d", nc)
+	c.Response = ExpectedResponse(h, hexHash(h(), c.Username, c.Realm, password), c, method)
+	return c
+}
+
+func TestVerifyRefusesReplay(t *testing.T) {
+	d := NewDigest(0)
+	u := testUser(t)
+	nonce := d.Nonce(realm)
+	first := respond(sha256.New, nonce, "demo1001", "REGISTER")
+	uri := first.URI
+	if got := d.Verify(first, "REGISTER", uri, realm, u); got != Valid {
+		t.Fatalf("first use = %v", got)
+	}
+	// The same Authorization again (same nonce and nc): a replay.
+	if got := d.Verify(first, "REGISTER", uri, realm, u); got != Replayed {
+		t.Fatalf("replay = %v, want replayed", got)
+	}
+	// The next count on the nonce is fine; going back or repeating is not.
+	if got := d.Verify(withNC(sha256.New, first, "demo1001", 2, "REGISTER"), "REGISTER", uri, realm, u); got != Valid {
+		t.Fatalf("nc 2 = %v", got)
+	}
+	if got := d.Verify(withNC(sha256.New, first, "demo1001", 2, "REGISTER"), "REGISTER", uri, realm, u); got != Replayed {
+		t.Fatalf("nc 2 again = %v, want replayed", got)
+	}
+	if got := d.Verify(first, "REGISTER", uri, realm, u); got != Replayed {
+		t.Fatalf("nc 1 after 2 = %v, want replayed", got)
+	}
+	// A wrong password on a used nonce is invalid, and does not consume counts.
+	if got := d.Verify(withNC(sha256.New, first, "bad", 5, "REGISTER"), "REGISTER", uri, realm, u); got != Invalid {
+		t.Fatalf("wrong password = %v", got)
+	}
+	if got := d.Verify(withNC(sha256.New, first, "demo1001", 3, "REGISTER"), "REGISTER", uri, realm, u); got != Valid {
+		t.Fatalf("nc 3 after a forged nc 5 = %v", got)
+	}
+	// Without qop (RFC 2069) a nonce is good once.
+	n2 := d.Nonce(realm)
+	c := Credentials{Username: "1001", Realm: realm, Nonce: n2, URI: "sip:x"}
+	c.Response = ExpectedResponse(md5.New, u.HA1MD5, c, "INVITE")
+	if got := d.Verify(c, "INVITE", "sip:x", realm, u); got != Valid {
+		t.Fatalf("no-qop first use = %v", got)
+	}
+	if got := d.Verify(c, "INVITE", "sip:x", realm, u); got != Replayed {
+		t.Fatalf("no-qop second use = %v, want replayed", got)
+	}
+	// A malformed nonce count is invalid.
+	bad := first
+	bad.NC = "xyz"
+	if got := d.Verify(bad, "REGISTER", uri, realm, u); got != Invalid {
+		t.Fatalf("bad nc = %v", got)
+	}
+}
+
+func TestVerifyChecksURI(t *testing.T) {
+	d := NewDigest(0)
+	u := testUser(t)
+	c := respond(sha256.New, d.Nonce(realm), "demo1001", "INVITE")
+	c.URI = "sip:1002@" + realm
+	c = withNC(sha256.New, c, "demo1001", 1, "INVITE")
+	if got := d.Verify(c, "INVITE", "sip:+46701234567@"+realm, realm, u); got != WrongURI {
+		t.Fatalf("credentials for another Request-URI = %v, want wrong uri", got)
+	}
+	// The refusal did not use the nonce count up: the right request still passes.
+	if got := d.Verify(c, "INVITE", "sip:1002@"+realm+";transport=tcp", realm, u); got != Valid {
+		t.Fatalf("matching Request-URI = %v", got)
+	}
+}
+
+func TestSameURI(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"sip:1002@demo.vaihde.local", "sip:1002@demo.vaihde.local", true},
+		{"sip:1002@DEMO.vaihde.local", "sip:1002@demo.vaihde.local;transport=tcp", true},
+		{"sip:1002@127.0.0.1:5060", "sip:1002@127.0.0.1", true},
+		{"sips:1002@h", "sip:1002@h", true},
+		{"<sip:1002@h>", "sip:1002@h", true},
+		{"sip:h", "sip:h:5070", true},
+		{"sip:1002@h:5060", "sip:1002@h:5070", false},
+		{"sip:1002@h", "sip:1003@h", false},
+		{"sip:1002@h", "sip:1002@other", false},
+		{"sip:h", "sip:1002@h", false},
+		{"sip:[::1]:5060", "sip:[::1]", true},
+		{"tel:+358401234567", "TEL:+358401234567", true},
+		{"tel:+358401234567", "sip:+358401234567@h", false},
+		{"", "", false},
+		{"garbage", "sip:h", false},
+	}
+	for _, tc := range tests {
+		if got := SameURI(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameURI(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestNonceBookBounded(t *testing.T) {
+	b := newNonceBook(100)
+	base := time.Unix(1000, 0)
+	for i := 0; i < 1000; i++ {
+		if !b.use(fmt.Sprint("n", i), base.Add(time.Duration(i)*time.Second), 1, base) {
+			t.Fatalf("fresh nonce %d refused", i)
+		}
+	}
+	if n := b.len(); n > 100 {
+		t.Fatalf("book holds %d nonces, bound 100", n)
+	}
+	// A forgotten nonce is never accepted again: its client is challenged afresh.
+	if b.use("n0", base, 2, base) {
+		t.Fatal("forgotten nonce accepted")
+	}
+	// The newest are still remembered with their counts.
+	if b.use("n999", base.Add(999*time.Second), 1, base) {
+		t.Fatal("replay of a remembered nonce accepted")
+	}
+	if !b.use("n999", base.Add(999*time.Second), 2, base) {
+		t.Fatal("next count of a remembered nonce refused")
+	}
+}
+
+func TestLimiterProvenSource(t *testing.T) {
+	l := NewLimiter(3, time.Minute, time.Minute, 100)
+	now := time.Unix(1000, 0)
+	l.now = func() time.Time { return now }
+	l.Succeed("user:1/1001", "127.0.0.1")
+	if !l.Proven("user:1/1001", "127.0.0.1") || l.Proven("user:1/1001", "127.0.0.2") || l.Proven("user:1/1002", "127.0.0.1") {
+		t.Fatal("Proven mixes up users or sources")
+	}
+	now = now.Add(DefaultProvenFor + time.Second)
+	if l.Proven("user:1/1001", "127.0.0.1") {
+		t.Fatal("proof outlived the proven period")
+	}
+	for i := 0; i < 1000; i++ {
+		l.Succeed("user:1/1001", fmt.Sprint("10.0.", i/256, ".", i%256))
+	}
+	if n := len(l.proven); n > 100 {
+		t.Fatalf("limiter remembers %d proven sources, bound 100", n)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,13 @@ const (
 	Valid
 	// Stale means the response matches but the nonce has expired: challenge again with stale=true.
 	Stale
+	// Replayed means the response matches but this nonce was already used with this or a
+	// higher nonce count (nc): a captured Authorization sent again. Challenge again with
+	// stale=true (a client that merely reused its nonce recovers; a replayer cannot answer).
+	Replayed
+	// WrongURI means the digest uri does not name the Request-URI (RFC 7616 section 3.4.6):
+	// credentials captured from another request.
+	WrongURI
 )
 
 func (r Result) String() string {
@@ -95,17 +103,24 @@ func (r Result) String() string {
 		return "valid"
 	case Stale:
 		return "stale"
+	case Replayed:
+		return "replayed"
+	case WrongURI:
+		return "wrong uri"
 	}
 	return "invalid"
 }
 
-// Digest issues and verifies stateless nonces: each nonce is a timestamp with an HMAC under a
-// random per-process key, so no per-challenge state is kept. Safe for concurrent use.
+// Digest issues and verifies nonces: each nonce is a timestamp with an HMAC under a random
+// per-process key, so issuing a challenge keeps no state. Only a nonce that has been answered
+// correctly is remembered, with the highest nonce count (nc) seen, until it expires, so that a
+// replayed Authorization is refused (see nonceBook). Safe for concurrent use.
 type Digest struct {
 	key        []byte
 	lifetime   time.Duration
 	algorithms []string // offered in this order; only these are accepted
 	now        func() time.Time
+	used       *nonceBook
 }
 
 // DefaultAlgorithms are offered when NewDigest is given none: SHA-256 first, then MD5.
@@ -135,7 +150,7 @@ func NewDigest(lifetime time.Duration, algorithms ...string) *Digest {
 	if len(algs) == 0 {
 		algs = DefaultAlgorithms
 	}
-	return &Digest{key: key, lifetime: lifetime, algorithms: algs, now: time.Now}
+	return &Digest{key: key, lifetime: lifetime, algorithms: algs, now: time.Now, used: newNonceBook(DefaultMaxNonces)}
 }
 
 const nonceMACLen = 16
@@ -155,18 +170,19 @@ func (d *Digest) Nonce(realm string) string {
 	return base64.RawURLEncoding.EncodeToString(buf[:])
 }
 
-// checkNonce reports whether nonce was issued by d for realm, and whether it is still fresh.
-func (d *Digest) checkNonce(nonce, realm string) (authentic, fresh bool) {
+// checkNonce reports whether nonce was issued by d for realm, when, and whether it is still
+// fresh.
+func (d *Digest) checkNonce(nonce, realm string) (issued time.Time, authentic, fresh bool) {
 	buf, err := base64.RawURLEncoding.DecodeString(nonce)
 	if err != nil || len(buf) != 8+nonceMACLen {
-		return false, false
+		return time.Time{}, false, false
 	}
 	if !hmac.Equal(buf[8:], d.mac(buf[:8], realm)) {
-		return false, false
+		return time.Time{}, false, false
 	}
-	issued := time.Unix(0, int64(binary.BigEndian.Uint64(buf[:8])))
+	issued = time.Unix(0, int64(binary.BigEndian.Uint64(buf[:8])))
 	age := d.now().Sub(issued)
-	return true, age >= -time.Minute && age <= d.lifetime
+	return issued, true, age >= -time.Minute && age <= d.lifetime
 }
 
 // Challenges returns the WWW-Authenticate / Proxy-Authenticate header values to send, one per
@@ -204,14 +220,20 @@ var quoteReplacer = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 func quoteEscape(s string) string { return quoteReplacer.Replace(s) }
 
-// Verify checks credentials c of a request with method against user u in realm. The caller
-// must already have looked u up by c.Username; Verify checks realm, nonce and response.
-func (d *Digest) Verify(c Credentials, method, realm string, u store.User) Result {
+// Verify checks credentials c of a request with method and requestURI (the Request-URI as
+// sent) against user u in realm. The caller must already have looked u up by c.Username;
+// Verify checks realm, nonce, response, that the digest uri names requestURI (SameURI) and that
+// the nonce count was not used before with this nonce (Replayed).
+func (d *Digest) Verify(c Credentials, method, requestURI, realm string, u store.User) Result {
 	if c.Realm != realm || c.Username != u.Extension || c.Nonce == "" || c.URI == "" {
 		return Invalid
 	}
-	authentic, fresh := d.checkNonce(c.Nonce, realm)
+	issued, authentic, fresh := d.checkNonce(c.Nonce, realm)
 	if !authentic {
+		return Invalid
+	}
+	nc, ok := parseNC(c)
+	if !ok {
 		return Invalid
 	}
 	var h func() hash.Hash
@@ -241,7 +263,31 @@ func (d *Digest) Verify(c Credentials, method, realm string, u store.User) Resul
 	if !fresh {
 		return Stale
 	}
+	// The response proves the password; only now may the nonce's count move on, so that
+	// garbage sent by others cannot use up a client's nonce.
+	if !SameURI(c.URI, requestURI) {
+		return WrongURI
+	}
+	if !d.used.use(c.Nonce, issued, nc, d.now().Add(-d.lifetime)) {
+		return Replayed
+	}
 	return Valid
+}
+
+// parseNC returns the nonce count of c: the 8 hex digits of nc with qop=auth, 0 without qop
+// (RFC 2069: such a nonce is good for one request).
+func parseNC(c Credentials) (uint64, bool) {
+	if c.QOP == "" {
+		return 0, true
+	}
+	if len(c.NC) != 8 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(c.NC, 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
 }
 
 func (d *Digest) offers(alg string) bool {

@@ -8,16 +8,30 @@ import (
 // Limiter counts failed attempts per key (a source IP, a user) and blocks a key that reaches
 // Max failures within Window for Block. Memory is bounded by MaxKeys: when full, expired
 // entries are swept and, if still full, arbitrary entries are evicted. Safe for concurrent use.
+//
+// A blocked source IP is refused outright. A blocked user must not be locked out by whoever
+// guesses its password elsewhere, so the limiter also remembers which sources proved
+// themselves for a key (Succeed): callers let a proven source through a blocked user key
+// (Proven) and block only the unproven ones.
 type Limiter struct {
 	max     int
 	window  time.Duration
 	block   time.Duration
 	maxKeys int
 	now     func() time.Time
+	// provenFor is how long a successful authentication vouches for its source.
+	provenFor time.Duration
 
 	mu      sync.Mutex
 	entries map[string]*limitEntry
+	proven  map[provenKey]time.Time // when the source last succeeded
 }
+
+type provenKey struct{ key, source string }
+
+// DefaultProvenFor is how long a source that authenticated successfully stays trusted for
+// that user: a day, longer than any registration refresh interval.
+const DefaultProvenFor = 24 * time.Hour
 
 type limitEntry struct {
 	start   time.Time // start of the current counting window
@@ -28,7 +42,8 @@ type limitEntry struct {
 // NewLimiter returns a Limiter: max failures per window block a key for block; at most
 // maxKeys keys are tracked.
 func NewLimiter(max int, window, block time.Duration, maxKeys int) *Limiter {
-	return &Limiter{max: max, window: window, block: block, maxKeys: maxKeys, now: time.Now, entries: make(map[string]*limitEntry)}
+	return &Limiter{max: max, window: window, block: block, maxKeys: maxKeys, now: time.Now, provenFor: DefaultProvenFor,
+		entries: make(map[string]*limitEntry), proven: make(map[provenKey]time.Time)}
 }
 
 // DefaultLimiter blocks after 10 failures in a minute, for a minute, tracking up to 100,000 keys.
@@ -88,4 +103,34 @@ func (l *Limiter) evict(now time.Time) {
 		}
 		delete(l.entries, k)
 	}
+}
+
+// Succeed records that source (an IP address) authenticated successfully for key (a user).
+func (l *Limiter) Succeed(key, source string) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := provenKey{key, source}
+	if _, ok := l.proven[k]; !ok && len(l.proven) >= l.maxKeys {
+		for pk, t := range l.proven {
+			if now.Sub(t) > l.provenFor {
+				delete(l.proven, pk)
+			}
+		}
+		for pk := range l.proven { // still full: make room (an unlucky user is asked to prove again)
+			if len(l.proven) < l.maxKeys-l.maxKeys/10 {
+				break
+			}
+			delete(l.proven, pk)
+		}
+	}
+	l.proven[k] = now
+}
+
+// Proven reports whether source authenticated successfully for key within the proven period.
+func (l *Limiter) Proven(key, source string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t, ok := l.proven[provenKey{key, source}]
+	return ok && l.now().Sub(t) <= l.provenFor
 }

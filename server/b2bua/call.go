@@ -3,6 +3,7 @@ package b2bua
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -97,20 +98,15 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	)
 	dialled := req.Recipient.User
 	if e.isTrunk(req) {
-		org, err = e.trunkOrg(ctx)
+		org, dialled, err = e.inboundDID(ctx, dialled)
 		if err != nil {
-			e.log.Warn("trunk call without organisation", "error", err)
+			e.log.Warn("trunk call without organisation", "number", dialled, "error", err)
 			respond(tx, req, 404, "Not Found")
 			return
 		}
 		caller = party{number: req.From().Address.User, display: req.From().DisplayName}
 		if n, err := number.Parse(caller.number, org.CountryCode); err == nil {
 			caller.number = n.Value
-		}
-		if n, err := number.Parse(dialled, org.CountryCode); err == nil {
-			if ext, ok := e.cfg.Trunk.DIDs[n.Value]; ok {
-				dialled = ext
-			}
 		}
 	} else {
 		var ok bool
@@ -124,8 +120,12 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	_ = tx.Respond(sip.NewResponseFromRequest(req, 100, "Trying", nil))
 
+	// Emergency calls (CALL-10) go straight out on the trunk: no service number, forward,
+	// activity, queue or rule applies, and neither barring nor the outside-call limits.
+	emergency := internal && routing.IsEmergency(dialled, org.EmergencyNumbers)
+
 	// Service numbers (feature codes, voicemail, IVRs) are answered by the server itself.
-	if e.deps.Services != nil {
+	if e.deps.Services != nil && !emergency {
 		sc := ServiceCall{Org: org, Caller: caller.user, CallerNumber: caller.number, Dialled: dialled, Internal: internal}
 		if flow, ok := e.deps.Services.Service(ctx, sc); ok && flow != nil {
 			e.serveService(req, tx, org, caller, dialled, flow, "")
@@ -133,8 +133,10 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 
-	target, err := routing.Route(ctx, e.deps.Store, org, dialled, routing.Caller{Internal: internal, UserID: caller.user.ID})
-	if err != nil {
+	var target routing.Target
+	if emergency {
+		target = emergencyTarget(caller, dialled)
+	} else if target, err = routing.Route(ctx, e.deps.Store, org, dialled, routing.Caller{Internal: internal, UserID: caller.user.ID}); err != nil {
 		e.log.Error("route call", "error", err)
 		respond(tx, req, 500, "Server Internal Error")
 		return
@@ -152,6 +154,12 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	case routing.Trunk:
 		if e.cfg.Trunk.Host == "" {
+			if emergency {
+				e.log.Error("emergency call but no trunk configured", "org", org.Domain, "ext", caller.user.Extension)
+				respond(tx, req, 503, "No trunk for emergency calls")
+				e.logOutcome(ctx, callID, caller, caller, party{number: target.Number.Value}, store.Failed, started, false)
+				return
+			}
 			respond(tx, req, 404, "Not Found")
 			e.logOutcome(ctx, callID, caller, caller, party{number: target.Number.Value}, store.Failed, started, false)
 			return
@@ -163,7 +171,10 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	// Our To tag for the caller's dialog, kept when voicemail answers after ringing.
 	tag := sip.GenerateTagN(16)
 	// Personal routing (forwarding, presence, away notice) before anything rings.
-	p := e.arrive(ctx, org, shown, caller, target, 0, false)
+	p := plan{target: target}
+	if !emergency {
+		p = e.arrive(ctx, org, shown, caller, target, 0, false)
+	}
 	if p.flow != nil {
 		e.logOutcome(ctx, callID, party{}, shown, calleeOf(p.target), store.Missed, started, true)
 		e.serveService(req, tx, org, caller, dialled, p.flow, tag)
@@ -274,10 +285,12 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	var (
 		b           *leg
 		code        int
+		failReason  string
 		id          identity
 		calleeParty party
 	)
 	for {
+		failReason = ""
 		r, err := e.reachFor(ctx, org, caller, target, dialled)
 		if err != nil {
 			e.log.Error("user devices", "user", target.User.Extension, "error", err)
@@ -288,7 +301,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		id, calleeParty = r.id, r.callee
 		var out dialOutcome
 		if len(r.dests) == 0 {
-			code = 480
+			code, failReason = r.failure(480)
 		} else {
 			e.report(calleePres, presence.PhoneIdle) // the previous target of a forward
 			calleePres = newPresParty(calleeParty, "", true, id.shown)
@@ -338,7 +351,10 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		mediaA.Close()
 		mediaB.Close()
 		if code != 487 { // sipgo already answered a CANCEL with 487
-			respond(tx, req, code, reasonFor(code))
+			if failReason == "" {
+				failReason = reasonFor(code)
+			}
+			respond(tx, req, code, failReason)
 		}
 		outcome := store.Failed
 		switch code {
@@ -486,6 +502,47 @@ func (e *Engine) trunkDest(e164 string) dest {
 	return d
 }
 
+// inboundDID resolves the number a call from the trunk dialled (CALL-3, ORG-1): a DID of an
+// organisation's number pool rings its extension in that organisation; otherwise the trunk's
+// own organisation (Trunk.OrgDomain) takes the call, with the configured DIDs map. It returns
+// the organisation and what to route there.
+func (e *Engine) inboundDID(ctx context.Context, dialled string) (store.Org, string, error) {
+	n, err := number.Parse(dialled, "")
+	if err != nil || n.Kind != number.E164 {
+		// A national number: in the trunk organisation's country.
+		if o, oerr := e.trunkOrg(ctx); oerr == nil {
+			n, err = number.Parse(dialled, o.CountryCode)
+		}
+	}
+	if err == nil && n.Kind == number.E164 {
+		did, err := e.deps.Store.DIDByNumber(ctx, n.Value)
+		switch {
+		case err == nil:
+			org, err := e.deps.Store.OrgByID(ctx, did.OrgID)
+			if err != nil {
+				return store.Org{}, dialled, fmt.Errorf("b2bua: organisation of DID %s: %w", n.Value, err)
+			}
+			if did.Extension == "" {
+				// An unassigned pool number rings nobody.
+				return org, n.Value, nil
+			}
+			return org, did.Extension, nil
+		case !errors.Is(err, store.ErrNotFound):
+			return store.Org{}, dialled, fmt.Errorf("b2bua: look up DID %s: %w", n.Value, err)
+		}
+	}
+	org, err := e.trunkOrg(ctx)
+	if err != nil {
+		return store.Org{}, dialled, err
+	}
+	if n, err := number.Parse(dialled, org.CountryCode); err == nil {
+		if ext, ok := e.cfg.Trunk.DIDs[n.Value]; ok {
+			return org, ext, nil
+		}
+	}
+	return org, dialled, nil
+}
+
 func (e *Engine) trunkOrg(ctx context.Context) (store.Org, error) {
 	if d := e.cfg.Trunk.OrgDomain; d != "" {
 		return e.deps.Store.OrgByDomain(ctx, d)
@@ -534,11 +591,16 @@ func (e *Engine) endLeg(l *leg, bye bool) {
 	rec := l.rec
 	l.rec = nil
 	svc, media := l.svc, l.media
+	release := l.release
+	l.release = nil
 	if !already {
 		// Under l.mu, so that no later change of peer (repeer) can follow the idle.
 		e.report(l.pres, presence.PhoneIdle)
 	}
 	l.mu.Unlock()
+	if release != nil {
+		release()
+	}
 	if already {
 		return
 	}

@@ -37,6 +37,9 @@ type dialSpec struct {
 	onProvisional func(*sip.Response)
 	// outcome, when set, receives what a failed attempt saw (for personal routing).
 	outcome *dialOutcome
+	// release, when set, gives back the attempt's outside-call slot: the answered leg keeps it
+	// until it ends, a failed attempt gives it back at once.
+	release func()
 }
 
 // dialing is the state the forks of one attempt share.
@@ -79,6 +82,20 @@ type forkResult struct {
 // ACKed and ended with BYE). It returns the answered leg (already ACKed, SDP applied), or nil
 // and the SIP status to give the caller. Cancelling ctx abandons the attempt (487).
 func (e *Engine) dial(ctx context.Context, s dialSpec) (*leg, int) {
+	l, code := e.dialForks(ctx, s)
+	if s.release != nil {
+		if l == nil {
+			s.release()
+		} else {
+			l.mu.Lock()
+			l.release = s.release
+			l.mu.Unlock()
+		}
+	}
+	return l, code
+}
+
+func (e *Engine) dialForks(ctx context.Context, s dialSpec) (*leg, int) {
 	if len(s.dests) == 0 {
 		return nil, 480
 	}

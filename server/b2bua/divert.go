@@ -11,6 +11,7 @@ import (
 	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/number"
+	"github.com/vaihde/vaihde/shared/presence"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -142,6 +143,20 @@ type reach struct {
 	id     identity
 	callee party
 	to     sip.Uri
+	// refused is the status (and reason) of an outside call that may not go out
+	// (allowOutside); dests is empty then.
+	refused int
+	reason  string
+	release func()
+	headers []header // added to the INVITE (the emergency area)
+}
+
+// failure is the status and reason for a caller whose call could not ring r.
+func (r reach) failure(code int) (int, string) {
+	if r.refused != 0 {
+		return r.refused, r.reason
+	}
+	return code, reasonFor(code)
 }
 
 // reachFor works out how a call from caller to target, dialled as dialled, rings: a user's
@@ -156,18 +171,48 @@ func (e *Engine) reachFor(ctx context.Context, org store.Org, caller party, targ
 		r.dests, err = e.userDests(ctx, target.User.ID)
 		return r, err
 	}
-	r.id = e.trunkIdentity(caller, role, org)
-	if e.cfg.Trunk.Host != "" {
-		r.dests = []dest{e.trunkDest(target.Number.Value)}
-		r.to = r.dests[0].uri
+	if target.Emergency && role == presence.RoleHidden {
+		role = presence.RoleLandline // the emergency centre must be able to call back
 	}
+	r.id = e.trunkIdentity(caller, role, org)
+	if e.cfg.Trunk.Host == "" {
+		return r, nil
+	}
+	release, by, code, reason := e.allowOutside(ctx, org, target)
+	if release == nil {
+		r.refused, r.reason = code, reason
+		return r, nil
+	}
+	r.release = release
+	num := target.Number.Value
+	if target.Emergency {
+		area := by.EmergencyArea
+		switch {
+		case area == "":
+			e.log.Warn("emergency call without an emergency area", "org", org.Domain, "ext", by.Extension)
+		case e.emergencyPrefix:
+			num = area + num
+		default:
+			r.headers = append(r.headers, header{e.emergencyHeader, area})
+		}
+		e.log.Warn("emergency call", "org", org.Domain, "ext", by.Extension, "number", target.Number.Value, "area", area)
+	}
+	r.dests = []dest{e.trunkDest(num)}
+	r.to = r.dests[0].uri
 	return r, nil
+}
+
+// drop gives back the outside-call slot of a reach that is not dialled after all.
+func (r reach) drop() {
+	if r.release != nil {
+		r.release()
+	}
 }
 
 // spec is the dial attempt of r over the relay leg media.
 func (r reach) spec(media *relay.Leg, prefer sdpmedia.Codec) dialSpec {
-	return dialSpec{from: r.id.from, fromName: r.id.fromName, headers: r.id.headers, to: r.to,
-		dests: r.dests, media: media, prefer: prefer, callee: r.callee}
+	return dialSpec{from: r.id.from, fromName: r.id.fromName, headers: append(append([]header(nil), r.id.headers...), r.headers...), to: r.to,
+		dests: r.dests, media: media, prefer: prefer, callee: r.callee, release: r.release}
 }
 
 // calleeOf is the party a target names.

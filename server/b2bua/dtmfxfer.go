@@ -53,7 +53,7 @@ func (e *Engine) watchKeys(w *keyWatch) {
 		if !ok {
 			return
 		}
-		if w.legs[i].party.user.ID == 0 {
+		if u := w.legs[i].party.user; u.ID == 0 || u.OrgID != w.c.org.ID {
 			continue
 		}
 		if w.codes[i].Feed(k.Key, time.Now()) != dtmf.Prefix {

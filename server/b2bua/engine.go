@@ -25,6 +25,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/store"
@@ -43,7 +44,13 @@ type Trunk struct {
 	// DIDs maps an inbound E.164 number to the extension it rings.
 	DIDs map[string]string
 	// OrgDomain names the organisation that owns the DIDs; empty means the demo organisation.
+	// DIDs of the organisations' number pools (store.NumberPool) come first; these are the
+	// fallback.
 	OrgDomain string
+	// EmergencyArea says how emergency calls carry the caller's emergency-centre area:
+	// "header:<Header-Name>" or "prefix" (config.Trunk.EmergencyArea); empty means
+	// config.DefaultEmergencyArea.
+	EmergencyArea string
 }
 
 // Config of the engine.
@@ -105,6 +112,10 @@ type Engine struct {
 	log  *slog.Logger
 
 	trunkIPs map[netip.Addr]bool
+	// emergencyHeader (or, when empty, emergencyPrefix) is how emergency calls carry the area.
+	emergencyHeader string
+	emergencyPrefix bool
+	outside         *outsideCounts
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -149,13 +160,22 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if cfg.Trunk.Domain == "" {
 		cfg.Trunk.Domain = cfg.Trunk.Host
 	}
+	if cfg.Trunk.EmergencyArea == "" {
+		cfg.Trunk.EmergencyArea = config.DefaultEmergencyArea
+	}
+	emHeader, emPrefix, ok := config.EmergencyAreaHeader(cfg.Trunk.EmergencyArea)
+	if !ok {
+		return nil, fmt.Errorf("b2bua: trunk emergency area %q must be \"header:<Header-Name>\" or \"prefix\"", cfg.Trunk.EmergencyArea)
+	}
 	log := deps.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	e := &Engine{
 		cfg: cfg, deps: deps, log: log,
-		trunkIPs: map[netip.Addr]bool{},
+		trunkIPs:        map[netip.Addr]bool{},
+		emergencyHeader: emHeader, emergencyPrefix: emPrefix,
+		outside:  newOutsideCounts(),
 		legs:     map[string]*leg{},
 		calls:    map[*call]struct{}{},
 		stopping: make(chan struct{}),

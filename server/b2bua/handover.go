@@ -34,10 +34,15 @@ var ringback = func() mediaapp.Clip {
 // handOver connects the caller of service leg l to number (VM-3 press 1 / press 2, AWAY-1):
 // the number rings while the caller hears ringback from the application; once answered the
 // caller is re-INVITEd to a relay leg bridged with the new party and the application's media
-// ends. On failure the caller stays in the application and an error says why.
-func (e *Engine) handOver(ctx context.Context, l *leg, svc *service, number string, bypass bool) error {
+// ends. On failure the caller stays in the application and an error says why. An outside
+// number is called on the authority of user by (who set the number), or of the caller when by
+// is 0 (allowOutside).
+func (e *Engine) handOver(ctx context.Context, l *leg, svc *service, by int64, number string, bypass bool) error {
 	org, caller := svc.org, svc.caller
-	target, err := routing.Route(ctx, e.deps.Store, org, number, routing.Caller{Internal: true, UserID: caller.user.ID})
+	if by == 0 {
+		by = caller.user.ID
+	}
+	target, err := routing.Route(ctx, e.deps.Store, org, number, routing.Caller{Internal: true, UserID: by})
 	if err != nil {
 		return fmt.Errorf("hand over to %s: %w", number, err)
 	}
@@ -60,11 +65,15 @@ func (e *Engine) handOver(ctx context.Context, l *leg, svc *service, number stri
 		return fmt.Errorf("hand over to %s: %w", number, err)
 	}
 	if len(r.dests) == 0 {
+		if r.refused != 0 {
+			return fmt.Errorf("hand over to %s: %s", number, r.reason)
+		}
 		return fmt.Errorf("hand over to %s: not reachable", number)
 	}
 	id, callee := r.id, r.callee
 	mediaB, err := e.deps.Relay.NewLeg()
 	if err != nil {
+		r.drop()
 		return fmt.Errorf("hand over: %w", err)
 	}
 	l.mu.Lock()

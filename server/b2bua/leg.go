@@ -56,6 +56,9 @@ type leg struct {
 	// svc is the media application of a service call (then media is nil); set before the leg
 	// is published.
 	svc *service
+	// release gives back the outside-call slot of a leg to the trunk (allowOutside); called
+	// once when the leg ends. Guarded by mu.
+	release func()
 }
 
 // party identifies the person or number at the far end of a leg.

@@ -208,7 +208,13 @@ func (c *serviceChannel) Hangup(context.Context) error {
 
 // Connect implements mediaapp.Connector: the caller leaves the application for number.
 func (c *serviceChannel) Connect(ctx context.Context, number string, bypass bool) error {
-	return c.e.handOver(ctx, c.l, c.svc, number, bypass)
+	return c.e.handOver(ctx, c.l, c.svc, 0, number, bypass)
+}
+
+// ConnectAs implements mediaapp.ConnectorAs: as Connect, an outside number called on the
+// authority of user by (who set it).
+func (c *serviceChannel) ConnectAs(ctx context.Context, by int64, number string, bypass bool) error {
+	return c.e.handOver(ctx, c.l, c.svc, by, number, bypass)
 }
 
 // serviceSDP builds an SDP for the service endpoint of l.

@@ -3,6 +3,8 @@ package b2bua
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -102,6 +104,10 @@ func (e *Engine) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
+	if code, reason := e.mayRefer(e.ctx, req, l, c, target, rep); code != 0 {
+		respond(tx, req, code, reason)
+		return
+	}
 	res := sip.NewResponseFromRequest(req, 202, "Accepted", nil)
 	res.AppendHeader(e.contact(l.transport))
 	if err := tx.Respond(res); err != nil {
@@ -115,6 +121,54 @@ func (e *Engine) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		e.blindTransfer(l, c, other, target.User)
 	})
+}
+
+// mayRefer checks a REFER on leg l of call c before it is accepted; a non-zero code refuses it.
+// Only a user of the call's organisation may transfer (toll-fraud protection: an outside
+// caller's REFER would make the server dial for it), and only within the organisation: a
+// Refer-To naming another organisation's domain, or Replaces naming a dialog of another
+// organisation's call, is refused.
+func (e *Engine) mayRefer(ctx context.Context, req *sip.Request, l *leg, c *call, target sip.Uri, rep *replaces) (int, string) {
+	if e.isTrunk(req) || l.party.user.ID == 0 || l.party.user.OrgID != c.org.ID {
+		e.log.Warn("refer refused", "reason", "not a user of the organisation", "call_id", l.callID, "source", req.Source(), "party", l.party.number)
+		return 403, "Only the organisation's users may transfer"
+	}
+	// The dialog's identifiers are no secret to whoever saw the signalling: the REFER must come
+	// from the address the party's phone uses (by IP; the port may differ over TCP or NAT).
+	if want, _, err := net.SplitHostPort(l.dest); err == nil && want != "" {
+		if got, _, err := net.SplitHostPort(req.Source()); err != nil || !sameIP(got, want) {
+			e.log.Warn("refer refused", "reason", "not from the party's address", "call_id", l.callID, "source", req.Source(), "party_addr", l.dest)
+			return 403, "Forbidden"
+		}
+	}
+	if h := target.Host; h != "" && !strings.EqualFold(h, c.org.Domain) {
+		if o, err := e.deps.Store.OrgByDomain(ctx, strings.ToLower(h)); err == nil && o.ID != c.org.ID {
+			e.log.Warn("refer refused", "reason", "target in another organisation", "call_id", l.callID, "ext", l.party.user.Extension, "target", target.String())
+			return 403, "Transfer target in another organisation"
+		}
+	}
+	if rep != nil {
+		if r := e.findDialog(rep.callID, rep.toTag, rep.fromTag); r != nil {
+			e.mu.Lock()
+			rc := r.call
+			e.mu.Unlock()
+			if rc != nil && rc.org.ID != c.org.ID {
+				e.log.Warn("refer refused", "reason", "replaces a dialog of another organisation", "call_id", l.callID, "ext", l.party.user.Extension)
+				return 403, "Dialog of another organisation"
+			}
+		}
+	}
+	return 0, ""
+}
+
+// sameIP compares two IP address strings (IPv4-mapped forms alike); unparsable ones as text.
+func sameIP(a, b string) bool {
+	x, errA := netip.ParseAddr(strings.Trim(a, "[]"))
+	y, errB := netip.ParseAddr(strings.Trim(b, "[]"))
+	if errA != nil || errB != nil {
+		return strings.EqualFold(a, b)
+	}
+	return x.Unmap() == y.Unmap()
 }
 
 // notifyRefer reports transfer progress to the transferor (RFC 3515 section 2.4.4).
@@ -164,11 +218,14 @@ func (e *Engine) transferTo(l *leg, c *call, other *leg, dialled string, beforeB
 	r, err := e.reachFor(ctx, c.org, other.party, target, dialled)
 	id, callee := r.id, r.callee
 	if err != nil || len(r.dests) == 0 {
+		r.drop()
 		e.logOutcome(ctx, l.callID, party{}, id.shown, callee, store.Failed, started, true)
-		return 480
+		code, _ := r.failure(480)
+		return code
 	}
 	media, err := e.deps.Relay.NewLeg()
 	if err != nil {
+		r.drop()
 		return 503
 	}
 	other.mu.Lock()
@@ -292,9 +349,28 @@ func (e *Engine) onInviteReplaces(req *sip.Request, tx sip.ServerTransaction, va
 	}
 	ctx := e.ctx
 	var p party
-	if !e.isTrunk(req) {
+	e.mu.Lock()
+	var rOrg int64
+	if r.call != nil {
+		rOrg = r.call.org.ID
+	}
+	e.mu.Unlock()
+	if e.isTrunk(req) {
+		// The carrier may replace only a dialog that faces it, never a user's.
+		if r.party.user.ID != 0 {
+			e.log.Warn("replaces refused", "reason", "trunk replacing a user's dialog", "call_id", rep.callID, "source", req.Source())
+			respond(tx, req, 403, "Forbidden")
+			return
+		}
+	} else {
 		var ok bool
-		if _, p, ok = e.authenticateUser(ctx, req, tx); !ok {
+		var org store.Org
+		if org, p, ok = e.authenticateUser(ctx, req, tx); !ok {
+			return
+		}
+		if rOrg != 0 && rOrg != org.ID {
+			e.log.Warn("replaces refused", "reason", "dialog of another organisation", "call_id", rep.callID, "ext", p.user.Extension, "org", org.Domain)
+			respond(tx, req, 403, "Dialog of another organisation")
 			return
 		}
 	}

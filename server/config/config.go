@@ -25,6 +25,27 @@ type Trunk struct {
 	Domain    string            `json:"domain"`
 	CallerID  string            `json:"caller_id"`
 	DIDs      map[string]string `json:"dids"` // E.164 number → extension
+	// EmergencyArea says how an emergency call (CALL-10) carries the caller's emergency-centre
+	// area to the carrier: "header:<Header-Name>" adds that header with the area, "prefix"
+	// puts the area in front of the emergency number in the Request-URI. Default
+	// DefaultEmergencyArea.
+	EmergencyArea string `json:"emergency_area"`
+}
+
+// DefaultEmergencyArea sends the area in an X-Emergency-Area header.
+const DefaultEmergencyArea = "header:X-Emergency-Area"
+
+// EmergencyAreaHeader parses an emergency_area setting: the header name for "header:<Name>"
+// ("" for "prefix"), and whether the setting is valid.
+func EmergencyAreaHeader(v string) (header string, prefix bool, ok bool) {
+	if v == "prefix" {
+		return "", true, true
+	}
+	name, found := strings.CutPrefix(v, "header:")
+	if !found || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+		return "", false, false
+	}
+	return name, false, true
 }
 
 // Config is the server's configuration.
@@ -236,7 +257,8 @@ func FlagUsage() string {
 	var b strings.Builder
 	fs.SetOutput(&b)
 	fs.PrintDefaults()
-	b.WriteString("  trunk: VAIHDE_TRUNK_HOST, _PORT, _TRANSPORT, _USERNAME, _PASSWORD, _DOMAIN, _CALLER_ID, or \"trunk\" in the config file\n")
+	b.WriteString("  trunk: VAIHDE_TRUNK_HOST, _PORT, _TRANSPORT, _USERNAME, _PASSWORD, _DOMAIN, _CALLER_ID, _EMERGENCY_AREA, or \"trunk\" in the config file\n")
+	b.WriteString("    trunk.emergency_area: how 112 calls carry the user's emergency-centre area: \"header:<Header-Name>\" (default \"" + DefaultEmergencyArea + "\") or \"prefix\" (area digits before the number)\n")
 	b.WriteString("  sms: VAIHDE_SMS_PROVIDER (outbox, http, none), _OUTBOX, _URL, _USERNAME, _PASSWORD, _TOKEN, or \"sms\" in the config file\n")
 	b.WriteString("  smtp: VAIHDE_SMTP_HOST, _PORT, _USERNAME, _PASSWORD, _FROM, _TLS (starttls, require, tls, none), or \"smtp\" in the config file (the password only there or in the environment)\n")
 	return b.String()
@@ -262,20 +284,21 @@ func loadFile(cfg *Config, path string) error {
 
 func applyEnv(cfg *Config, getenv func(string) string) error {
 	strs := map[string]*string{
-		"VAIHDE_SIP_ADDR":        &cfg.SIPAddr,
-		"VAIHDE_TLS_ADDR":        &cfg.TLSAddr,
-		"VAIHDE_TLS_CERT":        &cfg.TLSCert,
-		"VAIHDE_TLS_KEY":         &cfg.TLSKey,
-		"VAIHDE_DB_PATH":         &cfg.DBPath,
-		"VAIHDE_MEDIA_IP":        &cfg.MediaIP,
-		"VAIHDE_LOG_LEVEL":       &cfg.LogLevel,
-		"VAIHDE_PROMPTS_DIR":     &cfg.PromptsDir,
-		"VAIHDE_TRUNK_HOST":      &cfg.Trunk.Host,
-		"VAIHDE_TRUNK_TRANSPORT": &cfg.Trunk.Transport,
-		"VAIHDE_TRUNK_USERNAME":  &cfg.Trunk.Username,
-		"VAIHDE_TRUNK_PASSWORD":  &cfg.Trunk.Password,
-		"VAIHDE_TRUNK_DOMAIN":    &cfg.Trunk.Domain,
-		"VAIHDE_TRUNK_CALLER_ID": &cfg.Trunk.CallerID,
+		"VAIHDE_SIP_ADDR":             &cfg.SIPAddr,
+		"VAIHDE_TLS_ADDR":             &cfg.TLSAddr,
+		"VAIHDE_TLS_CERT":             &cfg.TLSCert,
+		"VAIHDE_TLS_KEY":              &cfg.TLSKey,
+		"VAIHDE_DB_PATH":              &cfg.DBPath,
+		"VAIHDE_MEDIA_IP":             &cfg.MediaIP,
+		"VAIHDE_LOG_LEVEL":            &cfg.LogLevel,
+		"VAIHDE_PROMPTS_DIR":          &cfg.PromptsDir,
+		"VAIHDE_TRUNK_HOST":           &cfg.Trunk.Host,
+		"VAIHDE_TRUNK_TRANSPORT":      &cfg.Trunk.Transport,
+		"VAIHDE_TRUNK_USERNAME":       &cfg.Trunk.Username,
+		"VAIHDE_TRUNK_PASSWORD":       &cfg.Trunk.Password,
+		"VAIHDE_TRUNK_DOMAIN":         &cfg.Trunk.Domain,
+		"VAIHDE_TRUNK_CALLER_ID":      &cfg.Trunk.CallerID,
+		"VAIHDE_TRUNK_EMERGENCY_AREA": &cfg.Trunk.EmergencyArea,
 	}
 	for k, p := range strs {
 		if v := getenv(k); v != "" {
@@ -362,6 +385,9 @@ func (c *Config) finish() {
 			c.Trunk.Transport = "udp"
 		}
 		c.Trunk.Transport = strings.ToLower(c.Trunk.Transport)
+		if c.Trunk.EmergencyArea == "" {
+			c.Trunk.EmergencyArea = DefaultEmergencyArea
+		}
 	}
 	c.LogLevel = strings.ToLower(c.LogLevel)
 	c.SMS.finish(c.DBPath)
@@ -449,6 +475,9 @@ func (c Config) Validate() error {
 		}
 		if c.Trunk.Port < 1 || c.Trunk.Port > 65535 {
 			return fmt.Errorf("config: trunk.port %d out of range", c.Trunk.Port)
+		}
+		if _, _, ok := EmergencyAreaHeader(c.Trunk.EmergencyArea); !ok && c.Trunk.EmergencyArea != "" {
+			return fmt.Errorf("config: trunk.emergency_area %q must be \"header:<Header-Name>\" or \"prefix\"", c.Trunk.EmergencyArea)
 		}
 		for num, ext := range c.Trunk.DIDs {
 			if !strings.HasPrefix(num, "+") || len(num) < 4 || strings.Trim(num[1:], "0123456789") != "" {

@@ -95,6 +95,8 @@ func TestErrors(t *testing.T) {
 		{"unknown field", nil, nil, `{"sip_adr":"127.0.0.1:5060"}`, "unknown field"},
 		{"wrong type", nil, nil, `{"rtp_port_min":"many"}`, "config: parse"},
 		{"bad trunk transport", nil, nil, `{"trunk":{"host":"h","transport":"sctp"}}`, "trunk.transport"},
+		{"bad emergency area", nil, nil, `{"trunk":{"host":"h","emergency_area":"body"}}`, "trunk.emergency_area"},
+		{"emergency header without name", nil, map[string]string{"VAIHDE_TRUNK_HOST": "h", "VAIHDE_TRUNK_EMERGENCY_AREA": "header:"}, "", "trunk.emergency_area"},
 		{"bad did", nil, nil, `{"trunk":{"host":"h","dids":{"0912345":"1001"}}}`, "E.164"},
 		{"bad digest algorithm", []string{"-digest-algorithms", "SHA-512"}, nil, "", "digest_algorithms"},
 		{"duplicate digest algorithm", nil, map[string]string{"VAIHDE_DIGEST_ALGORITHMS": "MD5,md5"}, "", "digest_algorithms"},
@@ -189,6 +191,32 @@ func TestHelp(t *testing.T) {
 	for _, want := range []string{"-sip-addr", "-https-addr", "plain HTTP is refused on any other address", "-demo-public"} {
 		if !strings.Contains(FlagUsage(), want) {
 			t.Errorf("usage lacks %q", want)
+		}
+	}
+}
+
+func TestEmergencyArea(t *testing.T) {
+	cfg, err := Load(nil, env(map[string]string{"VAIHDE_TRUNK_HOST": "127.0.0.1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Trunk.EmergencyArea != DefaultEmergencyArea {
+		t.Fatalf("default emergency_area = %q", cfg.Trunk.EmergencyArea)
+	}
+	for _, tc := range []struct {
+		v, header string
+		prefix    bool
+		ok        bool
+	}{
+		{"header:X-Emergency-Area", "X-Emergency-Area", false, true},
+		{"prefix", "", true, true},
+		{"header:Bad Name", "", false, false},
+		{"header:", "", false, false},
+		{"", "", false, false},
+	} {
+		h, p, ok := EmergencyAreaHeader(tc.v)
+		if h != tc.header || p != tc.prefix || ok != tc.ok {
+			t.Errorf("EmergencyAreaHeader(%q) = %q, %v, %v", tc.v, h, p, ok)
 		}
 	}
 }

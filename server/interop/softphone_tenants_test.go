@@ -12,11 +12,9 @@ import (
 	"github.com/vaihde/vaihde/server/store/sqlite"
 )
 
-// Acme is the second organisation of the tenant tests: the same extensions as the demo one.
-const (
-	acmeDomain = "acme.example"
-	acmePass   = "acme-secret-1001"
-)
+// acmePass is the password of the second organisation's users in the Softphone tenant tests
+// (acmeDomain, provision_test.go: the same extensions as the demo organisation).
+const acmePass = "acme-secret-1001"
 
 // seedAcme creates a database holding organisation acme.example with users 1001 and 1002
 // (1002 with mobile +358405550002) before the server first opens it.

@@ -153,3 +153,10 @@ type Flow func(ctx context.Context, ch Channel) error
 type Connector interface {
 	Connect(ctx context.Context, number string, bypass bool) error
 }
+
+// ConnectorAs is a Connector that is also told which user set the number (e.g. the mailbox
+// owner's customer-service number): a number outside the organisation is then called on that
+// user's authority (NF-1), even for an outside caller. Connect alone uses the caller's.
+type ConnectorAs interface {
+	ConnectAs(ctx context.Context, by int64, number string, bypass bool) error
+}

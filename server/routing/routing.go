@@ -52,6 +52,12 @@ type Target struct {
 	Number number.Number // the normalised dialled number
 	// Reason explains a Reject or NotFound for logs.
 	Reason string
+	// By is, for Trunk, the user who authorised the call out: the caller, or the user whose
+	// forward or transfer sends the call on. Barring and outside-call limits are theirs.
+	By int64
+	// Emergency marks a call to an emergency number (CALL-10): it goes out on the trunk
+	// whatever the barring, limits and personal rules say.
+	Emergency bool
 }
 
 // Caller describes who is calling, for rules that depend on the caller.
@@ -90,7 +96,7 @@ func Route(ctx context.Context, lk Lookup, org store.Org, dialled string, caller
 		if !caller.Internal {
 			return Target{Kind: NotFound, Number: n, Reason: "external caller may not call out"}, nil
 		}
-		return Target{Kind: Trunk, Number: n}, nil
+		return Target{Kind: Trunk, Number: n, By: caller.UserID}, nil
 	}
 	// Service codes (feature codes, voicemail, …) are not handled by the calling core yet.
 	return Target{Kind: NotFound, Number: n, Reason: "service codes not supported"}, nil

@@ -274,9 +274,13 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 		}
 		respond(tx, req, code, reason, hdrs...)
 	}
+	ip := sourceIP(req)
+	// A failure blocks its source. It counts against the user only from a source that has not
+	// proven itself for the user, and a blocked user is refused only to such sources: whoever
+	// guesses a user's password elsewhere slows down strangers, never the user's own phones.
 	fail := func(userKey string) {
 		blocked := s.limiter.Fail(ipKey)
-		if userKey != "" && s.limiter.Fail(userKey) {
+		if userKey != "" && !s.limiter.Proven(userKey, ip) && s.limiter.Fail(userKey) {
 			blocked = true
 		}
 		if blocked {
@@ -308,7 +312,8 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 		return store.User{}, false
 	}
 	userKey := "user:" + strconv.FormatInt(org.ID, 10) + "/" + creds.Username
-	if s.limiter.Blocked(userKey) {
+	if s.limiter.Blocked(userKey) && !s.limiter.Proven(userKey, ip) {
+		s.log.Info("authentication refused", "reason", "user locked for unproven sources", "org", org.Domain, "source", req.Source(), "method", req.Method.String())
 		respond(tx, req, 403, "Too many failed attempts")
 		return store.User{}, false
 	}
@@ -325,17 +330,61 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 		return store.User{}, false
 	}
 	creds.Realm = org.Domain // matched case-insensitively above
-	switch s.digest.Verify(creds, req.Method.String(), org.Domain, u) {
+	reqURI := req.Recipient.String()
+	if s.namesServer(creds.URI, org) {
+		// SIPp puts the server's own address in uri whatever the Request-URI says. Such
+		// credentials name no other resource, and the method and the nonce count still bind
+		// them to one request; a uri naming anything else must be the Request-URI.
+		reqURI = creds.URI
+	}
+	switch res := s.digest.Verify(creds, req.Method.String(), reqURI, org.Domain, u); res {
 	case auth.Valid:
+		s.limiter.Succeed(userKey, ip)
 		return u, true
 	case auth.Stale:
 		challenge(true)
+		return store.User{}, false
+	case auth.Replayed:
+		// Captured credentials sent again (or a client reusing its nonce count): a fresh
+		// challenge, which only the password holder can answer.
+		s.log.Info("authentication refused", "reason", "replayed credentials", "org", org.Domain, "ext", u.Extension, "source", req.Source(), "method", req.Method.String())
+		s.limiter.Fail(ipKey)
+		challenge(true)
+		return store.User{}, false
+	case auth.WrongURI:
+		s.log.Info("authentication refused", "reason", "digest uri is not the request-uri", "digest_uri", creds.URI, "request_uri", req.Recipient.String(), "org", org.Domain, "ext", u.Extension, "source", req.Source(), "method", req.Method.String())
+		s.limiter.Fail(ipKey)
+		respond(tx, req, 403, "Digest URI does not match the Request-URI")
 		return store.User{}, false
 	default:
 		s.log.Info("authentication failed", "reason", "wrong credentials", "org", org.Domain, "ext", u.Extension, "source", req.Source(), "method", req.Method.String())
 		fail(userKey)
 		return store.User{}, false
 	}
+}
+
+// namesServer reports whether the digest uri v names this server with no user part: the
+// organisation's domain, or an IP address with one of the server's SIP ports (or none).
+func (s *Server) namesServer(v string, org store.Org) bool {
+	var u sip.Uri
+	if err := sip.ParseUri(v, &u); err != nil || u.User != "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, org.Domain) {
+		return true
+	}
+	if net.ParseIP(strings.Trim(u.Host, "[]")) == nil && u.Host != "localhost" {
+		return false
+	}
+	if u.Port == 0 {
+		return true
+	}
+	for _, tp := range []string{"udp", "tls"} {
+		if _, p, err := net.SplitHostPort(s.Addr(tp)); err == nil && p == strconv.Itoa(u.Port) {
+			return true
+		}
+	}
+	return false
 }
 
 // md5OnlyClient reports whether req comes from a client configured to be offered only MD5.

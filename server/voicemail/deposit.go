@@ -71,6 +71,10 @@ func (d DepositDeps) connector(ch mediaapp.Channel, box store.User) func(context
 		if h.Bypass {
 			return c.Connect(ctx, box.Extension, true)
 		}
+		// The owner set the number: an outside number is called on the owner's authority.
+		if ca, ok := ch.(mediaapp.ConnectorAs); ok {
+			return ca.ConnectAs(ctx, box.ID, h.Number, false)
+		}
 		return c.Connect(ctx, h.Number, false)
 	}
 }

@@ -71,7 +71,7 @@ func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server
 		Trunk: b2bua.Trunk{
 			Host: cfg.Trunk.Host, Port: cfg.Trunk.Port, Transport: cfg.Trunk.Transport,
 			Username: cfg.Trunk.Username, Password: cfg.Trunk.Password, Domain: cfg.Trunk.Domain,
-			CallerID: cfg.Trunk.CallerID, DIDs: cfg.Trunk.DIDs,
+			CallerID: cfg.Trunk.CallerID, DIDs: cfg.Trunk.DIDs, EmergencyArea: cfg.Trunk.EmergencyArea,
 		},
 	}
 	if ap, err := netip.ParseAddrPort(sipSrv.Addr("udp")); err == nil {
