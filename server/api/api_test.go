@@ -108,6 +108,29 @@ func TestLoginForms(t *testing.T) {
 	}
 }
 
+// The profile tells the Softphone the organisation's emergency numbers besides 112, so that it
+// reminds the caller to state their location on those calls too (CALL-10).
+func TestMeTellsEmergencyNumbers(t *testing.T) {
+	_, hs, st, _ := setup(t)
+	ctx := context.Background()
+	org, err := st.DemoOrg(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.EmergencyNumbers = "0800112112  116117"
+	if err := st.UpdateOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	_, body := post(t, hs.URL+"/api/login", shared.LoginRequest{User: "1001", Password: "demo1001"})
+	var lr shared.LoginResponse
+	if err := json.Unmarshal(body, &lr); err != nil {
+		t.Fatal(err)
+	}
+	if got := lr.Profile.EmergencyNumbers; len(got) != 2 || got[0] != "0800112112" || got[1] != "116117" {
+		t.Fatalf("emergency numbers in the profile: %q", got)
+	}
+}
+
 func TestMeAndCalls(t *testing.T) {
 	s, hs, st, accts := setup(t)
 	_, body := post(t, hs.URL+"/api/login", shared.LoginRequest{User: "1001", Password: "demo1001"})
