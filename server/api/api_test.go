@@ -196,3 +196,34 @@ func TestLoginRateLimit(t *testing.T) {
 		t.Fatalf("blocked source could log in: %d", res.StatusCode)
 	}
 }
+
+// An attacker guessing a user's password from elsewhere is blocked, and so are other sources
+// that never logged in as that user, but the user's own computer (which logged in before)
+// still logs in (NF-1: the lock-out must not lock the real user out).
+func TestLoginLockoutSparesProvenSource(t *testing.T) {
+	s, _, _, _ := setup(t)
+	login := func(ip, password string) int {
+		b, _ := json.Marshal(shared.LoginRequest{User: "1002", Password: password})
+		req := httptest.NewRequest("POST", "/api/login", bytes.NewReader(b))
+		req.RemoteAddr = ip + ":40000"
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	const user, attacker, stranger = "192.0.2.10", "198.51.100.7", "203.0.113.9"
+	if code := login(user, "demo1002"); code != 200 {
+		t.Fatalf("first login of the user: %d", code)
+	}
+	for i := 0; i < 10; i++ {
+		login(attacker, "guess"+string(rune('a'+i)))
+	}
+	if code := login(attacker, "demo1002"); code != 429 {
+		t.Fatalf("attacker's source after 10 failures, right password: %d, want 429", code)
+	}
+	if code := login(stranger, "demo1002"); code != 429 {
+		t.Fatalf("an unproven source while the user is under attack: %d, want 429", code)
+	}
+	if code := login(user, "demo1002"); code != 200 {
+		t.Fatalf("the user's own source was locked out: %d", code)
+	}
+}

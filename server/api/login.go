@@ -85,14 +85,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err == nil && (!match || u.PasswordHash == "") {
 		err = errWrongPassword
 	}
-	if userKey != "" && s.limiter.Blocked(userKey) {
+	// A user under attack is locked only for sources that have not logged in as them before,
+	// so an attacker elsewhere cannot lock the real user out (NF-1).
+	ip := clientIP(r)
+	if userKey != "" && s.limiter.Blocked(userKey) && !s.limiter.Proven(userKey, ip) {
 		writeError(w, http.StatusTooManyRequests, "too many failed attempts, try again in a minute")
 		return
 	}
 	if err != nil {
+		if userKey != "" && s.limiter.Proven(userKey, ip) {
+			userKey = "" // a proven source's typo counts against that source only
+		}
 		s.loginFailed(w, ipKey, userKey, err)
 		return
 	}
+	s.limiter.Succeed(userKey, ip)
 	token, expires, err := s.newSession(u.ID)
 	if err != nil {
 		s.log.Error("login: new session", "error", err)
