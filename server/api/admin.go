@@ -183,20 +183,10 @@ func orgFields(o store.Org) []field {
 
 // warnings are the organisation's unmet rules that do not block changes.
 func warnings(users []store.User) []string {
-	if len(users) >= 2 && countAdmins(users) < 2 {
+	if store.LacksSecondAdmin(users) {
 		return []string{shared.WarnSecondAdmin}
 	}
 	return nil
-}
-
-func countAdmins(users []store.User) int {
-	n := 0
-	for _, u := range users {
-		if u.Admin {
-			n++
-		}
-	}
-	return n
 }
 
 // roles are the add-on roles with their floating licences (ORG-2).
@@ -235,7 +225,7 @@ func adminOrgView(o store.Org, users []store.User) shared.AdminOrg {
 		BarInternational: o.BarInternational, BarPremium: o.BarPremium, MaxOutsideCalls: o.MaxOutsideCalls,
 		MaxOutsideCallsPerUser: o.MaxOutsideCallsPerUser, EmergencyNumbers: emergencyNumbers(o),
 		Agent: lic(0), Supervisor: lic(1), Operator: lic(2),
-		Users: len(users), Admins: countAdmins(users), Warnings: warnings(users),
+		Users: len(users), Admins: store.CountAdmins(users), Warnings: warnings(users),
 	}
 }
 
@@ -679,13 +669,11 @@ func checkUsers(org store.Org, before []store.User, u store.User, del bool) ([]s
 				total, rl.name, rl.name)
 		}
 	}
-	if a, was := countAdmins(after), countAdmins(before); a < was {
-		switch {
-		case a == 0:
-			return nil, conflict("the last administrator cannot be removed: make another user an administrator first")
-		case a < 2 && len(after) >= 2:
-			return nil, conflict("an organisation of two or more users keeps at least two administrators: make another user an administrator first")
-		}
+	switch store.CheckAdmins(before, after) {
+	case store.ErrLastAdmin:
+		return nil, conflict("the last administrator cannot be removed: make another user an administrator first")
+	case store.ErrSecondAdmin:
+		return nil, conflict("an organisation of two or more users keeps at least two administrators: make another user an administrator first")
 	}
 	return after, nil
 }

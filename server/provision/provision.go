@@ -261,13 +261,18 @@ func (s *Service) DeleteUser(ctx context.Context, domain, ext string) (store.Use
 		if err != nil {
 			return store.User{}, fmt.Errorf("provision: delete user %s@%s: %w", ext, o.Domain, err)
 		}
-		// The admin API's rule (shared/api/admin.go, seed 004), except that the only user of an
+		// The admin API's rule (store.CheckAdmins, seed 004), except that the only user of an
 		// organisation may go: the operator at the console is trusted further than an admin.
-		usersAfter, adminsAfter := len(users)-1, countAdmins(users)-1
-		switch {
-		case adminsAfter == 0 && usersAfter > 0:
+		var after []store.User
+		for _, v := range users {
+			if v.ID != u.ID {
+				after = append(after, v)
+			}
+		}
+		switch err := store.CheckAdmins(users, after); {
+		case err == store.ErrLastAdmin && len(after) > 0:
 			return store.User{}, badInput("%s is the last administrator of %s: create another administrator first", ext, o.Domain)
-		case adminsAfter < 2 && usersAfter >= 2:
+		case err == store.ErrSecondAdmin:
 			return store.User{}, badInput("%s of two or more users keeps at least two administrators: create another administrator before deleting %s", o.Domain, ext)
 		}
 	}
@@ -285,20 +290,10 @@ func (s *Service) AdminWarning(ctx context.Context, domain string) (string, erro
 	if err != nil {
 		return "", err
 	}
-	if len(users) >= 2 && countAdmins(users) < 2 {
+	if store.LacksSecondAdmin(users) {
 		return api.WarnSecondAdmin, nil
 	}
 	return "", nil
-}
-
-func countAdmins(users []store.User) int {
-	n := 0
-	for _, u := range users {
-		if u.Admin {
-			n++
-		}
-	}
-	return n
 }
 
 // Users returns the organisation's users ordered by extension.
