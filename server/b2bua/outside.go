@@ -109,17 +109,6 @@ func capitalise(s string) string {
 // emergencyTarget is the trunk target of an emergency call by caller (CALL-10).
 func emergencyTarget(caller party, dialled string) routing.Target {
 	t := routing.Target{Kind: routing.Trunk, By: caller.user.ID, Emergency: true}
-	t.Number.Value = compactDigits(dialled)
+	t.Number.Value = routing.CompactDigits(dialled)
 	return t
-}
-
-// compactDigits drops the separators people type in numbers.
-func compactDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '-', '.', '(', ')':
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(s))
 }

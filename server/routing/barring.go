@@ -96,7 +96,7 @@ const EmergencyNumber = "112"
 // extra, the organisation's further emergency numbers (space- or comma-separated). Spaces,
 // dashes and dots in dialled are ignored; a tel/sip prefix is not expected here.
 func IsEmergency(dialled, extra string) bool {
-	d := compact(dialled)
+	d := CompactDigits(dialled)
 	if d == "" {
 		return false
 	}
@@ -104,14 +104,15 @@ func IsEmergency(dialled, extra string) bool {
 		return true
 	}
 	for _, n := range strings.FieldsFunc(extra, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
-		if compact(n) == d {
+		if CompactDigits(n) == d {
 			return true
 		}
 	}
 	return false
 }
 
-func compact(s string) string {
+// CompactDigits drops the separators people type in numbers ("112", "0800 112 112").
+func CompactDigits(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '-', '.', '(', ')':
