@@ -345,10 +345,11 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 		challenge(true)
 		return store.User{}, false
 	case auth.Replayed:
-		// Captured credentials sent again (or a client reusing its nonce count): a fresh
-		// challenge, which only the password holder can answer.
+		// Captured credentials sent again (or a client reusing its nonce count, or a UDP
+		// retransmission that outlived its transaction): a fresh challenge, which only the
+		// password holder can answer. Not a failure: the response was right, and counting it
+		// locked busy phones out (baresip's SUBSCRIBE retransmissions under load).
 		s.log.Info("authentication refused", "reason", "replayed credentials", "org", org.Domain, "ext", u.Extension, "source", req.Source(), "method", req.Method.String())
-		s.limiter.Fail(ipKey)
 		challenge(true)
 		return store.User{}, false
 	case auth.WrongURI:
