@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vaihde/vaihde/server/auth"
-	"github.com/vaihde/vaihde/server/features"
+	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	shared "github.com/vaihde/vaihde/shared/api"
 	"github.com/vaihde/vaihde/shared/number"
@@ -152,20 +152,9 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, _ store.User
 
 // ---- organisation ----
 
-func serviceNumbers(o store.Org) (voicemail, activity string) {
-	voicemail, activity = features.DefaultNumbers.Voicemail, features.DefaultNumbers.ActivityIVR
-	if o.VoicemailNumber != "" {
-		voicemail = o.VoicemailNumber
-	}
-	if o.ActivityNumber != "" {
-		activity = o.ActivityNumber
-	}
-	return voicemail, activity
-}
-
 // emergencyNumbers returns 112 and the organisation's extra emergency numbers.
 func emergencyNumbers(o store.Org) []string {
-	return append([]string{"112"}, strings.Fields(o.EmergencyNumbers)...)
+	return append([]string{routing.EmergencyNumber}, strings.Fields(o.EmergencyNumbers)...)
 }
 
 func orgFields(o store.Org) []field {
@@ -215,7 +204,7 @@ func adminOrgView(o store.Org, users []store.User) shared.AdminOrg {
 	if tz == "" {
 		tz = store.DefaultTimeZone
 	}
-	vm, act := serviceNumbers(o)
+	vm, act := o.ServiceNumbers()
 	lic := func(i int) shared.Licence {
 		return shared.Licence{Total: roles[i].licence(o), Used: holders(users, roles[i].held)}
 	}
@@ -362,7 +351,7 @@ func applyOrg(org store.Org, req shared.AdminOrgUpdate, users []store.User) (sto
 			return o, err
 		}
 	}
-	if vm, act := serviceNumbers(o); vm == act {
+	if vm, act := o.ServiceNumbers(); vm == act {
 		return o, bad("voicemail_number and activity_number must differ")
 	} else if req.VoicemailNumber != nil || req.ActivityNumber != nil {
 		for _, u := range users {
@@ -531,7 +520,7 @@ func applyUser(org store.Org, u store.User, in shared.AdminUserUpdate) (store.Us
 		if perr != nil || n.Kind != number.Extension {
 			return u, bad("extension must be %d–%d digits, not starting with 0", number.MinExtension, number.MaxExtension)
 		}
-		vm, act := serviceNumbers(org)
+		vm, act := org.ServiceNumbers()
 		if n.Value == vm || n.Value == act || slices.Contains(emergencyNumbers(org), n.Value) {
 			return u, conflict("extension %s is a service or emergency number of the organisation", n.Value)
 		}
@@ -1016,7 +1005,7 @@ func (s *Server) adminPutDID(w http.ResponseWriter, r *http.Request, admin store
 		return
 	}
 	if ext := strings.TrimSpace(req.Extension); ext != "" {
-		vm, act := serviceNumbers(org)
+		vm, act := org.ServiceNumbers()
 		if ext != vm && ext != act {
 			if _, err := s.st.UserByExtension(ctx, org.ID, ext); errors.Is(err, store.ErrNotFound) {
 				writeError(w, http.StatusBadRequest, fmt.Sprintf("extension %q: no such user or service number", ext))

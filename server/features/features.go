@@ -35,7 +35,7 @@ type Numbers struct {
 }
 
 // DefaultNumbers are the demo organisation's service numbers.
-var DefaultNumbers = Numbers{Voicemail: "9000", ActivityIVR: "9001"}
+var DefaultNumbers = Numbers{Voicemail: store.DefaultVoicemailNumber, ActivityIVR: store.DefaultActivityNumber}
 
 // Presence is what the flows read and change of a user's presence; *presence.Hub implements it.
 type Presence interface {

@@ -35,7 +35,7 @@ func (s *Service) SetDID(ctx context.Context, domain, number, ext, note string) 
 	case err != nil:
 		return store.DID{}, fmt.Errorf("provision: number %s: %w", num, err)
 	}
-	if ext != "" && ext != cmpOr(o.VoicemailNumber, "9000") && ext != cmpOr(o.ActivityNumber, "9001") {
+	if vm, act := o.ServiceNumbers(); ext != "" && ext != vm && ext != act {
 		if _, err := s.user(ctx, o, ext); err != nil {
 			return store.DID{}, err
 		}

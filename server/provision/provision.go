@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vaihde/vaihde/server/auth"
+	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/api"
 )
@@ -145,8 +146,8 @@ func (s *Service) user(ctx context.Context, o store.Org, ext string) (store.User
 // reserved returns the numbers no user may have as extension in o: its service numbers and
 // the emergency numbers.
 func reserved(o store.Org) []string {
-	out := []string{cmpOr(o.VoicemailNumber, "9000"), cmpOr(o.ActivityNumber, "9001"), "112"}
-	return append(out, strings.Fields(o.EmergencyNumbers)...)
+	vm, act := o.ServiceNumbers()
+	return append([]string{vm, act, routing.EmergencyNumber}, strings.Fields(o.EmergencyNumbers)...)
 }
 
 // CreateUser validates spec and password and creates the user.

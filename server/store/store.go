@@ -66,6 +66,25 @@ func (o Org) Location() *time.Location {
 	return time.UTC
 }
 
+// The service numbers of an organisation that set none (VM-1, PRES-4).
+const (
+	DefaultVoicemailNumber = "9000"
+	DefaultActivityNumber  = "9001"
+)
+
+// ServiceNumbers returns the organisation's voicemail access and activity-IVR numbers, the
+// defaults where it set none.
+func (o Org) ServiceNumbers() (voicemail, activity string) {
+	voicemail, activity = o.VoicemailNumber, o.ActivityNumber
+	if voicemail == "" {
+		voicemail = DefaultVoicemailNumber
+	}
+	if activity == "" {
+		activity = DefaultActivityNumber
+	}
+	return voicemail, activity
+}
+
 // User is a person in an organisation. Numbers are E.164 ("+358401234567").
 type User struct {
 	ID            int64
