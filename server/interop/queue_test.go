@@ -1,0 +1,369 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vaihde/vaihde/shared/api"
+)
+
+// Issue 10, acceptance 2: the demo organisation's customer-service queue "Asiakaspalvelu" on
+// 8000 (agents 1004, 1005, 1006 with skills 1, 2, 3, one rung at a time, ring time 15 s,
+// wrap-up 5 s, red presence stops calls, auto-logout after 2 unanswered, no agents → 1005's
+// voicemail) driven end to end by real baresip phones through the real server binary.
+
+// Agents' tones: what the caller hears tells which agent it talks to.
+const (
+	tone1004 = 1000.0
+	tone1005 = 700.0
+	tone1006 = 1300.0
+)
+
+// agentAPI is one demo user's session on the HTTP API.
+type agentAPI struct {
+	t     *testing.T
+	srv   *vaihde
+	ext   string
+	token string
+}
+
+func newAgentAPI(t *testing.T, srv *vaihde, ext string) *agentAPI {
+	t.Helper()
+	return &agentAPI{t: t, srv: srv, ext: ext, token: apiLogin(t, srv, ext, "demo"+ext)}
+}
+
+// do calls the API and decodes the answer into out (nil: ignored).
+func (a *agentAPI) do(method, path string, body, out any) error {
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if out == nil {
+		out = &json.RawMessage{}
+	}
+	return httpJSON(ctx, method, "http://"+a.srv.httpAddr+path, a.token, b, out)
+}
+
+// view is the agent's own state.
+func (a *agentAPI) view() api.AgentView {
+	a.t.Helper()
+	var v api.AgentView
+	if err := a.do(http.MethodGet, "/api/agent", nil, &v); err != nil {
+		a.t.Fatalf("agent %s: %v", a.ext, err)
+	}
+	return v
+}
+
+// queueID finds the ID of the agent's queue answering number.
+func (a *agentAPI) queueID(number string) int64 {
+	a.t.Helper()
+	for _, q := range a.view().Queues {
+		if q.Number == number {
+			return q.ID
+		}
+	}
+	a.t.Fatalf("agent %s is no member of queue %s: %+v", a.ext, number, a.view())
+	return 0
+}
+
+// loggedIn reports whether the agent is logged in to the queue answering number.
+func (a *agentAPI) loggedIn(number string) bool {
+	a.t.Helper()
+	for _, q := range a.view().Queues {
+		if q.Number == number {
+			return q.LoggedIn
+		}
+	}
+	return false
+}
+
+// login logs the agent in to (in) or out of the queue answering number.
+func (a *agentAPI) login(number string, in bool) {
+	a.t.Helper()
+	verb := "logout"
+	if in {
+		verb = "login"
+	}
+	id := a.queueID(number)
+	var v api.AgentView
+	if err := a.do(http.MethodPost, "/api/agent/queues/"+strconv.FormatInt(id, 10)+"/"+verb, nil, &v); err != nil {
+		a.t.Fatalf("agent %s %s %s: %v", a.ext, verb, number, err)
+	}
+}
+
+func (a *agentAPI) pause(reason string) {
+	a.t.Helper()
+	if err := a.do(http.MethodPost, "/api/agent/pause", api.AgentPause{Reason: reason}, nil); err != nil {
+		a.t.Fatalf("agent %s pause: %v", a.ext, err)
+	}
+}
+
+func (a *agentAPI) resume() {
+	a.t.Helper()
+	if err := a.do(http.MethodPost, "/api/agent/resume", nil, nil); err != nil {
+		a.t.Fatalf("agent %s resume: %v", a.ext, err)
+	}
+}
+
+// setActivity sets the user's presence activity (shared/presence numbers: 1 available, 4 in
+// a meeting, red).
+func (a *agentAPI) setActivity(n int) {
+	a.t.Helper()
+	if err := a.do(http.MethodPut, "/api/presence", api.PresenceUpdate{Activity: &n}, nil); err != nil {
+		a.t.Fatalf("user %s presence %d: %v", a.ext, n, err)
+	}
+}
+
+// waitState waits until the agent's state is want (e.g. available after wrap-up).
+func (a *agentAPI) waitState(want string, timeout time.Duration) {
+	a.t.Helper()
+	var v api.AgentView
+	if !pollUntil(timeout, func() bool { v = a.view(); return v.State == want }) {
+		a.t.Fatalf("agent %s: state %q, want %q within %v", a.ext, v.State, want, timeout)
+	}
+}
+
+// ringingAgent waits until one of agents gets an incoming call after its mark and returns it;
+// any other agent that also rings before it is an error.
+func ringingAgent(t *testing.T, agents []*baresip, marks []int, timeout time.Duration) *baresip {
+	t.Helper()
+	var got *baresip
+	pollUntil(timeout, func() bool {
+		for i, a := range agents {
+			if a.hasEvent(marks[i], "CALL_INCOMING") {
+				if got != nil && got != a {
+					t.Errorf("%s and %s rang at once (one agent at a time)", got.opts.User, a.opts.User)
+				}
+				got = a
+			}
+		}
+		return got != nil
+	})
+	if got == nil {
+		t.Fatalf("no agent rang within %v", timeout)
+	}
+	return got
+}
+
+// marksOf notes the event position of every agent.
+func marksOf(agents []*baresip) []int {
+	m := make([]int, len(agents))
+	for i, a := range agents {
+		m[i] = a.mark()
+	}
+	return m
+}
+
+// queueCall dials number from caller and waits until the queue answers (the caller hears its
+// music from then on).
+func queueCall(t *testing.T, srv *vaihde, caller *baresip, number string) int {
+	t.Helper()
+	m := caller.mark()
+	caller.cmd("dial", srv.uri(number))
+	ev, err := caller.ctrl.wait(m, 30*time.Second, func(e ctrlEvent) bool {
+		return e.Type == "CALL_ESTABLISHED" || e.Type == "CALL_CLOSED"
+	})
+	if err != nil || ev.Type != "CALL_ESTABLISHED" {
+		t.Fatalf("%s dialling %s: the queue did not answer: %v %+v (events: %s)", caller.opts.User, number, err, ev, caller.ctrl.summary())
+	}
+	return m
+}
+
+// answerAndHear makes agent answer its ringing call and checks that caller then hears the
+// agent's tone (and not its own).
+func answerAndHear(t *testing.T, caller, agent *baresip, agentTone float64) {
+	t.Helper()
+	ma := agent.mark()
+	agent.cmd("accept", "")
+	agent.waitEvent(ma, "CALL_ESTABLISHED", 15*time.Second, nil)
+	rm := caller.recordMark()
+	caller.waitAudioSince(rm, 3.5, 20*time.Second)
+	heard := caller.audioSince(rm)
+	// The first half second may still be ringback or music.
+	heard = heard.slice(heard.rate/2, len(heard.samples))
+	checkTone(t, fmt.Sprintf("%s hears agent %s", caller.opts.User, agent.opts.User), heard, agentTone, caller.opts.ToneHz, 2)
+}
+
+// demoAgents registers the demo queue's agents (not answering by themselves) and opens their
+// API sessions.
+func demoAgents(t *testing.T, srv *vaihde) ([]*baresip, []*agentAPI) {
+	t.Helper()
+	var phones []*baresip
+	var apis []*agentAPI
+	for _, a := range []struct {
+		ext  string
+		tone float64
+	}{{"1004", tone1004}, {"1005", tone1005}, {"1006", tone1006}} {
+		phones = append(phones, registered(t, srv, a.ext, a.tone, false, ""))
+		apis = append(apis, newAgentAPI(t, srv, a.ext))
+	}
+	for _, a := range apis {
+		if !a.loggedIn("8000") {
+			t.Fatalf("demo agent %s is not logged in to 8000 at start: %+v", a.ext, a.view())
+		}
+		a.waitState(api.AgentAvailable, 10*time.Second)
+	}
+	return phones, apis
+}
+
+// TestIntegrationQueueSkillsBusyRed: 8000 rings its agents by skill, one at a time: 1004
+// (skill 1) first; while 1004 talks (busy), the next caller rings 1005 (skill 2); while both
+// talk, 1006 (skill 3). Each caller hears its agent's tone. Then, everyone free again, 1004
+// logged out → 1005 rings first; 1004 back in but in a meeting (a red activity, set over the
+// API) → 1005 again, never 1004; 1004 available again → 1004.
+func TestIntegrationQueueSkillsBusyRed(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	agents, apis := demoAgents(t, srv)
+	a1004, a1005, a1006 := agents[0], agents[1], agents[2]
+	callers := []*baresip{
+		registered(t, srv, "1001", toneA, false, ""),
+		registered(t, srv, "1002", toneA, false, ""),
+		registered(t, srv, "1003", toneA, false, ""),
+	}
+
+	for i, want := range []struct {
+		agent *baresip
+		tone  float64
+	}{{a1004, tone1004}, {a1005, tone1005}, {a1006, tone1006}} {
+		marks := marksOf(agents)
+		queueCall(t, srv, callers[i], "8000")
+		got := ringingAgent(t, agents, marks, 20*time.Second)
+		if got != want.agent {
+			t.Fatalf("caller %d: %s rang first, want %s (skill order, busy agents skipped)", i+1, got.opts.User, want.agent.opts.User)
+		}
+		answerAndHear(t, callers[i], got, want.tone)
+	}
+	for i, c := range callers {
+		hangup(t, c, agents[i])
+	}
+	for _, a := range apis {
+		a.waitState(api.AgentAvailable, 15*time.Second) // after the 5 s wrap-up
+	}
+
+	// ring calls 8000 from caller and reports which agent rang first; the caller then hangs up.
+	ring := func(caller *baresip) *baresip {
+		t.Helper()
+		marks := marksOf(agents)
+		mc := queueCall(t, srv, caller, "8000")
+		got := ringingAgent(t, agents, marks, 20*time.Second)
+		caller.cmd("hangup", "")
+		caller.waitEvent(mc, "CALL_CLOSED", 20*time.Second, nil)
+		got.waitEvent(marks[slicesIndex(agents, got)], "CALL_CLOSED", 20*time.Second, nil)
+		return got
+	}
+
+	t.Run("logged out skipped", func(t *testing.T) {
+		apis[0].login("8000", false)
+		if got := ring(callers[0]); got != a1005 {
+			t.Fatalf("1004 logged out: %s rang, want 1005", got.opts.User)
+		}
+		apis[0].login("8000", true)
+	})
+	t.Run("red presence stops", func(t *testing.T) {
+		apis[0].setActivity(4) // in a meeting
+		apis[1].waitState(api.AgentAvailable, 20*time.Second)
+		m1004 := a1004.mark()
+		if got := ring(callers[0]); got != a1005 {
+			t.Fatalf("1004 in a meeting: %s rang, want 1005", got.opts.User)
+		}
+		if a1004.hasEvent(m1004, "CALL_INCOMING") {
+			t.Fatal("1004 rang while in a meeting (red presence stops queue calls)")
+		}
+	})
+	t.Run("green again", func(t *testing.T) {
+		apis[0].setActivity(1)
+		apis[0].waitState(api.AgentAvailable, 20*time.Second)
+		if got := ring(callers[0]); got != a1004 {
+			t.Fatalf("1004 available again: %s rang, want 1004", got.opts.User)
+		}
+	})
+	_ = a1006
+}
+
+func slicesIndex(list []*baresip, b *baresip) int {
+	for i, x := range list {
+		if x == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestIntegrationQueueAutoLogout: 1004 leaves two queue calls unanswered (15 s ring time each;
+// 1005 answers the first after it moves on), and the queue logs 1004 out (GRP-4: auto-logout
+// after 2); the third call rings 1005 straight away, and 1004's view says logged out.
+func TestIntegrationQueueAutoLogout(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	agents, apis := demoAgents(t, srv)
+	a1004, a1005 := agents[0], agents[1]
+	c1 := registered(t, srv, "1001", toneA, false, "")
+	c2 := registered(t, srv, "1002", toneA, false, "")
+
+	for i, c := range []*baresip{c1, c2} {
+		marks := marksOf(agents)
+		queueCall(t, srv, c, "8000")
+		if got := ringingAgent(t, agents, marks, 20*time.Second); got != a1004 {
+			t.Fatalf("call %d: %s rang first, want 1004", i+1, got.opts.User)
+		}
+		// 1004 does not answer: after the ring time the call moves on to 1005.
+		m1005 := a1005.mark()
+		a1005.waitEvent(m1005, "CALL_INCOMING", 25*time.Second, nil)
+		a1004.waitEvent(marks[0], "CALL_CLOSED", 5*time.Second, nil)
+		m := a1005.mark()
+		a1005.cmd("accept", "")
+		a1005.waitEvent(m, "CALL_ESTABLISHED", 15*time.Second, nil)
+		hangup(t, c, a1005)
+		apis[1].waitState(api.AgentAvailable, 15*time.Second)
+	}
+	if !pollUntil(5*time.Second, func() bool { return !apis[0].loggedIn("8000") }) {
+		t.Fatalf("1004 left 2 calls unanswered and is still logged in: %+v", apis[0].view())
+	}
+	if st := apis[0].view().State; st != api.AgentLoggedOut {
+		t.Fatalf("1004's state %q after auto-logout, want %q", st, api.AgentLoggedOut)
+	}
+	marks := marksOf(agents)
+	queueCall(t, srv, c1, "8000")
+	if got := ringingAgent(t, agents, marks, 20*time.Second); got != a1005 {
+		t.Fatalf("after 1004's auto-logout %s rang, want 1005", got.opts.User)
+	}
+}
+
+// TestIntegrationQueueOverflowNoAgents: with every agent of 8000 logged out, a caller overflows
+// to the no-agents target, 1005's voicemail: the message left lands in 1005's mailbox.
+func TestIntegrationQueueOverflowNoAgents(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	var apis []*agentAPI
+	for _, ext := range []string{"1004", "1005", "1006"} {
+		a := newAgentAPI(t, srv, ext)
+		a.login("8000", false)
+		apis = append(apis, a)
+	}
+	if n := len(mailbox(t, srv, apis[1].token).Messages); n != 0 {
+		t.Fatalf("1005 has %d messages before the test", n)
+	}
+	caller := registered(t, srv, "1001", toneA, false, "")
+	m := queueCall(t, srv, caller, "8000")
+	rm := caller.recordMark()
+	// The greeting, the beep and a few seconds of the caller's tone as the message.
+	caller.waitAudioSince(rm, 12, 40*time.Second)
+	caller.cmd("hangup", "")
+	caller.waitEvent(m, "CALL_CLOSED", 20*time.Second, nil)
+	var msgs api.VoicemailList
+	if !pollUntil(15*time.Second, func() bool { msgs = mailbox(t, srv, apis[1].token); return len(msgs.Messages) == 1 }) {
+		t.Fatalf("no agent logged in: 1005's mailbox has %d messages, want the caller's one", len(msgs.Messages))
+	}
+	t.Logf("overflow message: %+v", msgs.Messages[0])
+}
