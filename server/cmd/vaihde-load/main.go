@@ -45,7 +45,7 @@ func main() {
 	}
 }
 
-const usage = `usage: vaihde-load media|setup|queue|relay [flags]   (vaihde-load CMD -h for flags)`
+const usage = `usage: vaihde-load media|setup|queue|seed-queue|relay [flags]   (vaihde-load CMD -h for flags)`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -58,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSetup(ctx, args[1:], stdout, stderr)
 	case "queue":
 		return runQueue(ctx, args[1:], stdout, stderr)
+	case "seed-queue":
+		return runSeedQueue(ctx, args[1:], stdout, stderr)
 	case "relay":
 		return runRelay(ctx, args[1:], stdout, stderr)
 	case relayChildCmd:

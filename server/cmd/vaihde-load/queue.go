@@ -35,7 +35,7 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		queue      = fs.String("queue", "8000", "the queue's number")
 		agents     = fs.Int("agents", 50, "agents (extensions agent-first, agent-first+1, …)")
 		agentFirst = fs.Int("agent-first", 2001, "extension of the first agent")
-		agentPass  = fs.String("agent-password", "bench%d", "agents' password, %d is the extension")
+		agentPass  = fs.String("agent-password", benchAgentPassword, "agents' password (seed-queue sets it)")
 		apiURL     = fs.String("api", "http://127.0.0.1:8080", "the server's HTTP API (loopback only): agents pause and resume through it")
 		wait       = fs.Duration("wait", 30*time.Second, "how long every caller waits in the queue, measured, before the agents resume")
 		talk       = fs.Duration("talk", 3*time.Second, "how long an agent talks before hanging up")
@@ -313,7 +313,7 @@ func queueRun(ctx context.Context, p queueParams, log *slog.Logger, progress io.
 	}()
 	for i := range p.agents {
 		ext := strconv.Itoa(p.agentFirst + i)
-		pass := fmt.Sprintf(p.agentPass, p.agentFirst+i)
+		pass := p.agentPass
 		u, err := newUA(sipAccount{User: ext, Password: pass, Domain: p.sip.domain, Server: p.server}, log)
 		if err != nil {
 			return res, err
