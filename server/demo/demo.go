@@ -1,7 +1,8 @@
 // Package demo owns the demo organisation: a fixed, idempotently created tenant with ten users
 // whose passwords are public ("demo<extension>"), with departments, titles and keywords for the
 // directory, 1001 as administrator, three organisation contacts and two personal contacts of
-// 1001. It exists only when the server runs in demo mode.
+// 1001, and its groups (groups.go): two queues, a hunt group and an IVR menu. It exists only
+// when the server runs in demo mode.
 package demo
 
 import (
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vaihde/vaihde/server/auth"
 	"github.com/vaihde/vaihde/server/store"
@@ -114,6 +116,9 @@ func Seed(ctx context.Context, st store.Store) (store.Org, []Account, error) {
 		accounts = append(accounts, Account{User: u, Password: password})
 	}
 	if err := seedContacts(ctx, st, org, accounts); err != nil {
+		return store.Org{}, nil, err
+	}
+	if org, err = seedGroups(ctx, st, org, accounts, time.Now().UTC()); err != nil {
 		return store.Org{}, nil, err
 	}
 	return org, accounts, nil

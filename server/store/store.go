@@ -424,6 +424,7 @@ type Store interface {
 	NumberPool
 	Provisioning
 	Audit
+	GroupStore
 	Close() error
 }
 

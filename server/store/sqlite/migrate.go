@@ -208,6 +208,86 @@ var migrations = []string{
 	// sessions are keyed by user ID, and users has no AUTOINCREMENT to prevent SQLite from
 	// reusing the highest rowid.
 	`CREATE TABLE retired_user_ids (id INTEGER PRIMARY KEY);`,
+	// 7: groups (issue 10): customer-service queues, hunt groups and IVR menus in one table so
+	// that one number is never two groups' (UNIQUE (org_id, number)); settings as JSON (every
+	// field of store.Queue / HuntGroup / Menu except the columns); members with order and skill,
+	// supervisors, agents' durable logins, callbacks (durable: they survive a restart) and
+	// finished queue calls. The triggers keep a number from being a user's and a group's at
+	// once whichever is written second, and keep a group's DID in the pool.
+	`CREATE TABLE groups (
+		id INTEGER PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		kind TEXT NOT NULL CHECK (kind IN ('queue', 'hunt', 'menu')),
+		name TEXT NOT NULL,
+		number TEXT NOT NULL,
+		settings TEXT NOT NULL DEFAULT '{}',
+		UNIQUE (org_id, number)
+	);
+	CREATE INDEX groups_org_kind ON groups(org_id, kind, name);
+	CREATE TABLE group_members (
+		group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		position INTEGER NOT NULL,
+		ord INTEGER NOT NULL DEFAULT 0,
+		skill INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (group_id, user_id)
+	);
+	CREATE INDEX group_members_user ON group_members(user_id);
+	CREATE TABLE group_supervisors (
+		group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		PRIMARY KEY (group_id, user_id)
+	);
+	CREATE INDEX group_supervisors_user ON group_supervisors(user_id);
+	CREATE TABLE agent_logins (
+		queue_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		logged_in INTEGER NOT NULL,
+		at INTEGER NOT NULL,
+		PRIMARY KEY (queue_id, user_id)
+	);
+	CREATE INDEX agent_logins_org ON agent_logins(org_id);
+	CREATE TABLE callbacks (
+		id INTEGER PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		queue_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		number TEXT NOT NULL,
+		name TEXT NOT NULL DEFAULT '',
+		queued INTEGER NOT NULL,
+		expires INTEGER NOT NULL DEFAULT 0,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		state TEXT NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE INDEX callbacks_open ON callbacks(state, queued, id);
+	CREATE TABLE queue_calls (
+		id INTEGER PRIMARY KEY,
+		org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+		queue_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		caller TEXT NOT NULL DEFAULT '',
+		agent_id INTEGER NOT NULL DEFAULT 0,
+		entered INTEGER NOT NULL,
+		answered INTEGER NOT NULL DEFAULT 0,
+		ended INTEGER NOT NULL DEFAULT 0,
+		outcome TEXT NOT NULL
+	);
+	CREATE INDEX queue_calls_queue_entered ON queue_calls(queue_id, entered, id);
+	CREATE TRIGGER users_insert_not_group BEFORE INSERT ON users
+	WHEN EXISTS (SELECT 1 FROM groups WHERE org_id = NEW.org_id AND number IN (NEW.extension, NEW.company_number, NEW.mobile_number))
+	BEGIN SELECT RAISE(ABORT, 'the number is a group''s'); END;
+	CREATE TRIGGER users_update_not_group BEFORE UPDATE OF extension, company_number, mobile_number ON users
+	WHEN EXISTS (SELECT 1 FROM groups WHERE org_id = NEW.org_id AND number IN (NEW.extension, NEW.company_number, NEW.mobile_number))
+	BEGIN SELECT RAISE(ABORT, 'the number is a group''s'); END;
+	CREATE TRIGGER dids_insert_not_group BEFORE INSERT ON dids
+	WHEN NEW.extension != '' AND EXISTS (SELECT 1 FROM groups WHERE org_id = NEW.org_id AND number = NEW.number)
+	BEGIN SELECT RAISE(ABORT, 'the number is a group''s'); END;
+	CREATE TRIGGER dids_update_not_group BEFORE UPDATE ON dids
+	WHEN NEW.extension != '' AND EXISTS (SELECT 1 FROM groups WHERE org_id = NEW.org_id AND number = NEW.number)
+	BEGIN SELECT RAISE(ABORT, 'the number is a group''s'); END;
+	CREATE TRIGGER dids_delete_not_group BEFORE DELETE ON dids
+	WHEN EXISTS (SELECT 1 FROM groups WHERE org_id = OLD.org_id AND number = OLD.number)
+	BEGIN SELECT RAISE(ABORT, 'the number is a group''s'); END;`,
 }
 
 // SchemaVersion is the schema version this build migrates to.

@@ -97,6 +97,8 @@ func mapErr(op string, err error) error {
 			return fmt.Errorf("%s: %w: %v", op, store.ErrConflict, err)
 		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY: the referenced user or organisation does not exist
 			return fmt.Errorf("%s: %w: %v", op, store.ErrNotFound, err)
+		case 1811: // SQLITE_CONSTRAINT_TRIGGER: a number would be a user's and a group's (migration 7)
+			return fmt.Errorf("%s: %w: %v", op, store.ErrConflict, err)
 		}
 	}
 	return fmt.Errorf("%s: %w", op, err)
