@@ -38,8 +38,8 @@ func helsinki(t *testing.T, s string) func() time.Time {
 	return func() time.Time { return at.UTC() }
 }
 
-// demo is the demo organisation's groups plus a few for the tests.
-func demo() *memGroups {
+// testGroups are the demo organisation's groups plus a few for the tests.
+func testGroups() *memGroups {
 	g := newMemGroups()
 	g.addQueue(store.Queue{OrgID: 1, Name: "Asiakaspalvelu", Number: "8000"})
 	g.addHunt(store.HuntGroup{OrgID: 1, Name: "Myynti", Number: "8001", Mode: store.HuntParallel, Members: []int64{7, 8}})
@@ -91,7 +91,7 @@ func TestDispatcher(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			qf := &queueFlows{}
 			fb := &fallback{}
-			s := groups.New(groups.Deps{Groups: demo(), Queues: qf, Features: fb, Now: helsinki(t, "2026-12-07 10:00")})
+			s := groups.New(groups.Deps{Groups: testGroups(), Queues: qf, Features: fb, Now: helsinki(t, "2026-12-07 10:00")})
 			flow, ok := s.Service(context.Background(), tc.call)
 			if ok != tc.ok {
 				t.Fatalf("Service(%s) ok = %v, want %v", tc.call.Dialled, ok, tc.ok)
@@ -133,7 +133,7 @@ func TestDispatcherOpeningHours(t *testing.T) {
 		{"2026-12-12 10:00", true}, // Saturday
 	} {
 		t.Run(tc.at, func(t *testing.T) {
-			s := groups.New(groups.Deps{Groups: demo(), Now: helsinki(t, tc.at)})
+			s := groups.New(groups.Deps{Groups: testGroups(), Now: helsinki(t, tc.at)})
 			flow, ok := s.Service(context.Background(), b2bua.ServiceCall{Org: org, Caller: store.User{ID: 4}, CallerNumber: "1004", Dialled: "8002", Internal: true})
 			if !ok {
 				t.Fatal("8002 not answered")
@@ -174,7 +174,7 @@ func TestQueueNightManual(t *testing.T) {
 
 // A failing store is logged and the number routes as usual.
 func TestDispatcherStoreError(t *testing.T) {
-	g := demo()
+	g := testGroups()
 	g.err = errors.New("disk on fire")
 	s := groups.New(groups.Deps{Groups: g})
 	if _, ok := s.Service(context.Background(), b2bua.ServiceCall{Org: org, Dialled: "8001", Internal: true}); ok {
@@ -359,7 +359,7 @@ func runMenu(t *testing.T, s *groups.Service, number string, ch *channel) error 
 }
 
 func TestMenuDigitRunsGroup(t *testing.T) {
-	s, qf := menuService(t, demo())
+	s, qf := menuService(t, testGroups())
 	ch := newChannel("2")
 	ch.answer = func(r mediaapp.Ring) (int64, error) { return 8, nil }
 	if err := runMenu(t, s, "8020", ch); err != nil {
@@ -459,7 +459,7 @@ func TestMenuTimeoutNoTarget(t *testing.T) {
 }
 
 func TestMenuNested(t *testing.T) {
-	g := demo()
+	g := testGroups()
 	g.addMenu(store.Menu{OrgID: 1, Number: "8021", Prompt: "top", Options: map[string]string{"9": "8020", "#": "8021"}})
 	s, qf := menuService(t, g)
 	// # replays 8021 itself, 9 enters 8020, 1 there reaches queue 8000.
@@ -499,7 +499,7 @@ func TestMenuLoopGuard(t *testing.T) {
 
 // Night mode of a menu sends the caller to its night target, which may be another group.
 func TestMenuNightTargetGroup(t *testing.T) {
-	g := demo()
+	g := testGroups()
 	g.addMenu(store.Menu{OrgID: 1, Number: "8022", Prompt: "day", Options: map[string]string{"1": "8000"},
 		Hours: officeHours, NightTarget: "8001"})
 	s := groups.New(groups.Deps{Groups: g, Now: helsinki(t, "2026-12-07 20:00")})
