@@ -97,8 +97,13 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		err      error
 	)
 	dialled := req.Recipient.User
+	did := "" // the pool number a trunk call came in on, for ServiceCall.DID
 	if e.isTrunk(req) {
 		org, dialled, err = e.inboundDID(ctx, dialled)
+		if n, perr := number.Parse(req.Recipient.User, org.CountryCode); err == nil && perr == nil &&
+			n.Kind == number.E164 && n.Value != dialled && dialled != req.Recipient.User {
+			did = n.Value
+		}
 		if err != nil {
 			e.log.Warn("trunk call without organisation", "number", dialled, "error", err)
 			respond(tx, req, 404, "Not Found")
@@ -126,7 +131,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 	// Service numbers (feature codes, voicemail, IVRs) are answered by the server itself.
 	if e.deps.Services != nil && !emergency {
-		sc := ServiceCall{Org: org, Caller: caller.user, CallerNumber: caller.number, Dialled: dialled, Internal: internal}
+		sc := ServiceCall{Org: org, Caller: caller.user, CallerNumber: caller.number, Dialled: dialled, Internal: internal, DID: did}
 		if flow, ok := e.deps.Services.Service(ctx, sc); ok && flow != nil {
 			e.serveService(req, tx, org, caller, dialled, flow, "")
 			return

@@ -36,6 +36,10 @@ type ServiceCall struct {
 	Dialled string
 	// Internal is true for a call from a registered user of the organisation.
 	Internal bool
+	// DID is the E.164 number of the organisation's pool a trunk call arrived on, when the pool
+	// (or the trunk's DIDs map) sent it to Dialled; "" otherwise. A group on a test number
+	// (8000–8099) answers outside callers only when they came in on such a DID.
+	DID string
 }
 
 // service is the media side of a service call: the application's RTP endpoint and the flow's
