@@ -111,7 +111,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	vmAccess := &voicemailAccess{}
 	feat, prompts := newFeatures(cfg, st, hub, vmAccess, logger)
 	routes := &personalRouting{}
-	engine, err := startCallEngine(cfg, st, sipSrv, hub, feat, routes, logger)
+	groupVM := &groupVoicemail{st: st}
+	grp := newGroups(st, feat, nil, hub, prompts, groupVM, logger)
+	engine, err := startCallEngine(cfg, st, sipSrv, hub, grp, routes, logger)
 	if err != nil {
 		return err
 	}
@@ -131,6 +133,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		deposit = &voicemail.DepositDeps{Mailbox: svc.voicemail, Store: st, Voice: prompts,
 			Presence: personal.RedPresence{Presence: hub}, Logger: logger.With("component", "voicemail")}
 	}
+	groupVM.deps = deposit
 	routes.r = personal.New(personal.Deps{Store: st, Presence: hub, Voicemail: deposit,
 		Logger: logger.With("component", "routing")})
 
