@@ -70,7 +70,7 @@ type Presence interface {
 
 // Voicemail returns the deposit flow of mailbox ext for caller, for the "voicemail:<ext>"
 // targets of groups; ok false when ext has no mailbox.
-type Voicemail func(org store.Org, ext string, caller b2bua.ServiceCall) (mediaapp.Flow, bool)
+type Voicemail func(ctx context.Context, org store.Org, ext string, caller b2bua.ServiceCall) (mediaapp.Flow, bool)
 
 // Deps are the dispatcher's collaborators. Only Groups is required.
 type Deps struct {

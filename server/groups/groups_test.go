@@ -519,3 +519,21 @@ func TestIsTestNumber(t *testing.T) {
 		}
 	}
 }
+
+// "voicemail:<ext>" targets run the mailbox's deposit flow on the same channel.
+func TestHuntAfterTargetVoicemail(t *testing.T) {
+	g := newMemGroups()
+	g.addHunt(store.HuntGroup{OrgID: 1, Number: "8001", Mode: store.HuntParallel, Members: []int64{1}, AfterTarget: "voicemail:1005"})
+	var box string
+	s := groups.New(groups.Deps{Groups: g, Voicemail: func(_ context.Context, _ store.Org, ext string, _ b2bua.ServiceCall) (mediaapp.Flow, bool) {
+		box = ext
+		return func(ctx context.Context, ch mediaapp.Channel) error {
+			return ch.Play(ctx, mediaapp.Clip{Name: "deposit/" + ext})
+		}, true
+	}})
+	ch := newChannel()
+	runHunt(t, s, ch)
+	if box != "1005" || !slices.Contains(ch.Played(), "deposit/1005") || len(ch.Connected()) != 0 {
+		t.Errorf("mailbox %q played %v connected %v, want 1005's deposit flow", box, ch.Played(), ch.Connected())
+	}
+}

@@ -94,7 +94,7 @@ func (s *Service) target(ctx context.Context, ch mediaapp.Channel, cl call, numb
 	}
 	if ext, ok := strings.CutPrefix(number, VoicemailPrefix); ok {
 		if s.deps.Voicemail != nil {
-			if f, ok := s.deps.Voicemail(cl.org, ext, cl.c); ok {
+			if f, ok := s.deps.Voicemail(ctx, cl.org, ext, cl.c); ok {
 				return f(ctx, ch)
 			}
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/vaihde/vaihde/server/b2bua"
 	"github.com/vaihde/vaihde/server/groups"
@@ -14,33 +13,28 @@ import (
 	"github.com/vaihde/vaihde/server/voicemail"
 )
 
-// groupVoicemail serves the "voicemail:<ext>" targets of groups (a queue's no-agents overflow,
-// say). Its deps are set once the mailbox exists and before the SIP server serves; until then
-// (and without prompts) the target's extension is rung instead.
+// groupVoicemail serves the "voicemail:<ext>" targets of groups with the deposit flow, once the
+// mailbox exists (deps set before the SIP server serves); until then, and without prompts, the
+// extension is connected instead.
 type groupVoicemail struct {
 	st   store.Store
 	deps *voicemail.DepositDeps
 }
 
-func (g *groupVoicemail) flow(org store.Org, ext string, caller b2bua.ServiceCall) (mediaapp.Flow, bool) {
-	if g.deps == nil || g.deps.Voice == nil {
+func (g *groupVoicemail) flow(ctx context.Context, org store.Org, ext string, c b2bua.ServiceCall) (mediaapp.Flow, bool) {
+	if g.deps == nil {
 		return nil, false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	box, err := g.st.UserByExtension(ctx, org.ID, ext)
 	if err != nil {
 		return nil, false
 	}
-	return voicemail.Deposit(*g.deps, org, box, voicemail.Caller{Number: caller.CallerNumber,
-		UserID: caller.Caller.ID, Name: caller.Caller.Name}), true
+	return voicemail.Deposit(*g.deps, org, box, voicemail.Caller{Number: c.CallerNumber, Name: c.Caller.Name, UserID: c.Caller.ID}), true
 }
 
-// newGroups is the dispatcher of group numbers (queues, hunt groups, IVR menus) in front of the
-// feature codes: the call engine's b2bua.Services. queues and agentCodes may be nil (no queue
-// engine: queue numbers fall through to the features).
-func newGroups(st store.Store, feat b2bua.Services, queues groups.QueueFlows, agentCodes b2bua.Services,
-	hub *presence.Hub, prompts *prompt.Catalog, vm *groupVoicemail, logger *slog.Logger) *groups.Service {
-	return groups.New(groups.Deps{Groups: st, Queues: queues, AgentCodes: agentCodes, Features: feat,
-		Presence: hub, Voicemail: vm.flow, Prompts: prompts, Logger: logger.With("component", "groups")})
+// newGroups answers the organisations' group numbers (hunt groups, IVR menus; queues once a
+// queue engine is given) in front of the feature codes and voicemail of feat.
+func newGroups(st store.Store, feat b2bua.Services, queues groups.QueueFlows, hub *presence.Hub, cat *prompt.Catalog, vm *groupVoicemail, logger *slog.Logger) *groups.Service {
+	return groups.New(groups.Deps{Groups: st, Queues: queues, Features: feat, Presence: hub,
+		Prompts: cat, Voicemail: vm.flow, Logger: logger.With("component", "groups")})
 }

@@ -111,9 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	vmAccess := &voicemailAccess{}
 	feat, prompts := newFeatures(cfg, st, hub, vmAccess, logger)
 	routes := &personalRouting{}
-	// Group numbers (queues, hunt groups, IVR menus) are answered before the feature codes.
 	groupVM := &groupVoicemail{st: st}
-	grp := newGroups(st, feat, nil, nil, hub, prompts, groupVM, logger)
+	grp := newGroups(st, feat, nil, hub, prompts, groupVM, logger)
 	engine, err := startCallEngine(cfg, st, sipSrv, hub, grp, routes, logger)
 	if err != nil {
 		return err
@@ -133,8 +132,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if prompts != nil {
 		deposit = &voicemail.DepositDeps{Mailbox: svc.voicemail, Store: st, Voice: prompts,
 			Presence: personal.RedPresence{Presence: hub}, Logger: logger.With("component", "voicemail")}
-		groupVM.deps = deposit
 	}
+	groupVM.deps = deposit
 	routes.r = personal.New(personal.Deps{Store: st, Presence: hub, Voicemail: deposit,
 		Logger: logger.With("component", "routing")})
 
