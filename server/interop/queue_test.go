@@ -1,11 +1,14 @@
 package interop
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,7 +172,11 @@ func marksOf(agents []*baresip) []int {
 func queueCall(t *testing.T, srv *vaihde, caller *baresip, number string) int {
 	t.Helper()
 	m := caller.mark()
-	caller.cmd("dial", srv.uri(number))
+	uri := number
+	if !strings.HasPrefix(uri, "sip:") {
+		uri = srv.uri(number)
+	}
+	caller.cmd("dial", uri)
 	ev, err := caller.ctrl.wait(m, 30*time.Second, func(e ctrlEvent) bool {
 		return e.Type == "CALL_ESTABLISHED" || e.Type == "CALL_CLOSED"
 	})
@@ -366,4 +373,101 @@ func TestIntegrationQueueOverflowNoAgents(t *testing.T) {
 		t.Fatalf("no agent logged in: 1005's mailbox has %d messages, want the caller's one", len(msgs.Messages))
 	}
 	t.Logf("overflow message: %+v", msgs.Messages[0])
+}
+
+// apiCall sends body (JSON) with token and decodes a 2xx answer into out (may be nil).
+func apiCall(t *testing.T, srv *vaihde, method, path, token string, body, out any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+srv.httpAddr+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode/100 != 2 {
+		t.Fatalf("%s %s: %s: %s", method, path, res.Status, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
+		}
+	}
+}
+
+// TestIntegrationQueueLongestIdle: a second organisation (acme.example, made with the CLI and
+// the admin API) has a queue on 8000 whose two agents 2003 and 2004 have the same skill and
+// longest-idle distribution. Four calls in a row ring them alternately: after each call the
+// other agent has been idle longer. (Chance would give this order one time in eight.)
+func TestIntegrationQueueLongestIdle(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t)
+	createAcme(t, srv.db(), "2001", "2002", "2003", "2004")
+	admin := apiLogin(t, srv, "2001@"+acmeDomain, acmePassword("2001"))
+	apiCall(t, srv, http.MethodPut, "/api/admin/org", admin, map[string]any{"agent_licences": 2}, nil)
+	var users api.AdminUserList
+	apiCall(t, srv, http.MethodGet, "/api/admin/users", admin, nil, &users)
+	ids := map[string]int64{}
+	for _, u := range users.Users {
+		ids[u.Extension] = u.ID
+	}
+	var members []map[string]any
+	for _, ext := range []string{"2003", "2004"} {
+		apiCall(t, srv, http.MethodPut, "/api/admin/users/"+strconv.FormatInt(ids[ext], 10), admin, map[string]any{"agent": true}, nil)
+		members = append(members, map[string]any{"user_id": ids[ext], "skill": 1})
+	}
+	apiCall(t, srv, http.MethodPost, "/api/admin/queues", admin, map[string]any{
+		"name": "Tuki", "number": "8000", "longest_idle": true, "ring_at_once": 1, "ring_time_s": 15,
+		"wrap_up_s": 0, "members": members,
+	}, nil)
+
+	phone := func(ext string, tone float64) *baresip {
+		b := startBaresip(t, srv, baresipOpts{User: ext, Password: acmePassword(ext), Register: true, Domain: acmeDomain, ToneHz: tone})
+		b.waitRegistered()
+		return b
+	}
+	agents := []*baresip{phone("2003", tone1004), phone("2004", tone1005)}
+	tones := map[*baresip]float64{agents[0]: tone1004, agents[1]: tone1005}
+	var apis []*agentAPI
+	for _, ext := range []string{"2003", "2004"} {
+		a := &agentAPI{t: t, srv: srv, ext: ext, token: apiLogin(t, srv, ext+"@"+acmeDomain, acmePassword(ext))}
+		a.login("8000", true)
+		a.waitState(api.AgentAvailable, 10*time.Second)
+		apis = append(apis, a)
+	}
+	caller := phone("2002", toneA)
+
+	var order []string
+	var last *baresip
+	for i := range 4 {
+		marks := marksOf(agents)
+		queueCall(t, srv, caller, "sip:8000@"+acmeDomain)
+		got := ringingAgent(t, agents, marks, 20*time.Second)
+		order = append(order, got.opts.User)
+		if got == last {
+			t.Fatalf("call %d rang %s again, who had just talked (order %v): not longest idle", i+1, got.opts.User, order)
+		}
+		answerAndHear(t, caller, got, tones[got])
+		hangup(t, caller, got)
+		for _, a := range apis {
+			a.waitState(api.AgentAvailable, 10*time.Second)
+		}
+		last = got
+	}
+	t.Logf("agents rang in the order %v", order)
 }
