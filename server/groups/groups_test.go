@@ -192,7 +192,7 @@ func huntService(t *testing.T, h store.HuntGroup, p groups.Presence) (*groups.Se
 
 func runHunt(t *testing.T, s *groups.Service, ch *channel) {
 	t.Helper()
-	flow, ok := s.Service(context.Background(), b2bua.ServiceCall{Org: org, Dialled: "8001", CallerNumber: "1004", Internal: true, Caller: store.User{ID: 4}})
+	flow, ok := s.Service(context.Background(), b2bua.ServiceCall{Org: org, Dialled: "8001", CallerNumber: "1004", Internal: true, Caller: store.User{ID: 99}})
 	if !ok {
 		t.Fatal("hunt group not answered")
 	}
@@ -535,5 +535,15 @@ func TestHuntAfterTargetVoicemail(t *testing.T) {
 	runHunt(t, s, ch)
 	if box != "1005" || !slices.Contains(ch.Played(), "deposit/1005") || len(ch.Connected()) != 0 {
 		t.Errorf("mailbox %q played %v connected %v, want 1005's deposit flow", box, ch.Played(), ch.Connected())
+	}
+}
+
+// A member calling their own group rings only the others.
+func TestHuntCallerNotRung(t *testing.T) {
+	s, _ := huntService(t, store.HuntGroup{Mode: store.HuntParallel, Members: []int64{99, 7}}, nil)
+	ch := newChannel()
+	runHunt(t, s, ch) // the caller is user 99
+	if got := ch.ringUsers(); !slices.EqualFunc(got, [][]int64{{7}}, slices.Equal) {
+		t.Errorf("rang %v, want only 7", got)
 	}
 }
