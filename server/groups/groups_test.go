@@ -547,3 +547,21 @@ func TestHuntCallerNotRung(t *testing.T) {
 		t.Errorf("rang %v, want only 7", got)
 	}
 }
+
+// TargetFlow (for the queue engine's overflows) runs a group's number in-process and connects
+// anything else.
+func TestTargetFlow(t *testing.T) {
+	s := groups.New(groups.Deps{Groups: testGroups()})
+	c := b2bua.ServiceCall{Org: org, CallerNumber: "+358409998888"}
+	ch := newChannel()
+	if err := s.TargetFlow(c, "8001")(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	if got := ch.ringUsers(); !slices.EqualFunc(got, [][]int64{{7, 8}}, slices.Equal) {
+		t.Errorf("overflow to 8001 rang %v, want [7 8]", got)
+	}
+	ch = newChannel()
+	if err := s.TargetFlow(c, "1009")(context.Background(), ch); err != nil || !slices.Equal(ch.Connected(), []string{"1009"}) {
+		t.Errorf("overflow to 1009: %v, connected %v", err, ch.Connected())
+	}
+}
