@@ -192,7 +192,7 @@ func huntService(t *testing.T, h store.HuntGroup, p groups.Presence) (*groups.Se
 
 func runHunt(t *testing.T, s *groups.Service, ch *channel) {
 	t.Helper()
-	flow, ok := s.Service(context.Background(), b2bua.ServiceCall{Org: org, Dialled: "8001", CallerNumber: "1004", Internal: true, Caller: store.User{ID: 4}})
+	flow, ok := s.Service(context.Background(), b2bua.ServiceCall{Org: org, Dialled: "8001", CallerNumber: "1004", Internal: true, Caller: store.User{ID: 99}})
 	if !ok {
 		t.Fatal("hunt group not answered")
 	}
@@ -535,5 +535,33 @@ func TestHuntAfterTargetVoicemail(t *testing.T) {
 	runHunt(t, s, ch)
 	if box != "1005" || !slices.Contains(ch.Played(), "deposit/1005") || len(ch.Connected()) != 0 {
 		t.Errorf("mailbox %q played %v connected %v, want 1005's deposit flow", box, ch.Played(), ch.Connected())
+	}
+}
+
+// A member calling their own group rings only the others.
+func TestHuntCallerNotRung(t *testing.T) {
+	s, _ := huntService(t, store.HuntGroup{Mode: store.HuntParallel, Members: []int64{99, 7}}, nil)
+	ch := newChannel()
+	runHunt(t, s, ch) // the caller is user 99
+	if got := ch.ringUsers(); !slices.EqualFunc(got, [][]int64{{7}}, slices.Equal) {
+		t.Errorf("rang %v, want only 7", got)
+	}
+}
+
+// TargetFlow (for the queue engine's overflows) runs a group's number in-process and connects
+// anything else.
+func TestTargetFlow(t *testing.T) {
+	s := groups.New(groups.Deps{Groups: testGroups()})
+	c := b2bua.ServiceCall{Org: org, CallerNumber: "+358409998888"}
+	ch := newChannel()
+	if err := s.TargetFlow(c, "8001")(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	if got := ch.ringUsers(); !slices.EqualFunc(got, [][]int64{{7, 8}}, slices.Equal) {
+		t.Errorf("overflow to 8001 rang %v, want [7 8]", got)
+	}
+	ch = newChannel()
+	if err := s.TargetFlow(c, "1009")(context.Background(), ch); err != nil || !slices.Equal(ch.Connected(), []string{"1009"}) {
+		t.Errorf("overflow to 1009: %v, connected %v", err, ch.Connected())
 	}
 }

@@ -125,9 +125,12 @@ func (s *Service) ring(ctx context.Context, ringer mediaapp.Ringer, cl call, h s
 }
 
 // available applies the presence rule (GRP-11): a member with one of StopActivities, with a red
-// activity when StopRed, or in a call is skipped. Without presence (or when it cannot be read)
+// activity when StopRed, or in a call is skipped, and so is the caller. Without presence (or when it cannot be read)
 // the member rings: a group call rather rings once too often than never.
 func (s *Service) available(ctx context.Context, cl call, h store.HuntGroup, userID int64) bool {
+	if cl.c.Internal && userID == cl.c.Caller.ID {
+		return false // a member calling the group does not ring themselves
+	}
 	if s.deps.Presence == nil {
 		return true
 	}
