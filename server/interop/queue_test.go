@@ -471,3 +471,100 @@ func TestIntegrationQueueLongestIdle(t *testing.T) {
 	}
 	t.Logf("agents rang in the order %v", order)
 }
+
+// promptIn reports how well got contains the prompt audio want (see checkPrompt), without
+// failing: for polling until a prompt has been heard.
+func promptIn(got, want pcm) bool {
+	if got.rate != want.rate {
+		return false
+	}
+	env, wave, ratio := matchPrompt(got, want)
+	return env >= 0.9 && wave >= 0.8 && ratio >= 0.5 && ratio <= 2
+}
+
+// waitPrompt waits until b has received want after m (prompt audio checked, as checkPrompt).
+func waitPrompt(t *testing.T, what string, b *baresip, m recMark, want pcm, timeout time.Duration) {
+	t.Helper()
+	if !pollUntil(timeout, func() bool {
+		got := b.audioSince(m)
+		return got.seconds() >= want.seconds() && promptIn(got, want)
+	}) {
+		checkPrompt(t, what, b.audioSince(m), want) // fails, with the figures
+	}
+	checkPrompt(t, what, b.audioSince(m), want)
+}
+
+// TestIntegrationQueueAnnouncementsAndCallback: with the three agents of 8000 paused (logged
+// in: the queue admits callers), 1001 and then 1002 call. 1001 hears "you are number one",
+// 1002 "you are number two" and "the estimated waiting time is" (the prompts' audio found in
+// what each received). 1002 then takes the callback offer (1, and 1 to confirm its number) and
+// the server hangs up. 1004 resumes and gets 1001 (who waited before the callback's place);
+// 1005 resumes: 1005's phone rings first, and once 1005 answers, 1002's phone rings; 1002
+// answers and the two hear each other's tones.
+func TestIntegrationQueueAnnouncementsAndCallback(t *testing.T) {
+	integration(t, "baresip")
+	dir := promptsDir(t)
+	srv := startVaihde(t, "-prompts-dir", dir)
+	agents, apis := demoAgents(t, srv)
+	a1004, a1005 := agents[0], agents[1]
+	for _, a := range apis {
+		a.pause("test")
+		a.waitState(api.AgentPaused, 10*time.Second)
+	}
+	c1 := registered(t, srv, "1001", toneA, false, "")
+	c2 := registered(t, srv, "1002", 500, false, "")
+
+	m1 := c1.recordMark()
+	queueCall(t, srv, c1, "8000")
+	waitPrompt(t, "1001 hears its position", c1, m1, promptAudio(t, dir, "fi", "queue_position", "num/1"), 20*time.Second)
+
+	m2 := c2.recordMark()
+	mc2 := queueCall(t, srv, c2, "8000")
+	waitPrompt(t, "1002 hears its position", c2, m2, promptAudio(t, dir, "fi", "queue_position", "num/2"), 20*time.Second)
+	waitPrompt(t, "1002 hears the estimated wait", c2, m2, promptAudio(t, dir, "fi", "queue_estimate"), 20*time.Second)
+	waitPrompt(t, "1002 hears the callback offer", c2, m2, promptAudio(t, dir, "fi", "queue_callback_offer"), 20*time.Second)
+
+	// Take the callback: 1, then 1 to confirm the number read back.
+	sendDigits(t, c2, "1")
+	waitPrompt(t, "1002 hears its number read back", c2, m2, promptAudio(t, dir, "fi", "queue_callback_number", "num/1", "num/0", "num/0", "num/2"), 20*time.Second)
+	sendDigits(t, c2, "1")
+	c2.waitEvent(mc2, "CALL_CLOSED", 30*time.Second, nil)
+	var stats api.QueueStats
+	qid := apis[1].queueID("8000")
+	if !pollUntil(10*time.Second, func() bool {
+		return apis[1].do(http.MethodGet, "/api/queues/"+strconv.FormatInt(qid, 10)+"/stats", nil, &stats) == nil && stats.Callbacks == 1
+	}) {
+		t.Fatalf("queue stats after the callback request: %+v, want 1 callback waiting", stats)
+	}
+
+	// 1004 frees up: 1001 waited before the callback's place and goes first.
+	marks := marksOf(agents)
+	apis[0].resume()
+	if got := ringingAgent(t, agents, marks, 20*time.Second); got != a1004 {
+		t.Fatalf("1004 resumed: %s rang", got.opts.User)
+	}
+	answerAndHear(t, c1, a1004, tone1004)
+
+	// 1005 frees up: the callback rings 1005 first, then 1002.
+	m1005, mc2 := a1005.mark(), c2.mark()
+	apis[1].resume()
+	a1005.waitEvent(m1005, "CALL_INCOMING", 20*time.Second, nil)
+	if c2.hasEvent(mc2, "CALL_INCOMING") {
+		t.Fatal("1002 rang before the agent answered the callback")
+	}
+	a1005.cmd("accept", "")
+	a1005.waitEvent(m1005, "CALL_ESTABLISHED", 15*time.Second, nil)
+	c2.waitEvent(mc2, "CALL_INCOMING", 30*time.Second, nil)
+	r1005, r2 := a1005.recordMark(), c2.recordMark()
+	c2.cmd("accept", "")
+	c2.waitEvent(mc2, "CALL_ESTABLISHED", 15*time.Second, nil)
+	r2 = c2.recordMark()
+	r1005 = a1005.recordMark()
+	c2.waitAudioSince(r2, 3.5, 20*time.Second)
+	a1005.waitAudioSince(r1005, 3.5, 20*time.Second)
+	h2, h1005 := c2.audioSince(r2), a1005.audioSince(r1005)
+	checkTone(t, "1002 hears agent 1005 on the callback", h2.slice(h2.rate/2, len(h2.samples)), tone1005, 500, 2)
+	checkTone(t, "agent 1005 hears 1002 on the callback", h1005.slice(h1005.rate/2, len(h1005.samples)), 500, tone1005, 2)
+	hangup(t, c2, a1005)
+	hangup(t, c1, a1004)
+}
