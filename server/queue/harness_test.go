@@ -335,9 +335,11 @@ type harness struct {
 	rings    chan *ringReq
 	connects chan connectReq
 	randSeq  []int
-	randMu   sync.Mutex
-	events   []api.AgentEvent
-	evMu     sync.Mutex
+	// beforeStart runs on each new engine before Start (e.g. phone states the hub reports).
+	beforeStart func(e *Engine)
+	randMu      sync.Mutex
+	events      []api.AgentEvent
+	evMu        sync.Mutex
 }
 
 type opt func(h *harness)
@@ -389,6 +391,9 @@ func (h *harness) start() {
 		d.Originator = h.orig
 	}
 	h.e = New(d)
+	if h.beforeStart != nil {
+		h.beforeStart(h.e)
+	}
 	h.e.Subscribe(func(ev api.AgentEvent) {
 		h.evMu.Lock()
 		defer h.evMu.Unlock()
