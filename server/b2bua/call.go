@@ -24,6 +24,21 @@ import (
 type call struct {
 	org  store.Org
 	a, b *leg
+
+	doneInit, doneClose sync.Once
+	done                chan struct{}
+}
+
+// ended is closed when the call is over (mediaapp.Answered.Done).
+func (c *call) ended() <-chan struct{} {
+	c.doneInit.Do(func() { c.done = make(chan struct{}) })
+	return c.done
+}
+
+// finish closes ended; the engine calls it when it forgets the call.
+func (c *call) finish() {
+	c.ended()
+	c.doneClose.Do(func() { close(c.done) })
 }
 
 // other returns the leg of the call that is not l (nil if l is not in the call).
@@ -486,7 +501,7 @@ func (e *Engine) userDests(ctx context.Context, userID int64) ([]dest, error) {
 		if tp == "" {
 			tp = "udp"
 		}
-		out = append(out, dest{uri: t.Contact, addr: t.Destination, transport: tp})
+		out = append(out, dest{uri: t.Contact, addr: t.Destination, transport: tp, userAgent: t.UserAgent})
 	}
 	return out, nil
 }
@@ -575,6 +590,7 @@ func (e *Engine) hangup(c *call, from *leg) {
 	delete(e.calls, c)
 	legs := []*leg{c.a, c.b}
 	e.mu.Unlock()
+	c.finish()
 	for _, l := range legs {
 		if l != nil {
 			e.endLeg(l, l != from)

@@ -20,6 +20,21 @@ type dest struct {
 	addr      string  // host:port to send to (NAT address of a registration), "" to resolve
 	transport string
 	auth      *sipgo.DigestAuth
+	userAgent string // the registration's User-Agent ("" for the trunk)
+	// ring, when set, overrides the attempt's identity, To and callee for this dest: one ring
+	// attempt may ring several people at once (mediaapp.Ring.Users).
+	ring *ringDest
+}
+
+// ringDest is one rung party of a multi-party attempt: the INVITE's From, headers and To, the
+// party the answered leg talks to, and its index in the attempt's targets.
+type ringDest struct {
+	from     sip.Uri
+	fromName string
+	headers  []header
+	to       sip.Uri
+	callee   party
+	target   int
 }
 
 // dialSpec describes an outgoing call attempt, forked to every dest at once.
@@ -206,9 +221,13 @@ func offerCodecs(prefer sdpmedia.Codec) []sdpmedia.Codec {
 // fork runs one INVITE client transaction of a dial attempt.
 func (e *Engine) fork(d *dialing, s dialSpec, dst dest, body []byte, sdpID uint64, results chan<- forkResult) {
 	req := sip.NewRequest(sip.INVITE, dst.uri)
-	from := &sip.FromHeader{DisplayName: s.fromName, Address: s.from, Params: sip.NewParams()}
+	fromURI, fromName, headers, toURI := s.from, s.fromName, s.headers, s.to
+	if r := dst.ring; r != nil {
+		fromURI, fromName, headers, toURI = r.from, r.fromName, r.headers, r.to
+	}
+	from := &sip.FromHeader{DisplayName: fromName, Address: fromURI, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
-	to := &sip.ToHeader{Address: s.to, Params: sip.NewParams()}
+	to := &sip.ToHeader{Address: toURI, Params: sip.NewParams()}
 	cid := sip.CallIDHeader(uuid.NewString())
 	maxfwd := sip.MaxForwardsHeader(70)
 	req.AppendHeader(from)
@@ -218,7 +237,7 @@ func (e *Engine) fork(d *dialing, s dialSpec, dst dest, body []byte, sdpID uint6
 	req.AppendHeader(&maxfwd)
 	req.AppendHeader(e.contact(dst.transport))
 	req.AppendHeader(sip.NewHeader("Allow", allowed))
-	for _, h := range s.headers {
+	for _, h := range headers {
 		req.AppendHeader(sip.NewHeader(h.name, h.value))
 	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -362,6 +381,10 @@ func (e *Engine) uacLeg(req *sip.Request, res *sip.Response, dst dest, s dialSpe
 		offeredDir: sdpmedia.SendRecv,
 		sdpID:      sdpID,
 		sdpVer:     1,
+		ringTarget: -1,
+	}
+	if r := dst.ring; r != nil {
+		l.party, l.ringTarget = r.callee, r.target
 	}
 	if len(l.routes) > 0 && !e.isTrunkDest(dst) {
 		l.dest = "" // a proxy on the path: follow the route set

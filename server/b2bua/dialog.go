@@ -22,12 +22,6 @@ func (e *Engine) handleAck(l *leg, req *sip.Request) {
 	if len(req.Body()) == 0 {
 		return
 	}
-	if l.service() != nil {
-		if m, err := sdpmedia.Parse(req.Body()); err == nil {
-			_, _ = e.serviceRemote(l, m)
-		}
-		return
-	}
 	// Delayed offer: the party's answer comes in the ACK.
 	if m, err := sdpmedia.Parse(req.Body()); err == nil {
 		e.applyAnswer(l, m)
@@ -74,10 +68,6 @@ func (e *Engine) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	l := e.lookup(req)
 	if l == nil {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-		return
-	}
-	if l.service() != nil {
-		e.serviceReInvite(l, req, tx)
 		return
 	}
 	if req.Method == sip.INVITE {
@@ -165,10 +155,6 @@ func (e *Engine) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	respond(tx, req, 200, "OK")
-	if l.service() != nil {
-		e.serviceInfo(l, req)
-		return
-	}
 	if ct := req.ContentType(); ct != nil && len(req.Body()) > 0 {
 		// A key sent as SIP INFO counts for the DTMF transfer code like an RFC 4733 event.
 		if key, err := mediaapp.ParseDTMFInfo(ct.Value(), req.Body()); err == nil {

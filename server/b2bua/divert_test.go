@@ -11,7 +11,6 @@ import (
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
-	"github.com/vaihde/vaihde/shared/sdpmedia"
 	"github.com/vaihde/vaihde/shared/tone"
 )
 
@@ -99,8 +98,8 @@ func TestIntegrationNoAnswerForwards(t *testing.T) {
 }
 
 // TestIntegrationVoicemailHandsOverToAPerson (VM-3 press 2, AWAY-1): the application that
-// answered 1001's call connects it to 1003 (mediaapp.Connector); 1001 is re-INVITEd to the
-// relay and talks with 1003 both ways, and the call ends normally.
+// answered 1001's call connects it to 1003 (mediaapp.Connector); 1001 stays on the relay leg
+// that answered it (no re-INVITE) and talks with 1003 both ways, and the call ends normally.
 func TestIntegrationVoicemailHandsOverToAPerson(t *testing.T) {
 	connected := make(chan error, 1)
 	handOver := func(ctx context.Context, ch mediaapp.Channel) error {
@@ -122,12 +121,13 @@ func TestIntegrationVoicemailHandsOverToAPerson(t *testing.T) {
 	if err := recvWithin(t, connected, "hand-over"); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
-	m := recvWithin(t, a.reinvites, "re-INVITE moving 1001 to the relay")
-	offer, err := sdpmedia.Build(m, 1, 1)
-	if err != nil {
-		t.Fatal(err)
+	// The media address 1001 got in the application's 200 OK is the one it talks to 1003 on.
+	checkAudio(t, a, sess.InviteResponse.Body(), c)
+	select {
+	case m := <-a.reinvites:
+		t.Fatalf("1001 was re-INVITEd on hand-over (to %v:%d)", m.Addr, m.Port)
+	default:
 	}
-	checkAudio(t, a, offer, c)
 	checkAudio(t, c, inC.req.Body(), a)
 	p.expectAsked(t, "1002 arriving", "1003 arriving")
 	h.hangUp(t, sess, c, "BYE at 1003")

@@ -14,7 +14,8 @@ import (
 // callConnected starts one watcher goroutine for the pair, fed by both relay legs' key presses
 // (relay.Leg.WatchKeys). When a user's keys complete the prefix *#*1 the pair is unbridged: the
 // other party hears hold music generated into its relay leg, and the transferor's further keys
-// no longer reach it. # dials the number on behalf of the other party (transferTo, the same code
+// no longer reach it (the music is a mediaapp.LegChannel on the other party's own relay leg,
+// so its stream keeps one SSRC). # dials the number on behalf of the other party (transferTo, the same code
 // as a blind transfer), which keeps hearing music while it rings; once answered the other party
 // is bridged with the new one and the transferor's leg ends with BYE. * (or a wrong key, 10 s
 // without a key, 21 digits, or a number that cannot be reached) brings the two back together,
@@ -87,15 +88,18 @@ func (e *Engine) collectTransfer(w *keyWatch, i int) bool {
 	}
 	e.log.Info("dtmf transfer code", "call_id", l.callID, "transferor", l.party.number, "transferee", other.party.number)
 	lm.Unbridge()
+	// The music plays on the transferee's own leg (one stream, one SSRC), as an application.
+	music := mediaapp.NewLegChannel(om, mediaapp.LegOptions{Logger: e.log.With("call_id", other.callID)})
 	mctx, stopMusic := context.WithCancel(e.ctx)
 	musicDone := make(chan struct{})
 	e.goOwned(func() {
 		defer close(musicDone)
-		_ = om.Loop(mctx, holdMusic.Samples)
+		_ = music.Loop(mctx, holdMusic)
 	})
 	stop := func() {
 		stopMusic()
 		<-musicDone
+		_ = music.Close()
 	}
 	defer stop()
 
@@ -150,7 +154,9 @@ func (e *Engine) dtmfTransfer(w *keyWatch, i int, number string, stopMusic func(
 func (e *Engine) rebridge(w *keyWatch, i int, stopMusic func()) bool {
 	l, other := w.legs[i], w.legs[1-i]
 	ctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
-	_ = w.media[i].Play(ctx, errorTone.Samples)
+	tone := mediaapp.NewLegChannel(w.media[i], mediaapp.LegOptions{Logger: e.log.With("call_id", l.callID)})
+	_ = tone.Play(ctx, errorTone)
+	_ = tone.Close()
 	cancel()
 	stopMusic()
 	e.mu.Lock()

@@ -4,7 +4,9 @@
 // (CALL-5), performs blind and attended transfers (CALL-6), sends external numbers to the carrier
 // trunk and routes inbound DIDs to users (CALL-3), and writes the call log (CALL-13). Service
 // numbers (feature codes, voicemail, IVRs) it answers itself: Deps.Services returns the media
-// application, which runs on a mediaapp.Endpoint for the call's lifetime.
+// application, which runs on a mediaapp.LegChannel over the caller's relay leg: the leg is the
+// caller's one RTP endpoint from answer to hang-up, and handing the call to a person (Connect,
+// RingOut) bridges that same leg to the person's, never re-INVITEing the caller.
 //
 // Every SIP dialog the engine takes part in is a leg; a call is two legs whose relay legs are
 // bridged. The engine keeps its own dialog state (tags, CSeq, route set, remote target) instead
@@ -72,8 +74,8 @@ type Config struct {
 	RingTimeout time.Duration
 	// RequestTimeout bounds in-dialog requests (BYE, re-INVITE, NOTIFY); default 10 s.
 	RequestTimeout time.Duration
-	// ServiceBindIP is the IP the RTP endpoints of service calls bind on (ephemeral ports);
-	// invalid means MediaIP, or 127.0.0.1 when that is unset or unspecified.
+	// ServiceBindIP is no longer used: service calls run on relay legs (the relay's bind IP and
+	// port range). Kept so that existing configurations build.
 	ServiceBindIP netip.Addr
 }
 

@@ -167,12 +167,18 @@ func (h *harness) uri(ext string) string { return fmt.Sprintf("sip:%s@%s:%d", ex
 
 // phone creates a phone for ext and registers it with the server's registrar (digest auth).
 func (h *harness) phone(ext string, codecs ...sdpmedia.Codec) *testPhone {
+	h.t.Helper()
+	return h.phoneNamed(ext, "phone-"+ext, codecs...)
+}
+
+// phoneNamed is phone with name as the phone's User-Agent (a Softphone or a desk phone).
+func (h *harness) phoneNamed(ext, name string, codecs ...sdpmedia.Codec) *testPhone {
 	t := h.t
 	t.Helper()
 	if len(codecs) == 0 {
 		codecs = []sdpmedia.Codec{sdpmedia.PCMU, sdpmedia.PCMA}
 	}
-	p := newTestPhone(t, h.ctx, "phone-"+ext, ext, h.pass[ext], codecs)
+	p := newTestPhone(t, h.ctx, name, ext, h.pass[ext], codecs)
 	var reg sip.Uri
 	_ = sip.ParseUri(fmt.Sprintf("sip:%s:%d", h.host, h.port), &reg)
 	req := sip.NewRequest(sip.REGISTER, reg)
@@ -184,6 +190,9 @@ func (h *harness) phone(ext string, codecs ...sdpmedia.Codec) *testPhone {
 	host, port, _ := sip.ParseAddr(p.addr)
 	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext, Host: host, Port: port}})
 	req.AppendHeader(sip.NewHeader("Expires", "300"))
+	if req.GetHeader("User-Agent") == nil {
+		req.AppendHeader(sip.NewHeader("User-Agent", name))
+	}
 	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
 	defer cancel()
 	res, err := p.cli.Do(ctx, req)

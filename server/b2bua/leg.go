@@ -56,6 +56,9 @@ type leg struct {
 	// svc is the media application of a service call (then media is nil); set before the leg
 	// is published.
 	svc *service
+	// ringTarget is the index of the rung party among a multi-party attempt's targets that
+	// this leg answered for (-1 otherwise); set before the leg is published.
+	ringTarget int
 	// release gives back the outside-call slot of a leg to the trunk (allowOutside); called
 	// once when the leg ends. Guarded by mu.
 	release func()

@@ -2,9 +2,6 @@ package b2bua
 
 import (
 	"context"
-	"net"
-	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -42,16 +39,17 @@ type ServiceCall struct {
 	DID string
 }
 
-// service is the media side of a service call: the application's RTP endpoint and the flow's
-// cancel. It hangs off the caller's leg (leg.svc), which carries the dialog.
+// service is a media application running on a call's leg: the flow's channel over the leg's
+// relay leg (the caller's one RTP endpoint) and the flow's cancel. It hangs off the caller's
+// leg (leg.svc), which carries the dialog and the relay leg.
 type service struct {
-	ep     *mediaapp.Endpoint
+	ch     *mediaapp.LegChannel
 	cancel context.CancelFunc
 	org    store.Org
 	caller party // the caller as the service sees it (for handing the call over)
 
 	mu       sync.Mutex
-	released bool // the endpoint was closed (call ended or handed over)
+	released bool // the channel was closed (call ended or handed over)
 	handed   bool // the caller was handed over to a person: the leg lives on
 }
 
@@ -73,37 +71,18 @@ func (s *service) handedOver() bool {
 	return s.handed
 }
 
-// serviceBind allocates service endpoints' RTP ports from the relay's range when they bind on
-// the relay's IP (nil: ephemeral ports on serviceBindIP).
-func (e *Engine) serviceBind() func() (*net.UDPConn, *net.UDPConn, func(), error) {
-	if e.serviceBindIP() != e.deps.Relay.BindIP() {
-		return nil
-	}
-	return e.deps.Relay.BindPair
-}
-
-// serviceBindIP is the IP service endpoints bind RTP on.
-func (e *Engine) serviceBindIP() netip.Addr {
-	switch {
-	case e.cfg.ServiceBindIP.IsValid():
-		return e.cfg.ServiceBindIP
-	case e.cfg.MediaIP.IsValid() && !e.cfg.MediaIP.IsUnspecified():
-		return e.cfg.MediaIP
-	}
-	return netip.MustParseAddr("127.0.0.1")
-}
-
-// serveService answers an INVITE for a service number with a media endpoint and runs flow on
-// it until the flow returns (then BYE) or the caller hangs up (then the endpoint closes and the
-// flow's channel returns ErrHangup). tag is our To tag ("" for a new one): a call that rang
-// before voicemail answers keeps the tag of its provisional responses. The request has been
-// answered when it returns.
+// serveService answers an INVITE for a service number on a relay leg and runs flow on it until
+// the flow returns (then BYE) or the caller hangs up (then the flow's channel returns
+// ErrHangup). The relay leg is the caller's media from answer to hang-up: when the flow hands
+// the call to a person the same leg is bridged to theirs. tag is our To tag ("" for a new
+// one): a call that rang before voicemail answers keeps the tag of its provisional responses.
+// The request has been answered when it returns.
 func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org store.Org, caller party, dialled string, flow mediaapp.Flow, tag string) {
 	callID := string(*req.CallID())
 	started := time.Now()
 	var (
 		offer sdpmedia.Media
-		cdc   = sdpmedia.PCMU
+		cdc   sdpmedia.Codec
 		err   error
 	)
 	hasOffer := len(req.Body()) > 0
@@ -113,52 +92,36 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org st
 			return
 		}
 	}
-	ep, err := mediaapp.NewEndpoint(mediaapp.Config{BindIP: e.serviceBindIP(), Bind: e.serviceBind(),
-		Logger: e.log.With("call_id", callID, "service", dialled)})
+	media, err := e.deps.Relay.NewLeg()
 	if err != nil {
-		e.log.Warn("service endpoint", "call_id", callID, "error", err)
+		e.log.Warn("service media", "call_id", callID, "error", err)
 		respond(tx, req, 503, "Service Unavailable")
 		return
 	}
-	l := uasLeg(req, nil, caller)
+	l := uasLeg(req, media, caller)
 	if tag != "" {
 		l.localTag = tag
 	}
-	svc := &service{ep: ep, org: org, caller: caller}
-	l.svc = svc
-	if hasOffer {
-		l.remoteMedia, l.codec = offer, cdc
-		// The keys first: not even the first packet may go out plain.
-		if err := ep.SetCrypto(offer); err != nil {
-			e.log.Warn("service srtp", "call_id", callID, "error", err)
-		}
-		if err := ep.SetRemote(offer.AddrPort(), cdc, offer.DTMFPT); err != nil {
-			e.log.Warn("service set remote", "call_id", callID, "error", err)
-		}
-	}
 	var body []byte
 	if hasOffer {
-		m := sdpmedia.Media{Codecs: []sdpmedia.Codec{cdc}, DTMFPT: offer.DTMFPT,
-			Direction: offeredDirection(offer).Reverse(), Ptime: 20}
-		if err = withCrypto(ep, &m, offer); err == nil {
-			body, err = e.serviceSDP(l, m)
+		l.remoteMedia, l.codec = offer, cdc
+		// The keys come with the SDP: not even the first packet goes out plain.
+		if err := media.SetRemote(offer, cdc); err != nil {
+			e.log.Warn("service set remote", "call_id", callID, "error", err)
 		}
+		body, err = e.answer(l, offer, cdc)
 	} else {
 		// Delayed offer: ours goes in the 200, the answer comes in the ACK (SRTP over TLS).
-		m := sdpmedia.Media{Codecs: offerCodecs(sdpmedia.Codec{}),
-			DTMFPT: sdpmedia.DefaultDTMFPT, Direction: sdpmedia.SendRecv, Ptime: 20}
-		if strings.EqualFold(l.transport, "tls") {
-			err = offerCrypto(ep, &m)
-		}
-		if err == nil {
-			body, err = e.serviceSDP(l, m)
-		}
+		body, err = e.offer(l, sdpmedia.SendRecv, sdpmedia.Codec{})
 	}
 	if err != nil {
-		_ = ep.Close()
+		_ = media.Close()
 		respond(tx, req, 500, "Server Internal Error")
 		return
 	}
+	svc := &service{org: org, caller: caller}
+	svc.ch = mediaapp.NewLegChannel(media, mediaapp.LegOptions{Logger: e.log.With("call_id", callID, "service", dialled)})
+	l.svc = svc
 	callee := party{number: dialled}
 	now := time.Now()
 	l.rec = e.newRecord(callID, caller, callee, store.Outgoing, started, now)
@@ -181,7 +144,7 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org st
 	var byeOnce sync.Once
 	e.goOwned(func() {
 		defer cancel()
-		ch := &serviceChannel{Endpoint: ep, e: e, l: l, svc: svc,
+		ch := &serviceChannel{LegChannel: svc.ch, e: e, l: l, svc: svc,
 			hangup: func() { byeOnce.Do(func() { e.endLeg(l, true) }) }}
 		if err := flow(fctx, ch); err != nil && err != mediaapp.ErrHangup && fctx.Err() == nil {
 			e.log.Warn("service flow failed", "call_id", callID, "service", dialled, "error", err)
@@ -194,7 +157,7 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org st
 
 // serviceChannel is the flow's view of the endpoint: Hangup sends our BYE and ends the leg.
 type serviceChannel struct {
-	*mediaapp.Endpoint
+	*mediaapp.LegChannel
 	hangup func()
 	e      *Engine
 	l      *leg
@@ -221,35 +184,13 @@ func (c *serviceChannel) ConnectAs(ctx context.Context, by int64, number string,
 	return c.e.handOver(ctx, c.l, c.svc, by, number, bypass)
 }
 
-// serviceSDP builds an SDP for the service endpoint of l.
-func (e *Engine) serviceSDP(l *leg, m sdpmedia.Media) ([]byte, error) {
-	svc := l.service()
-	if svc == nil {
-		return nil, errHandedOver
-	}
-	la := svc.ep.LocalAddr()
-	m.Addr = e.cfg.MediaIP
-	if !m.Addr.IsValid() || m.Addr.IsUnspecified() {
-		m.Addr = la.Addr()
-	}
-	m.Port = int(la.Port())
-	l.mu.Lock()
-	if l.sdpID == 0 {
-		l.sdpID = uint64(time.Now().UnixNano()&0x7fffffff) + 1
-	}
-	l.sdpVer++
-	id, ver := l.sdpID, l.sdpVer
-	l.mu.Unlock()
-	return sdpmedia.Build(m, id, ver)
-}
-
-// endService closes the media of a service leg that ended; the flow's channel then returns
-// ErrHangup. Called by endLeg.
+// endService stops the application of a service leg that ended; the flow's channel then
+// returns ErrHangup. Called by endLeg (which closes the relay leg).
 func (e *Engine) endService(l *leg, svc *service) {
 	if !e.retireService(svc) {
-		return // handed over: the endpoint is closed already
+		return // handed over: the channel is closed already
 	}
-	st := svc.ep.Stats()
+	st := svc.ch.Stats()
 	e.log.Debug("service leg ended", "call_id", l.callID, "party", l.party.number,
 		"rtp_in", st.PacketsIn, "rtp_out", st.PacketsOut, "digits", st.Digits)
 	if svc.cancel != nil {
@@ -257,8 +198,9 @@ func (e *Engine) endService(l *leg, svc *service) {
 	}
 }
 
-// retireService closes a service's media endpoint and stops counting it, once (the call ended
-// or was handed over to a person); false if that already happened.
+// retireService closes a service's channel (not the relay leg, which is the call's) and stops
+// counting it, once (the call ended or was handed over to a person); false if that already
+// happened.
 func (e *Engine) retireService(svc *service) bool {
 	if !svc.release() {
 		return false
@@ -266,108 +208,8 @@ func (e *Engine) retireService(svc *service) bool {
 	e.mu.Lock()
 	e.services--
 	e.mu.Unlock()
-	_ = svc.ep.Close()
+	_ = svc.ch.Close()
 	return true
-}
-
-// serviceRemote applies the caller's SDP (an answer in the ACK, or a re-INVITE's offer) to the
-// endpoint and returns the codec chosen.
-func (e *Engine) serviceRemote(l *leg, m sdpmedia.Media) (sdpmedia.Codec, error) {
-	l.mu.Lock()
-	current := l.codec
-	l.mu.Unlock()
-	c, err := pickCodec(m, current)
-	if err != nil {
-		return c, err
-	}
-	l.mu.Lock()
-	l.remoteMedia, l.codec = m, c
-	l.mu.Unlock()
-	if svc := l.service(); svc == nil {
-		return c, errHandedOver
-	} else if err := svc.ep.SetCrypto(m); err != nil {
-		e.log.Warn("service srtp", "call_id", l.callID, "error", err)
-	} else if err := svc.ep.SetRemote(m.AddrPort(), c, m.DTMFPT); err != nil {
-		e.log.Warn("service set remote", "call_id", l.callID, "error", err)
-	}
-	return c, nil
-}
-
-// serviceReInvite answers a re-INVITE or UPDATE of a service call (a hold is simply answered;
-// the application goes on).
-func (e *Engine) serviceReInvite(l *leg, req *sip.Request, tx sip.ServerTransaction) {
-	if req.Method == sip.INVITE {
-		l.setTarget(req.Contact())
-	}
-	l.mu.Lock()
-	current := l.codec
-	l.mu.Unlock()
-	var body []byte
-	var err error
-	if len(req.Body()) == 0 {
-		if req.Method != sip.INVITE {
-			respond(tx, req, 200, "OK")
-			return
-		}
-		m := sdpmedia.Media{Codecs: offerCodecs(current),
-			DTMFPT: sdpmedia.DefaultDTMFPT, Direction: sdpmedia.SendRecv, Ptime: 20}
-		l.mu.Lock()
-		party := l.remoteMedia
-		l.mu.Unlock()
-		if svc := l.service(); svc != nil {
-			err = withCrypto(svc.ep, &m, party)
-		}
-		if err == nil {
-			body, err = e.serviceSDP(l, m)
-		}
-	} else {
-		m, perr := sdpmedia.Parse(req.Body())
-		if perr != nil || srtpRefused(m) {
-			respond(tx, req, 488, "Not Acceptable Here")
-			return
-		}
-		c, nerr := e.serviceRemote(l, m)
-		if nerr != nil {
-			respond(tx, req, 488, "Not Acceptable Here")
-			return
-		}
-		a := sdpmedia.Media{Codecs: []sdpmedia.Codec{c}, DTMFPT: m.DTMFPT,
-			Direction: offeredDirection(m).Reverse(), Ptime: 20}
-		if svc := l.service(); svc != nil {
-			err = withCrypto(svc.ep, &a, m)
-		}
-		if err == nil {
-			body, err = e.serviceSDP(l, a)
-		}
-	}
-	if err != nil {
-		respond(tx, req, 500, "Server Internal Error")
-		return
-	}
-	res := e.inDialogResponse(req, l, body)
-	if req.Method == sip.INVITE {
-		_ = e.respond2xx(tx, req, l, res)
-	} else {
-		_ = tx.Respond(res)
-	}
-}
-
-// serviceInfo feeds a SIP INFO DTMF key to the application.
-func (e *Engine) serviceInfo(l *leg, req *sip.Request) {
-	ct := req.ContentType()
-	if ct == nil || len(req.Body()) == 0 {
-		return
-	}
-	key, err := mediaapp.ParseDTMFInfo(ct.Value(), req.Body())
-	if err != nil {
-		e.log.Debug("service info not dtmf", "call_id", l.callID, "error", err)
-		return
-	}
-	if svc := l.service(); svc == nil {
-		return
-	} else if err := svc.ep.InjectDigit(key); err != nil {
-		e.log.Debug("service info digit", "call_id", l.callID, "error", err)
-	}
 }
 
 // serviceLegs returns the legs of running service calls.

@@ -322,6 +322,7 @@ func (e *Engine) attendedTransfer(l *leg, rep replaces) {
 	// a leg still pointing at c1 would take that BYE as hanging up the joined call.
 	l.call, r.call = nil, nil
 	e.mu.Unlock()
+	c2.finish()
 	relay.Bridge(b.media, cc.media)
 	e.callConnected(c1)
 	e.repeer(b, cc.party)

@@ -12,7 +12,7 @@ import (
 
 // ParseDTMFInfo returns the key of a SIP INFO DTMF body, the fallback for phones that do not
 // send RFC 4733: application/dtmf-relay ("Signal=5\r\nDuration=160") or application/dtmf ("5").
-// Feed the result to Endpoint.InjectDigit.
+// Feed the result to LegChannel.InjectDigit (or relay.Leg.PressKey).
 func ParseDTMFInfo(contentType string, body []byte) (rune, error) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {

@@ -2,17 +2,21 @@
 // voicemail, the activity IVR, later queues and conferences) run on.
 //
 // An application is plain Go code that talks to a Channel: it plays clips, collects DTMF and
-// records to WAV. Endpoint is the real Channel: one RTP socket speaking G.711 (PCMU/PCMA) with
-// RFC 4733 telephone-events (and SIP INFO keys through InjectDigit and ParseDTMFInfo), paced by
-// its own 20 ms ticker, SRTP (SDES keys) when the caller's SDP asks for it (SetCrypto);
-// Endpoint.Loop plays music on hold. Script is a fake Channel that lets call
+// records to WAV. LegChannel is the real Channel, on the call's relay leg (server/relay): the one
+// RTP endpoint a call leg has from answer to hang-up, which the relay also bridges to a person
+// when the application hands the call over, with no re-INVITE. The leg speaks G.711 (PCMU/PCMA),
+// SRTP when the party's SDP asks for it, latches for NAT, and turns RFC 4733 telephone-events
+// (and SIP INFO keys, relay.Leg.PressKey / InjectDigit with ParseDTMFInfo) into keys; the
+// channel paces 20 ms frames of its clips (silence in between) into the leg's outgoing stream,
+// so the party sees one SSRC with continuous sequence numbers across prompts and people;
+// LegChannel.Loop plays music on hold. Script is a fake Channel that lets call
 // flows run in tests without a network. The Say functions turn numbers, clock times and dates into
 // prompt keys in Finnish, Swedish and English; PromptKeys lists every key they can produce and
 // PromptText the words to synthesise for it. Loading prompt clips is server/prompt's job
 // (prompt.Catalog.Clips).
 //
-// Channel methods are meant to be called from one goroutine, the call flow's; Endpoint's other
-// methods (SetRemote, SetCrypto, InjectDigit, Close) are safe from any goroutine.
+// Channel methods are meant to be called from one goroutine, the call flow's; LegChannel's other
+// methods (InjectDigit, Stats, Close) are safe from any goroutine.
 package mediaapp
 
 import (
@@ -29,9 +33,9 @@ var (
 	ErrBargeIn = errors.New("mediaapp: prompt interrupted by a digit")
 	// ErrTimeout is returned by Collect when no digit arrived before the first-digit timeout.
 	ErrTimeout = errors.New("mediaapp: no digit before timeout")
-	// ErrHangup is returned once the call is gone: the endpoint was closed or hung up.
+	// ErrHangup is returned once the call is gone: the channel was closed or hung up.
 	ErrHangup = errors.New("mediaapp: call hung up")
-	// ErrCodec means SetRemote was given a codec the endpoint cannot speak.
+	// ErrCodec means a codec the channel cannot speak.
 	ErrCodec = errors.New("mediaapp: unsupported codec")
 	// ErrWAV means a WAV file is malformed or not 8 kHz mono 16-bit PCM.
 	ErrWAV = errors.New("mediaapp: not an 8 kHz mono 16-bit PCM WAV")

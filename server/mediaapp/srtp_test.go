@@ -9,20 +9,17 @@ import (
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
-// TestIntegrationEndpointSRTP: with SetCrypto the endpoint takes only SRTP from the party
+// TestIntegrationEndpointSRTP: with a crypto in the party's SDP the channel's leg takes only SRTP from the party
 // (a plain key press is ignored, an encrypted one is a digit) and sends SRTP that decrypts
 // with its LocalCrypto key.
 func TestIntegrationEndpointSRTP(t *testing.T) {
-	e, p := newTestEndpoint(t, Config{}), newPeer(t)
+	e, p := newTestEndpoint(t, LegOptions{}), newPeer(t)
 	key, _ := sdpmedia.NewCrypto(1, sdpmedia.AES_CM_128_HMAC_SHA1_80)
 	m := sdpmedia.Media{Addr: loopback, Port: int(p.addr().Port()), Codecs: []sdpmedia.Codec{sdpmedia.PCMU},
-		Secure: true, Crypto: []sdpmedia.Crypto{key}}
-	// The keys first, so that not even the first packet goes out plain.
-	if err := e.SetCrypto(m); err != nil || !e.Stats().SRTP {
-		t.Fatalf("SetCrypto: %v, SRTP %v", err, e.Stats().SRTP)
-	}
-	if err := e.SetRemote(p.addr(), sdpmedia.PCMU, 0); err != nil {
-		t.Fatal(err)
+		DTMFPT: sdpmedia.DefaultDTMFPT, Secure: true, Crypto: []sdpmedia.Crypto{key}}
+	// The leg takes the keys with the SDP, so that not even the first packet goes out plain.
+	if err := e.Leg().SetRemote(m, sdpmedia.PCMU); err != nil || !e.Stats().SRTP {
+		t.Fatalf("SetRemote: %v, SRTP %v", err, e.Stats().SRTP)
 	}
 	local, err := e.LocalCrypto(1, sdpmedia.AES_CM_128_HMAC_SHA1_80)
 	if err != nil {

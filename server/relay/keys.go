@@ -80,8 +80,9 @@ func (l *Leg) WatchKeys() <-chan KeyPress {
 }
 
 // PressKey reports a key the leg's party pressed that arrived by signalling (SIP INFO) instead
-// of RTP, to the leg's watcher; nothing when nobody watches. It never blocks.
+// of RTP, to the leg's tap and watcher; nothing when nobody watches. It never blocks.
 func (l *Leg) PressKey(key rune) {
+	l.tapKey(key)
 	if w := l.keys.watch.Load(); w != nil && !w.send(KeyPress{Leg: l, Key: key}) {
 		l.keys.dropped.Add(1)
 	}
@@ -102,6 +103,7 @@ func (t *keyTap) observe(l *Leg, pt uint8, ssrc, ts uint32, payload []byte) {
 		return
 	}
 	t.have, t.ssrc, t.ts = true, ssrc, ts
+	l.tapKey(ev.Key())
 	if w := t.watch.Load(); w != nil && !w.send(KeyPress{Leg: l, Key: ev.Key()}) {
 		t.dropped.Add(1)
 	}

@@ -76,10 +76,12 @@ type Leg struct {
 	// Owned by the RTCP reader goroutine.
 	rtcpDec []byte
 
-	keys       keyTap      // key presses of the party (WatchKeys)
-	out        outStream   // the stream this leg sends to its party
-	rx         recvStats   // the stream the party sends to this leg
-	peer       peerReports // what the party's RTCP says
+	keys       keyTap              // key presses of the party (WatchKeys)
+	tap        atomic.Pointer[Tap] // the application on the leg (tap.go)
+	tapPCM     []int16             // decoded audio for the tap; owned by the RTP reader
+	out        outStream           // the stream this leg sends to its party
+	rx         recvStats           // the stream the party sends to this leg
+	peer       peerReports         // what the party's RTCP says
 	cname      string
 	nextReport time.Time // owned by the pool's RTCP loop
 
@@ -208,6 +210,7 @@ func (l *Leg) Close() error {
 	err := errors.Join(l.rtpConn.Close(), l.rtcpConn.Close())
 	l.wg.Wait()
 	l.keys.stop()
+	l.tap.Store(nil)
 	l.pool.release(l)
 	if err != nil {
 		return fmt.Errorf("close relay leg %v: %w", l.local, err)
@@ -285,6 +288,7 @@ func (l *Leg) handleRTP(pkt []byte, src netip.AddrPort, now int64) {
 		l.lost.Add(uint64(gap))
 	}
 	l.keys.observe(l, l.hdr.PayloadType, l.hdr.SSRC, l.hdr.Timestamp, pkt[hlen:end])
+	l.tapAudio(l.hdr.PayloadType, pkt[hlen:end])
 
 	to := l.partner.Load()
 	if to == nil {

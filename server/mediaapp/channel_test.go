@@ -11,34 +11,54 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 	"github.com/vaihde/vaihde/shared/tone"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
 
-func newTestEndpoint(t *testing.T, cfg Config) *Endpoint {
+// newTestPool is a relay pool on loopback with ephemeral ports, closed with the test.
+func newTestPool(t *testing.T) *relay.Pool {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test over loopback sockets")
 	}
-	cfg.BindIP = loopback
-	e, err := NewEndpoint(cfg)
+	pool, err := relay.NewPool(relay.Config{BindIP: loopback})
 	if err != nil {
-		t.Fatalf("NewEndpoint: %v", err)
+		t.Fatalf("NewPool: %v", err)
 	}
-	t.Cleanup(func() { e.Close() })
+	t.Cleanup(func() { pool.Close() })
+	return pool
+}
+
+// newTestEndpoint is a LegChannel on a fresh relay leg (the call's one RTP endpoint).
+func newTestEndpoint(t *testing.T, o LegOptions) *LegChannel {
+	t.Helper()
+	l, err := newTestPool(t).NewLeg()
+	if err != nil {
+		t.Fatalf("NewLeg: %v", err)
+	}
+	e := NewLegChannel(l, o)
+	t.Cleanup(func() { e.Close(); l.Close() })
 	return e
 }
 
-// connected returns an endpoint speaking PCMU to a fresh peer.
-func connected(t *testing.T) (*Endpoint, *peer) {
+// setRemote gives the channel's leg the party's SDP: addr, codec c, telephone-event 101.
+func setRemote(t *testing.T, e *LegChannel, addr netip.AddrPort, c sdpmedia.Codec) {
 	t.Helper()
-	e := newTestEndpoint(t, Config{})
-	p := newPeer(t)
-	if err := e.SetRemote(p.addr(), sdpmedia.PCMU, 0); err != nil {
+	m := sdpmedia.Media{Addr: addr.Addr(), Port: int(addr.Port()), Codecs: []sdpmedia.Codec{c}, DTMFPT: sdpmedia.DefaultDTMFPT}
+	if err := e.Leg().SetRemote(m, c); err != nil {
 		t.Fatalf("SetRemote: %v", err)
 	}
+}
+
+// connected returns a channel speaking PCMU to a fresh peer.
+func connected(t *testing.T) (*LegChannel, *peer) {
+	t.Helper()
+	e := newTestEndpoint(t, LegOptions{})
+	p := newPeer(t)
+	setRemote(t, e, p.addr(), sdpmedia.PCMU)
 	return e, p
 }
 
@@ -61,7 +81,7 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) 
 }
 
 func TestIntegrationEndpointEvenPort(t *testing.T) {
-	e := newTestEndpoint(t, Config{})
+	e := newTestEndpoint(t, LegOptions{})
 	if e.LocalAddr().Port()%2 != 0 || e.LocalAddr().Addr() != loopback {
 		t.Fatalf("LocalAddr %v: want an even port on 127.0.0.1", e.LocalAddr())
 	}
@@ -119,14 +139,12 @@ func TestIntegrationPlayToneArrivesAsTone(t *testing.T) {
 }
 
 func TestIntegrationLatchesOntoSource(t *testing.T) {
-	e := newTestEndpoint(t, Config{})
+	e := newTestEndpoint(t, LegOptions{})
 	p := newPeer(t)
 	// The SDP names a port nobody listens on (a phone behind NAT): the first packet from the
 	// phone teaches the endpoint where to send.
 	wrong := netip.AddrPortFrom(loopback, 9)
-	if err := e.SetRemote(wrong, sdpmedia.PCMA, 0); err != nil {
-		t.Fatal(err)
-	}
+	setRemote(t, e, wrong, sdpmedia.PCMA)
 	p.sendAudio(e.LocalAddr(), make([]int16, FrameSamples))
 	pkts := p.receive(5, 5*time.Second)
 	if len(pkts) < 5 {
@@ -185,7 +203,7 @@ func TestIntegrationCollectTimeouts(t *testing.T) {
 }
 
 func TestIntegrationInjectDigitSIPINFO(t *testing.T) {
-	e := newTestEndpoint(t, Config{})
+	e := newTestEndpoint(t, LegOptions{})
 	for _, k := range "*5a" {
 		if err := e.InjectDigit(k); err != nil {
 			t.Fatalf("InjectDigit(%q): %v", k, err)
@@ -229,7 +247,7 @@ func TestIntegrationPlayBargeIn(t *testing.T) {
 }
 
 // startRecord runs Record in the background once the endpoint is listening for audio.
-func startRecord(t *testing.T, e *Endpoint, w any, o RecordOptions) <-chan recordResult {
+func startRecord(t *testing.T, e *LegChannel, w any, o RecordOptions) <-chan recordResult {
 	t.Helper()
 	ch := make(chan recordResult, 1)
 	go func() {
@@ -243,11 +261,7 @@ func startRecord(t *testing.T, e *Endpoint, w any, o RecordOptions) <-chan recor
 		}
 		ch <- recordResult{rec, err}
 	}()
-	waitFor(t, "recording to start", 5*time.Second, func() bool {
-		e.sinkMu.Lock()
-		defer e.sinkMu.Unlock()
-		return e.sink != nil
-	})
+	waitFor(t, "recording to start", 5*time.Second, e.recording)
 	return ch
 }
 
@@ -346,7 +360,7 @@ func TestIntegrationRecordStopsOnHash(t *testing.T) {
 
 func TestIntegrationHangupEndsFlow(t *testing.T) {
 	var byes int
-	e := newTestEndpoint(t, Config{OnHangup: func(context.Context) error { byes++; return nil }})
+	e := newTestEndpoint(t, LegOptions{OnHangup: func(context.Context) error { byes++; return nil }})
 	ctx := testCtx(t)
 	res := make(chan error, 1)
 	go func() {
@@ -374,20 +388,17 @@ func TestIntegrationHangupEndsFlow(t *testing.T) {
 }
 
 func TestIntegrationCloseStopsGoroutines(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test over loopback sockets")
-	}
+	pool := newTestPool(t)
 	base := runtime.NumGoroutine()
 	p := newPeer(t)
-	var eps []*Endpoint
+	var eps []*LegChannel
 	for range 4 {
-		e, err := NewEndpoint(Config{BindIP: loopback})
+		l, err := pool.NewLeg()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.SetRemote(p.addr(), sdpmedia.PCMU, 0); err != nil {
-			t.Fatal(err)
-		}
+		e := NewLegChannel(l, LegOptions{})
+		setRemote(t, e, p.addr(), sdpmedia.PCMU)
 		eps = append(eps, e)
 	}
 	ctx := testCtx(t)
@@ -396,8 +407,8 @@ func TestIntegrationCloseStopsGoroutines(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := runtime.NumGoroutine(); n < base+8 {
-		t.Fatalf("%d goroutines with 4 endpoints open, baseline %d: expected 2 each", n, base)
+	if n := runtime.NumGoroutine(); n < base+12 {
+		t.Fatalf("%d goroutines with 4 channels open, baseline %d: expected 3 each (sender, leg readers)", n, base)
 	}
 	for _, e := range eps {
 		if err := e.Close(); err != nil {
@@ -406,6 +417,14 @@ func TestIntegrationCloseStopsGoroutines(t *testing.T) {
 		if err := e.Close(); err != nil {
 			t.Fatalf("second Close: %v", err)
 		}
+	}
+	// The channels' senders are gone; the legs (the call's media) stay until closed.
+	waitFor(t, "senders stopped", 5*time.Second, func() bool { return runtime.NumGoroutine() <= base+8 })
+	for _, e := range eps {
+		if e.Leg().Closed() {
+			t.Fatal("closing the channel closed the relay leg")
+		}
+		e.Leg().Close()
 	}
 	waitFor(t, "goroutines back to baseline", 5*time.Second, func() bool {
 		return runtime.NumGoroutine() <= base
