@@ -348,10 +348,12 @@ func TestIntegrationQueueAutoLogout(t *testing.T) {
 }
 
 // TestIntegrationQueueOverflowNoAgents: with every agent of 8000 logged out, a caller overflows
-// to the no-agents target, 1005's voicemail: the message left lands in 1005's mailbox.
+// to the no-agents target, 1005's voicemail: the caller hears 1005's greeting (in 1005's
+// language, English; prompt audio checked), leaves a message, and it lands in 1005's mailbox.
 func TestIntegrationQueueOverflowNoAgents(t *testing.T) {
 	integration(t, "baresip")
-	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	dir := promptsDir(t)
+	srv := startVaihde(t, "-prompts-dir", dir)
 	var apis []*agentAPI
 	for _, ext := range []string{"1004", "1005", "1006"} {
 		a := newAgentAPI(t, srv, ext)
@@ -362,12 +364,9 @@ func TestIntegrationQueueOverflowNoAgents(t *testing.T) {
 		t.Fatalf("1005 has %d messages before the test", n)
 	}
 	caller := registered(t, srv, "1001", toneA, false, "")
-	m := queueCall(t, srv, caller, "8000")
-	rm := caller.recordMark()
-	// The greeting, the beep and a few seconds of the caller's tone as the message.
-	caller.waitAudioSince(rm, 12, 40*time.Second)
-	caller.cmd("hangup", "")
-	caller.waitEvent(m, "CALL_CLOSED", 20*time.Second, nil)
+	greeting := promptAudio(t, dir, "en", "greeting_reached", "num/1", "num/0", "num/0", "num/5", "greeting_default", "leave_message")
+	heard := leaveVoicemail(t, srv, caller, "8000", greeting, 4*time.Second)
+	checkPrompt(t, "1005's greeting after the overflow", heard, greeting)
 	var msgs api.VoicemailList
 	if !pollUntil(15*time.Second, func() bool { msgs = mailbox(t, srv, apis[1].token); return len(msgs.Messages) == 1 }) {
 		t.Fatalf("no agent logged in: 1005's mailbox has %d messages, want the caller's one", len(msgs.Messages))
