@@ -105,6 +105,9 @@ type queueResult struct {
 	WaitWorstPct    float64
 	WaitP99Pct      float64
 	SSRCChanges     uint64
+	GapWorst        time.Duration // longest arrival gap any waiting caller saw in the window
+	GapP99          time.Duration
+	Gaps            uint64 // arrival gaps over 100 ms, all callers
 	WaitCPU         time.Duration // server CPU during the window (-1: not measured)
 	RSSBefore       int64         // kB before the callers, and at the end of the window
 	RSSWaiting      int64
@@ -131,6 +134,8 @@ func (r queueResult) print(w io.Writer, p queueParams) {
 			100*float64(r.WaitReceived)/float64(max(1, r.WaitRateExpect)), r.WaitRateExpect)
 		fmt.Fprintf(w, "waiting callers with loss > 1%%: %d, silent: %d, worst %.2f%%, 99th percentile %.2f%%, SSRC changes %d\n",
 			r.WaitLossy, r.WaitSilent, r.WaitWorstPct, r.WaitP99Pct, r.SSRCChanges)
+		fmt.Fprintf(w, "arrival gaps over 100 ms: %d (%.2f per caller); longest gap per caller: 99th percentile %v, worst %v\n",
+			r.Gaps, float64(r.Gaps)/float64(max(1, r.Placed)), r.GapP99.Round(time.Millisecond), r.GapWorst.Round(time.Millisecond))
 	}
 	if r.WaitCPU >= 0 && r.Window > 0 {
 		fmt.Fprintf(w, "server CPU while %d wait: %v over %v = %.1f%% of a core\n", r.Placed, r.WaitCPU,
@@ -278,8 +283,8 @@ type waitingCaller struct {
 
 // queueRun registers the agents and pauses them, places the callers, measures the waiting
 // window, resumes the agents and waits until every caller has heard one.
-func queueRun(ctx context.Context, p queueParams, log *slog.Logger, progress io.Writer) (queueResult, error) {
-	res := queueResult{WaitCPU: -1, AnswerCPU: -1}
+func queueRun(ctx context.Context, p queueParams, log *slog.Logger, progress io.Writer) (res queueResult, err error) {
+	res = queueResult{WaitCPU: -1, AnswerCPU: -1}
 	self0, _ := cpuTime(os.Getpid())
 	defer func() {
 		if s, err := cpuTime(os.Getpid()); err == nil {
@@ -457,6 +462,7 @@ func queueRun(ctx context.Context, p queueParams, log *slog.Logger, progress io.
 		cpu0, _ = cpuTime(p.pid)
 	}
 	for _, c := range callers {
+		c.ep.rx.resetGap()
 		c.at0 = c.ep.rx.stats()
 	}
 	w0 := time.Now()
@@ -467,8 +473,11 @@ func queueRun(ctx context.Context, p queueParams, log *slog.Logger, progress io.
 	}
 	res.Window = time.Since(w0)
 	var losses []float64
+	var gaps []time.Duration
 	for _, c := range callers {
 		s := c.ep.rx.stats()
+		gaps = append(gaps, s.MaxGap)
+		res.Gaps += s.Gaps
 		got := s.Received - c.at0.Received
 		seq := uint64(max(0, s.MaxExt-c.at0.MaxExt))
 		if s.SSRCChanges != c.at0.SSRCChanges {
@@ -491,6 +500,8 @@ func queueRun(ctx context.Context, p queueParams, log *slog.Logger, progress io.
 	slices.Sort(losses)
 	res.WaitWorstPct = losses[len(losses)-1]
 	res.WaitP99Pct = losses[len(losses)*99/100]
+	slices.Sort(gaps)
+	res.GapWorst, res.GapP99 = gaps[len(gaps)-1], gaps[len(gaps)*99/100]
 	if p.pid > 0 {
 		if cpu1, err := cpuTime(p.pid); err == nil {
 			res.WaitCPU = cpu1 - cpu0

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/vaihde/vaihde/shared/codec"
@@ -106,6 +107,21 @@ type rxCounter struct {
 	ssrcs    uint64 // SSRC changes (the relay should keep one SSRC)
 	invalid  uint64
 	rtcp     uint64
+	// Arrival gaps of RTP packets: the longest since resetGap, and how many exceeded 100 ms
+	// (a stream that stalls without losing sequence numbers, e.g. between two prompts).
+	lastAt time.Time
+	maxGap time.Duration
+	gaps   uint64
+}
+
+// gapOver is the arrival gap counted as a stall: five 20 ms frames.
+const gapOver = 100 * time.Millisecond
+
+// resetGap starts a new gap measurement.
+func (c *rxCounter) resetGap() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxGap, c.gaps = 0, 0
 }
 
 const windowBits = 1024
@@ -128,6 +144,16 @@ func (c *rxCounter) add(b []byte) {
 		c.invalid++
 		return
 	}
+	now := time.Now()
+	if !c.lastAt.IsZero() {
+		if g := now.Sub(c.lastAt); g > c.maxGap {
+			c.maxGap = g
+		}
+		if now.Sub(c.lastAt) > gapOver {
+			c.gaps++
+		}
+	}
+	c.lastAt = now
 	if id, ok := readTag(p.Payload); ok {
 		if !c.tagged {
 			c.tagged, c.sender = true, id
@@ -187,13 +213,15 @@ type rxStats struct {
 	// MaxExt is the highest extended sequence number seen (0 before the first packet): its
 	// growth over a window is what the sender sent in it.
 	MaxExt int64
+	MaxGap time.Duration // longest arrival gap since resetGap
+	Gaps   uint64        // arrival gaps over gapOver since resetGap
 }
 
 func (c *rxCounter) stats() rxStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return rxStats{Received: c.received, Dups: c.dups, Reorder: c.reorder, Foreign: c.foreign,
-		SSRCChanges: c.ssrcs, Invalid: c.invalid, Sender: c.sender, Tagged: c.tagged, MaxExt: c.maxExt}
+		SSRCChanges: c.ssrcs, Invalid: c.invalid, Sender: c.sender, Tagged: c.tagged, MaxExt: c.maxExt, MaxGap: c.maxGap, Gaps: c.gaps}
 }
 
 // endpoint is one end of a call's media, like a phone's: an RTP socket on an even port that
