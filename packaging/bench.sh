@@ -258,6 +258,12 @@ if ! skip queue && [ "$have_load" = 1 ]; then
 	record '```'
 	record ""
 	stop_server
+	record "### Estimated wait: accuracy in simulation"
+	record ""
+	record "\`go test ./server/queue -run TestEstimateAccuracy -v\`: predicted wait at entry vs the actual wait (mean absolute error), Vaihde's estimate against Asterisk's holdtime average \`(3·old + new)/4\` and talk time × position."
+	record ""
+	go test -count=1 ./server/queue -run TestEstimateAccuracy -v 2>&1 | sed -n 's/^ *\(|.*\)$/\1/p' | tee -a "$RESULTS" || true
+	record ""
 fi
 
 # ---------------------------------------------------------------------------------------------
