@@ -19,6 +19,7 @@ import (
 // up.
 type ringServices struct {
 	ring    mediaapp.Ring
+	limit   time.Duration // when set, RingOut's context ends after it
 	results chan ringResult
 	after   chan error // the flow's Play after a failed RingOut
 }
@@ -37,7 +38,13 @@ func (s *ringServices) Service(_ context.Context, c ServiceCall) (mediaapp.Flow,
 		return nil, false
 	}
 	return func(ctx context.Context, ch mediaapp.Channel) error {
-		ans, err := ch.(mediaapp.Ringer).RingOut(ctx, s.ring)
+		rctx := ctx
+		if s.limit > 0 {
+			var cancel context.CancelFunc
+			rctx, cancel = context.WithTimeout(ctx, s.limit)
+			defer cancel()
+		}
+		ans, err := ch.(mediaapp.Ringer).RingOut(rctx, s.ring)
 		push(s.results, ringResult{ans, err})
 		if err == nil {
 			return nil
@@ -166,12 +173,13 @@ func TestIntegrationRingOutParallelFirstAnswerWins(t *testing.T) {
 	}
 }
 
-// TestIntegrationRingOutFailures: timeout, busy, nothing registered and the caller hanging up
-// while it rings each end RingOut with their error; after the first three the caller is still
-// in the flow and hears it.
+// TestIntegrationRingOutFailures: timeout, busy, nothing registered, the flow's context ending
+// and the caller hanging up while it rings each end RingOut with their error (the rung phone
+// gets a CANCEL); except after the hang-up the caller is still in the flow and hears it.
 func TestIntegrationRingOutFailures(t *testing.T) {
 	cases := []struct {
 		name   string
+		limit  time.Duration
 		ring   mediaapp.Ring
 		callee string // who rings ("" nobody registered)
 		act    func(t *testing.T, in *inbound, caller interface{ Bye(context.Context) error })
@@ -182,6 +190,8 @@ func TestIntegrationRingOutFailures(t *testing.T) {
 		{name: "busy", callee: "1002",
 			act: func(t *testing.T, in *inbound, _ interface{ Bye(context.Context) error }) { in.answer(t, 486) }, want: mediaapp.ErrBusy},
 		{name: "unreachable", want: mediaapp.ErrUnreachable},
+		{name: "cancel", limit: time.Second, callee: "1002",
+			act: func(t *testing.T, in *inbound, _ interface{ Bye(context.Context) error }) {}, want: context.DeadlineExceeded},
 		{name: "hangup", callee: "1002",
 			act: func(t *testing.T, _ *inbound, caller interface{ Bye(context.Context) error }) {
 				if err := caller.Bye(context.Background()); err != nil {
@@ -192,6 +202,7 @@ func TestIntegrationRingOutFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := newRingServices(tc.ring)
+			svc.limit = tc.limit
 			h := newHarnessServices(t, nil, svc)
 			svc.ring.Users = []int64{h.users["1002"].ID}
 			a := h.phone("1001")
