@@ -417,7 +417,7 @@ func (e *Engine) ringFromService(ctx context.Context, l *leg, svc *service, r me
 	if err != nil {
 		return mediaapp.Answered{}, err
 	}
-	c, err := e.joinService(l, svc, b)
+	c, err := e.joinService(l, svc, b, r.Resume)
 	if err != nil {
 		return mediaapp.Answered{}, fmt.Errorf("ring %s: %w", what, err)
 	}
@@ -425,16 +425,8 @@ func (e *Engine) ringFromService(ctx context.Context, l *leg, svc *service, r me
 	return mediaapp.Answered{UserID: b.party.user.ID, At: time.Now(), Done: c.ended()}, nil
 }
 
-// joinService ends the application of service leg l and bridges l's relay leg to answered
-// leg b in a new call. If the caller hung up meanwhile b is hung up and ErrHangup returned.
-func (e *Engine) joinService(l *leg, svc *service, b *leg) (*call, error) {
-	l.mu.Lock()
-	gone := l.ended
-	l.mu.Unlock()
-	if gone {
-		e.endLeg(b, true)
-		return nil, mediaapp.ErrHangup
-	}
+// releaseService ends the application of service leg l for good: the leg lives on in a call.
+func (e *Engine) releaseService(l *leg, svc *service) {
 	svc.mu.Lock()
 	svc.handed = true
 	svc.mu.Unlock()
@@ -442,7 +434,25 @@ func (e *Engine) joinService(l *leg, svc *service, b *leg) (*call, error) {
 	l.svc = nil
 	l.mu.Unlock()
 	e.retireService(svc)
+}
+
+// joinService bridges service leg l's relay leg to answered leg b in a new call and ends the
+// application, unless resume keeps it for when b hangs up (mediaapp.Ring.Resume). If the caller
+// hung up meanwhile b is hung up and ErrHangup returned.
+func (e *Engine) joinService(l *leg, svc *service, b *leg, resume bool) (*call, error) {
+	l.mu.Lock()
+	gone := l.ended
+	l.mu.Unlock()
+	if gone {
+		e.endLeg(b, true)
+		return nil, mediaapp.ErrHangup
+	}
 	c := &call{org: svc.org, a: l, b: b}
+	if resume {
+		c.back = l
+	} else {
+		e.releaseService(l, svc)
+	}
 	e.mu.Lock()
 	l.call, b.call = c, c
 	e.calls[c] = struct{}{}
@@ -564,7 +574,7 @@ func (e *Engine) Originate(ctx context.Context, orgID int64, first mediaapp.Ring
 		}
 		return fail(fmt.Errorf("%w: %w", mediaapp.ErrSecondFailed, err))
 	}
-	c, err := e.joinService(a, svc, b)
+	c, err := e.joinService(a, svc, b, false)
 	if err != nil {
 		return mediaapp.Answered{}, fmt.Errorf("originate: %w: %w", mediaapp.ErrFirstFailed, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/codec"
 	"github.com/vaihde/vaihde/shared/tone"
 )
 
@@ -355,4 +356,103 @@ func TestIntegrationOriginate(t *testing.T) {
 		t.Fatalf("Originate error %v, want first failed: unreachable", r.err)
 	}
 	h.waitIdle()
+}
+
+// TestIntegrationRingOutResume (Ring.Resume): 1002 answers the flow's RingOut and talks with
+// the caller; when 1002 hangs up the caller is not hung up but back in the flow, which plays a
+// 1 kHz tone on the same stream (one SSRC, consecutive sequence numbers from the ringback to
+// 1002 to the flow) and then hangs up.
+func TestIntegrationRingOutResume(t *testing.T) {
+	back := make(chan error, 1)
+	svc := &resumeServices{back: back}
+	h := newHarnessServices(t, nil, svc)
+	svc.user = h.users["1002"].ID
+	a, b := h.phone("1001"), h.phone("1002")
+	sess, err := a.dial(h.ctx, h.uri("7000"))
+	if err != nil {
+		t.Fatalf("call to the flow: %v", err)
+	}
+	inB := b.expectCall(t)
+	time.Sleep(200 * time.Millisecond)
+	inB.answer(t, 200)
+	m := remoteMediaOf(t, inB.req.Body())
+	go b.sendRTP(m.AddrPort(), 0, rtpPattern(), 10)
+	before := streamUntil(t, a, rtpPattern())
+	checkAudio(t, a, sess.InviteResponse.Body(), b)
+	if err := inB.sess.Bye(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := recvWithin(t, back, "the flow after 1002 hung up"); err != nil {
+		t.Fatalf("the flow's channel after the conversation: %v", err)
+	}
+	select {
+	case <-a.byes:
+		t.Fatal("the caller was hung up with 1002")
+	default:
+	}
+	pcm := streamFrom(t, a, before[len(before)-1], time.Second)
+	if share := tone.Share(pcm, 1000, 8000); len(pcm) < 4000 || share < 0.6 {
+		t.Fatalf("back in the flow the caller got %d samples, 1 kHz share %.2f", len(pcm), share)
+	}
+	recvWithin(t, a.byes, "BYE from the flow")
+	if len(before) < 2 {
+		t.Fatalf("only %d packets before 1002's audio", len(before))
+	}
+	h.waitIdle()
+}
+
+// streamFrom reads what p receives for d after packet last, checking that the stream goes on
+// with last's SSRC and consecutive sequence numbers, and returns its decoded audio.
+func streamFrom(t *testing.T, p *testPhone, last rtp.Packet, d time.Duration) []int16 {
+	t.Helper()
+	var pcm []int16
+	buf := make([]byte, 1500)
+	deadline := time.Now().Add(d)
+	prev := last
+	for time.Now().Before(deadline) {
+		_ = p.rtp.SetReadDeadline(deadline)
+		n, err := p.rtp.Read(buf)
+		if err != nil {
+			break
+		}
+		var pkt rtp.Packet
+		if pkt.Unmarshal(append([]byte(nil), buf[:n]...)) != nil {
+			continue
+		}
+		if pkt.SSRC != prev.SSRC || pkt.SequenceNumber != prev.SequenceNumber+1 {
+			t.Fatalf("%s: packet SSRC %08x seq %d after SSRC %08x seq %d: the stream did not go on", p.name,
+				pkt.SSRC, pkt.SequenceNumber, prev.SSRC, prev.SequenceNumber)
+		}
+		prev = pkt
+		if out, err := codec.Decode(pkt.PayloadType, pkt.Payload, pcm); err == nil {
+			pcm = out
+		}
+	}
+	return pcm
+}
+
+// resumeServices answers "7000" with a flow that rings user with Resume, waits for the
+// conversation to end, reports, plays a 1 kHz tone and hangs up.
+type resumeServices struct {
+	user int64
+	back chan error
+}
+
+func (s *resumeServices) Service(_ context.Context, c ServiceCall) (mediaapp.Flow, bool) {
+	if c.Dialled != "7000" {
+		return nil, false
+	}
+	return func(ctx context.Context, ch mediaapp.Channel) error {
+		ans, err := ch.(mediaapp.Ringer).RingOut(ctx, mediaapp.Ring{Users: []int64{s.user}, Resume: true, Timeout: 5 * time.Second})
+		if err != nil {
+			push(s.back, err)
+			return err
+		}
+		<-ans.Done
+		push(s.back, nil)
+		if err := ch.Play(ctx, mediaapp.Tone(1000, 1500*time.Millisecond)); err != nil {
+			return err
+		}
+		return ch.Hangup(ctx)
+	}, true
 }
