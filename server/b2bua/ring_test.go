@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/codec"
+	"github.com/vaihde/vaihde/shared/sdpmedia"
 	"github.com/vaihde/vaihde/shared/tone"
 )
 
@@ -455,4 +457,77 @@ func (s *resumeServices) Service(_ context.Context, c ServiceCall) (mediaapp.Flo
 		}
 		return ch.Hangup(ctx)
 	}, true
+}
+
+// TestIntegrationRingOutMobileAndOutsideAuthority: Devices ["mobile"] rings 1002's mobile number
+// through the trunk (not 1002's registered phone), and the carrier's answer counts as 1002's.
+// Originate's second party on the trunk goes out only on a user's authority (allowOutside):
+// with By 1001 the carrier rings, with By 0 the call is refused and reported as the second
+// side's failure.
+func TestIntegrationRingOutMobileAndOutsideAuthority(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	carrier := newTestPhone(t, ctx, "carrier", "carrier", "", []sdpmedia.Codec{sdpmedia.PCMU})
+	cport := carrier.conn.LocalAddr().(*net.UDPAddr).Port
+	svc := newRingServices(mediaapp.Ring{Devices: []string{deviceMobile}, Timeout: 5 * time.Second,
+		Group: mediaapp.GroupInfo{Kind: "hunt", Name: "Myynti", Number: "8001"}})
+	h := newHarnessPersonal(t, func(c *Config) {
+		c.Trunk = Trunk{Host: "127.0.0.1", Port: cport, Domain: "carrier.example"}
+	}, svc, nil)
+	svc.ring.Users = []int64{h.users["1002"].ID}
+	a, b := h.phone("1001"), h.phone("1002")
+	sess, err := a.dial(h.ctx, h.uri("7000"))
+	if err != nil {
+		t.Fatalf("call to the flow: %v", err)
+	}
+	in := carrier.expectCall(t)
+	if got, want := in.req.Recipient.User, h.users["1002"].MobileNumber; got != want {
+		t.Fatalf("carrier rung for %q, want 1002's mobile %q", got, want)
+	}
+	in.answer(t, 200)
+	res := recvWithin(t, svc.results, "RingOut")
+	if res.err != nil || res.ans.UserID != h.users["1002"].ID {
+		t.Fatalf("RingOut = %+v, %v; want answered as 1002", res.ans, res.err)
+	}
+	select {
+	case <-b.incoming:
+		t.Fatal("1002's registered phone rang although only the mobile was asked for")
+	default:
+	}
+	checkAudio(t, carrier, in.req.Body(), a)
+	h.hangUp(t, sess, carrier, "BYE at the carrier")
+
+	// Originate to an outside number: on 1001's authority it goes out ...
+	first := mediaapp.Ring{Users: []int64{h.users["1002"].ID}, Timeout: 5 * time.Second}
+	type result struct{ err error }
+	done := make(chan result, 1)
+	go func() {
+		_, err := h.eng.Originate(h.ctx, h.org.ID, first, nil, mediaapp.Ring{Number: "0501112222", By: h.users["1001"].ID, Timeout: 2 * time.Second})
+		done <- result{err}
+	}()
+	b.expectCall(t).decide <- 200
+	in = carrier.expectCall(t)
+	if in.req.Recipient.User != "+358501112222" {
+		t.Fatalf("carrier rung for %q", in.req.Recipient.User)
+	}
+	in.answer(t, 486)
+	if r := recvWithin(t, done, "Originate"); !errors.Is(r.err, mediaapp.ErrSecondFailed) || !errors.Is(r.err, mediaapp.ErrBusy) {
+		t.Fatalf("Originate error %v, want second failed: busy", r.err)
+	}
+	recvWithin(t, b.byes, "BYE at the agent")
+	// ... on nobody's authority it never does.
+	go func() {
+		_, err := h.eng.Originate(h.ctx, h.org.ID, first, nil, mediaapp.Ring{Number: "0501112222", Timeout: 2 * time.Second})
+		done <- result{err}
+	}()
+	b.expectCall(t).decide <- 200
+	if r := recvWithin(t, done, "Originate without authority"); !errors.Is(r.err, mediaapp.ErrSecondFailed) || !errors.Is(r.err, mediaapp.ErrUnreachable) {
+		t.Fatalf("Originate error %v, want second failed: refused", r.err)
+	}
+	select {
+	case in := <-carrier.incoming:
+		t.Fatalf("the carrier got a call nobody authorised: %s", in.req.Recipient.User)
+	default:
+	}
+	h.waitIdle()
 }
