@@ -129,7 +129,12 @@ func (e *Engine) ringParties(ctx context.Context, q ringReq) (*leg, error) {
 		rd := &ringDest{from: id.from, fromName: id.fromName, to: t.r.to, callee: t.callee, target: i,
 			headers: append(append([]header(nil), id.headers...), t.r.headers...)}
 		if s := q.group.Shown; s != "" {
-			rd.from.User, rd.fromName = s, s
+			// The member sees Shown (GRP-1); a Shown that is no SIP user part (a name) goes in
+			// the display name only.
+			if sipUserPart(s) {
+				rd.from.User = s
+			}
+			rd.fromName = s
 			rd.headers = dropHeader(rd.headers, "P-Asserted-Identity")
 		}
 		rd.headers = append(rd.headers, groupHeaders(q.group)...)
@@ -264,6 +269,23 @@ func ringFailure(out dialOutcome, code int) error {
 		return mediaapp.ErrBusy
 	}
 	return mediaapp.ErrUnreachable
+}
+
+// sipUserPart reports whether s may stand unescaped as the user of a SIP URI (RFC 3261 25.1:
+// unreserved and user-unreserved characters): numbers with +, * and # affixes such as "1*0401234567".
+func sipUserPart(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case strings.ContainsRune("-_.!~*'()&=+$,;?/", r):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // dropHeader removes the headers named name.
