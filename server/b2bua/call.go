@@ -24,6 +24,9 @@ import (
 type call struct {
 	org  store.Org
 	a, b *leg
+	// back is the leg that goes back to its application (mediaapp.Ring.Resume) when the other
+	// party hangs up first; nil: the call ends with either party.
+	back *leg
 
 	doneInit, doneClose sync.Once
 	done                chan struct{}
@@ -585,6 +588,19 @@ func (e *Engine) hangup(c *call, from *leg) {
 		// other parties now and goes on.
 		e.mu.Unlock()
 		e.endLeg(from, false)
+		return
+	}
+	if back := c.back; back != nil && from != nil && from != back && back.service() != nil {
+		// The person hung up: the caller goes back to its flow on the same relay leg.
+		delete(e.calls, c)
+		back.call = nil
+		e.mu.Unlock()
+		c.finish()
+		e.endLeg(from, false)
+		if m := back.mediaLeg(); m != nil {
+			m.Unbridge()
+		}
+		e.log.Info("caller back in the application", "call_id", back.callID)
 		return
 	}
 	delete(e.calls, c)

@@ -89,7 +89,7 @@ func (e *Engine) collectTransfer(w *keyWatch, i int) bool {
 	e.log.Info("dtmf transfer code", "call_id", l.callID, "transferor", l.party.number, "transferee", other.party.number)
 	lm.Unbridge()
 	// The music plays on the transferee's own leg (one stream, one SSRC), as an application.
-	music := mediaapp.NewLegChannel(om, mediaapp.LegOptions{Logger: e.log.With("call_id", other.callID)})
+	music, closeMusic := e.legChannel(other, om)
 	mctx, stopMusic := context.WithCancel(e.ctx)
 	musicDone := make(chan struct{})
 	e.goOwned(func() {
@@ -99,7 +99,7 @@ func (e *Engine) collectTransfer(w *keyWatch, i int) bool {
 	stop := func() {
 		stopMusic()
 		<-musicDone
-		_ = music.Close()
+		closeMusic()
 	}
 	defer stop()
 
@@ -154,9 +154,9 @@ func (e *Engine) dtmfTransfer(w *keyWatch, i int, number string, stopMusic func(
 func (e *Engine) rebridge(w *keyWatch, i int, stopMusic func()) bool {
 	l, other := w.legs[i], w.legs[1-i]
 	ctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
-	tone := mediaapp.NewLegChannel(w.media[i], mediaapp.LegOptions{Logger: e.log.With("call_id", l.callID)})
+	tone, closeTone := e.legChannel(l, w.media[i])
 	_ = tone.Play(ctx, errorTone)
-	_ = tone.Close()
+	closeTone()
 	cancel()
 	stopMusic()
 	e.mu.Lock()
@@ -167,4 +167,15 @@ func (e *Engine) rebridge(w *keyWatch, i int, stopMusic func()) bool {
 	}
 	relay.Bridge(w.media[0], w.media[1])
 	return true
+}
+
+// legChannel is the channel to play to l's party on media, l's relay leg: the application's own
+// when one runs on the leg (a caller that goes back to its flow, mediaapp.Ring.Resume), so that
+// one player drives the stream; else a new one, which done closes.
+func (e *Engine) legChannel(l *leg, media *relay.Leg) (ch *mediaapp.LegChannel, done func()) {
+	if svc := l.service(); svc != nil && svc.ch.Leg() == media {
+		return svc.ch, func() {}
+	}
+	ch = mediaapp.NewLegChannel(media, mediaapp.LegOptions{Logger: e.log.With("call_id", l.callID)})
+	return ch, func() { _ = ch.Close() }
 }

@@ -129,7 +129,12 @@ func (e *Engine) ringParties(ctx context.Context, q ringReq) (*leg, error) {
 		rd := &ringDest{from: id.from, fromName: id.fromName, to: t.r.to, callee: t.callee, target: i,
 			headers: append(append([]header(nil), id.headers...), t.r.headers...)}
 		if s := q.group.Shown; s != "" {
-			rd.from.User, rd.fromName = s, s
+			// The member sees Shown (GRP-1); a Shown that is no SIP user part (a name) goes in
+			// the display name only.
+			if sipUserPart(s) {
+				rd.from.User = s
+			}
+			rd.fromName = s
 			rd.headers = dropHeader(rd.headers, "P-Asserted-Identity")
 		}
 		rd.headers = append(rd.headers, groupHeaders(q.group)...)
@@ -264,6 +269,23 @@ func ringFailure(out dialOutcome, code int) error {
 		return mediaapp.ErrBusy
 	}
 	return mediaapp.ErrUnreachable
+}
+
+// sipUserPart reports whether s may stand unescaped as the user of a SIP URI (RFC 3261 25.1:
+// unreserved and user-unreserved characters): numbers with +, * and # affixes such as "1*0401234567".
+func sipUserPart(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case strings.ContainsRune("-_.!~*'()&=+$,;?/", r):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // dropHeader removes the headers named name.
@@ -417,7 +439,7 @@ func (e *Engine) ringFromService(ctx context.Context, l *leg, svc *service, r me
 	if err != nil {
 		return mediaapp.Answered{}, err
 	}
-	c, err := e.joinService(l, svc, b)
+	c, err := e.joinService(l, svc, b, r.Resume)
 	if err != nil {
 		return mediaapp.Answered{}, fmt.Errorf("ring %s: %w", what, err)
 	}
@@ -425,16 +447,8 @@ func (e *Engine) ringFromService(ctx context.Context, l *leg, svc *service, r me
 	return mediaapp.Answered{UserID: b.party.user.ID, At: time.Now(), Done: c.ended()}, nil
 }
 
-// joinService ends the application of service leg l and bridges l's relay leg to answered
-// leg b in a new call. If the caller hung up meanwhile b is hung up and ErrHangup returned.
-func (e *Engine) joinService(l *leg, svc *service, b *leg) (*call, error) {
-	l.mu.Lock()
-	gone := l.ended
-	l.mu.Unlock()
-	if gone {
-		e.endLeg(b, true)
-		return nil, mediaapp.ErrHangup
-	}
+// releaseService ends the application of service leg l for good: the leg lives on in a call.
+func (e *Engine) releaseService(l *leg, svc *service) {
 	svc.mu.Lock()
 	svc.handed = true
 	svc.mu.Unlock()
@@ -442,7 +456,25 @@ func (e *Engine) joinService(l *leg, svc *service, b *leg) (*call, error) {
 	l.svc = nil
 	l.mu.Unlock()
 	e.retireService(svc)
+}
+
+// joinService bridges service leg l's relay leg to answered leg b in a new call and ends the
+// application, unless resume keeps it for when b hangs up (mediaapp.Ring.Resume). If the caller
+// hung up meanwhile b is hung up and ErrHangup returned.
+func (e *Engine) joinService(l *leg, svc *service, b *leg, resume bool) (*call, error) {
+	l.mu.Lock()
+	gone := l.ended
+	l.mu.Unlock()
+	if gone {
+		e.endLeg(b, true)
+		return nil, mediaapp.ErrHangup
+	}
 	c := &call{org: svc.org, a: l, b: b}
+	if resume {
+		c.back = l
+	} else {
+		e.releaseService(l, svc)
+	}
 	e.mu.Lock()
 	l.call, b.call = c, c
 	e.calls[c] = struct{}{}
@@ -564,7 +596,7 @@ func (e *Engine) Originate(ctx context.Context, orgID int64, first mediaapp.Ring
 		}
 		return fail(fmt.Errorf("%w: %w", mediaapp.ErrSecondFailed, err))
 	}
-	c, err := e.joinService(a, svc, b)
+	c, err := e.joinService(a, svc, b, false)
 	if err != nil {
 		return mediaapp.Answered{}, fmt.Errorf("originate: %w: %w", mediaapp.ErrFirstFailed, err)
 	}

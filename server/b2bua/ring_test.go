@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -11,6 +12,8 @@ import (
 
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/codec"
+	"github.com/vaihde/vaihde/shared/sdpmedia"
 	"github.com/vaihde/vaihde/shared/tone"
 )
 
@@ -19,6 +22,7 @@ import (
 // up.
 type ringServices struct {
 	ring    mediaapp.Ring
+	limit   time.Duration // when set, RingOut's context ends after it
 	results chan ringResult
 	after   chan error // the flow's Play after a failed RingOut
 }
@@ -37,7 +41,13 @@ func (s *ringServices) Service(_ context.Context, c ServiceCall) (mediaapp.Flow,
 		return nil, false
 	}
 	return func(ctx context.Context, ch mediaapp.Channel) error {
-		ans, err := ch.(mediaapp.Ringer).RingOut(ctx, s.ring)
+		rctx := ctx
+		if s.limit > 0 {
+			var cancel context.CancelFunc
+			rctx, cancel = context.WithTimeout(ctx, s.limit)
+			defer cancel()
+		}
+		ans, err := ch.(mediaapp.Ringer).RingOut(rctx, s.ring)
 		push(s.results, ringResult{ans, err})
 		if err == nil {
 			return nil
@@ -166,12 +176,13 @@ func TestIntegrationRingOutParallelFirstAnswerWins(t *testing.T) {
 	}
 }
 
-// TestIntegrationRingOutFailures: timeout, busy, nothing registered and the caller hanging up
-// while it rings each end RingOut with their error; after the first three the caller is still
-// in the flow and hears it.
+// TestIntegrationRingOutFailures: timeout, busy, nothing registered, the flow's context ending
+// and the caller hanging up while it rings each end RingOut with their error (the rung phone
+// gets a CANCEL); except after the hang-up the caller is still in the flow and hears it.
 func TestIntegrationRingOutFailures(t *testing.T) {
 	cases := []struct {
 		name   string
+		limit  time.Duration
 		ring   mediaapp.Ring
 		callee string // who rings ("" nobody registered)
 		act    func(t *testing.T, in *inbound, caller interface{ Bye(context.Context) error })
@@ -182,6 +193,8 @@ func TestIntegrationRingOutFailures(t *testing.T) {
 		{name: "busy", callee: "1002",
 			act: func(t *testing.T, in *inbound, _ interface{ Bye(context.Context) error }) { in.answer(t, 486) }, want: mediaapp.ErrBusy},
 		{name: "unreachable", want: mediaapp.ErrUnreachable},
+		{name: "cancel", limit: time.Second, callee: "1002",
+			act: func(t *testing.T, in *inbound, _ interface{ Bye(context.Context) error }) {}, want: context.DeadlineExceeded},
 		{name: "hangup", callee: "1002",
 			act: func(t *testing.T, _ *inbound, caller interface{ Bye(context.Context) error }) {
 				if err := caller.Bye(context.Background()); err != nil {
@@ -192,6 +205,7 @@ func TestIntegrationRingOutFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := newRingServices(tc.ring)
+			svc.limit = tc.limit
 			h := newHarnessServices(t, nil, svc)
 			svc.ring.Users = []int64{h.users["1002"].ID}
 			a := h.phone("1001")
@@ -342,6 +356,178 @@ func TestIntegrationOriginate(t *testing.T) {
 	r = recvWithin(t, done, "Originate to unregistered agent")
 	if !errors.Is(r.err, mediaapp.ErrFirstFailed) || !errors.Is(r.err, mediaapp.ErrUnreachable) {
 		t.Fatalf("Originate error %v, want first failed: unreachable", r.err)
+	}
+	h.waitIdle()
+}
+
+// TestIntegrationRingOutResume (Ring.Resume): 1002 answers the flow's RingOut and talks with
+// the caller; when 1002 hangs up the caller is not hung up but back in the flow, which plays a
+// 1 kHz tone on the same stream (one SSRC, consecutive sequence numbers from the ringback to
+// 1002 to the flow) and then hangs up.
+func TestIntegrationRingOutResume(t *testing.T) {
+	back := make(chan error, 1)
+	svc := &resumeServices{back: back}
+	h := newHarnessServices(t, nil, svc)
+	svc.user = h.users["1002"].ID
+	a, b := h.phone("1001"), h.phone("1002")
+	sess, err := a.dial(h.ctx, h.uri("7000"))
+	if err != nil {
+		t.Fatalf("call to the flow: %v", err)
+	}
+	inB := b.expectCall(t)
+	time.Sleep(200 * time.Millisecond)
+	inB.answer(t, 200)
+	m := remoteMediaOf(t, inB.req.Body())
+	go b.sendRTP(m.AddrPort(), 0, rtpPattern(), 10)
+	before := streamUntil(t, a, rtpPattern())
+	checkAudio(t, a, sess.InviteResponse.Body(), b)
+	if err := inB.sess.Bye(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := recvWithin(t, back, "the flow after 1002 hung up"); err != nil {
+		t.Fatalf("the flow's channel after the conversation: %v", err)
+	}
+	select {
+	case <-a.byes:
+		t.Fatal("the caller was hung up with 1002")
+	default:
+	}
+	pcm := streamFrom(t, a, before[len(before)-1], time.Second)
+	if share := tone.Share(pcm, 1000, 8000); len(pcm) < 4000 || share < 0.6 {
+		t.Fatalf("back in the flow the caller got %d samples, 1 kHz share %.2f", len(pcm), share)
+	}
+	recvWithin(t, a.byes, "BYE from the flow")
+	if len(before) < 2 {
+		t.Fatalf("only %d packets before 1002's audio", len(before))
+	}
+	h.waitIdle()
+}
+
+// streamFrom reads what p receives for d after packet last, checking that the stream goes on
+// with last's SSRC and consecutive sequence numbers, and returns its decoded audio.
+func streamFrom(t *testing.T, p *testPhone, last rtp.Packet, d time.Duration) []int16 {
+	t.Helper()
+	var pcm []int16
+	buf := make([]byte, 1500)
+	deadline := time.Now().Add(d)
+	prev := last
+	for time.Now().Before(deadline) {
+		_ = p.rtp.SetReadDeadline(deadline)
+		n, err := p.rtp.Read(buf)
+		if err != nil {
+			break
+		}
+		var pkt rtp.Packet
+		if pkt.Unmarshal(append([]byte(nil), buf[:n]...)) != nil {
+			continue
+		}
+		if pkt.SSRC != prev.SSRC || pkt.SequenceNumber != prev.SequenceNumber+1 {
+			t.Fatalf("%s: packet SSRC %08x seq %d after SSRC %08x seq %d: the stream did not go on", p.name,
+				pkt.SSRC, pkt.SequenceNumber, prev.SSRC, prev.SequenceNumber)
+		}
+		prev = pkt
+		if out, err := codec.Decode(pkt.PayloadType, pkt.Payload, pcm); err == nil {
+			pcm = out
+		}
+	}
+	return pcm
+}
+
+// resumeServices answers "7000" with a flow that rings user with Resume, waits for the
+// conversation to end, reports, plays a 1 kHz tone and hangs up.
+type resumeServices struct {
+	user int64
+	back chan error
+}
+
+func (s *resumeServices) Service(_ context.Context, c ServiceCall) (mediaapp.Flow, bool) {
+	if c.Dialled != "7000" {
+		return nil, false
+	}
+	return func(ctx context.Context, ch mediaapp.Channel) error {
+		ans, err := ch.(mediaapp.Ringer).RingOut(ctx, mediaapp.Ring{Users: []int64{s.user}, Resume: true, Timeout: 5 * time.Second})
+		if err != nil {
+			push(s.back, err)
+			return err
+		}
+		<-ans.Done
+		push(s.back, nil)
+		if err := ch.Play(ctx, mediaapp.Tone(1000, 1500*time.Millisecond)); err != nil {
+			return err
+		}
+		return ch.Hangup(ctx)
+	}, true
+}
+
+// TestIntegrationRingOutMobileAndOutsideAuthority: Devices ["mobile"] rings 1002's mobile number
+// through the trunk (not 1002's registered phone), and the carrier's answer counts as 1002's.
+// Originate's second party on the trunk goes out only on a user's authority (allowOutside):
+// with By 1001 the carrier rings, with By 0 the call is refused and reported as the second
+// side's failure.
+func TestIntegrationRingOutMobileAndOutsideAuthority(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	carrier := newTestPhone(t, ctx, "carrier", "carrier", "", []sdpmedia.Codec{sdpmedia.PCMU})
+	cport := carrier.conn.LocalAddr().(*net.UDPAddr).Port
+	svc := newRingServices(mediaapp.Ring{Devices: []string{deviceMobile}, Timeout: 5 * time.Second,
+		Group: mediaapp.GroupInfo{Kind: "hunt", Name: "Myynti", Number: "8001"}})
+	h := newHarnessPersonal(t, func(c *Config) {
+		c.Trunk = Trunk{Host: "127.0.0.1", Port: cport, Domain: "carrier.example"}
+	}, svc, nil)
+	svc.ring.Users = []int64{h.users["1002"].ID}
+	a, b := h.phone("1001"), h.phone("1002")
+	sess, err := a.dial(h.ctx, h.uri("7000"))
+	if err != nil {
+		t.Fatalf("call to the flow: %v", err)
+	}
+	in := carrier.expectCall(t)
+	if got, want := in.req.Recipient.User, h.users["1002"].MobileNumber; got != want {
+		t.Fatalf("carrier rung for %q, want 1002's mobile %q", got, want)
+	}
+	in.answer(t, 200)
+	res := recvWithin(t, svc.results, "RingOut")
+	if res.err != nil || res.ans.UserID != h.users["1002"].ID {
+		t.Fatalf("RingOut = %+v, %v; want answered as 1002", res.ans, res.err)
+	}
+	select {
+	case <-b.incoming:
+		t.Fatal("1002's registered phone rang although only the mobile was asked for")
+	default:
+	}
+	checkAudio(t, carrier, in.req.Body(), a)
+	h.hangUp(t, sess, carrier, "BYE at the carrier")
+
+	// Originate to an outside number: on 1001's authority it goes out ...
+	first := mediaapp.Ring{Users: []int64{h.users["1002"].ID}, Timeout: 5 * time.Second}
+	type result struct{ err error }
+	done := make(chan result, 1)
+	go func() {
+		_, err := h.eng.Originate(h.ctx, h.org.ID, first, nil, mediaapp.Ring{Number: "0501112222", By: h.users["1001"].ID, Timeout: 2 * time.Second})
+		done <- result{err}
+	}()
+	b.expectCall(t).decide <- 200
+	in = carrier.expectCall(t)
+	if in.req.Recipient.User != "+358501112222" {
+		t.Fatalf("carrier rung for %q", in.req.Recipient.User)
+	}
+	in.answer(t, 486)
+	if r := recvWithin(t, done, "Originate"); !errors.Is(r.err, mediaapp.ErrSecondFailed) || !errors.Is(r.err, mediaapp.ErrBusy) {
+		t.Fatalf("Originate error %v, want second failed: busy", r.err)
+	}
+	recvWithin(t, b.byes, "BYE at the agent")
+	// ... on nobody's authority it never does.
+	go func() {
+		_, err := h.eng.Originate(h.ctx, h.org.ID, first, nil, mediaapp.Ring{Number: "0501112222", Timeout: 2 * time.Second})
+		done <- result{err}
+	}()
+	b.expectCall(t).decide <- 200
+	if r := recvWithin(t, done, "Originate without authority"); !errors.Is(r.err, mediaapp.ErrSecondFailed) || !errors.Is(r.err, mediaapp.ErrUnreachable) {
+		t.Fatalf("Originate error %v, want second failed: refused", r.err)
+	}
+	select {
+	case in := <-carrier.incoming:
+		t.Fatalf("the carrier got a call nobody authorised: %s", in.req.Recipient.User)
+	default:
 	}
 	h.waitIdle()
 }

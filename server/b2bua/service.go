@@ -149,9 +149,22 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org st
 		if err := flow(fctx, ch); err != nil && err != mediaapp.ErrHangup && fctx.Err() == nil {
 			e.log.Warn("service flow failed", "call_id", callID, "service", dialled, "error", err)
 		}
-		if !svc.handedOver() {
-			byeOnce.Do(func() { e.endLeg(l, true) })
+		if svc.handedOver() {
+			return
 		}
+		// A flow that let the caller talk to a person (Ring.Resume) and returned meanwhile
+		// leaves the caller with them.
+		e.mu.Lock()
+		c := l.call
+		if c != nil {
+			c.back = nil
+		}
+		e.mu.Unlock()
+		if c != nil {
+			e.releaseService(l, svc)
+			return
+		}
+		byeOnce.Do(func() { e.endLeg(l, true) })
 	})
 }
 

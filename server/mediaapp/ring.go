@@ -40,6 +40,13 @@ type Ring struct {
 	Hear *Clip
 	// Group is shown to the rung party; zero for a plain hand-over.
 	Group GroupInfo
+	// Resume keeps the flow on the call after the answer: when the answered party hangs up
+	// first, the caller is not hung up but is back in the flow on the same stream (Done closes;
+	// the flow's channel plays, collects and records again). While the two talk the flow's
+	// channel is quiet (what it plays is not heard, keys are not its). A flow that returns during
+	// the conversation leaves the caller with the person. Without Resume the flow must return on
+	// answer and the call ends with either party.
+	Resume bool
 }
 
 // Answered is a RingOut that connected: the caller now talks to UserID (0 for a number that
