@@ -656,6 +656,30 @@ func (e *Engine) setLogin(m *member, in bool, fx *effects) {
 	fx.queue(e, m.q)
 	if in {
 		e.agentChanged(m.a, fx)
+		return
+	}
+	e.emptied(m.q)
+}
+
+// emptied sends q's callers on the line to NoAgentsTarget when its last agent has logged out
+// (callbacks keep waiting for the next agent). e.mu is held.
+func (e *Engine) emptied(q *queue) {
+	for _, m := range q.members {
+		if m.in && m.a.licensed {
+			return
+		}
+	}
+	for _, en := range q.waiting {
+		if en.cb != nil || en.overflow != nil {
+			continue
+		}
+		en.overflow = &overflowOrder{target: q.cfg.NoAgentsTarget, reason: "no-agents"}
+		if en.ringStop != nil {
+			en.ringStop()
+		}
+		if en.wake != nil {
+			en.wake()
+		}
 	}
 }
 
