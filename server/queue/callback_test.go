@@ -317,3 +317,30 @@ func TestCallbackSurvivesRestart(t *testing.T) {
 		o.fail(mediaapp.ErrSecondFailed)
 	}
 }
+
+// A supervisor cancels a waiting callback: it leaves the queue and is stored as canceled.
+func TestCancelCallback(t *testing.T) {
+	h := newHarness(t, []store.Queue{callbackQueue()})
+	h.e.PhoneState(101, true)
+	c := h.call(1, "+358401111111", "1", "1")
+	c.wait(t)
+	id := h.st.callbackList()[0].ID
+	if err := h.e.CancelCallback(context.Background(), testOrg, 1, id+100); !errorsIs(err, store.ErrNotFound) {
+		t.Fatalf("unknown callback: %v", err)
+	}
+	if err := h.e.CancelCallback(context.Background(), testOrg, 1, id); err != nil {
+		t.Fatal(err)
+	}
+	if cb := h.st.callbackList()[0]; cb.State != store.CallbackCanceled {
+		t.Fatalf("state %s", cb.State)
+	}
+	h.e.PhoneState(101, false)
+	select {
+	case o := <-h.orig.reqs:
+		t.Fatalf("canceled callback placed: %+v", o.second)
+	default:
+	}
+	if st, _ := h.e.Stats(context.Background(), testOrg, 1, t0); st.Callbacks != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vaihde/vaihde/server/api"
 	"github.com/vaihde/vaihde/server/mediaapp"
+	"github.com/vaihde/vaihde/server/prompt"
 	"github.com/vaihde/vaihde/server/store"
 	shared "github.com/vaihde/vaihde/shared/api"
 )
@@ -283,3 +284,6 @@ func TestPromptKeysInTSV(t *testing.T) {
 		}
 	}
 }
+
+// The prompt catalog is what the engine loads prompts from in production.
+var _ Prompts = (*prompt.Catalog)(nil)
