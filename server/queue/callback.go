@@ -96,13 +96,13 @@ func (e *Engine) restoreCallback(q *queue, c store.Callback, fx *effects) {
 	now := e.clock.Now()
 	if !now.Before(c.Expires) || c.Attempts >= q.cfg.CallbackAttempts && q.cfg.CallbackAttempts > 0 {
 		c.State, c.UpdatedAt = store.CallbackExpired, now
-		e.writeCallback(c, fx)
+		e.writeCallback(&c, fx)
 		return
 	}
 	if c.State == store.CallbackCalling {
 		// The server stopped while placing it: the attempt never finished, try again.
 		c.State, c.UpdatedAt = store.CallbackWaiting, now
-		e.writeCallback(c, fx)
+		e.writeCallback(&c, fx)
 	}
 	e.seq++
 	en := &entry{seq: e.seq, q: q, caller: c.Number, name: c.Name, entered: c.Queued, cb: &c, tried: map[int64]bool{}}
@@ -112,8 +112,18 @@ func (e *Engine) restoreCallback(q *queue, c store.Callback, fx *effects) {
 	fx.queue(e, q)
 }
 
-func (e *Engine) writeCallback(c store.Callback, fx *effects) {
-	fx.write(func(ctx context.Context) error { return e.d.Groups.UpdateCallback(ctx, c) })
+// writeCallback stores c's state as it is when the write runs, not as it was when queued:
+// writes run on several goroutines after the lock is released, and a stale "calling" must
+// never overwrite a later "expired" (e.wmu keeps read-and-write together).
+func (e *Engine) writeCallback(c *store.Callback, fx *effects) {
+	fx.write(func(ctx context.Context) error {
+		e.wmu.Lock()
+		defer e.wmu.Unlock()
+		e.mu.Lock()
+		now := *c
+		e.mu.Unlock()
+		return e.d.Groups.UpdateCallback(ctx, now)
+	})
 }
 
 // armExpiry ends a waiting callback when its validity runs out. e.mu is held.
@@ -138,7 +148,7 @@ func (e *Engine) dropCallback(en *entry, state store.CallbackState, fx *effects)
 	en.gone = true
 	stop(en.cbTimer)
 	en.cb.State, en.cb.UpdatedAt = state, now
-	e.writeCallback(*en.cb, fx)
+	e.writeCallback(en.cb, fx)
 	e.updateRush(q, now)
 	fx.queue(e, q)
 	if state == store.CallbackExpired {
@@ -178,7 +188,7 @@ func (e *Engine) placeCallback(en *entry, a *agent, fx *effects) {
 	q := en.q
 	now := e.clock.Now()
 	en.cb.State, en.cb.UpdatedAt = store.CallbackCalling, now
-	e.writeCallback(*en.cb, fx)
+	e.writeCallback(en.cb, fx)
 	gi := groupInfo(q, en.cb.Number)
 	gi.Callback = q.cfg.CallbackText
 	first := mediaapp.Ring{Users: []int64{a.id}, Devices: devices(q.cfg.Devices), Timeout: ringTime(q), Group: gi}
@@ -220,7 +230,7 @@ func (e *Engine) callbackResult(en *entry, a *agent, ans mediaapp.Answered, err 
 		en.gone = true
 		stop(en.cbTimer)
 		cb.State, cb.UpdatedAt = store.CallbackDone, now
-		e.writeCallback(*cb, &fx)
+		e.writeCallback(cb, &fx)
 		at := ans.At
 		if at.IsZero() {
 			at = now
@@ -235,7 +245,7 @@ func (e *Engine) callbackResult(en *entry, a *agent, ans mediaapp.Answered, err 
 			a.retryUntil = now.Add(retryGap)
 		}
 		cb.State, cb.UpdatedAt = store.CallbackWaiting, now
-		e.writeCallback(*cb, &fx)
+		e.writeCallback(cb, &fx)
 	default:
 		cb.Attempts++
 		if cb.Attempts >= q.cfg.CallbackAttempts || !now.Before(cb.Expires) {
@@ -244,7 +254,7 @@ func (e *Engine) callbackResult(en *entry, a *agent, ans mediaapp.Answered, err 
 			break
 		}
 		cb.State, cb.UpdatedAt = store.CallbackWaiting, now
-		e.writeCallback(*cb, &fx)
+		e.writeCallback(cb, &fx)
 		en.notBefore = now.Add(callbackRetryGap)
 		e.clock.AfterFunc(callbackRetryGap, func() {
 			var fx effects

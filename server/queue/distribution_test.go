@@ -285,7 +285,7 @@ func TestBusyAgentNeverOffered(t *testing.T) {
 // AutoLogoutAfter unanswered offers in a row log the agent out of that queue, durably; an
 // answered call resets the count.
 func TestAutoLogout(t *testing.T) {
-	q := store.Queue{ID: 1, Name: "A", Number: "8000", AutoLogoutAfter: 2, Members: members(skill(101, 1), skill(102, 2))}
+	q := store.Queue{ID: 1, Name: "A", Number: "8000", AutoLogoutAfter: 2, NoAgentsTarget: "1000", Members: members(skill(101, 1), skill(102, 2))}
 	other := store.Queue{ID: 2, Name: "B", Number: "8001", Members: members(skill(101, 1))}
 	h := newHarness(t, []store.Queue{q, other})
 	c := h.call(1, "+358401111111")
@@ -328,7 +328,10 @@ func TestAutoLogout(t *testing.T) {
 	}
 	r.fail(mediaapp.ErrNoAnswer)
 	h.eventually("102 auto-logout", func() bool { return !h.st.login(1, 102) })
-	c2.hangup()
+	// Nobody is logged in any more: the waiting caller overflows to NoAgentsTarget.
+	if got := h.nextConnect(); got.target != "1000" || got.caller != c2 {
+		t.Fatalf("after the last agent's auto-logout: overflow to %q", got.target)
+	}
 	c2.wait(t)
 }
 

@@ -21,7 +21,15 @@
 // MaxQueued or the longest wait exceeds RushMaxWait, and reopens only when the length has
 // fallen to RushReopen) → RushTarget; nobody logged in (or nobody free, NoAgentsIfNoneFree)
 // → NoAgentsTarget; these at entry. While waiting: MaxWait → MaxWaitTarget, MaxRingAttempts
-// unanswered offers (ring time × attempts) → NoAnswerTarget. An empty target is busy.
+// unanswered offers (ring time × attempts) → NoAnswerTarget, the last agent logging out →
+// NoAgentsTarget (callbacks keep waiting). An empty target is busy. Callers already waiting
+// when the queue closes for the night keep their places.
+//
+// Wiring: New(Deps) → Start (reloads callbacks) → Load for each organisation (and again after
+// an administrator changes its queues or users' roles); the presence hub feeds PhoneState and
+// Presence; the call engine's service dispatcher asks Flow for a queue's number and
+// FeatureFlow for 985/986; the HTTP API uses the api.Agents methods and CanSupervise. Music is
+// played with the channel's Loop method when it has one (Looper).
 //
 // Callbacks (GRP-6) are offered (press 1, hear the number, press 1 to confirm) when the
 // queue's conditions hold, stored through store.GroupStore and placed through

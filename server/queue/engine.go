@@ -78,6 +78,7 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	wmu    sync.Mutex // orders store writes of state that changes fast (logins, callbacks); before mu
 	mu     sync.Mutex
 	orgs   map[int64]*org
 	agents map[int64]*agent // every user the engine heard of, by user ID
@@ -641,13 +642,44 @@ func (e *Engine) setLogin(m *member, in bool, fx *effects) {
 	if in && m.a.talking == nil && !m.a.onCall && !now.Before(m.a.wrapUntil) {
 		m.a.idleSince = now
 	}
-	l := store.AgentLogin{QueueID: m.q.cfg.ID, UserID: m.a.id, LoggedIn: in, At: now}
 	orgID := m.q.org.id
-	fx.write(func(ctx context.Context) error { return e.d.Groups.PutAgentLogin(ctx, orgID, l) })
+	// The write stores the login as it is when it runs (see writeCallback).
+	fx.write(func(ctx context.Context) error {
+		e.wmu.Lock()
+		defer e.wmu.Unlock()
+		e.mu.Lock()
+		l := store.AgentLogin{QueueID: m.q.cfg.ID, UserID: m.a.id, LoggedIn: m.in, At: e.clock.Now()}
+		e.mu.Unlock()
+		return e.d.Groups.PutAgentLogin(ctx, orgID, l)
+	})
 	fx.agent(e, m.a)
 	fx.queue(e, m.q)
 	if in {
 		e.agentChanged(m.a, fx)
+		return
+	}
+	e.emptied(m.q)
+}
+
+// emptied sends q's callers on the line to NoAgentsTarget when its last agent has logged out
+// (callbacks keep waiting for the next agent). e.mu is held.
+func (e *Engine) emptied(q *queue) {
+	for _, m := range q.members {
+		if m.in && m.a.licensed {
+			return
+		}
+	}
+	for _, en := range q.waiting {
+		if en.cb != nil || en.overflow != nil {
+			continue
+		}
+		en.overflow = &overflowOrder{target: q.cfg.NoAgentsTarget, reason: "no-agents"}
+		if en.ringStop != nil {
+			en.ringStop()
+		}
+		if en.wake != nil {
+			en.wake()
+		}
 	}
 }
 

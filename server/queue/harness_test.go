@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"sync"
@@ -377,7 +378,7 @@ func newHarness(t *testing.T, queues []store.Queue, opts ...opt) *harness {
 }
 
 func (h *harness) start() {
-	d := Deps{Groups: h.st, Directory: h.dir, Clock: h.clock, Rand: func(n int) int {
+	d := Deps{Groups: h.st, Directory: h.dir, Clock: h.clock, Log: slog.New(slog.DiscardHandler), Rand: func(n int) int {
 		h.randMu.Lock()
 		defer h.randMu.Unlock()
 		if len(h.randSeq) == 0 {

@@ -249,3 +249,31 @@ func TestOverflowNight(t *testing.T) {
 		})
 	}
 }
+
+// The last agent logging out sends the callers on the line to NoAgentsTarget; a callback
+// keeps waiting for the next agent.
+func TestOverflowLastAgentLogsOut(t *testing.T) {
+	q := callbackQueue()
+	q.NoAgentsTarget = "1000"
+	h := newHarness(t, []store.Queue{q})
+	h.e.PhoneState(101, true)
+	cb := h.call(1, "+358401111111", "1", "1")
+	cb.wait(t)
+	c1 := h.call(1, "+358402222222", "")
+	c2 := h.call(1, "+358403333333", "")
+	h.parked(1, 2)
+	if _, err := h.e.Login(context.Background(), testOrg, 101, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got := h.nextConnect(); got.target != "1000" {
+			t.Fatalf("overflow to %q", got.target)
+		}
+	}
+	c1.wait(t)
+	c2.wait(t)
+	st, _ := h.e.Stats(context.Background(), testOrg, 1, t0)
+	if st.Waiting != 0 || st.Callbacks != 1 || st.Overflowed != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+}
