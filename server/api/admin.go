@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vaihde/vaihde/server/auth"
+	"github.com/vaihde/vaihde/server/provision"
 	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	shared "github.com/vaihde/vaihde/shared/api"
@@ -431,10 +432,6 @@ func applyOrg(org store.Org, req shared.AdminOrgUpdate, users []store.User) (sto
 		if err != nil {
 			return o, err
 		}
-		if h := holders(users, roles[i].held); n < h && n < roles[i].licence(org) {
-			return o, conflict("%d users hold the %s role: take it from %d of them before lowering %s to %d",
-				h, roles[i].name, h-n, name, n)
-		}
 		switch i {
 		case 0:
 			o.AgentLicences = n
@@ -443,6 +440,11 @@ func applyOrg(org store.Org, req shared.AdminOrgUpdate, users []store.User) (sto
 		case 2:
 			o.OperatorLicences = n
 		}
+	}
+	if r, h, cut := store.LicenceCut(org, o, users); cut {
+		n := r.Licences(o)
+		return o, conflict("%d users hold the %s role: take it from %d of them before lowering %s_licences to %d",
+			h, r.Name, h-n, r.Name, n)
 	}
 	return o, nil
 }
@@ -667,12 +669,9 @@ func checkUsers(org store.Org, before []store.User, u store.User, del bool) ([]s
 	if u.CompanyNumber != "" && u.CompanyNumber == u.MobileNumber {
 		return nil, bad("company and mobile number must differ")
 	}
-	for _, rl := range roles {
-		n, was, total := holders(after, rl.held), holders(before, rl.held), rl.licence(org)
-		if n > was && n > total {
-			return nil, conflict("all %d %s licences of the organisation are in use: take the role from someone or raise %s_licences",
-				total, rl.name, rl.name)
-		}
+	if r, over := store.OverLicence(org, before, after); over {
+		return nil, conflict("all %d %s licences of the organisation are in use: take the role from someone or raise %s_licences",
+			r.Licences(org), r.Name, r.Name)
 	}
 	switch store.CheckAdmins(before, after) {
 	case store.ErrLastAdmin:
@@ -772,6 +771,10 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, admin s
 	after, err := checkUsers(org, before, u, false)
 	if err != nil {
 		s.refuse(w, "admin: update user", err)
+		return
+	}
+	if err := provision.CheckRolesKept(ctx, s.st, org, old, u); err != nil {
+		s.refuseGroup(w, "admin: update user", err)
 		return
 	}
 	if newPassword {
