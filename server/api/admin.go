@@ -777,6 +777,12 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, admin s
 		s.refuseGroup(w, "admin: update user", err)
 		return
 	}
+	if u.Extension != old.Extension {
+		if err := provision.CheckUserUnused(ctx, s.st, org, old.Extension); err != nil {
+			s.refuseGroup(w, "admin: update user", err)
+			return
+		}
+	}
 	if newPassword {
 		if err := auth.SetPassword(&u, org.Domain, *req.Password); err != nil {
 			s.internal(w, "admin: hash password", err)
@@ -831,6 +837,10 @@ func (s *Server) adminDeleteUser(w http.ResponseWriter, r *http.Request, admin s
 	after, err := checkUsers(org, before, u, true)
 	if err != nil {
 		s.refuse(w, "admin: delete user", err)
+		return
+	}
+	if err := provision.CheckUserUnused(ctx, s.st, org, u.Extension); err != nil {
+		s.refuseGroup(w, "admin: delete user", err)
 		return
 	}
 	s.purgeMailbox(ctx, u)

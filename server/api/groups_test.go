@@ -80,6 +80,10 @@ func TestAdminQueueLifecycle(t *testing.T) {
 	wantError(t, "take a member's agent role", code, body, 409, `agent of the queue "Tuki" (8000)`)
 	code, body = a.do(t, "PUT", fmt.Sprintf("/api/admin/users/%d", a.acmeUsers["2001"].ID), a.acmeAdmin, shared.AdminUserUpdate{Supervisor: ptr(false)})
 	wantError(t, "take a supervisor's role", code, body, 409, "supervises the queue")
+	// 2002's voicemail is the no-agents target: the extension stays.
+	code, body = a.do(t, "PUT", fmt.Sprintf("/api/admin/users/%d", a.acmeUsers["2002"].ID), a.acmeAdmin,
+		shared.AdminUserUpdate{Extension: ptr("2012"), Password: ptr(goodPassword)})
+	wantError(t, "renumber a target user", code, body, 409, `2002 is a target of queue "Tuki" (8000)`)
 	var got shared.AdminQueue
 	code, body = a.do(t, "GET", fmt.Sprintf("/api/admin/queues/%d", q.ID), a.acmeAdmin, nil)
 	if code != 200 || json.Unmarshal(body, &got) != nil || !reflect.DeepEqual(got, want) {

@@ -564,3 +564,20 @@ func CheckUnused(ctx context.Context, st GroupReader, org store.Org, num string,
 	}
 	return nil
 }
+
+// CheckUserUnused refuses to delete a user, or change their extension, while a group or menu
+// sends calls to the extension or to its voicemail.
+func CheckUserUnused(ctx context.Context, st GroupReader, org store.Org, ext string) error {
+	var refs []string
+	for _, t := range []string{ext, VoicemailTarget + ext} {
+		r, err := references(ctx, st, org, t, 0)
+		if err != nil {
+			return err
+		}
+		refs = append(refs, r...)
+	}
+	if len(refs) > 0 {
+		return conflictInput("%s is a target of %s: change that first", ext, strings.Join(refs, ", "))
+	}
+	return nil
+}

@@ -77,8 +77,8 @@ func TestCLIGroups(t *testing.T) {
 	if out := run("hunt", "list", "--org", "acme.example"); !strings.Contains(out, "8001    Myynti  serial  2004 2001") {
 		t.Fatalf("hunt list:\n%s", out)
 	}
-	run("menu", "create", "--org", "acme.example", "--name", "Päävalikko", "--number", "8020", "--option", "1=8000", "--option", "2=8001", "--option", "#=8020")
-	if out := run("menu", "list", "--org", "acme.example"); !strings.Contains(out, "#=(replay) 1=8000 2=8001") {
+	run("menu", "create", "--org", "acme.example", "--name", "Päävalikko", "--number", "8020", "--option", "1=8000", "--option", "2=8001", "--option", "#=8020", "--option", "3=2004")
+	if out := run("menu", "list", "--org", "acme.example"); !strings.Contains(out, "#=(replay) 1=8000 2=8001 3=2004") {
 		t.Fatalf("menu list:\n%s", out)
 	}
 	// Audited as the CLI.
@@ -122,6 +122,7 @@ func TestCLIGroups(t *testing.T) {
 		{"menu to nowhere", []string{"menu", "create", "--org", "acme.example", "--name", "X", "--number", "8002", "--option", "1=8099"}, "no user, group or menu"},
 		{"bad option syntax", []string{"menu", "create", "--org", "acme.example", "--name", "X", "--number", "8002", "--option", "1"}, "key=number"},
 		{"delete a menu's target", []string{"queue", "delete", "--org", "acme.example", "--number", "8000"}, `target of menu "Päävalikko"`},
+		{"delete a menu's target user", []string{"user", "delete", "--org", "acme.example", "--ext", "2004"}, `2004 is a target of menu "Päävalikko"`},
 		{"delete unknown", []string{"menu", "delete", "--org", "acme.example", "--number", "8099"}, "no menu"},
 		{"delete the wrong kind", []string{"hunt", "delete", "--org", "acme.example", "--number", "8000"}, "no hunt group"},
 		{"unknown org", []string{"queue", "list", "--org", "nope.example"}, "unknown organisation"},
