@@ -293,3 +293,23 @@ func TestAdminHuntGroupAndMenu(t *testing.T) {
 		t.Errorf("%d hunt/menu audit entries, want 5", n)
 	}
 }
+
+// TestAdminGroupChangesReported: every stored group change calls Deps.Changed (the queue
+// engine and the group dispatcher reload), a refused one does not.
+func TestAdminGroupChangesReported(t *testing.T) {
+	a := newAdminEnv(t)
+	var got []string
+	a.s.deps.Changed = func(_ context.Context, orgID, userID int64) { got = append(got, fmt.Sprint(orgID, "/", userID)) }
+	var m shared.AdminMenu
+	code, body := a.do(t, "POST", "/api/admin/menus", a.acmeAdmin, shared.AdminMenu{Name: "M", Number: "8020", Options: map[string]string{"1": "2001"}})
+	if code != 201 || json.Unmarshal(body, &m) != nil {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	a.do(t, "POST", "/api/admin/menus", a.acmeAdmin, shared.AdminMenu{Name: "M", Number: "8020"}) // taken: refused
+	a.do(t, "PUT", fmt.Sprintf("/api/admin/menus/%d", m.ID), a.acmeAdmin, shared.AdminMenu{Name: "M2", Number: "8020"})
+	a.do(t, "DELETE", fmt.Sprintf("/api/admin/menus/%d", m.ID), a.acmeAdmin, nil)
+	o := fmt.Sprint(a.acme.ID, "/0")
+	if want := []string{o, o, o}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("Changed calls %v, want %v", got, want)
+	}
+}
