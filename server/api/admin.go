@@ -195,26 +195,9 @@ func warnings(users []store.User) []string {
 	return nil
 }
 
-// roles are the add-on roles with their floating licences (ORG-2).
-var roles = []struct {
-	name    string
-	held    func(store.User) bool
-	licence func(store.Org) int
-}{
-	{"agent", func(u store.User) bool { return u.Agent }, func(o store.Org) int { return o.AgentLicences }},
-	{"supervisor", func(u store.User) bool { return u.Supervisor }, func(o store.Org) int { return o.SupervisorLicences }},
-	{"operator", func(u store.User) bool { return u.Operator }, func(o store.Org) int { return o.OperatorLicences }},
-}
-
-func holders(users []store.User, held func(store.User) bool) int {
-	n := 0
-	for _, u := range users {
-		if held(u) {
-			n++
-		}
-	}
-	return n
-}
+// roles are the add-on roles with their floating licences (ORG-2), in the order of the
+// licence fields of AdminOrg and AdminOrgUpdate.
+var roles = store.Roles
 
 func adminOrgView(o store.Org, users []store.User) shared.AdminOrg {
 	tz := o.TimeZone
@@ -223,7 +206,7 @@ func adminOrgView(o store.Org, users []store.User) shared.AdminOrg {
 	}
 	vm, act := o.ServiceNumbers()
 	lic := func(i int) shared.Licence {
-		return shared.Licence{Total: roles[i].licence(o), Used: holders(users, roles[i].held)}
+		return shared.Licence{Total: roles[i].Licences(o), Used: roles[i].Holders(users)}
 	}
 	return shared.AdminOrg{
 		ID: o.ID, Name: o.Name, Domain: o.Domain, CountryCode: o.CountryCode, Switchboard: o.Switchboard,
@@ -427,7 +410,7 @@ func applyOrg(org store.Org, req shared.AdminOrgUpdate, users []store.User) (sto
 		if p == nil {
 			continue
 		}
-		name := roles[i].name + "_licences"
+		name := roles[i].Name + "_licences"
 		n, err := count(name, *p, 100000)
 		if err != nil {
 			return o, err
