@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vaihde/vaihde/server/auth"
+	"github.com/vaihde/vaihde/server/provision"
 	"github.com/vaihde/vaihde/server/routing"
 	"github.com/vaihde/vaihde/server/store"
 	shared "github.com/vaihde/vaihde/shared/api"
@@ -194,26 +195,9 @@ func warnings(users []store.User) []string {
 	return nil
 }
 
-// roles are the add-on roles with their floating licences (ORG-2).
-var roles = []struct {
-	name    string
-	held    func(store.User) bool
-	licence func(store.Org) int
-}{
-	{"agent", func(u store.User) bool { return u.Agent }, func(o store.Org) int { return o.AgentLicences }},
-	{"supervisor", func(u store.User) bool { return u.Supervisor }, func(o store.Org) int { return o.SupervisorLicences }},
-	{"operator", func(u store.User) bool { return u.Operator }, func(o store.Org) int { return o.OperatorLicences }},
-}
-
-func holders(users []store.User, held func(store.User) bool) int {
-	n := 0
-	for _, u := range users {
-		if held(u) {
-			n++
-		}
-	}
-	return n
-}
+// roles are the add-on roles with their floating licences (ORG-2), in the order of the
+// licence fields of AdminOrg and AdminOrgUpdate.
+var roles = store.Roles
 
 func adminOrgView(o store.Org, users []store.User) shared.AdminOrg {
 	tz := o.TimeZone
@@ -222,7 +206,7 @@ func adminOrgView(o store.Org, users []store.User) shared.AdminOrg {
 	}
 	vm, act := o.ServiceNumbers()
 	lic := func(i int) shared.Licence {
-		return shared.Licence{Total: roles[i].licence(o), Used: holders(users, roles[i].held)}
+		return shared.Licence{Total: roles[i].Licences(o), Used: roles[i].Holders(users)}
 	}
 	return shared.AdminOrg{
 		ID: o.ID, Name: o.Name, Domain: o.Domain, CountryCode: o.CountryCode, Switchboard: o.Switchboard,
@@ -426,14 +410,10 @@ func applyOrg(org store.Org, req shared.AdminOrgUpdate, users []store.User) (sto
 		if p == nil {
 			continue
 		}
-		name := roles[i].name + "_licences"
+		name := roles[i].Name + "_licences"
 		n, err := count(name, *p, 100000)
 		if err != nil {
 			return o, err
-		}
-		if h := holders(users, roles[i].held); n < h && n < roles[i].licence(org) {
-			return o, conflict("%d users hold the %s role: take it from %d of them before lowering %s to %d",
-				h, roles[i].name, h-n, name, n)
 		}
 		switch i {
 		case 0:
@@ -443,6 +423,11 @@ func applyOrg(org store.Org, req shared.AdminOrgUpdate, users []store.User) (sto
 		case 2:
 			o.OperatorLicences = n
 		}
+	}
+	if r, h, cut := store.LicenceCut(org, o, users); cut {
+		n := r.Licences(o)
+		return o, conflict("%d users hold the %s role: take it from %d of them before lowering %s_licences to %d",
+			h, r.Name, h-n, r.Name, n)
 	}
 	return o, nil
 }
@@ -667,12 +652,9 @@ func checkUsers(org store.Org, before []store.User, u store.User, del bool) ([]s
 	if u.CompanyNumber != "" && u.CompanyNumber == u.MobileNumber {
 		return nil, bad("company and mobile number must differ")
 	}
-	for _, rl := range roles {
-		n, was, total := holders(after, rl.held), holders(before, rl.held), rl.licence(org)
-		if n > was && n > total {
-			return nil, conflict("all %d %s licences of the organisation are in use: take the role from someone or raise %s_licences",
-				total, rl.name, rl.name)
-		}
+	if r, over := store.OverLicence(org, before, after); over {
+		return nil, conflict("all %d %s licences of the organisation are in use: take the role from someone or raise %s_licences",
+			r.Licences(org), r.Name, r.Name)
 	}
 	switch store.CheckAdmins(before, after) {
 	case store.ErrLastAdmin:
@@ -774,6 +756,16 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, admin s
 		s.refuse(w, "admin: update user", err)
 		return
 	}
+	if err := provision.CheckRolesKept(ctx, s.st, org, old, u); err != nil {
+		s.refuseGroup(w, "admin: update user", err)
+		return
+	}
+	if u.Extension != old.Extension {
+		if err := provision.CheckUserUnused(ctx, s.st, org, old.Extension); err != nil {
+			s.refuseGroup(w, "admin: update user", err)
+			return
+		}
+	}
 	if newPassword {
 		if err := auth.SetPassword(&u, org.Domain, *req.Password); err != nil {
 			s.internal(w, "admin: hash password", err)
@@ -828,6 +820,10 @@ func (s *Server) adminDeleteUser(w http.ResponseWriter, r *http.Request, admin s
 	after, err := checkUsers(org, before, u, true)
 	if err != nil {
 		s.refuse(w, "admin: delete user", err)
+		return
+	}
+	if err := provision.CheckUserUnused(ctx, s.st, org, u.Extension); err != nil {
+		s.refuseGroup(w, "admin: delete user", err)
 		return
 	}
 	s.purgeMailbox(ctx, u)

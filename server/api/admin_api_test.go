@@ -566,7 +566,7 @@ func adminTable(a *adminEnv) []adminCase {
 		{"DELETE", "/api/admin/hunt-groups/{id}", "/api/admin/hunt-groups/" + g["hunt"], nil, 404},
 		{"GET", "/api/admin/menus", "/api/admin/menus", nil, 200},
 		{"POST", "/api/admin/menus", "/api/admin/menus", shared.AdminMenu{Name: "Intruder", Number: "8052",
-			Options: map[string]string{"1": "8000"}}, 400},
+			Options: map[string]string{"1": "1003"}}, 400},
 		{"GET", "/api/admin/menus/{id}", "/api/admin/menus/" + g["menu"], nil, 404},
 		{"PUT", "/api/admin/menus/{id}", "/api/admin/menus/" + g["menu"], shared.AdminMenu{Name: "Hijacked", Number: "8020"}, 404},
 		{"DELETE", "/api/admin/menus/{id}", "/api/admin/menus/" + g["menu"], nil, 404},

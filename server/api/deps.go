@@ -16,8 +16,9 @@ type Deps struct {
 	Store  store.Store
 	Logger *slog.Logger
 	// Changed, if set, is called after every admin change is stored: of a user (userID > 0;
-	// created, changed, deleted or given a new password) or of the organisation's settings or
-	// number pool (userID 0), so that caches and registrations follow at once.
+	// created, changed, deleted or given a new password) or of the organisation's settings,
+	// number pool or groups (queues, hunt groups, menus: userID 0), so that caches,
+	// registrations and the queue engine follow at once.
 	Changed   func(ctx context.Context, orgID, userID int64)
 	Presence  Presence  // *presence.Hub
 	Directory Directory // *directory.Service

@@ -418,6 +418,10 @@ func (s *Server) adminDeleteQueue(w http.ResponseWriter, r *http.Request, admin 
 	if !s.loaded(w, "queue", err) {
 		return
 	}
+	if err := provision.CheckUnused(ctx, s.st, org, q.Number, id); err != nil {
+		s.refuseGroup(w, "admin: delete queue", err)
+		return
+	}
 	if !s.loaded(w, "queue", s.st.DeleteQueue(ctx, org.ID, id)) {
 		return
 	}
@@ -534,6 +538,10 @@ func (s *Server) adminDeleteHuntGroup(w http.ResponseWriter, r *http.Request, ad
 	if !s.loaded(w, "hunt group", err) {
 		return
 	}
+	if err := provision.CheckUnused(ctx, s.st, org, h.Number, id); err != nil {
+		s.refuseGroup(w, "admin: delete hunt group", err)
+		return
+	}
 	if !s.loaded(w, "hunt group", s.st.DeleteHuntGroup(ctx, org.ID, id)) {
 		return
 	}
@@ -632,6 +640,10 @@ func (s *Server) adminDeleteMenu(w http.ResponseWriter, r *http.Request, admin s
 	ctx := r.Context()
 	m, err := s.st.Menu(ctx, org.ID, id)
 	if !s.loaded(w, "menu", err) {
+		return
+	}
+	if err := provision.CheckUnused(ctx, s.st, org, m.Number, id); err != nil {
+		s.refuseGroup(w, "admin: delete menu", err)
 		return
 	}
 	if !s.loaded(w, "menu", s.st.DeleteMenu(ctx, org.ID, id)) {

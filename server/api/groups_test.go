@@ -75,6 +75,15 @@ func TestAdminQueueLifecycle(t *testing.T) {
 	if !reflect.DeepEqual(q, want) {
 		t.Fatalf("created\n%+v\nwant\n%+v", q, want)
 	}
+	// The roles the queue needs stay while they are members and supervisors.
+	code, body = a.do(t, "PUT", fmt.Sprintf("/api/admin/users/%d", a.acmeUsers["2003"].ID), a.acmeAdmin, shared.AdminUserUpdate{Agent: ptr(false)})
+	wantError(t, "take a member's agent role", code, body, 409, `agent of the queue "Tuki" (8000)`)
+	code, body = a.do(t, "PUT", fmt.Sprintf("/api/admin/users/%d", a.acmeUsers["2001"].ID), a.acmeAdmin, shared.AdminUserUpdate{Supervisor: ptr(false)})
+	wantError(t, "take a supervisor's role", code, body, 409, "supervises the queue")
+	// 2002's voicemail is the no-agents target: the extension stays.
+	code, body = a.do(t, "PUT", fmt.Sprintf("/api/admin/users/%d", a.acmeUsers["2002"].ID), a.acmeAdmin,
+		shared.AdminUserUpdate{Extension: ptr("2012"), Password: ptr(goodPassword)})
+	wantError(t, "renumber a target user", code, body, 409, `2002 is a target of queue "Tuki" (8000)`)
 	var got shared.AdminQueue
 	code, body = a.do(t, "GET", fmt.Sprintf("/api/admin/queues/%d", q.ID), a.acmeAdmin, nil)
 	if code != 200 || json.Unmarshal(body, &got) != nil || !reflect.DeepEqual(got, want) {
@@ -257,13 +266,19 @@ func TestAdminHuntGroupAndMenu(t *testing.T) {
 		code, body := a.do(t, "POST", "/api/admin/menus", a.acmeAdmin, shared.AdminMenu{Name: "M", Number: "8021", Options: tc.opts, TimeoutSec: tc.sec})
 		wantError(t, tc.name, code, body, 400, tc.text)
 	}
+	// The hunt group is the menu's key 1: neither deleted nor renumbered while it is.
 	code, body = a.do(t, "DELETE", fmt.Sprintf("/api/admin/hunt-groups/%d", h.ID), a.acmeAdmin, nil)
-	if code != 204 {
-		t.Fatalf("delete hunt: %d %s", code, body)
-	}
+	wantError(t, "delete a menu's target", code, body, 409, `target of menu "Päävalikko" (8020)`)
+	h.Number = "8003"
+	code, body = a.do(t, "PUT", fmt.Sprintf("/api/admin/hunt-groups/%d", h.ID), a.acmeAdmin, h)
+	wantError(t, "renumber a menu's target", code, body, 409, "target of menu")
 	code, body = a.do(t, "DELETE", fmt.Sprintf("/api/admin/menus/%d", m.ID), a.acmeAdmin, nil)
 	if code != 204 {
 		t.Fatalf("delete menu: %d %s", code, body)
+	}
+	code, body = a.do(t, "DELETE", fmt.Sprintf("/api/admin/hunt-groups/%d", h.ID), a.acmeAdmin, nil)
+	if code != 204 {
+		t.Fatalf("delete hunt: %d %s", code, body)
 	}
 	// A menu ID is no hunt group.
 	code, body = a.do(t, "GET", fmt.Sprintf("/api/admin/hunt-groups/%d", m.ID), a.acmeAdmin, nil)
@@ -276,5 +291,25 @@ func TestAdminHuntGroupAndMenu(t *testing.T) {
 	}
 	if n != 5 {
 		t.Errorf("%d hunt/menu audit entries, want 5", n)
+	}
+}
+
+// TestAdminGroupChangesReported: every stored group change calls Deps.Changed (the queue
+// engine and the group dispatcher reload), a refused one does not.
+func TestAdminGroupChangesReported(t *testing.T) {
+	a := newAdminEnv(t)
+	var got []string
+	a.s.deps.Changed = func(_ context.Context, orgID, userID int64) { got = append(got, fmt.Sprint(orgID, "/", userID)) }
+	var m shared.AdminMenu
+	code, body := a.do(t, "POST", "/api/admin/menus", a.acmeAdmin, shared.AdminMenu{Name: "M", Number: "8020", Options: map[string]string{"1": "2001"}})
+	if code != 201 || json.Unmarshal(body, &m) != nil {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	a.do(t, "POST", "/api/admin/menus", a.acmeAdmin, shared.AdminMenu{Name: "M", Number: "8020"}) // taken: refused
+	a.do(t, "PUT", fmt.Sprintf("/api/admin/menus/%d", m.ID), a.acmeAdmin, shared.AdminMenu{Name: "M2", Number: "8020"})
+	a.do(t, "DELETE", fmt.Sprintf("/api/admin/menus/%d", m.ID), a.acmeAdmin, nil)
+	o := fmt.Sprint(a.acme.ID, "/0")
+	if want := []string{o, o, o}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("Changed calls %v, want %v", got, want)
 	}
 }

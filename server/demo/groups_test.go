@@ -121,3 +121,64 @@ func TestSeedGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedGroupsOnOldDemoDatabase: a demo database from before the groups (no roles, no
+// licences, no groups) gets them on the next start.
+func TestSeedGroupsOnOldDemoDatabase(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _, err := Seed(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Back to how an issue-9 demo database looks.
+	ms, _ := st.Menus(ctx, org.ID)
+	for _, m := range ms {
+		if err := st.DeleteMenu(ctx, org.ID, m.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hs, _ := st.HuntGroups(ctx, org.ID)
+	for _, h := range hs {
+		if err := st.DeleteHuntGroup(ctx, org.ID, h.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	qs, _ := st.Queues(ctx, org.ID)
+	for _, q := range qs {
+		if err := st.DeleteQueue(ctx, org.ID, q.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users, _ := st.ListUsers(ctx, org.ID)
+	for _, u := range users {
+		u.Agent, u.Supervisor, u.Operator = false, false, false
+		if err := st.UpdateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	org.AgentLicences, org.SupervisorLicences, org.OperatorLicences = 0, 0, 0
+	if err := st.UpdateOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+
+	org, _, err = Seed(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for num, kind := range map[string]store.GroupKind{"8000": store.KindQueue, "8001": store.KindHunt, "8010": store.KindQueue, "8020": store.KindMenu} {
+		if k, _, err := st.GroupByNumber(ctx, org.ID, num); err != nil || k != kind {
+			t.Errorf("%s after reseed: %s %v", num, k, err)
+		}
+	}
+	if logins, _ := st.AgentLogins(ctx, org.ID); len(logins) != 4 {
+		t.Errorf("logins after reseed: %+v", logins)
+	}
+	if org.AgentLicences < 3 || org.OperatorLicences < 1 {
+		t.Errorf("licences after reseed: %+v", org)
+	}
+}

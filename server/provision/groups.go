@@ -219,14 +219,24 @@ func checkHours(field string, h *store.OfficeHours) (*store.OfficeHours, error) 
 	return &out, nil
 }
 
-// common checks the fields every kind has.
-func (g orgGroups) common(name, num string) (string, string, error) {
+// common checks the fields every kind has; a group renumbered (id != 0) must not be a target
+// of another (CheckUnused).
+func (g orgGroups) common(ctx context.Context, st GroupReader, id int64, name, num string) (string, string, error) {
 	n, err := validName("name", name)
 	if err != nil {
 		return "", "", err
 	}
-	num, err = GroupNumber(num, g.org)
-	return n, num, err
+	if num, err = GroupNumber(num, g.org); err != nil {
+		return "", "", err
+	}
+	for old, ref := range g.groups {
+		if id != 0 && ref.id == id && old != num {
+			if err := CheckUnused(ctx, st, g.org, old, id); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	return n, num, nil
 }
 
 func checkDevices(d store.Devices) store.Devices {
@@ -245,7 +255,7 @@ func CheckQueue(ctx context.Context, st GroupReader, org store.Org, q store.Queu
 		return store.Queue{}, err
 	}
 	q.OrgID = org.ID
-	if q.Name, q.Number, err = g.common(q.Name, q.Number); err != nil {
+	if q.Name, q.Number, err = g.common(ctx, st, q.ID, q.Name, q.Number); err != nil {
 		return store.Queue{}, err
 	}
 	if q.BillingID, err = promptName("billing id", q.BillingID); err != nil {
@@ -384,7 +394,7 @@ func CheckHuntGroup(ctx context.Context, st GroupReader, org store.Org, h store.
 		return store.HuntGroup{}, err
 	}
 	h.OrgID = org.ID
-	if h.Name, h.Number, err = g.common(h.Name, h.Number); err != nil {
+	if h.Name, h.Number, err = g.common(ctx, st, h.ID, h.Name, h.Number); err != nil {
 		return store.HuntGroup{}, err
 	}
 	switch h.Mode {
@@ -449,7 +459,7 @@ func CheckMenu(ctx context.Context, st GroupReader, org store.Org, m store.Menu)
 		return store.Menu{}, err
 	}
 	m.OrgID = org.ID
-	if m.Name, m.Number, err = g.common(m.Name, m.Number); err != nil {
+	if m.Name, m.Number, err = g.common(ctx, st, m.ID, m.Name, m.Number); err != nil {
 		return store.Menu{}, err
 	}
 	if m.Prompt, err = promptName("announcement", m.Prompt); err != nil {
@@ -502,4 +512,72 @@ func StoreError(err error) error {
 		return badInput("a member or supervisor is not a user of the organisation")
 	}
 	return err
+}
+
+// references returns the organisation's groups and menus other than self whose targets name
+// num, as an administrator reads them.
+func references(ctx context.Context, st GroupReader, org store.Org, num string, self int64) ([]string, error) {
+	var out []string
+	add := func(what, name, number string, id int64, targets ...string) {
+		if id != self && slices.Contains(targets, num) {
+			out = append(out, fmt.Sprintf("%s %q (%s)", what, name, number))
+		}
+	}
+	qs, err := st.Queues(ctx, org.ID)
+	if err != nil {
+		return nil, fmt.Errorf("provision: queues of %s: %w", org.Domain, err)
+	}
+	for _, q := range qs {
+		add("queue", q.Name, q.Number, q.ID, q.MaxWaitTarget, q.RushTarget, q.NoAnswerTarget, q.NoAgentsTarget, q.NightTarget)
+	}
+	hs, err := st.HuntGroups(ctx, org.ID)
+	if err != nil {
+		return nil, fmt.Errorf("provision: hunt groups of %s: %w", org.Domain, err)
+	}
+	for _, h := range hs {
+		add("hunt group", h.Name, h.Number, h.ID, h.AfterTarget, h.NightTarget)
+	}
+	ms, err := st.Menus(ctx, org.ID)
+	if err != nil {
+		return nil, fmt.Errorf("provision: menus of %s: %w", org.Domain, err)
+	}
+	for _, m := range ms {
+		targets := []string{m.TimeoutTarget, m.InvalidTarget, m.NightTarget}
+		for _, t := range m.Options {
+			targets = append(targets, t)
+		}
+		add("menu", m.Name, m.Number, m.ID, targets...)
+	}
+	return out, nil
+}
+
+// CheckUnused refuses to delete or renumber the group id answering num while another group
+// or menu sends calls to num (a menu key, an overflow or night target): the calls would go
+// nowhere.
+func CheckUnused(ctx context.Context, st GroupReader, org store.Org, num string, id int64) error {
+	refs, err := references(ctx, st, org, num, id)
+	if err != nil {
+		return err
+	}
+	if len(refs) > 0 {
+		return conflictInput("%s is a target of %s: change that first", num, strings.Join(refs, ", "))
+	}
+	return nil
+}
+
+// CheckUserUnused refuses to delete a user, or change their extension, while a group or menu
+// sends calls to the extension or to its voicemail.
+func CheckUserUnused(ctx context.Context, st GroupReader, org store.Org, ext string) error {
+	var refs []string
+	for _, t := range []string{ext, VoicemailTarget + ext} {
+		r, err := references(ctx, st, org, t, 0)
+		if err != nil {
+			return err
+		}
+		refs = append(refs, r...)
+	}
+	if len(refs) > 0 {
+		return conflictInput("%s is a target of %s: change that first", ext, strings.Join(refs, ", "))
+	}
+	return nil
 }

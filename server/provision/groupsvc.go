@@ -310,6 +310,10 @@ func (s *Service) DeleteQueue(ctx context.Context, domain, num string) (store.Qu
 	if err != nil {
 		return store.Queue{}, err
 	}
+	rd, err := s.reader()
+	if err != nil {
+		return store.Queue{}, err
+	}
 	o, _, exts, err := s.orgUsers(ctx, domain)
 	if err != nil {
 		return store.Queue{}, err
@@ -320,6 +324,9 @@ func (s *Service) DeleteQueue(ctx context.Context, domain, num string) (store.Qu
 	}
 	q, err := gs.Queue(ctx, o.ID, id)
 	if err == nil {
+		if err := CheckUnused(ctx, rd, o, q.Number, id); err != nil {
+			return store.Queue{}, err
+		}
 		err = gs.DeleteQueue(ctx, o.ID, id)
 	}
 	if err != nil {
@@ -454,6 +461,10 @@ func (s *Service) DeleteHuntGroup(ctx context.Context, domain, num string) (stor
 	if err != nil {
 		return store.HuntGroup{}, err
 	}
+	rd, err := s.reader()
+	if err != nil {
+		return store.HuntGroup{}, err
+	}
 	o, _, exts, err := s.orgUsers(ctx, domain)
 	if err != nil {
 		return store.HuntGroup{}, err
@@ -464,6 +475,9 @@ func (s *Service) DeleteHuntGroup(ctx context.Context, domain, num string) (stor
 	}
 	h, err := gs.HuntGroup(ctx, o.ID, id)
 	if err == nil {
+		if err := CheckUnused(ctx, rd, o, h.Number, id); err != nil {
+			return store.HuntGroup{}, err
+		}
 		err = gs.DeleteHuntGroup(ctx, o.ID, id)
 	}
 	if err != nil {
@@ -521,6 +535,10 @@ func (s *Service) DeleteMenu(ctx context.Context, domain, num string) (store.Men
 	if err != nil {
 		return store.Menu{}, err
 	}
+	rd, err := s.reader()
+	if err != nil {
+		return store.Menu{}, err
+	}
 	o, err := s.org(ctx, domain)
 	if err != nil {
 		return store.Menu{}, err
@@ -531,6 +549,9 @@ func (s *Service) DeleteMenu(ctx context.Context, domain, num string) (store.Men
 	}
 	m, err := gs.Menu(ctx, o.ID, id)
 	if err == nil {
+		if err := CheckUnused(ctx, rd, o, m.Number, id); err != nil {
+			return store.Menu{}, err
+		}
 		err = gs.DeleteMenu(ctx, o.ID, id)
 	}
 	if err != nil {

@@ -277,6 +277,11 @@ func (s *Service) DeleteUser(ctx context.Context, domain, ext string) (store.Use
 			return store.User{}, badInput("%s of two or more users keeps at least two administrators: create another administrator before deleting %s", o.Domain, ext)
 		}
 	}
+	if rd, ok := s.St.(GroupReader); ok {
+		if err := CheckUserUnused(ctx, rd, o, u.Extension); err != nil {
+			return store.User{}, err
+		}
+	}
 	if err := s.St.DeleteUser(ctx, o.ID, u.ID); err != nil {
 		return store.User{}, fmt.Errorf("provision: delete user %s@%s: %w", ext, o.Domain, err)
 	}

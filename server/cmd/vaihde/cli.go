@@ -99,6 +99,10 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 		err = c.userDelete(ctx, rest)
 	case "user list":
 		err = c.userList(ctx, rest)
+	case "user role":
+		err = c.userRole(ctx, rest)
+	case "org licences":
+		err = c.orgLicences(ctx, rest)
 	case "did set":
 		err = c.didSet(ctx, rest)
 	case "did delete":

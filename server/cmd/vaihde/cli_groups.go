@@ -17,7 +17,9 @@ import (
 )
 
 // groupUsage is the group part of cliUsage.
-const groupUsage = `  vaihde queue create --org D --name N --number 8000 [--members 1004:1,1005:2] [--supervisors 1005]
+const groupUsage = `  vaihde org licences --org D [--agents N] [--supervisors N] [--operators N]   (floating licences)
+  vaihde user role --org D --ext E [--agent=true|false] [--supervisor=…] [--operator=…]
+  vaihde queue create --org D --name N --number 8000 [--members 1004:1,1005:2] [--supervisors 1005]
                       [--ring-at-once N] [--ring-time 20s]   (members ext[:skill 1-3]; agent role needed)
   vaihde queue member add --org D --number 8000 --ext E [--skill 1-3] [--order N]
   vaihde queue member remove --org D --number 8000 --ext E
@@ -379,5 +381,110 @@ func (c *cli) groupDelete(ctx context.Context, name string, args []string) error
 		what, gotName, gotNum = "menu", m.Name, m.Number
 	}
 	fmt.Fprintf(c.stdout, "deleted %s %s %q of %s\n", what, gotNum, gotName, org)
+	return nil
+}
+
+// boolFlag is a flag that records whether it was given (--agent=false takes the role).
+type boolFlag struct {
+	set, v bool
+}
+
+func (b *boolFlag) String() string { return strconv.FormatBool(b.v) }
+func (b *boolFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	b.set, b.v = true, v
+	return err
+}
+func (b *boolFlag) IsBoolFlag() bool { return true }
+
+func (b *boolFlag) ptr() *bool {
+	if !b.set {
+		return nil
+	}
+	return &b.v
+}
+
+func (c *cli) userRole(ctx context.Context, args []string) error {
+	f := newFlags("user role", false)
+	var org, ext string
+	var agent, sup, op boolFlag
+	f.fs.StringVar(&org, "org", "", "domain of the organisation")
+	f.fs.StringVar(&ext, "ext", "", "extension of the user")
+	f.fs.Var(&agent, "agent", "give (or with =false take) the agent role")
+	f.fs.Var(&sup, "supervisor", "give (or with =false take) the supervisor role")
+	f.fs.Var(&op, "operator", "give (or with =false take) the operator role")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if org == "" || ext == "" {
+		return badUsage("--org and --ext are required")
+	}
+	if !agent.set && !sup.set && !op.set {
+		return badUsage("give at least one of --agent, --supervisor, --operator")
+	}
+	st, _, err := c.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := c.service(st).SetRoles(ctx, org, ext, provision.RoleChange{Agent: agent.ptr(), Supervisor: sup.ptr(), Operator: op.ptr()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%s@%s: agent %s, supervisor %s, operator %s\n", ext, org, yesNo(u.Agent), yesNo(u.Supervisor), yesNo(u.Operator))
+	return nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// intFlag is an int flag that records whether it was given.
+type intFlag struct {
+	set bool
+	v   int
+}
+
+func (n *intFlag) String() string { return strconv.Itoa(n.v) }
+func (n *intFlag) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	n.set, n.v = true, v
+	return err
+}
+
+func (n *intFlag) ptr() *int {
+	if !n.set {
+		return nil
+	}
+	return &n.v
+}
+
+func (c *cli) orgLicences(ctx context.Context, args []string) error {
+	f := newFlags("org licences", false)
+	var org string
+	var agents, sups, ops intFlag
+	f.fs.StringVar(&org, "org", "", "domain of the organisation")
+	f.fs.Var(&agents, "agents", "agent licences")
+	f.fs.Var(&sups, "supervisors", "supervisor licences")
+	f.fs.Var(&ops, "operators", "operator licences")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if org == "" {
+		return badUsage("--org is required")
+	}
+	st, _, err := c.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	o, err := c.service(st).SetLicences(ctx, org, provision.LicenceChange{Agents: agents.ptr(), Supervisors: sups.ptr(), Operators: ops.ptr()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%s: %d agent, %d supervisor, %d operator licences\n", org, o.AgentLicences, o.SupervisorLicences, o.OperatorLicences)
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/server/store/sqlite"
 )
 
@@ -23,7 +22,7 @@ func groupSnapshot(t *testing.T, db string) string {
 }
 
 // acmeWithAgents creates acme.example with users 2001–2004 through the CLI and gives 2002 and
-// 2003 the agent role and 2001 the supervisor role (the admin API's job) in the store.
+// 2003 the agent role and 2001 the supervisor role.
 func acmeWithAgents(t *testing.T) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "vaihde.db")
@@ -39,29 +38,14 @@ func acmeWithAgents(t *testing.T) string {
 			t.Fatalf("user create %s: %d %s", ext, code, e)
 		}
 	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	o, _ := st.OrgByDomain(ctx, "acme.example")
-	o.AgentLicences, o.SupervisorLicences = 3, 1
-	if err := st.UpdateOrg(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	for ext, set := range map[string]func(*store.User){
-		"2001": func(u *store.User) { u.Supervisor = true },
-		"2002": func(u *store.User) { u.Agent = true },
-		"2003": func(u *store.User) { u.Agent = true },
+	for _, args := range [][]string{
+		{"org", "licences", "--org", "acme.example", "--agents", "3", "--supervisors", "1"},
+		{"user", "role", "--org", "acme.example", "--ext", "2001", "--supervisor"},
+		{"user", "role", "--org", "acme.example", "--ext", "2002", "--agent"},
+		{"user", "role", "--org", "acme.example", "--ext", "2003", "--agent=true"},
 	} {
-		u, err := st.UserByExtension(ctx, o.ID, ext)
-		if err != nil {
-			t.Fatal(err)
-		}
-		set(&u)
-		if err := st.UpdateUser(ctx, u); err != nil {
-			t.Fatal(err)
+		if code, _, e := cliRun(t, db, "", args...); code != 0 {
+			t.Fatalf("%q: %d %s", args, code, e)
 		}
 	}
 	return db
@@ -93,8 +77,8 @@ func TestCLIGroups(t *testing.T) {
 	if out := run("hunt", "list", "--org", "acme.example"); !strings.Contains(out, "8001    Myynti  serial  2004 2001") {
 		t.Fatalf("hunt list:\n%s", out)
 	}
-	run("menu", "create", "--org", "acme.example", "--name", "Päävalikko", "--number", "8020", "--option", "1=8000", "--option", "2=8001", "--option", "#=8020")
-	if out := run("menu", "list", "--org", "acme.example"); !strings.Contains(out, "#=(replay) 1=8000 2=8001") {
+	run("menu", "create", "--org", "acme.example", "--name", "Päävalikko", "--number", "8020", "--option", "1=8000", "--option", "2=8001", "--option", "#=8020", "--option", "3=2004")
+	if out := run("menu", "list", "--org", "acme.example"); !strings.Contains(out, "#=(replay) 1=8000 2=8001 3=2004") {
 		t.Fatalf("menu list:\n%s", out)
 	}
 	// Audited as the CLI.
@@ -137,12 +121,19 @@ func TestCLIGroups(t *testing.T) {
 		{"bad menu key", []string{"menu", "create", "--org", "acme.example", "--name", "X", "--number", "8002", "--option", "A=8000"}, "menu key"},
 		{"menu to nowhere", []string{"menu", "create", "--org", "acme.example", "--name", "X", "--number", "8002", "--option", "1=8099"}, "no user, group or menu"},
 		{"bad option syntax", []string{"menu", "create", "--org", "acme.example", "--name", "X", "--number", "8002", "--option", "1"}, "key=number"},
+		{"delete a menu's target", []string{"queue", "delete", "--org", "acme.example", "--number", "8000"}, `target of menu "Päävalikko"`},
+		{"delete a menu's target user", []string{"user", "delete", "--org", "acme.example", "--ext", "2004"}, `2004 is a target of menu "Päävalikko"`},
 		{"delete unknown", []string{"menu", "delete", "--org", "acme.example", "--number", "8099"}, "no menu"},
 		{"delete the wrong kind", []string{"hunt", "delete", "--org", "acme.example", "--number", "8000"}, "no hunt group"},
 		{"unknown org", []string{"queue", "list", "--org", "nope.example"}, "unknown organisation"},
 		{"missing flags", []string{"queue", "create", "--org", "acme.example"}, "required"},
 		{"unknown subcommand", []string{"menu", "rename"}, "unknown subcommand"},
 		{"member without add/remove", []string{"queue", "member"}, "add or remove"},
+		{"role beyond the licences", []string{"user", "role", "--org", "acme.example", "--ext", "2004", "--supervisor"}, "all 1 supervisor licences"},
+		{"role a queue needs", []string{"user", "role", "--org", "acme.example", "--ext", "2003", "--agent=false"}, "agent of the queue"},
+		{"supervisor role a queue needs", []string{"user", "role", "--org", "acme.example", "--ext", "2001", "--supervisor=false"}, "supervises the queue"},
+		{"licences below holders", []string{"org", "licences", "--org", "acme.example", "--agents", "1"}, "2 users hold the agent role"},
+		{"role without a flag", []string{"user", "role", "--org", "acme.example", "--ext", "2004"}, "at least one"},
 		{"a group's DID deleted", []string{"did", "delete", "--org", "acme.example", "--number", "+35891234500"}, "group's number"},
 	}
 	// A pool number given to a queue, for the last case.
@@ -164,9 +155,9 @@ func TestCLIGroups(t *testing.T) {
 		})
 	}
 	for _, args := range [][]string{
+		{"menu", "delete", "--org", "acme.example", "--number", "8020"},
 		{"queue", "delete", "--org", "acme.example", "--number", "8000"},
 		{"hunt", "delete", "--org", "acme.example", "--number", "8001"},
-		{"menu", "delete", "--org", "acme.example", "--number", "8020"},
 	} {
 		if out := run(args...); !strings.Contains(out, "deleted") {
 			t.Fatalf("%q: %q", args, out)

@@ -16,7 +16,9 @@ import (
 // unique (org_id, number) index makes a number one group's only; each kind's settings are a
 // JSON object of its store struct without the columns (ID, OrgID, Name, Number) and the rows of
 // group_members and group_supervisors. Durations are JSON integers of nanoseconds, readable
-// with json_extract(settings, '$.RingTime').
+// with json_extract(settings, '$.RingTime'). The keys are the Go field names: renaming a field
+// of store.Queue, HuntGroup or Menu needs a migration that renames its key (an unknown key is
+// ignored on reading, so the setting would silently fall back to its zero value).
 
 var _ store.GroupStore = (*Store)(nil)
 
