@@ -1,0 +1,119 @@
+package interop
+
+import (
+	"testing"
+	"time"
+)
+
+// Issue 10, acceptance 2, hunt groups and IVR menus of the demo organisation: hunt group
+// "Myynti" on 8001 rings 1007 and 1008 in parallel; the IVR menu on 8020 sends key 2 to 8001.
+
+// Members' tones: what the caller hears tells which member it talks to.
+const (
+	huntTone1007 = 1300.0
+	huntTone1008 = 850.0
+)
+
+// huntMembers registers 1007 and 1008, ringing (not answering by themselves).
+func huntMembers(t *testing.T, srv *vaihde) (m1007, m1008 *baresip) {
+	t.Helper()
+	return registered(t, srv, "1007", huntTone1007, false, ""), registered(t, srv, "1008", huntTone1008, false, "")
+}
+
+// dialGroup dials number from caller and waits until the server answers it (the group's flow
+// runs on the answered call: ringback, menus).
+func dialGroup(t *testing.T, srv *vaihde, caller *baresip, number string) int {
+	t.Helper()
+	m := caller.mark()
+	caller.cmd("dial", srv.uri(number))
+	ev, err := caller.ctrl.wait(m, 30*time.Second, func(e ctrlEvent) bool {
+		return e.Type == "CALL_ESTABLISHED" || e.Type == "CALL_CLOSED"
+	})
+	if err != nil || ev.Type != "CALL_ESTABLISHED" {
+		t.Fatalf("%s dialling %s: not answered: %v %+v (events: %s)", caller.opts.User, number, err, ev, caller.ctrl.summary())
+	}
+	return m
+}
+
+// bothRing waits until both members ring (after their marks) and returns how far apart their
+// INVITEs arrived.
+func bothRing(t *testing.T, a, b *baresip, ma, mb int) time.Duration {
+	t.Helper()
+	var at, bt time.Time
+	if !pollUntil(20*time.Second, func() bool {
+		if at.IsZero() && a.hasEvent(ma, "CALL_INCOMING") {
+			at = time.Now()
+		}
+		if bt.IsZero() && b.hasEvent(mb, "CALL_INCOMING") {
+			bt = time.Now()
+		}
+		return !at.IsZero() && !bt.IsZero()
+	}) {
+		t.Fatalf("hunt group: 1007 rang %v, 1008 rang %v; want both", !at.IsZero(), !bt.IsZero())
+	}
+	d := at.Sub(bt)
+	if d < 0 {
+		d = -d
+	}
+	return d
+}
+
+// acceptAndHear makes member answer and checks that caller hears the member's tone.
+func acceptAndHear(t *testing.T, caller, member *baresip, tone float64) {
+	t.Helper()
+	m := member.mark()
+	member.cmd("accept", "")
+	member.waitEvent(m, "CALL_ESTABLISHED", 15*time.Second, nil)
+	rm := caller.recordMark()
+	caller.waitAudioSince(rm, 3.5, 20*time.Second)
+	heard := caller.audioSince(rm)
+	heard = heard.slice(heard.rate/2, len(heard.samples)) // ringback may end the first half second
+	checkTone(t, caller.opts.User+" hears "+member.opts.User, heard, tone, caller.opts.ToneHz, 2)
+}
+
+// TestIntegrationHuntGroupParallel: 1001 calls 8001; 1007 and 1008 ring at once; 1008 answers,
+// 1007's ringing is cancelled, and 1001 talks to 1008. 1007's call log has the call as missed
+// even though a colleague answered, 1008's as answered (CALL-13).
+func TestIntegrationHuntGroupParallel(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	m1007, m1008 := huntMembers(t, srv)
+	caller := registered(t, srv, "1001", toneA, false, "")
+
+	started := time.Now().Add(-time.Second)
+	ma, mb := m1007.mark(), m1008.mark()
+	dialGroup(t, srv, caller, "8001")
+	if d := bothRing(t, m1007, m1008, ma, mb); d > 2*time.Second {
+		t.Errorf("members rang %v apart, want at once (parallel)", d)
+	}
+	acceptAndHear(t, caller, m1008, huntTone1008)
+	ev := m1007.waitEvent(ma, "CALL_CLOSED", 10*time.Second, nil)
+	t.Logf("1007's ringing ended: %s", ev.Param)
+	if m1007.hasEvent(ma, "CALL_ESTABLISHED") {
+		t.Fatal("1007 was connected too")
+	}
+	hangup(t, caller, m1008)
+	trunkWaitCallLog(t, srv, "1007", "in", "1001", "missed", started)
+	trunkWaitCallLog(t, srv, "1008", "in", "1001", "answered", started)
+}
+
+// TestIntegrationMenuDigitReachesGroup: 1001 calls the menu 8020 and presses 2; the hunt group
+// 8001 rings its members on the same call, and 1001 talks to 1007 when it answers.
+func TestIntegrationMenuDigitReachesGroup(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	m1007, m1008 := huntMembers(t, srv)
+	caller := registered(t, srv, "1001", toneA, false, "")
+
+	ma, mb := m1007.mark(), m1008.mark()
+	dialGroup(t, srv, caller, "8020")
+	time.Sleep(time.Second) // the menu starts speaking; the key barges in
+	if m1007.hasEvent(ma, "CALL_INCOMING") || m1008.hasEvent(mb, "CALL_INCOMING") {
+		t.Fatal("a member rang before the caller chose")
+	}
+	sendDigits(t, caller, "2")
+	bothRing(t, m1007, m1008, ma, mb)
+	acceptAndHear(t, caller, m1007, huntTone1007)
+	m1008.waitEvent(mb, "CALL_CLOSED", 10*time.Second, nil)
+	hangup(t, caller, m1007)
+}
