@@ -119,26 +119,9 @@ func New(d Deps) *Service {
 	return &Service{deps: d, log: log, clips: newClips(d.Prompts, log)}
 }
 
-// Test numbers (GRP-1): reachable only from inside the organisation.
-const (
-	TestNumberFirst = 8000
-	TestNumberLast  = 8099
-)
-
-// IsTestNumber reports whether n is one of the test numbers 8000–8099.
-func IsTestNumber(n string) bool {
-	if len(n) != 4 {
-		return false
-	}
-	v := 0
-	for i := 0; i < len(n); i++ {
-		if n[i] < '0' || n[i] > '9' {
-			return false
-		}
-		v = v*10 + int(n[i]-'0')
-	}
-	return v >= TestNumberFirst && v <= TestNumberLast
-}
+// IsTestNumber reports whether n is one of the test numbers 8000–8099 (store.IsTestNumber),
+// which answer only callers from inside the organisation.
+func IsTestNumber(n string) bool { return store.IsTestNumber(n) }
 
 // Service implements b2bua.Services: agent codes, then feature codes and voicemail, then the
 // organisation's group numbers.
