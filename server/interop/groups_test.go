@@ -1,6 +1,9 @@
 package interop
 
 import (
+	"encoding/json"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -116,4 +119,65 @@ func TestIntegrationMenuDigitReachesGroup(t *testing.T) {
 	acceptAndHear(t, caller, m1007, huntTone1007)
 	m1008.waitEvent(mb, "CALL_CLOSED", 10*time.Second, nil)
 	hangup(t, caller, m1007)
+}
+
+// groupDID is the trunk's DID the tests map to the hunt group's test number 8001.
+const groupDID = "+358912345001"
+
+// TestIntegrationHuntGroupFromTrunk: test numbers answer only callers from inside the
+// organisation (GRP-1). The carrier (SIPp) calling 8001 itself is refused with 404 and no member
+// rings; calling the DID that the trunk maps to 8001 rings both members, and the outside caller
+// talks to the one who answers.
+func TestIntegrationHuntGroupFromTrunk(t *testing.T) {
+	integration(t, "sipp", "baresip")
+	carrier := trunkCarrier{ip: trunkCarrierIP, port: trunkFreePort(t, trunkCarrierIP)}
+	cfg := map[string]any{"trunk": map[string]any{
+		"host": carrier.ip, "port": carrier.port, "transport": "udp",
+		"username": trunkUser, "password": trunkPass, "domain": "carrier.test",
+		"caller_id": trunkCallerID, "dids": map[string]string{groupDID: "8001"},
+	}}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "vaihde.json")
+	writeFile(t, path, string(b))
+	srv := startVaihde(t, "-config", path, "-prompts-dir", promptsDir(t))
+	m1007, m1008 := huntMembers(t, srv)
+
+	t.Run("test number refused", func(t *testing.T) {
+		ma, mb := m1007.mark(), m1008.mark()
+		sipp := startTrunkSIPp(t, "sipp-carrier-8001", "trunk_refused_uac.xml", carrier.ip, carrier.port, srv.host(),
+			"-s", "8001", "-key", "caller", trunkInCaller, "-mp", strconv.Itoa(trunkMediaPort(t, carrier.ip)))
+		r := sipp.wait(t, 40*time.Second)
+		if codes := r.responseCodes(); r.exit != 0 || !hasCode(codes, 404) {
+			t.Fatalf("carrier calling 8001: SIPp exit %d, responses %v, want 404\n%s", r.exit, codes, tailString(r.errors, 2000))
+		}
+		time.Sleep(time.Second)
+		if m1007.hasEvent(ma, "CALL_INCOMING") || m1008.hasEvent(mb, "CALL_INCOMING") {
+			t.Fatal("a member rang for an outside call to the test number")
+		}
+	})
+	t.Run("DID rings the group", func(t *testing.T) {
+		ma, mb := m1007.mark(), m1008.mark()
+		sipp := startTrunkSIPp(t, "sipp-carrier-did", "trunk_carrier_uac.xml", carrier.ip, carrier.port, srv.host(),
+			"-s", groupDID, "-key", "caller", trunkInCaller, "-d", "8000",
+			"-mp", strconv.Itoa(trunkMediaPort(t, carrier.ip)), "-rtp_echo")
+		bothRing(t, m1007, m1008, ma, mb)
+		ev := m1007.waitEvent(ma, "CALL_INCOMING", time.Second, nil)
+		if u := trunkURIUser(ev.PeerURI + " " + ev.Param); u != trunkInCaller {
+			t.Errorf("1007 sees the caller as %q (%s), want %s", u, ev.PeerURI, trunkInCaller)
+		}
+		m := m1007.mark()
+		m1007.cmd("accept", "")
+		m1007.waitEvent(m, "CALL_ESTABLISHED", 15*time.Second, nil)
+		m1008.waitEvent(mb, "CALL_CLOSED", 10*time.Second, nil)
+		m1007.waitEvent(m, "CALL_CLOSED", 30*time.Second, nil) // the carrier hangs up
+		r := sipp.wait(t, 40*time.Second)
+		if r.exit != 0 {
+			t.Fatalf("carrier SIPp exit %d, responses %v\n%s", r.exit, r.responseCodes(), tailString(r.errors, 2000))
+		}
+		// The carrier echoes what it hears: 1007 hears its own tone back through the group call.
+		checkTone(t, "1007 hears its tone echoed by the carrier", m1007.lastRecording(), huntTone1007, toneA, 2)
+	})
 }
