@@ -41,7 +41,9 @@ type Groups interface {
 // the flow that puts caller in queue q of org: it runs on the caller's channel (announcements,
 // music, ringing agents through mediaapp.Ringer, its own overflows) and returns when an agent
 // answered, the call overflowed, or the caller hung up. The dispatcher has already applied
-// opening hours and night mode: Flow is asked for open queues only.
+// opening hours and night mode: Flow is asked for open queues only. The flow's channel is the
+// call's, except that its mediaapp.Connector runs group numbers and "voicemail:<ext>" targets
+// in-process (the call engine's Connect reaches users and outside numbers only).
 type QueueFlows interface {
 	Flow(org store.Org, q store.Queue, caller b2bua.ServiceCall) mediaapp.Flow
 }
