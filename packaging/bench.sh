@@ -4,12 +4,16 @@
 #   2. REGISTER with digest authentication per second (SIPp, stepped offered rates)
 #   3. call set-ups per second through the B2BUA (SIPp UAC -> Vaihde -> SIPp UAS; and vaihde-load setup)
 #   4. 1000 simultaneous relayed calls for 30 s (vaihde-load media): loss, jitter, server CPU
-#   5. Softphone memory and CPU at idle and during a call to a baresip peer, under Xvfb + PulseAudio
+#   5. 500 callers waiting in one queue (music, progress, position and estimate announcements)
+#      while 50 agents are paused, then the agents answer them all (vaihde-load queue): loss to
+#      the waiting callers, server CPU and memory
+#   6. Softphone memory and CPU at idle and during a call to a baresip peer, under Xvfb + PulseAudio
 # Figures are printed and written as Markdown to $BENCH_OUT/results.md for docs/PERFORMANCE.md.
 #
 # Knobs (environment): BENCH_OUT (default bench-out), BENCH_SIP_PORT (25960),
-# BENCH_MEDIA_CALLS (1000), BENCH_MEDIA_SECONDS (30), BENCH_SKIP (space-separated step names:
-# gobench register setup media softphone), BENCH_ONLY (space-separated step names: run only these,
+# BENCH_MEDIA_CALLS (1000), BENCH_MEDIA_SECONDS (30), BENCH_QUEUE_CALLERS (500), BENCH_QUEUE_AGENTS
+# (50), BENCH_QUEUE_WAIT (30s), BENCH_SKIP (space-separated step names:
+# gobench register setup media queue softphone), BENCH_ONLY (space-separated step names: run only these,
 # e.g. BENCH_ONLY=softphone), BENCH_QUICK=1 (one low rate per SIPp step: a smoke run),
 # BENCH_SOFTPHONE_IDLE / BENCH_SOFTPHONE_CALL (seconds of Softphone measurement, default 20 each),
 # BENCH_SOFTPHONE_ARGS (extra Softphone flags, e.g. "-cpuprofile /tmp/sp.prof").
@@ -23,6 +27,9 @@ SIP_PORT=${BENCH_SIP_PORT:-25960}
 HTTP_PORT=$((SIP_PORT + 1))
 MEDIA_CALLS=${BENCH_MEDIA_CALLS:-1000}
 MEDIA_SECONDS=${BENCH_MEDIA_SECONDS:-30}
+QUEUE_CALLERS=${BENCH_QUEUE_CALLERS:-500}
+QUEUE_AGENTS=${BENCH_QUEUE_AGENTS:-50}
+QUEUE_WAIT=${BENCH_QUEUE_WAIT:-30s}
 SKIP=" ${BENCH_SKIP:-} "
 REG_RATES="500 1000 2000 3000 4000"
 CALL_RATES="50 100 200 400"
@@ -62,15 +69,16 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 say "== building"
 CGO_ENABLED=0 go build -o "$WORK/vaihde" ./server/cmd/vaihde
 have_load=0
-if { ! skip setup || ! skip media; } && [ -d server/cmd/vaihde-load ] && CGO_ENABLED=0 go build -o "$WORK/vaihde-load" ./server/cmd/vaihde-load; then
+if { ! skip setup || ! skip media || ! skip queue; } && [ -d server/cmd/vaihde-load ] && CGO_ENABLED=0 go build -o "$WORK/vaihde-load" ./server/cmd/vaihde-load; then
 	have_load=1
 fi
 
 cpu_ticks() { awk '{ i = index($0, ") "); split(substr($0, i + 2), f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
+# start_server [keep]: a fresh database, or (keep) the one prepared in $WORK/vaihde.db.
 start_server() {
-	rm -f "$WORK/vaihde.db"*
+	[ "${1:-}" = keep ] || rm -f "$WORK/vaihde.db"*
 	"$WORK/vaihde" -demo -sip-addr "127.0.0.1:$SIP_PORT" -http-addr "127.0.0.1:$HTTP_PORT" -https-addr "" \
 		-tls-addr "127.0.0.1:$((SIP_PORT + 2))" -db "$WORK/vaihde.db" \
 		-rtp-port-min 20000 -rtp-port-max 29999 -log-level warn >"$OUT/vaihde.log" 2>&1 &
@@ -227,6 +235,27 @@ if ! skip media && [ "$have_load" = 1 ]; then
 	rss1=$(rss_kb "$SERVER_PID")
 	record ""
 	record "Server RSS: ${rss0} kB before, ${rss1} kB after the run."
+	record ""
+	stop_server
+fi
+
+# ---------------------------------------------------------------------------------------------
+if ! skip queue && [ "$have_load" = 1 ]; then
+	say "== $QUEUE_CALLERS callers waiting in one queue, then $QUEUE_AGENTS agents answering"
+	rm -f "$WORK/vaihde.db"*
+	"$WORK/vaihde-load" seed-queue -db "$WORK/vaihde.db" -queue 8050 -agents "$QUEUE_AGENTS" -agent-first 2001 -progress 10s
+	start_server keep
+	record "## $QUEUE_CALLERS callers waiting in one queue, $QUEUE_AGENTS agents answering"
+	record ""
+	record "A queue on 8050 (\`vaihde-load seed-queue\`: $QUEUE_AGENTS agents of equal skill, hold music, a progress announcement with position and estimated wait every 10 s, no wrap-up). The agents (each its own SIP UA) log in and pause over the HTTP API; $QUEUE_CALLERS calls from 1001 enter the queue at 50/s and send G.711 like phones do; for $QUEUE_WAIT every caller only waits, and what each receives is counted by RTP sequence number and against the 50 packets/s a stream must carry. Then the agents resume and answer every caller (3 s conversations, agent media tagged so the caller's counter sees it is connected). Server CPU is utime+stime of the real \`vaihde\` process from /proc/PID/stat, as % of one core (the machine has $(nproc)); memory is VmRSS / VmHWM."
+	record ""
+	record "\`vaihde-load queue -calls $QUEUE_CALLERS -queue 8050 -agents $QUEUE_AGENTS -agent-first 2001 -wait $QUEUE_WAIT -talk 3s -rate 50 -server 127.0.0.1:$SIP_PORT -api http://127.0.0.1:$HTTP_PORT -server-pid PID\`"
+	record ""
+	record '```'
+	"$WORK/vaihde-load" queue -calls "$QUEUE_CALLERS" -queue 8050 -agents "$QUEUE_AGENTS" -agent-first 2001 \
+		-wait "$QUEUE_WAIT" -talk 3s -rate 50 -server "127.0.0.1:$SIP_PORT" -api "http://127.0.0.1:$HTTP_PORT" \
+		-server-pid "$SERVER_PID" 2>&1 | tee -a "$RESULTS" || true
+	record '```'
 	record ""
 	stop_server
 fi

@@ -49,6 +49,22 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"PUT", "/api/admin/dids/{number}", s.adminPutDID},
 		{"DELETE", "/api/admin/dids/{number}", s.adminDeleteDID},
 		{"GET", "/api/admin/audit", s.adminAudit},
+		// Groups (groups.go).
+		{"GET", "/api/admin/queues", s.adminQueues},
+		{"POST", "/api/admin/queues", s.adminCreateQueue},
+		{"GET", "/api/admin/queues/{id}", s.adminQueue},
+		{"PUT", "/api/admin/queues/{id}", s.adminUpdateQueue},
+		{"DELETE", "/api/admin/queues/{id}", s.adminDeleteQueue},
+		{"GET", "/api/admin/hunt-groups", s.adminHuntGroups},
+		{"POST", "/api/admin/hunt-groups", s.adminCreateHuntGroup},
+		{"GET", "/api/admin/hunt-groups/{id}", s.adminHuntGroup},
+		{"PUT", "/api/admin/hunt-groups/{id}", s.adminUpdateHuntGroup},
+		{"DELETE", "/api/admin/hunt-groups/{id}", s.adminDeleteHuntGroup},
+		{"GET", "/api/admin/menus", s.adminMenus},
+		{"POST", "/api/admin/menus", s.adminCreateMenu},
+		{"GET", "/api/admin/menus/{id}", s.adminMenu},
+		{"PUT", "/api/admin/menus/{id}", s.adminUpdateMenu},
+		{"DELETE", "/api/admin/menus/{id}", s.adminDeleteMenu},
 	}
 }
 
@@ -1016,6 +1032,10 @@ func (s *Server) adminPutDID(w http.ResponseWriter, r *http.Request, admin store
 			}
 		}
 		d.Extension = ext
+		if _, _, err := s.st.GroupByNumber(ctx, org.ID, num); err == nil {
+			writeError(w, http.StatusConflict, fmt.Sprintf("%s is a group's number: it cannot reach an extension", num))
+			return
+		}
 	}
 	if err := s.st.PutDID(ctx, d); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -1054,6 +1074,10 @@ func (s *Server) adminDeleteDID(w http.ResponseWriter, r *http.Request, admin st
 	if err := s.st.DeleteDID(ctx, org.ID, num); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusNotFound, "no such number in the organisation's pool")
+			return
+		}
+		if errors.Is(err, store.ErrConflict) { // migration 7: a group answers it
+			writeError(w, http.StatusConflict, fmt.Sprintf("%s is a group's number: give the group another number first", num))
 			return
 		}
 		s.internal(w, "admin: delete did", err)

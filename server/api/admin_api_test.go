@@ -73,12 +73,16 @@ func (a *adminEnv) snapshot(t *testing.T, orgID int64) string {
 	ds, err3 := a.st.ListDIDs(ctx, orgID)
 	au, err4 := a.st.ListAudit(ctx, orgID, 1000)
 	ac, err5 := a.st.Activities(ctx, orgID)
-	for _, err := range []error{err1, err2, err3, err4, err5} {
+	qs, err6 := a.st.Queues(ctx, orgID)
+	hs, err7 := a.st.HuntGroups(ctx, orgID)
+	ms, err8 := a.st.Menus(ctx, orgID)
+	ls, err9 := a.st.AgentLogins(ctx, orgID)
+	for _, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9} {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	return string(must(json.Marshal([]any{o, us, ds, au, ac})))
+	return string(must(json.Marshal([]any{o, us, ds, au, ac, qs, hs, ms, ls})))
 }
 
 func (a *adminEnv) auditOf(t *testing.T, orgID int64) []store.AuditEntry {
@@ -527,6 +531,7 @@ type adminCase struct {
 // TestAdminRoutesAllListed.
 func adminTable(a *adminEnv) []adminCase {
 	user := fmt.Sprint(a.accts["1002"].ID)
+	g := a.demoGroups()
 	return []adminCase{
 		{"GET", "/api/admin/org", "/api/admin/org", nil, 200},
 		{"PUT", "/api/admin/org", "/api/admin/org", shared.AdminOrgUpdate{Name: ptr("Taken over"), BarPremium: ptr(true)}, 200},
@@ -545,7 +550,41 @@ func adminTable(a *adminEnv) []adminCase {
 		{"PUT", "/api/admin/dids/{number}", "/api/admin/dids/+358912340000", shared.DIDUpdate{Extension: "1001"}, 409},
 		{"DELETE", "/api/admin/dids/{number}", "/api/admin/dids/+358912340000", nil, 404},
 		{"GET", "/api/admin/audit", "/api/admin/audit", nil, 200},
+		// Groups: demo's IDs are 404; a new group naming demo's users or numbers is refused (400).
+		{"GET", "/api/admin/queues", "/api/admin/queues", nil, 200},
+		{"POST", "/api/admin/queues", "/api/admin/queues", shared.AdminQueue{Name: "Intruder", Number: "8050",
+			Members: []shared.GroupMember{{UserID: a.accts["1004"].ID, Skill: 1}}}, 400},
+		{"GET", "/api/admin/queues/{id}", "/api/admin/queues/" + g["queue"], nil, 404},
+		{"PUT", "/api/admin/queues/{id}", "/api/admin/queues/" + g["queue"], shared.AdminQueue{Name: "Hijacked", Number: "8000",
+			Members: []shared.GroupMember{{UserID: a.accts["1004"].ID}}}, 404},
+		{"DELETE", "/api/admin/queues/{id}", "/api/admin/queues/" + g["queue"], nil, 404},
+		{"GET", "/api/admin/hunt-groups", "/api/admin/hunt-groups", nil, 200},
+		{"POST", "/api/admin/hunt-groups", "/api/admin/hunt-groups", shared.AdminHuntGroup{Name: "Intruder", Number: "8051",
+			Members: []shared.GroupMember{{UserID: a.accts["1007"].ID}}}, 400},
+		{"GET", "/api/admin/hunt-groups/{id}", "/api/admin/hunt-groups/" + g["hunt"], nil, 404},
+		{"PUT", "/api/admin/hunt-groups/{id}", "/api/admin/hunt-groups/" + g["hunt"], shared.AdminHuntGroup{Name: "Hijacked", Number: "8001"}, 404},
+		{"DELETE", "/api/admin/hunt-groups/{id}", "/api/admin/hunt-groups/" + g["hunt"], nil, 404},
+		{"GET", "/api/admin/menus", "/api/admin/menus", nil, 200},
+		{"POST", "/api/admin/menus", "/api/admin/menus", shared.AdminMenu{Name: "Intruder", Number: "8052",
+			Options: map[string]string{"1": "8000"}}, 400},
+		{"GET", "/api/admin/menus/{id}", "/api/admin/menus/" + g["menu"], nil, 404},
+		{"PUT", "/api/admin/menus/{id}", "/api/admin/menus/" + g["menu"], shared.AdminMenu{Name: "Hijacked", Number: "8020"}, 404},
+		{"DELETE", "/api/admin/menus/{id}", "/api/admin/menus/" + g["menu"], nil, 404},
 	}
+}
+
+// demoGroups returns the IDs of the demo organisation's queue 8000, hunt group 8001 and menu
+// 8020.
+func (a *adminEnv) demoGroups() map[string]string {
+	out := map[string]string{}
+	for k, num := range map[string]string{"queue": "8000", "hunt": "8001", "menu": "8020"} {
+		_, id, err := a.st.GroupByNumber(context.Background(), a.demo.ID, num)
+		if err != nil {
+			panic(fmt.Sprintf("demo group %s: %v", num, err))
+		}
+		out[k] = fmt.Sprint(id)
+	}
+	return out
 }
 
 // TestAdminEndpointsRefuseStrangers: every admin endpoint refuses a request without a token

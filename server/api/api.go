@@ -60,6 +60,8 @@ type Server struct {
 	vmPending vmPending
 	// adminMu serialises admin writes (admin.go): their rules read the users before writing.
 	adminMu sync.Mutex
+	// agentsOnce subscribes the event streams to the queue engine (agent.go).
+	agentsOnce sync.Once
 }
 
 type session struct {
@@ -127,6 +129,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/prompts/{lang}/{key...}", s.authed(s.prompt))
 	mux.HandleFunc("PUT /api/prompts/{lang}/{key...}", s.authed(s.putPrompt))
 	mux.HandleFunc("DELETE /api/prompts/{lang}/{key...}", s.authed(s.deletePrompt))
+	mux.HandleFunc("GET /api/agent", s.authed(s.agentView))
+	mux.HandleFunc("POST /api/agent/queues/{id}/login", s.authed(s.agentLogin))
+	mux.HandleFunc("POST /api/agent/queues/{id}/logout", s.authed(s.agentLogout))
+	mux.HandleFunc("POST /api/agent/pause", s.authed(s.agentPause))
+	mux.HandleFunc("POST /api/agent/resume", s.authed(s.agentResume))
+	mux.HandleFunc("GET /api/queues/{id}/stats", s.authed(s.queueStats))
+	mux.HandleFunc("POST /api/queues/{id}/agents/{user}/login", s.authed(s.supervisorLogin))
+	mux.HandleFunc("POST /api/queues/{id}/agents/{user}/logout", s.authed(s.supervisorLogout))
 	s.registerAdmin(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")

@@ -25,6 +25,8 @@ type Deps struct {
 	SMS       SMS       // *sms.Service
 	Voicemail Voicemail // *voicemail.Mailbox
 	Prompts   Prompts   // *prompt.Catalog
+	// Agents is the queue engine (server/queue); nil: the agent and supervisor routes answer 501.
+	Agents Agents
 	// SMSLimits bound how many SMS a user and an organisation may send (zero fields: defaults).
 	SMSLimits SMSLimits
 }

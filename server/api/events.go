@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,11 +38,14 @@ type streams struct {
 	perUser map[int64]int
 	closed  bool
 	done    chan struct{} // closed by CloseStreams
+	// cancelAgents ends the subscription to the queue engine (agent.go), if any.
+	cancelAgents func()
 }
 
 // stream is one client's event stream.
 type stream struct {
 	orgID, userID int64
+	admin         bool     // the user administers the organisation (sees every queue's statistics)
 	token         [32]byte // hash of the session's token: logout ends the stream
 	ch            chan streamItem
 	overflow      chan struct{}
@@ -78,7 +82,7 @@ func (ss *streams) add(u store.User, token [32]byte) (*stream, error) {
 	if ss.perUser[u.ID] >= maxStreamsPerUser {
 		return nil, errTooManyStreams
 	}
-	st := &stream{orgID: u.OrgID, userID: u.ID, token: token, ch: make(chan streamItem, streamBuffer),
+	st := &stream{orgID: u.OrgID, userID: u.ID, admin: u.Admin, token: token, ch: make(chan streamItem, streamBuffer),
 		overflow: make(chan struct{}), ended: make(chan struct{})}
 	ss.all[st] = struct{}{}
 	ss.perUser[u.ID]++
@@ -119,6 +123,18 @@ func (ss *streams) publish(orgID, userID int64, ev shared.Event) {
 	}
 }
 
+// publishSupervisors offers ev to the streams of the organisation's administrators and of
+// the users in supervisors (a queue's statistics).
+func (ss *streams) publishSupervisors(orgID int64, supervisors []int64, ev shared.Event) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for st := range ss.all {
+		if st.orgID == orgID && (st.admin || slices.Contains(supervisors, st.userID)) {
+			st.offer(streamItem{ev: &ev})
+		}
+	}
+}
+
 // publishUser offers ev to userID's streams only.
 func (ss *streams) publishUser(userID int64, ev shared.Event) {
 	ss.mu.Lock()
@@ -141,10 +157,16 @@ func (ss *streams) has(userID int64) bool {
 // http.Server.RegisterOnShutdown: Shutdown waits for handlers, and a stream never ends by itself.
 func (s *Server) CloseStreams() {
 	s.streams.mu.Lock()
-	defer s.streams.mu.Unlock()
 	if !s.streams.closed {
 		s.streams.closed = true
 		close(s.streams.done)
+	}
+	cancel := s.streams.cancelAgents
+	s.streams.cancelAgents = nil
+	s.streams.mu.Unlock()
+	// Outside the lock: the engine may be delivering an event, which takes it.
+	if cancel != nil {
+		cancel()
 	}
 }
 
@@ -170,11 +192,12 @@ func (s *Server) UserChanged(ctx context.Context, u store.User) {
 }
 
 // events serves GET /api/events: "hello", then presence changes of the user's organisation,
-// directory, contact, message and voicemail events, and a ": ping" comment every pingEvery.
+// directory, contact, message and voicemail events, agent and queue events (agent.go), and a ": ping" comment every pingEvery.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, u store.User) {
 	if !s.needPresence(w) {
 		return
 	}
+	s.watchAgents()
 	ctx := r.Context()
 	v, err := s.viewerFor(ctx, u)
 	if err != nil {

@@ -51,6 +51,7 @@ func tenancyEnv(t *testing.T) (*adminEnv, map[string]string) {
 		t.Fatal(err)
 	}
 	a.s.deps.Prompts = cat
+	a.s.deps.Agents = newFakeAgents(a.st)
 	a.acme.SMSSender = "Acme"
 	if err := a.st.UpdateOrg(ctx, a.acme); err != nil {
 		t.Fatal(err)
@@ -74,7 +75,10 @@ func tenancyEnv(t *testing.T) (*adminEnv, map[string]string) {
 	if err != nil || len(personal) == 0 {
 		t.Fatalf("demo personal contacts: %v %v", personal, err)
 	}
+	q := demoQueue(t, a.env)
 	return a, map[string]string{
+		"queue":     fmt.Sprint(q.ID),
+		"agent":     fmt.Sprint(a.accts["1004"].ID),
 		"voicemail": fmt.Sprint(v.ID),
 		"contact":   fmt.Sprint(orgContacts[0].ID),
 		"personal":  fmt.Sprint(personal[0].ID),
@@ -118,6 +122,14 @@ func tenancyTable(ids map[string]string) []tenancyCase {
 		{"GET", "/api/prompts/{lang}/{key...}", "/api/prompts/fi/goodbye", nil, 200},
 		{"PUT", "/api/prompts/{lang}/{key...}", "/api/prompts/fi/goodbye", wav, 204},
 		{"DELETE", "/api/prompts/{lang}/{key...}", "/api/prompts/fi/goodbye", nil, 204},
+		{"GET", "/api/agent", "/api/agent", nil, 200},
+		{"POST", "/api/agent/queues/{id}/login", "/api/agent/queues/" + ids["queue"] + "/login", nil, 404},
+		{"POST", "/api/agent/queues/{id}/logout", "/api/agent/queues/" + ids["queue"] + "/logout", nil, 404},
+		{"POST", "/api/agent/pause", "/api/agent/pause", shared.AgentPause{Reason: "Lounas"}, 200},
+		{"POST", "/api/agent/resume", "/api/agent/resume", nil, 200},
+		{"GET", "/api/queues/{id}/stats", "/api/queues/" + ids["queue"] + "/stats", nil, 404},
+		{"POST", "/api/queues/{id}/agents/{user}/login", "/api/queues/" + ids["queue"] + "/agents/" + ids["agent"] + "/login", nil, 404},
+		{"POST", "/api/queues/{id}/agents/{user}/logout", "/api/queues/" + ids["queue"] + "/agents/" + ids["agent"] + "/logout", nil, 404},
 		// Last: it ends acme's token.
 		{"POST", "/api/logout", "/api/logout", nil, 204},
 	}

@@ -40,6 +40,11 @@ func (s *Service) SetDID(ctx context.Context, domain, number, ext, note string) 
 			return store.DID{}, err
 		}
 	}
+	if gs, ok := s.St.(store.GroupStore); ok && ext != "" {
+		if _, _, err := gs.GroupByNumber(ctx, o.ID, num); err == nil {
+			return store.DID{}, badInput("%s is a group's number: it cannot reach an extension", num)
+		}
+	}
 	d := store.DID{OrgID: o.ID, Number: num, Extension: ext, Note: note}
 	if err := s.St.PutDID(ctx, d); errors.Is(err, store.ErrConflict) {
 		return store.DID{}, badInput("%s belongs to another organisation", num)
@@ -67,7 +72,9 @@ func (s *Service) DeleteDID(ctx context.Context, domain, number string) error {
 	if err != nil {
 		return fmt.Errorf("provision: number %s: %w", num, err)
 	}
-	if err := s.St.DeleteDID(ctx, o.ID, num); err != nil {
+	if err := s.St.DeleteDID(ctx, o.ID, num); errors.Is(err, store.ErrConflict) {
+		return badInput("%s is a group's number: give the group another number first", num)
+	} else if err != nil {
 		return fmt.Errorf("provision: delete number %s: %w", num, err)
 	}
 	s.audit(ctx, o.ID, "did.delete", "did "+num, didText(old), "")

@@ -17,7 +17,10 @@ import (
 // InputError is bad input from the operator (a malformed field, an unknown organisation, a
 // duplicate extension): the CLI prints it as one line and exits with status 2. Nothing has
 // been written when an operation returns one.
-type InputError struct{ msg string }
+type InputError struct {
+	msg      string
+	conflict bool // against a rule of the organisation (IsConflict), not malformed
+}
 
 func (e *InputError) Error() string { return e.msg }
 

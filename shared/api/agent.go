@@ -15,6 +15,11 @@ import "time"
 // Changes arrive on /api/events: type "agent" carries the user's AgentView after any change of
 // state (ringing, in call, wrap-up, paused, logged in or out, auto-logout); type "queue" carries
 // QueueStats for supervisors of the queue, at most once a second per queue.
+//
+// Errors: 404 another organisation's queue (or user) like a missing one, or not a member;
+// 403 stats and agent logins by one who neither supervises the queue nor administers the
+// organisation; 400 a bad since (RFC 3339, in the past, at most 31 days back; default the last
+// 4 hours) or pause reason (one line, at most 100 characters); 501 a server without queues.
 
 // Agent states. An agent in wrap-up is never shown as available.
 const (

@@ -4,6 +4,7 @@
 //	vaihde-load media -calls N -duration 30s -server 127.0.0.1:5060 -user 1001 -password demo1001 \
 //	    -callee 1002 -callee-password demo1002 [-server-pid PID]
 //	vaihde-load setup -calls N -rate R -server 127.0.0.1:5060 …
+//	vaihde-load queue -calls 500 -queue 8000 -agents 50 -agent-first 2001 -api http://127.0.0.1:8080 …
 //	vaihde-load relay -calls N -duration 10s   (the relay alone, in a child process, no SIP)
 //
 // It only ever talks to loopback addresses and stops by itself.
@@ -44,7 +45,7 @@ func main() {
 	}
 }
 
-const usage = `usage: vaihde-load media|setup|relay [flags]   (vaihde-load CMD -h for flags)`
+const usage = `usage: vaihde-load media|setup|queue|seed-queue|relay [flags]   (vaihde-load CMD -h for flags)`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -55,6 +56,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMedia(ctx, args[1:], stdout, stderr)
 	case "setup":
 		return runSetup(ctx, args[1:], stdout, stderr)
+	case "queue":
+		return runQueue(ctx, args[1:], stdout, stderr)
+	case "seed-queue":
+		return runSeedQueue(ctx, args[1:], stdout, stderr)
 	case "relay":
 		return runRelay(ctx, args[1:], stdout, stderr)
 	case relayChildCmd:

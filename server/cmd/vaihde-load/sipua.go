@@ -41,6 +41,8 @@ type ua struct {
 
 	// Callee side: what to do with an INVITE. Set before register.
 	onInvite func(offer sdpmedia.Media) (answer sdpmedia.Media, ep *endpoint, err error)
+	// afterAnswer, if set, hears of each call answered (the queue load's agents hang up later).
+	afterAnswer func(callID string, ep *endpoint)
 
 	mu      sync.Mutex
 	inCalls map[string]*inCall   // by Call-ID
@@ -239,6 +241,30 @@ func (u *ua) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	u.answers.Add(1)
+	if u.afterAnswer != nil {
+		u.afterAnswer(callID, ep)
+	}
+}
+
+// byeIn hangs up the answered call callID (sends BYE) and forgets it.
+func (u *ua) byeIn(ctx context.Context, callID string) error {
+	u.mu.Lock()
+	c := u.inCalls[callID]
+	delete(u.inCalls, callID)
+	u.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("bye %s: no such call", callID)
+	}
+	if c.ep != nil && c.ep.stopped.Load() {
+		return nil // the other side hung up first
+	}
+	bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	defer c.dlg.Close()
+	if err := c.dlg.Bye(bctx); err != nil {
+		return fmt.Errorf("bye %s: %w", callID, err)
+	}
+	return nil
 }
 
 func (u *ua) handleBye(req *sip.Request, tx sip.ServerTransaction) {

@@ -184,13 +184,16 @@ type rxStats struct {
 	Received, Dups, Reorder, Foreign, SSRCChanges, Invalid uint64
 	Sender                                                 uint32
 	Tagged                                                 bool
+	// MaxExt is the highest extended sequence number seen (0 before the first packet): its
+	// growth over a window is what the sender sent in it.
+	MaxExt int64
 }
 
 func (c *rxCounter) stats() rxStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return rxStats{Received: c.received, Dups: c.dups, Reorder: c.reorder, Foreign: c.foreign,
-		SSRCChanges: c.ssrcs, Invalid: c.invalid, Sender: c.sender, Tagged: c.tagged}
+		SSRCChanges: c.ssrcs, Invalid: c.invalid, Sender: c.sender, Tagged: c.tagged, MaxExt: c.maxExt}
 }
 
 // endpoint is one end of a call's media, like a phone's: an RTP socket on an even port that

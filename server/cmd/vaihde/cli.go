@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -39,7 +40,7 @@ const cliUsage = `usage:
   vaihde did set --org D --number N [--ext E] [--note TEXT]   (a DID of the trunk → extension)
   vaihde did delete --org D --number N
   vaihde did list --org D
-  vaihde backup FILE
+` + groupUsage + `  vaihde backup FILE
   vaihde restore FILE [--force]
 Every command also takes the server's -db FILE and -config FILE (and VAIHDE_DB_PATH etc.).
 Passwords are read from standard input, one line. Bad input: one line on stderr, exit status 2.
@@ -63,13 +64,27 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	cmd, rest := args[0], args[1:]
 	sub := ""
-	if cmd == "org" || cmd == "user" || cmd == "did" {
+	grouped := slices.Contains(groupCommands, cmd)
+	if cmd == "org" || cmd == "user" || cmd == "did" || grouped {
 		if len(rest) == 0 {
 			return c.fail(cmd, badUsage("missing subcommand")), true
 		}
 		sub, rest = rest[0], rest[1:]
+		if cmd == "queue" && sub == "member" { // queue member add|remove
+			if len(rest) == 0 {
+				return c.fail("queue member", badUsage("missing subcommand: add or remove")), true
+			}
+			sub, rest = sub+" "+rest[0], rest[1:]
+		}
 	}
 	name := strings.TrimSpace(cmd + " " + sub)
+	if grouped {
+		ok, err := c.groupCommand(ctx, name, rest)
+		if !ok {
+			err = badUsage("unknown subcommand " + strconv.Quote(sub))
+		}
+		return c.fail(name, err), true
+	}
 	var err error
 	switch name {
 	case "org create":

@@ -33,8 +33,8 @@ func (g *groupVoicemail) flow(ctx context.Context, org store.Org, ext string, c 
 }
 
 // newGroups answers the organisations' group numbers (hunt groups, IVR menus; queues once a
-// queue engine is given) in front of the feature codes and voicemail of feat.
-func newGroups(st store.Store, feat b2bua.Services, queues groups.QueueFlows, hub *presence.Hub, cat *prompt.Catalog, vm *groupVoicemail, logger *slog.Logger) *groups.Service {
-	return groups.New(groups.Deps{Groups: st, Queues: queues, Features: feat, Presence: hub,
+// queue engine is given) in front of the queue agents' codes, then the feature codes and voicemail of feat.
+func newGroups(st store.Store, feat b2bua.Services, queues groups.QueueFlows, agentCodes b2bua.Services, hub *presence.Hub, cat *prompt.Catalog, vm *groupVoicemail, logger *slog.Logger) *groups.Service {
+	return groups.New(groups.Deps{Groups: st, Queues: queues, AgentCodes: agentCodes, Features: feat, Presence: hub,
 		Prompts: cat, Voicemail: vm.flow, Logger: logger.With("component", "groups")})
 }

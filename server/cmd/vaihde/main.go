@@ -31,6 +31,7 @@ import (
 	"github.com/vaihde/vaihde/server/backup"
 	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/demo"
+	"github.com/vaihde/vaihde/server/groups"
 	"github.com/vaihde/vaihde/server/personal"
 	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/store/sqlite"
@@ -112,12 +113,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	feat, prompts := newFeatures(cfg, st, hub, vmAccess, logger)
 	routes := &personalRouting{}
 	groupVM := &groupVoicemail{st: st}
-	grp := newGroups(st, feat, nil, hub, prompts, groupVM, logger)
+	// The queue engine runs the queue numbers' flows and the agents' feature codes; it places
+	// callbacks through the call engine, so it starts after it.
+	qs := newQueues(st, hub, prompts, logger)
+	defer qs.Close()
+	grp := newGroups(st, feat, qs, groups.ServicesFunc(qs.agentCodes), hub, prompts, groupVM, logger)
 	engine, err := startCallEngine(cfg, st, sipSrv, hub, grp, routes, logger)
 	if err != nil {
 		return err
 	}
 	defer engine.Close()
+	qs.setOriginator(engine.b2b)
+	if err := qs.start(ctx); err != nil {
+		return err
+	}
 	svc, err := startServices(cfg, st, sipSrv, hub, closeHub, engine, logger)
 	if err != nil {
 		return err
@@ -140,12 +149,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := sipSrv.Start(ctx); err != nil {
 		return err
 	}
-	reload := newReload(st, sipSrv, svc, logger)
+	reload := newReload(st, sipSrv, svc, logger, qs.reload)
 	stopStoreWatch := watchStore(ctx, st, reload, logger)
 	defer stopStoreWatch()
 
 	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
-		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts),
+		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts), Agents: qs.eng,
 		// Admin changes made through the API reach SIP at once (the CLI's through storewatch).
 		Changed: func(ctx context.Context, _, _ int64) { reload(ctx) }})
 	svc.watchMailboxes(apiSrv.VoicemailChanged)
@@ -186,7 +195,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	done := make(chan error, 1)
 	go func() {
-		// Calls end first, so their BYEs and CANCELs still go out through the SIP stack.
+		// Calls end first, so their BYEs and CANCELs still go out through the SIP stack; the
+		// queue engine before them (its callback calls end through the call engine).
+		qs.Close()
 		if err := engine.Close(); err != nil {
 			logger.Warn("call engine shutdown", "error", err)
 		}

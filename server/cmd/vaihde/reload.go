@@ -12,8 +12,9 @@ import (
 
 // newReload returns what the server does when its data changed behind its caches: the SIP
 // side drops cached users and organisations and ends the registrations of removed users, and
-// the directory forgets its search indexes.
-func newReload(st *sqlite.Store, sipSrv *signaling.Server, svc *services, logger *slog.Logger) func(context.Context) {
+// the directory forgets its search indexes; each of perOrg (the queue engine's reload) runs for
+// every organisation.
+func newReload(st *sqlite.Store, sipSrv *signaling.Server, svc *services, logger *slog.Logger, perOrg ...func(context.Context, int64)) func(context.Context) {
 	log := logger.With("component", "reload")
 	return func(ctx context.Context) {
 		if _, err := sipSrv.Reload(ctx); err != nil && ctx.Err() == nil {
@@ -29,6 +30,9 @@ func newReload(st *sqlite.Store, sipSrv *signaling.Server, svc *services, logger
 		}
 		for _, o := range orgs {
 			svc.directory.Invalidate(o.ID)
+			for _, f := range perOrg {
+				f(ctx, o.ID)
+			}
 		}
 	}
 }

@@ -1,0 +1,643 @@
+package api
+
+// Groups in the admin API (routes and rules in shared/api/groups.go): queues, hunt groups and
+// IVR menus. The handlers only translate JSON to store records and back; every rule is checked
+// by server/provision (CheckQueue, CheckHuntGroup, CheckMenu), the same code as the CLI's.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/vaihde/vaihde/server/provision"
+	"github.com/vaihde/vaihde/server/store"
+	shared "github.com/vaihde/vaihde/shared/api"
+)
+
+// refuseGroup answers a refused group change: provision's bad input as 400 (409 for a rule
+// of the organisation), anything else as 500.
+func (s *Server) refuseGroup(w http.ResponseWriter, op string, err error) {
+	err = provision.StoreError(err)
+	switch {
+	case provision.IsConflict(err):
+		writeError(w, http.StatusConflict, err.Error())
+	case provision.IsInput(err):
+		writeError(w, http.StatusBadRequest, err.Error())
+	default:
+		s.refuse(w, op, err)
+	}
+}
+
+// secs converts whole seconds of a request; absurd values become one that the checks refuse.
+func secs(v int) time.Duration {
+	if v > math.MaxInt32 || v < math.MinInt32 {
+		return -1
+	}
+	return time.Duration(v) * time.Second
+}
+
+func secsOut(d time.Duration) int { return int(d / time.Second) }
+
+func devicesIn(ds []string) (store.Devices, error) {
+	var d store.Devices
+	for _, x := range ds {
+		switch x {
+		case shared.DeviceSoftphone:
+			d.Softphone = true
+		case shared.DeviceDesk:
+			d.Desk = true
+		case shared.DeviceMobile:
+			d.Mobile = true
+		default:
+			return d, bad("device %q: use softphone, desk or mobile", x)
+		}
+	}
+	return d, nil
+}
+
+func devicesOut(d store.Devices) []string {
+	out := []string{}
+	if d.Softphone {
+		out = append(out, shared.DeviceSoftphone)
+	}
+	if d.Desk {
+		out = append(out, shared.DeviceDesk)
+	}
+	if d.Mobile {
+		out = append(out, shared.DeviceMobile)
+	}
+	return out
+}
+
+func hhmm(field, v string) (int, error) {
+	var hh, mm int
+	if n, err := fmt.Sscanf(v, "%d:%d", &hh, &mm); err != nil || n != 2 || len(v) != 5 ||
+		hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
+		return 0, bad("%s: bad time %q (give HH:MM)", field, v)
+	}
+	return hh*60 + mm, nil
+}
+
+func hoursIn(h *shared.GroupHours) (*store.OfficeHours, error) {
+	if h == nil {
+		return nil, nil
+	}
+	out := &store.OfficeHours{}
+	for _, d := range h.Days {
+		if d < 0 || d > 6 {
+			return nil, bad("opening hours: bad day %d (0 = Sunday … 6 = Saturday)", d)
+		}
+		out.Days[d] = true
+	}
+	var err error
+	if out.Start, err = hhmm("opening hours", h.Start); err != nil {
+		return nil, err
+	}
+	if out.End, err = hhmm("opening hours", h.End); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func hoursOut(h *store.OfficeHours) *shared.GroupHours {
+	if h == nil {
+		return nil
+	}
+	out := &shared.GroupHours{Days: []int{}, Start: fmt.Sprintf("%02d:%02d", h.Start/60, h.Start%60),
+		End: fmt.Sprintf("%02d:%02d", h.End/60, h.End%60)}
+	for d, in := range h.Days {
+		if in {
+			out.Days = append(out.Days, d)
+		}
+	}
+	return out
+}
+
+// orgUsers indexes the organisation's users for member translation.
+type orgUsers struct {
+	byID  map[int64]store.User
+	byExt map[string]store.User
+}
+
+func (s *Server) loadOrgUsers(ctx context.Context, orgID int64) (orgUsers, []store.User, error) {
+	users, err := s.st.ListUsers(ctx, orgID)
+	if err != nil {
+		return orgUsers{}, nil, err
+	}
+	ou := orgUsers{byID: map[int64]store.User{}, byExt: map[string]store.User{}}
+	for _, u := range users {
+		ou.byID[u.ID], ou.byExt[u.Extension] = u, u
+	}
+	return ou, users, nil
+}
+
+// memberIn resolves a member given by user_id or, without one, by extension; a user of
+// another organisation is left for the checks to refuse as not the organisation's.
+func (ou orgUsers) memberIn(m shared.GroupMember) (int64, error) {
+	if m.UserID != 0 {
+		return m.UserID, nil
+	}
+	u, ok := ou.byExt[m.Extension]
+	if !ok {
+		return 0, bad("member %q: give user_id or the extension of a user of the organisation", m.Extension)
+	}
+	return u.ID, nil
+}
+
+func (ou orgUsers) memberOut(id int64, order, skill int) shared.GroupMember {
+	u := ou.byID[id]
+	return shared.GroupMember{UserID: id, Extension: u.Extension, Name: u.Name, Order: order, Skill: skill}
+}
+
+func queueIn(in shared.AdminQueue, ou orgUsers) (store.Queue, error) {
+	devices, err := devicesIn(in.Devices)
+	if err != nil {
+		return store.Queue{}, err
+	}
+	hours, err := hoursIn(in.Hours)
+	if err != nil {
+		return store.Queue{}, err
+	}
+	q := store.Queue{
+		Name: in.Name, Number: in.Number, BillingID: in.BillingID, HideFromDir: in.HideFromDirectory,
+		PresentNumber: in.PresentNumber, Show: store.ShowNumber(in.Show), Affix: in.Affix, AffixSuffix: in.AffixSuffix,
+		MaxWait: secs(in.MaxWaitSec), MaxWaitTarget: in.MaxWaitTarget, MaxQueued: in.MaxQueued, RushReopen: in.RushReopen,
+		RushMaxWait: secs(in.RushMaxWaitSec), RushTarget: in.RushTarget, MaxRingAttempts: in.MaxRingAttempts,
+		NoAnswerTarget: in.NoAnswerTarget, NoAgentsTarget: in.NoAgentsTarget, NoAgentsIfNoneFree: in.NoAgentsIfNoneFree,
+		RedStops: in.RedStops, LongestIdle: in.LongestIdle, Devices: devices, RingAtOnce: in.RingAtOnce,
+		WrapUp: secs(in.WrapUpSec), RingTime: secs(in.RingTimeSec), AutoLogoutAfter: in.AutoLogoutAfter,
+		EntryPrompt: in.EntryPrompt, Music: in.Music, ProgressPrompt: in.ProgressPrompt, ProgressEvery: secs(in.ProgressEverySec),
+		RingbackOnConnect: in.RingbackOnConnect, SayPosition: in.SayPosition, SayEstimate: in.SayEstimate,
+		Callback: in.Callback, CallbackRingTime: secs(in.CallbackRingTimeSec), CallbackAttempts: in.CallbackAttempts,
+		CallbackValidity: secs(in.CallbackValiditySec), CallbackText: in.CallbackText,
+		CallbackAgentPrompt: in.CallbackAgentPrompt, CallbackOfferPrompt: in.CallbackOfferPrompt,
+		OfferAfterOpen: secs(in.OfferAfterOpenSec), OfferQueuedOver: in.OfferQueuedOver,
+		OfferLongestOver: secs(in.OfferLongestOverSec), OfferEstimateOver: secs(in.OfferEstimateOverSec),
+		StopBeforeClose: secs(in.StopBeforeCloseSec), Hours: hours, NightManual: in.NightManual, NightTarget: in.NightTarget,
+	}
+	for _, m := range in.Members {
+		id, err := ou.memberIn(m)
+		if err != nil {
+			return store.Queue{}, err
+		}
+		q.Members = append(q.Members, store.QueueMember{UserID: id, Order: m.Order, Skill: m.Skill})
+	}
+	for _, m := range in.Supervisors {
+		id, err := ou.memberIn(m)
+		if err != nil {
+			return store.Queue{}, err
+		}
+		q.Supervisors = append(q.Supervisors, id)
+	}
+	return q, nil
+}
+
+func queueOut(q store.Queue, ou orgUsers) shared.AdminQueue {
+	out := shared.AdminQueue{
+		ID: q.ID, Name: q.Name, Number: q.Number, BillingID: q.BillingID, HideFromDirectory: q.HideFromDir,
+		PresentNumber: q.PresentNumber, Show: string(q.Show), Affix: q.Affix, AffixSuffix: q.AffixSuffix,
+		MaxWaitSec: secsOut(q.MaxWait), MaxWaitTarget: q.MaxWaitTarget, MaxQueued: q.MaxQueued, RushReopen: q.RushReopen,
+		RushMaxWaitSec: secsOut(q.RushMaxWait), RushTarget: q.RushTarget, MaxRingAttempts: q.MaxRingAttempts,
+		NoAnswerTarget: q.NoAnswerTarget, NoAgentsTarget: q.NoAgentsTarget, NoAgentsIfNoneFree: q.NoAgentsIfNoneFree,
+		RedStops: q.RedStops, LongestIdle: q.LongestIdle, Devices: devicesOut(q.Devices), RingAtOnce: q.RingAtOnce,
+		WrapUpSec: secsOut(q.WrapUp), RingTimeSec: secsOut(q.RingTime), AutoLogoutAfter: q.AutoLogoutAfter,
+		EntryPrompt: q.EntryPrompt, Music: q.Music, ProgressPrompt: q.ProgressPrompt, ProgressEverySec: secsOut(q.ProgressEvery),
+		RingbackOnConnect: q.RingbackOnConnect, SayPosition: q.SayPosition, SayEstimate: q.SayEstimate,
+		Callback: q.Callback, CallbackRingTimeSec: secsOut(q.CallbackRingTime), CallbackAttempts: q.CallbackAttempts,
+		CallbackValiditySec: secsOut(q.CallbackValidity), CallbackText: q.CallbackText,
+		CallbackAgentPrompt: q.CallbackAgentPrompt, CallbackOfferPrompt: q.CallbackOfferPrompt,
+		OfferAfterOpenSec: secsOut(q.OfferAfterOpen), OfferQueuedOver: q.OfferQueuedOver,
+		OfferLongestOverSec: secsOut(q.OfferLongestOver), OfferEstimateOverSec: secsOut(q.OfferEstimateOver),
+		StopBeforeCloseSec: secsOut(q.StopBeforeClose), Hours: hoursOut(q.Hours), NightManual: q.NightManual,
+		NightTarget: q.NightTarget, Members: []shared.GroupMember{}, Supervisors: []shared.GroupMember{},
+	}
+	for _, m := range q.Members {
+		out.Members = append(out.Members, ou.memberOut(m.UserID, m.Order, m.Skill))
+	}
+	for _, id := range q.Supervisors {
+		out.Supervisors = append(out.Supervisors, ou.memberOut(id, 0, 0))
+	}
+	return out
+}
+
+func huntIn(in shared.AdminHuntGroup, ou orgUsers) (store.HuntGroup, error) {
+	devices, err := devicesIn(in.Devices)
+	if err != nil {
+		return store.HuntGroup{}, err
+	}
+	hours, err := hoursIn(in.Hours)
+	if err != nil {
+		return store.HuntGroup{}, err
+	}
+	h := store.HuntGroup{Name: in.Name, Number: in.Number, Mode: store.HuntMode(in.Mode), Devices: devices,
+		RingTime: secs(in.RingTimeSec), StopActivities: slices.Clone(in.StopActivities), StopRed: in.StopRed,
+		Attempts: in.Attempts, AfterTarget: in.AfterTarget, BeforePrompt: in.BeforePrompt, AfterPrompt: in.AfterPrompt,
+		Hours: hours, NightTarget: in.NightTarget, HideFromDir: in.HideFromDirectory}
+	for _, m := range in.Members {
+		id, err := ou.memberIn(m)
+		if err != nil {
+			return store.HuntGroup{}, err
+		}
+		h.Members = append(h.Members, id)
+	}
+	return h, nil
+}
+
+func huntOut(h store.HuntGroup, ou orgUsers) shared.AdminHuntGroup {
+	out := shared.AdminHuntGroup{ID: h.ID, Name: h.Name, Number: h.Number, Mode: string(h.Mode), Members: []shared.GroupMember{},
+		Devices: devicesOut(h.Devices), RingTimeSec: secsOut(h.RingTime), StopActivities: append([]int{}, h.StopActivities...),
+		StopRed: h.StopRed, Attempts: h.Attempts, AfterTarget: h.AfterTarget, BeforePrompt: h.BeforePrompt,
+		AfterPrompt: h.AfterPrompt, Hours: hoursOut(h.Hours), NightTarget: h.NightTarget, HideFromDirectory: h.HideFromDir}
+	for i, id := range h.Members {
+		out.Members = append(out.Members, ou.memberOut(id, i+1, 0))
+	}
+	return out
+}
+
+func menuIn(in shared.AdminMenu) (store.Menu, error) {
+	hours, err := hoursIn(in.Hours)
+	if err != nil {
+		return store.Menu{}, err
+	}
+	return store.Menu{Name: in.Name, Number: in.Number, Prompt: in.Prompt, Options: in.Options,
+		Timeout: secs(in.TimeoutSec), Repeats: in.Repeats, TimeoutTarget: in.TimeoutTarget, InvalidTarget: in.InvalidTarget,
+		Hours: hours, NightTarget: in.NightTarget}, nil
+}
+
+func menuOut(m store.Menu) shared.AdminMenu {
+	opts := make(map[string]string, len(m.Options))
+	for k, v := range m.Options {
+		opts[k] = v
+	}
+	return shared.AdminMenu{ID: m.ID, Name: m.Name, Number: m.Number, Prompt: m.Prompt, Options: opts,
+		TimeoutSec: secsOut(m.Timeout), Repeats: m.Repeats, TimeoutTarget: m.TimeoutTarget, InvalidTarget: m.InvalidTarget,
+		Hours: hoursOut(m.Hours), NightTarget: m.NightTarget}
+}
+
+func pairs(ps []provision.Pair) []field {
+	out := make([]field, len(ps))
+	for i, p := range ps {
+		out[i] = field{p.Name, p.Value}
+	}
+	return out
+}
+
+// groupID parses the path's {id}; on false it has answered 404.
+func groupID(w http.ResponseWriter, r *http.Request, what string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, "no such "+what)
+		return 0, false
+	}
+	return id, true
+}
+
+// loaded answers a failed load of a group: 404 for a missing one or another organisation's.
+func (s *Server) loaded(w http.ResponseWriter, what string, err error) bool {
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no such "+what)
+		return false
+	}
+	if err != nil {
+		s.internal(w, "admin: "+what, err)
+		return false
+	}
+	return true
+}
+
+// ---- queues ----
+
+func (s *Server) adminQueues(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
+	ou, _, err := s.loadOrgUsers(r.Context(), org.ID)
+	if err != nil {
+		s.internal(w, "admin: users", err)
+		return
+	}
+	qs, err := s.st.Queues(r.Context(), org.ID)
+	if err != nil {
+		s.internal(w, "admin: queues", err)
+		return
+	}
+	out := shared.AdminQueueList{Queues: make([]shared.AdminQueue, 0, len(qs))}
+	for _, q := range qs {
+		out.Queues = append(out.Queues, queueOut(q, ou))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) adminQueue(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
+	id, ok := groupID(w, r, "queue")
+	if !ok {
+		return
+	}
+	q, err := s.st.Queue(r.Context(), org.ID, id)
+	if !s.loaded(w, "queue", err) {
+		return
+	}
+	ou, _, err := s.loadOrgUsers(r.Context(), org.ID)
+	if err != nil {
+		s.internal(w, "admin: users", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, queueOut(q, ou))
+}
+
+func (s *Server) adminCreateQueue(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	s.putQueue(w, r, admin, org, store.Queue{})
+}
+
+func (s *Server) adminUpdateQueue(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	id, ok := groupID(w, r, "queue")
+	if !ok {
+		return
+	}
+	old, err := s.st.Queue(r.Context(), org.ID, id)
+	if !s.loaded(w, "queue", err) {
+		return
+	}
+	s.putQueue(w, r, admin, org, old)
+}
+
+// putQueue creates (old.ID == 0) or replaces a queue from the request body.
+func (s *Server) putQueue(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org, old store.Queue) {
+	var req shared.AdminQueue
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	ctx := r.Context()
+	ou, users, err := s.loadOrgUsers(ctx, org.ID)
+	if err != nil {
+		s.internal(w, "admin: users", err)
+		return
+	}
+	q, err := queueIn(req, ou)
+	if err != nil {
+		s.refuse(w, "admin: queue", err)
+		return
+	}
+	q.ID = old.ID
+	if q, err = provision.CheckQueue(ctx, s.st, org, q); err != nil {
+		s.refuseGroup(w, "admin: queue", err)
+		return
+	}
+	exts := provision.Extensions(users)
+	if old.ID == 0 {
+		if q, err = s.st.CreateQueue(ctx, q); err != nil {
+			s.refuseGroup(w, "admin: create queue", err)
+			return
+		}
+		s.audit(ctx, org.ID, admin, "queue.create", "queue "+q.Number, "", provision.PairsSummary(provision.QueueFields(q, exts)))
+	} else {
+		if err := s.st.UpdateQueue(ctx, q); err != nil {
+			s.refuseGroup(w, "admin: update queue", err)
+			return
+		}
+		o, n := diff(pairs(provision.QueueFields(old, exts)), pairs(provision.QueueFields(q, exts)))
+		s.audit(ctx, org.ID, admin, "queue.update", "queue "+old.Number, o, n)
+	}
+	s.changed(ctx, org.ID, 0)
+	code := http.StatusOK
+	if old.ID == 0 {
+		code = http.StatusCreated
+	}
+	writeJSON(w, code, queueOut(q, ou))
+}
+
+func (s *Server) adminDeleteQueue(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	id, ok := groupID(w, r, "queue")
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	q, err := s.st.Queue(ctx, org.ID, id)
+	if !s.loaded(w, "queue", err) {
+		return
+	}
+	if !s.loaded(w, "queue", s.st.DeleteQueue(ctx, org.ID, id)) {
+		return
+	}
+	_, users, _ := s.loadOrgUsers(ctx, org.ID)
+	s.audit(ctx, org.ID, admin, "queue.delete", "queue "+q.Number, provision.PairsSummary(provision.QueueFields(q, provision.Extensions(users))), "")
+	s.changed(ctx, org.ID, 0)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ---- hunt groups ----
+
+func (s *Server) adminHuntGroups(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
+	ou, _, err := s.loadOrgUsers(r.Context(), org.ID)
+	if err != nil {
+		s.internal(w, "admin: users", err)
+		return
+	}
+	hs, err := s.st.HuntGroups(r.Context(), org.ID)
+	if err != nil {
+		s.internal(w, "admin: hunt groups", err)
+		return
+	}
+	out := shared.AdminHuntGroupList{HuntGroups: make([]shared.AdminHuntGroup, 0, len(hs))}
+	for _, h := range hs {
+		out.HuntGroups = append(out.HuntGroups, huntOut(h, ou))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) adminHuntGroup(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
+	id, ok := groupID(w, r, "hunt group")
+	if !ok {
+		return
+	}
+	h, err := s.st.HuntGroup(r.Context(), org.ID, id)
+	if !s.loaded(w, "hunt group", err) {
+		return
+	}
+	ou, _, err := s.loadOrgUsers(r.Context(), org.ID)
+	if err != nil {
+		s.internal(w, "admin: users", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, huntOut(h, ou))
+}
+
+func (s *Server) adminCreateHuntGroup(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	s.putHuntGroup(w, r, admin, org, store.HuntGroup{})
+}
+
+func (s *Server) adminUpdateHuntGroup(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	id, ok := groupID(w, r, "hunt group")
+	if !ok {
+		return
+	}
+	old, err := s.st.HuntGroup(r.Context(), org.ID, id)
+	if !s.loaded(w, "hunt group", err) {
+		return
+	}
+	s.putHuntGroup(w, r, admin, org, old)
+}
+
+func (s *Server) putHuntGroup(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org, old store.HuntGroup) {
+	var req shared.AdminHuntGroup
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	ctx := r.Context()
+	ou, users, err := s.loadOrgUsers(ctx, org.ID)
+	if err != nil {
+		s.internal(w, "admin: users", err)
+		return
+	}
+	h, err := huntIn(req, ou)
+	if err != nil {
+		s.refuse(w, "admin: hunt group", err)
+		return
+	}
+	h.ID = old.ID
+	if h, err = provision.CheckHuntGroup(ctx, s.st, org, h); err != nil {
+		s.refuseGroup(w, "admin: hunt group", err)
+		return
+	}
+	exts := provision.Extensions(users)
+	if old.ID == 0 {
+		if h, err = s.st.CreateHuntGroup(ctx, h); err != nil {
+			s.refuseGroup(w, "admin: create hunt group", err)
+			return
+		}
+		s.audit(ctx, org.ID, admin, "hunt.create", "hunt "+h.Number, "", provision.PairsSummary(provision.HuntFields(h, exts)))
+	} else {
+		if err := s.st.UpdateHuntGroup(ctx, h); err != nil {
+			s.refuseGroup(w, "admin: update hunt group", err)
+			return
+		}
+		o, n := diff(pairs(provision.HuntFields(old, exts)), pairs(provision.HuntFields(h, exts)))
+		s.audit(ctx, org.ID, admin, "hunt.update", "hunt "+old.Number, o, n)
+	}
+	s.changed(ctx, org.ID, 0)
+	code := http.StatusOK
+	if old.ID == 0 {
+		code = http.StatusCreated
+	}
+	writeJSON(w, code, huntOut(h, ou))
+}
+
+func (s *Server) adminDeleteHuntGroup(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	id, ok := groupID(w, r, "hunt group")
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	h, err := s.st.HuntGroup(ctx, org.ID, id)
+	if !s.loaded(w, "hunt group", err) {
+		return
+	}
+	if !s.loaded(w, "hunt group", s.st.DeleteHuntGroup(ctx, org.ID, id)) {
+		return
+	}
+	_, users, _ := s.loadOrgUsers(ctx, org.ID)
+	s.audit(ctx, org.ID, admin, "hunt.delete", "hunt "+h.Number, provision.PairsSummary(provision.HuntFields(h, provision.Extensions(users))), "")
+	s.changed(ctx, org.ID, 0)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ---- menus ----
+
+func (s *Server) adminMenus(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
+	ms, err := s.st.Menus(r.Context(), org.ID)
+	if err != nil {
+		s.internal(w, "admin: menus", err)
+		return
+	}
+	out := shared.AdminMenuList{Menus: make([]shared.AdminMenu, 0, len(ms))}
+	for _, m := range ms {
+		out.Menus = append(out.Menus, menuOut(m))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) adminMenu(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
+	id, ok := groupID(w, r, "menu")
+	if !ok {
+		return
+	}
+	m, err := s.st.Menu(r.Context(), org.ID, id)
+	if !s.loaded(w, "menu", err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, menuOut(m))
+}
+
+func (s *Server) adminCreateMenu(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	s.putMenu(w, r, admin, org, store.Menu{})
+}
+
+func (s *Server) adminUpdateMenu(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	id, ok := groupID(w, r, "menu")
+	if !ok {
+		return
+	}
+	old, err := s.st.Menu(r.Context(), org.ID, id)
+	if !s.loaded(w, "menu", err) {
+		return
+	}
+	s.putMenu(w, r, admin, org, old)
+}
+
+func (s *Server) putMenu(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org, old store.Menu) {
+	var req shared.AdminMenu
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	ctx := r.Context()
+	m, err := menuIn(req)
+	if err != nil {
+		s.refuse(w, "admin: menu", err)
+		return
+	}
+	m.ID = old.ID
+	if m, err = provision.CheckMenu(ctx, s.st, org, m); err != nil {
+		s.refuseGroup(w, "admin: menu", err)
+		return
+	}
+	if old.ID == 0 {
+		if m, err = s.st.CreateMenu(ctx, m); err != nil {
+			s.refuseGroup(w, "admin: create menu", err)
+			return
+		}
+		s.audit(ctx, org.ID, admin, "menu.create", "menu "+m.Number, "", provision.PairsSummary(provision.MenuFields(m)))
+	} else {
+		if err := s.st.UpdateMenu(ctx, m); err != nil {
+			s.refuseGroup(w, "admin: update menu", err)
+			return
+		}
+		o, n := diff(pairs(provision.MenuFields(old)), pairs(provision.MenuFields(m)))
+		s.audit(ctx, org.ID, admin, "menu.update", "menu "+old.Number, o, n)
+	}
+	s.changed(ctx, org.ID, 0)
+	code := http.StatusOK
+	if old.ID == 0 {
+		code = http.StatusCreated
+	}
+	writeJSON(w, code, menuOut(m))
+}
+
+func (s *Server) adminDeleteMenu(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	id, ok := groupID(w, r, "menu")
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	m, err := s.st.Menu(ctx, org.ID, id)
+	if !s.loaded(w, "menu", err) {
+		return
+	}
+	if !s.loaded(w, "menu", s.st.DeleteMenu(ctx, org.ID, id)) {
+		return
+	}
+	s.audit(ctx, org.ID, admin, "menu.delete", "menu "+m.Number, provision.PairsSummary(provision.MenuFields(m)), "")
+	s.changed(ctx, org.ID, 0)
+	w.WriteHeader(http.StatusNoContent)
+}
