@@ -39,12 +39,14 @@ func (t *targetChannel) inProcess(ctx context.Context, number string) (string, b
 	if ext, ok := strings.CutPrefix(number, VoicemailPrefix); ok {
 		if t.s.deps.Voicemail != nil {
 			if f, ok := t.s.deps.Voicemail(ctx, t.cl.org, ext, t.cl.c); ok {
+				t.s.log.Info("queue target: voicemail", "org_id", t.cl.org.ID, "mailbox", ext)
 				return number, true, f(ctx, t.Channel)
 			}
 		}
 		number = ext
 	}
 	if g, ok := t.s.lookup(ctx, t.cl.org, number); ok {
+		t.s.log.Info("queue target: group", "org_id", t.cl.org.ID, "number", number, "kind", string(g.kind))
 		return number, true, t.s.run(ctx, t.Channel, t.cl, g, t.depth+1)
 	}
 	return number, false, nil
