@@ -181,3 +181,22 @@ func TestIntegrationHuntGroupFromTrunk(t *testing.T) {
 		checkTone(t, "1007 hears its tone echoed by the carrier", m1007.lastRecording(), huntTone1007, toneA, 2)
 	})
 }
+
+// TestIntegrationMenuDigitReachesQueue: 1001 calls the menu 8020 and presses 1; the call enters
+// the queue 8000 on the same call and its skill-1 agent 1004 rings; 1001 talks to 1004.
+func TestIntegrationMenuDigitReachesQueue(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	agents, _ := demoAgents(t, srv)
+	caller := registered(t, srv, "1001", toneA, false, "")
+
+	marks := marksOf(agents)
+	dialGroup(t, srv, caller, "8020")
+	time.Sleep(time.Second)
+	sendDigits(t, caller, "1")
+	if got := ringingAgent(t, agents, marks, 20*time.Second); got != agents[0] {
+		t.Fatalf("%s rang, want 1004 (skill 1 of 8000)", got.opts.User)
+	}
+	answerAndHear(t, caller, agents[0], tone1004)
+	hangup(t, caller, agents[0])
+}
