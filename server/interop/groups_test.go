@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,6 +62,18 @@ func bothRing(t *testing.T, a, b *baresip, ma, mb int) time.Duration {
 	return d
 }
 
+// baresipReInvite is what baresip 1.0 logs for every re-INVITE it receives.
+const baresipReInvite = "call: got re-INVITE"
+
+// noReInvite fails if the caller received a re-INVITE: it moved between the menu, the group
+// and the person on one media path (issue 10).
+func noReInvite(t *testing.T, caller *baresip) {
+	t.Helper()
+	if n := strings.Count(caller.log.String(), baresipReInvite); n != 0 {
+		t.Errorf("%s received %d re-INVITEs between the menu and the person, want none", caller.opts.User, n)
+	}
+}
+
 // acceptAndHear makes member answer and checks that caller hears the member's tone.
 func acceptAndHear(t *testing.T, caller, member *baresip, tone float64) {
 	t.Helper()
@@ -90,6 +103,7 @@ func TestIntegrationHuntGroupParallel(t *testing.T) {
 		t.Errorf("members rang %v apart, want at once (parallel)", d)
 	}
 	acceptAndHear(t, caller, m1008, huntTone1008)
+	noReInvite(t, caller)
 	ev := m1007.waitEvent(ma, "CALL_CLOSED", 10*time.Second, nil)
 	t.Logf("1007's ringing ended: %s", ev.Param)
 	if m1007.hasEvent(ma, "CALL_ESTABLISHED") {
@@ -101,7 +115,8 @@ func TestIntegrationHuntGroupParallel(t *testing.T) {
 }
 
 // TestIntegrationMenuDigitReachesGroup: 1001 calls the menu 8020 and presses 2; the hunt group
-// 8001 rings its members on the same call, and 1001 talks to 1007 when it answers.
+// 8001 rings its members on the same call, and 1001 talks to 1007 when it answers, never
+// re-INVITEd on the way.
 func TestIntegrationMenuDigitReachesGroup(t *testing.T) {
 	integration(t, "baresip")
 	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
@@ -118,6 +133,7 @@ func TestIntegrationMenuDigitReachesGroup(t *testing.T) {
 	bothRing(t, m1007, m1008, ma, mb)
 	acceptAndHear(t, caller, m1007, huntTone1007)
 	m1008.waitEvent(mb, "CALL_CLOSED", 10*time.Second, nil)
+	noReInvite(t, caller)
 	hangup(t, caller, m1007)
 }
 
@@ -198,5 +214,6 @@ func TestIntegrationMenuDigitReachesQueue(t *testing.T) {
 		t.Fatalf("%s rang, want 1004 (skill 1 of 8000)", got.opts.User)
 	}
 	answerAndHear(t, caller, agents[0], tone1004)
+	noReInvite(t, caller)
 	hangup(t, caller, agents[0])
 }
