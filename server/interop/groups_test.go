@@ -2,11 +2,14 @@ package interop
 
 import (
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vaihde/vaihde/shared/api"
 )
 
 // Issue 10, acceptance 2, hunt groups and IVR menus of the demo organisation: hunt group
@@ -216,4 +219,47 @@ func TestIntegrationMenuDigitReachesQueue(t *testing.T) {
 	answerAndHear(t, caller, agents[0], tone1004)
 	noReInvite(t, caller)
 	hangup(t, caller, agents[0])
+}
+
+// TestIntegrationHuntGroupSerialPresence: a serial hunt group made over the admin API (1007,
+// 1008, 1006; 4 s each; red presence stops calls; one round, then 1009). 1007 is in a meeting
+// (red), so 1008 rings first and 1007 never; after 1008's ring time 1006 rings; nobody answers,
+// and the caller is forwarded to 1009, whom it then hears.
+func TestIntegrationHuntGroupSerialPresence(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	admin := apiLogin(t, srv, "1001", "demo1001")
+	hg := api.AdminHuntGroup{Name: "Tuki", Number: "8050", Mode: "serial", RingTimeSec: 4, StopRed: true,
+		Attempts: 1, AfterTarget: "1009",
+		Members: []api.GroupMember{{Extension: "1007"}, {Extension: "1008"}, {Extension: "1006"}}}
+	apiCall(t, srv, http.MethodPost, "/api/admin/hunt-groups", admin, hg, &hg)
+	newAgentAPI(t, srv, "1007").setActivity(4) // in a meeting: red
+
+	m1007, m1008 := huntMembers(t, srv)
+	m1006 := registered(t, srv, "1006", tone1006, false, "")
+	m1009 := registered(t, srv, "1009", toneC, true, "")
+	caller := registered(t, srv, "1002", toneA, false, "")
+
+	ma, mb, mc, md := m1007.mark(), m1008.mark(), m1006.mark(), m1009.mark()
+	dialGroup(t, srv, caller, "8050")
+	m1008.waitEvent(mb, "CALL_INCOMING", 15*time.Second, nil)
+	rang1008 := time.Now()
+	if m1006.hasEvent(mc, "CALL_INCOMING") {
+		t.Fatal("1006 rang together with 1008 (serial)")
+	}
+	m1008.waitEvent(mb, "CALL_CLOSED", 10*time.Second, nil)
+	m1006.waitEvent(mc, "CALL_INCOMING", 10*time.Second, nil)
+	if d := time.Since(rang1008); d < 3*time.Second {
+		t.Errorf("1006 rang %v after 1008, want after 1008's ring time of 4 s", d)
+	}
+	m1006.waitEvent(mc, "CALL_CLOSED", 10*time.Second, nil)
+	m1009.waitEvent(md, "CALL_ESTABLISHED", 20*time.Second, nil)
+	rm := caller.recordMark()
+	caller.waitAudioSince(rm, 3, 20*time.Second)
+	heard := caller.audioSince(rm)
+	checkTone(t, "1002 hears 1009 after the hunt group", heard.slice(heard.rate/2, len(heard.samples)), toneC, toneA, 2)
+	if m1007.hasEvent(ma, "CALL_INCOMING") {
+		t.Error("1007 rang while in a meeting (StopRed)")
+	}
+	hangup(t, caller, m1009)
 }
