@@ -41,7 +41,9 @@ type Groups interface {
 // the flow that puts caller in queue q of org: it runs on the caller's channel (announcements,
 // music, ringing agents through mediaapp.Ringer, its own overflows) and returns when an agent
 // answered, the call overflowed, or the caller hung up. The dispatcher has already applied
-// opening hours and night mode: Flow is asked for open queues only.
+// opening hours and night mode: Flow is asked for open queues only. The flow's channel is the
+// call's, except that its mediaapp.Connector runs group numbers and "voicemail:<ext>" targets
+// in-process (the call engine's Connect reaches users and outside numbers only).
 type QueueFlows interface {
 	Flow(org store.Org, q store.Queue, caller b2bua.ServiceCall) mediaapp.Flow
 }
@@ -119,26 +121,9 @@ func New(d Deps) *Service {
 	return &Service{deps: d, log: log, clips: newClips(d.Prompts, log)}
 }
 
-// Test numbers (GRP-1): reachable only from inside the organisation.
-const (
-	TestNumberFirst = 8000
-	TestNumberLast  = 8099
-)
-
-// IsTestNumber reports whether n is one of the test numbers 8000–8099.
-func IsTestNumber(n string) bool {
-	if len(n) != 4 {
-		return false
-	}
-	v := 0
-	for i := 0; i < len(n); i++ {
-		if n[i] < '0' || n[i] > '9' {
-			return false
-		}
-		v = v*10 + int(n[i]-'0')
-	}
-	return v >= TestNumberFirst && v <= TestNumberLast
-}
+// IsTestNumber reports whether n is one of the test numbers 8000–8099 (store.IsTestNumber),
+// which answer only callers from inside the organisation.
+func IsTestNumber(n string) bool { return store.IsTestNumber(n) }
 
 // Service implements b2bua.Services: agent codes, then feature codes and voicemail, then the
 // organisation's group numbers.

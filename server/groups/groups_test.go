@@ -565,3 +565,65 @@ func TestTargetFlow(t *testing.T) {
 		t.Errorf("overflow to 1009: %v, connected %v", err, ch.Connected())
 	}
 }
+
+// overflowQueue is a queue engine whose every call overflows to target through the channel's
+// Connector, as server/queue does; it loops music first when the channel can.
+type overflowQueue struct{ target string }
+
+func (o overflowQueue) Flow(_ store.Org, _ store.Queue, _ b2bua.ServiceCall) mediaapp.Flow {
+	return func(ctx context.Context, ch mediaapp.Channel) error {
+		if _, ok := ch.(groups.Looper); !ok {
+			return errors.New("queue channel is no Looper")
+		}
+		if _, ok := ch.(mediaapp.Ringer); !ok {
+			return errors.New("queue channel is no Ringer")
+		}
+		c, ok := ch.(mediaapp.Connector)
+		if !ok {
+			return errors.New("queue channel is no Connector")
+		}
+		return c.Connect(ctx, o.target, false)
+	}
+}
+
+// A queue's overflow to a group number or a mailbox runs that flow on the same call; other
+// numbers go to the call engine's Connect.
+func TestQueueOverflowTargetsInProcess(t *testing.T) {
+	vm := func(_ context.Context, _ store.Org, ext string, _ b2bua.ServiceCall) (mediaapp.Flow, bool) {
+		return func(ctx context.Context, ch mediaapp.Channel) error {
+			return ch.Play(ctx, mediaapp.Clip{Name: "deposit/" + ext})
+		}, true
+	}
+	call := b2bua.ServiceCall{Org: org, Dialled: "8000", Internal: true, Caller: store.User{ID: 4}}
+	for _, tc := range []struct {
+		target string
+		rings  [][]int64
+		conn   []string
+		played string
+	}{
+		{"8001", [][]int64{{7, 8}}, nil, ""},
+		{"voicemail:1005", nil, nil, "deposit/1005"},
+		{"1009", nil, []string{"1009"}, ""},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			s := groups.New(groups.Deps{Groups: testGroups(), Queues: overflowQueue{tc.target}, Voicemail: vm})
+			flow, ok := s.Service(context.Background(), call)
+			if !ok {
+				t.Fatal("queue not answered")
+			}
+			ch := newChannel()
+			if err := flow(context.Background(), ch); err != nil {
+				t.Fatal(err)
+			}
+			if got := ch.ringUsers(); !slices.EqualFunc(got, tc.rings, slices.Equal) {
+				t.Errorf("rang %v, want %v", got, tc.rings)
+			}
+			if !slices.Equal(ch.Connected(), tc.conn) {
+				t.Errorf("connected %v, want %v", ch.Connected(), tc.conn)
+			}
+			if tc.played != "" && !slices.Contains(ch.Played(), tc.played) {
+				t.Errorf("played %v, want %s", ch.Played(), tc.played)
+			}
+		})
+	}
+}

@@ -62,7 +62,8 @@ func (s *Service) run(ctx context.Context, ch mediaapp.Channel, cl call, g group
 		if s.deps.Queues == nil {
 			return s.finish(ctx, ch, cl, keyBusy)
 		}
-		return s.deps.Queues.Flow(cl.org, q, cl.c)(ctx, ch)
+		// The queue's overflow targets that are groups or mailboxes run here too.
+		return s.deps.Queues.Flow(cl.org, q, cl.c)(ctx, s.wrapTargets(ch, cl, depth))
 	case store.KindHunt:
 		h := g.hunt
 		if s.closed(cl.org, h.Hours, false) {
