@@ -107,7 +107,7 @@ type queueResult struct {
 	SSRCChanges     uint64
 	GapWorst        time.Duration // longest arrival gap any waiting caller saw in the window
 	GapP99          time.Duration
-	Gaps            uint64 // arrival gaps over 100 ms, all callers
+	Gaps            uint64        // arrival gaps over 100 ms, all callers
 	WaitCPU         time.Duration // server CPU during the window (-1: not measured)
 	RSSBefore       int64         // kB before the callers, and at the end of the window
 	RSSWaiting      int64

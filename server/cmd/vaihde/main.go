@@ -118,7 +118,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	qs := newQueues(st, hub, prompts, logger)
 	defer qs.Close()
 	grp := newGroups(st, feat, qs, groups.ServicesFunc(qs.agentCodes), hub, prompts, groupVM, logger)
-	qs.targets = grp.TargetFlow
 	engine, err := startCallEngine(cfg, st, sipSrv, hub, grp, routes, logger)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -27,10 +26,6 @@ type queues struct {
 	stopWatch func()
 	log       *slog.Logger
 	closeOnce sync.Once
-	// targets sends a caller to an overflow target the way groups do ("voicemail:<ext>",
-	// another group's number in-process, else a plain connect); set before the SIP server
-	// serves (the groups dispatcher is built after the engine).
-	targets func(caller b2bua.ServiceCall, number string) mediaapp.Flow
 }
 
 // lateOriginator is the call engine as the queue engine's Originator, set once the call
@@ -119,54 +114,10 @@ func (q *queues) reload(ctx context.Context, orgID int64) {
 	}
 }
 
-// Flow implements groups.QueueFlows: the caller enters queue qu. The queue's overflows
-// (mediaapp.Connector on the channel) go through the groups' targets, so "voicemail:<ext>"
-// and group numbers work as overflow targets.
+// Flow implements groups.QueueFlows: the caller enters queue qu. (The dispatcher gives the
+// flow a channel whose Connector runs group numbers and "voicemail:<ext>" overflow targets.)
 func (q *queues) Flow(org store.Org, qu store.Queue, c b2bua.ServiceCall) mediaapp.Flow {
-	flow := q.eng.QueueFlow(org.ID, qu.ID, queue.Caller{Number: c.CallerNumber, Name: c.Caller.Name, Lang: c.Caller.Language})
-	if q.targets == nil {
-		return flow
-	}
-	return func(ctx context.Context, ch mediaapp.Channel) error {
-		return flow(ctx, &queueChannel{Channel: ch, connect: func(ctx context.Context, number string) error {
-			return q.targets(c, number)(ctx, ch)
-		}})
-	}
-}
-
-// queueChannel is the caller's channel as a queue flow sees it: Connect (overflow) goes to
-// connect; ringing agents and looping music go to the call engine's channel.
-type queueChannel struct {
-	mediaapp.Channel
-	connect func(ctx context.Context, number string) error
-}
-
-func (c *queueChannel) Connect(ctx context.Context, number string, _ bool) error {
-	return c.connect(ctx, number)
-}
-
-func (c *queueChannel) RingOut(ctx context.Context, r mediaapp.Ring) (mediaapp.Answered, error) {
-	if rr, ok := c.Channel.(mediaapp.Ringer); ok {
-		return rr.RingOut(ctx, r)
-	}
-	return mediaapp.Answered{}, fmt.Errorf("ring out: %w", mediaapp.ErrUnreachable)
-}
-
-func (c *queueChannel) Loop(ctx context.Context, clip mediaapp.Clip) error {
-	if l, ok := c.Channel.(queue.Looper); ok {
-		return l.Loop(ctx, clip)
-	}
-	for {
-		err := c.Channel.Play(ctx, clip)
-		if errors.Is(err, mediaapp.ErrBargeIn) {
-			// A key while waiting means nothing here; drop it so the music goes on.
-			_, _ = c.Channel.Collect(ctx, mediaapp.CollectOptions{Max: 1, Terminator: mediaapp.NoTerminator})
-			continue
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return q.eng.QueueFlow(org.ID, qu.ID, queue.Caller{Number: c.CallerNumber, Name: c.Caller.Name, Lang: c.Caller.Language})
 }
 
 // agentCodes answers the agent feature codes (985/986, see server/queue) of the organisation's
