@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -590,11 +591,12 @@ func TestIntegrationHandOverOutsideOnOwnersAuthority(t *testing.T) {
 	defer cancel()
 	carrier := newTestPhone(t, ctx, "carrier", "carrier", "", []sdpmedia.Codec{sdpmedia.PCMA})
 	cport := carrier.conn.LocalAddr().(*net.UDPAddr).Port
-	var owner int64
+	// Set after the harness starts, read by the flow: the network is no happens-before for -race.
+	var owner atomic.Int64
 	refused, connected := make(chan error, 1), make(chan error, 1)
 	flow := func(ctx context.Context, ch mediaapp.Channel) error {
 		refused <- ch.(mediaapp.Connector).Connect(ctx, "0401234567", false)
-		err := ch.(mediaapp.ConnectorAs).ConnectAs(ctx, owner, "0401234567", false)
+		err := ch.(mediaapp.ConnectorAs).ConnectAs(ctx, owner.Load(), "0401234567", false)
 		connected <- err
 		return err
 	}
@@ -605,7 +607,7 @@ func TestIntegrationHandOverOutsideOnOwnersAuthority(t *testing.T) {
 		c.Trunk = Trunk{Host: "127.0.0.1", Port: cport, Domain: "carrier.example",
 			DIDs: map[string]string{"+35891230000": "1002"}}
 	}, nil, p)
-	owner = h.users["1002"].ID
+	owner.Store(h.users["1002"].ID)
 	done := make(chan dialResult, 1)
 	go func() {
 		s, err := carrier.dialAs(h.ctx, fmt.Sprintf("sip:+35891230000@%s:%d", h.host, h.port), "+358501112222")

@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,12 +26,15 @@ const maxFrameSamples = 3 * codec.FrameSamples
 
 // restartAfter is the pause after which generated audio starts a new talkspurt (marker bit,
 // timestamp moved on by the real gap) rather than continuing the previous frames.
+//
+// The leg only numbers and sends frames; pacing them is the application's (mediaapp.LegChannel,
+// the one player of a call's stream).
 const restartAfter = 100 * time.Millisecond
 
 // WriteFrame sends one frame of generated audio (8 kHz linear PCM, normally codec.FrameSamples
 // samples) to the leg's party, encoded with the leg's codec, in the leg's outgoing stream: the
 // party sees one SSRC with continuous sequence numbers and timestamps across relayed and
-// generated audio. The caller paces the frames (see Play). While the party holds the call the
+// generated audio. The caller paces the frames (mediaapp.LegChannel). While the party holds the call the
 // frame is dropped silently. It fails with ErrBridged while the leg is bridged, ErrClosed once
 // closed, ErrNoCodec before SetRemote.
 func (l *Leg) WriteFrame(pcm []int16) error {
@@ -103,79 +105,4 @@ func (o *outStream) generated(now int64, n int) (seq uint16, ts uint32, ssrc uin
 	o.started, o.gen, o.genLen, o.src = true, true, uint32(n), nil
 	o.lastSent = now
 	return o.seq, o.ts, o.ssrc, marker
-}
-
-// Play sends samples (8 kHz linear PCM) to the leg's party once, in 20 ms frames paced by the
-// wall clock, on the caller's goroutine. It returns nil when the samples are sent, the context's
-// error when ctx ends, ErrBridged as soon as the leg is bridged (the partner's audio takes over)
-// and ErrClosed when the leg closes. Use it only on a leg that is not bridged (hold music, a
-// tone while the party's partner is away).
-func (l *Leg) Play(ctx context.Context, samples []int16) error {
-	return l.play(ctx, samples, false)
-}
-
-// Loop is Play over and over until ctx ends or the leg is bridged or closed (music on hold).
-func (l *Leg) Loop(ctx context.Context, samples []int16) error {
-	if len(samples) == 0 {
-		samples = make([]int16, codec.FrameSamples)
-	}
-	return l.play(ctx, samples, true)
-}
-
-// playBurst is how many frames a late tick may send at once to catch up with the clock; after a
-// longer stall the missed frames are skipped (a talkspurt restarts) rather than sent in a burst.
-const playBurst = 3
-
-func (l *Leg) play(ctx context.Context, samples []int16, loop bool) error {
-	frame := make([]int16, codec.FrameSamples)
-	pos := 0
-	// next fills frame with the next 20 ms; false when the samples are used up.
-	next := func() bool {
-		if pos >= len(samples) && !loop {
-			return false
-		}
-		for i := range frame {
-			if pos >= len(samples) {
-				if !loop {
-					clear(frame[i:])
-					break
-				}
-				pos = 0
-			}
-			frame[i] = samples[pos]
-			pos++
-		}
-		return true
-	}
-	t := time.NewTicker(FrameInterval)
-	defer t.Stop()
-	start, sent := time.Now(), 0
-	due := 1 // the first frame goes out at once
-	for {
-		if due > playBurst {
-			skip := due - playBurst
-			for range skip {
-				if !next() {
-					return nil
-				}
-			}
-			sent += skip
-			due = playBurst
-		}
-		for range due {
-			if !next() {
-				return nil
-			}
-			if err := l.WriteFrame(frame); err != nil {
-				return err
-			}
-			sent++
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("relay: play: %w", ctx.Err())
-		case now := <-t.C:
-			due = int(now.Sub(start)/FrameInterval) + 1 - sent
-		}
-	}
 }
