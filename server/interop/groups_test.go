@@ -117,7 +117,8 @@ func TestIntegrationHuntGroupParallel(t *testing.T) {
 	trunkWaitCallLog(t, srv, "1008", "in", "1001", "answered", started)
 }
 
-// TestIntegrationMenuDigitReachesGroup: 1001 calls the menu 8020 and presses 2; the hunt group
+// TestIntegrationMenuDigitReachesGroup: 1001 calls the menu 8020, hears its generated prompt
+// (audio compared with the prompt files) and presses 2; the hunt group
 // 8001 rings its members on the same call, and 1001 talks to 1007 when it answers, never
 // re-INVITEd on the way.
 func TestIntegrationMenuDigitReachesGroup(t *testing.T) {
@@ -127,8 +128,12 @@ func TestIntegrationMenuDigitReachesGroup(t *testing.T) {
 	caller := registered(t, srv, "1001", toneA, false, "")
 
 	ma, mb := m1007.mark(), m1008.mark()
+	rm := caller.recordMark()
 	dialGroup(t, srv, caller, "8020")
-	time.Sleep(time.Second) // the menu starts speaking; the key barges in
+	// The generated menu, in 1001's Finnish: "Valitse seuraavista. Asiakaspalvelu, paina yksi."
+	want := promptAudio(t, promptsDir(t), "fi", "menu_choose", "menu_option_queue", "press", "num/1")
+	caller.waitAudioSince(rm, want.seconds()+1, 20*time.Second)
+	checkPrompt(t, "menu 8020", caller.audioSince(rm), want)
 	if m1007.hasEvent(ma, "CALL_INCOMING") || m1008.hasEvent(mb, "CALL_INCOMING") {
 		t.Fatal("a member rang before the caller chose")
 	}
