@@ -227,7 +227,8 @@ func demoAgents(t *testing.T, srv *vaihde) ([]*baresip, []*agentAPI) {
 // (skill 1) first; while 1004 talks (busy), the next caller rings 1005 (skill 2); while both
 // talk, 1006 (skill 3). Each caller hears its agent's tone. Then, everyone free again, 1004
 // logged out → 1005 rings first; 1004 back in but in a meeting (a red activity, set over the
-// API) → 1005 again, never 1004; 1004 available again → 1004.
+// API) → 1005 again, never 1004; 1004 available again → 1004; 1004 in a call of its own (no
+// queue call: the presence hub's phone state feeds the engine) → 1005, never 1004.
 func TestIntegrationQueueSkillsBusyRed(t *testing.T) {
 	integration(t, "baresip")
 	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
@@ -294,6 +295,22 @@ func TestIntegrationQueueSkillsBusyRed(t *testing.T) {
 		if got := ring(callers[0]); got != a1004 {
 			t.Fatalf("1004 available again: %s rang, want 1004", got.opts.User)
 		}
+	})
+	t.Run("busy in a call of its own", func(t *testing.T) {
+		// 1004 calls a colleague directly: the phone state (from the presence hub) makes 1004
+		// busy for the queue.
+		colleague := registered(t, srv, "1010", toneC, true, "")
+		apis[0].waitState(api.AgentAvailable, 20*time.Second)
+		dial(t, a1004, colleague, srv.uriOf(colleague))
+		apis[0].waitState(api.AgentInCall, 10*time.Second)
+		m1004 := a1004.mark()
+		if got := ring(callers[1]); got != a1005 {
+			t.Fatalf("1004 in a call of its own: %s rang, want 1005", got.opts.User)
+		}
+		if a1004.hasEvent(m1004, "CALL_INCOMING") {
+			t.Fatal("1004 was offered a queue call while in a call")
+		}
+		hangup(t, a1004, colleague)
 	})
 	_ = a1006
 }
