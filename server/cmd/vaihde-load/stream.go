@@ -112,6 +112,7 @@ type rxCounter struct {
 	lastAt time.Time
 	maxGap time.Duration
 	gaps   uint64
+	now    func() time.Time // nil: time.Now (tests set it)
 }
 
 // gapOver is the arrival gap counted as a stall: five 20 ms frames.
@@ -145,6 +146,9 @@ func (c *rxCounter) add(b []byte) {
 		return
 	}
 	now := time.Now()
+	if c.now != nil {
+		now = c.now()
+	}
 	if !c.lastAt.IsZero() {
 		if g := now.Sub(c.lastAt); g > c.maxGap {
 			c.maxGap = g

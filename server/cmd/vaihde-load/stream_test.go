@@ -64,10 +64,42 @@ func TestRxCounter(t *testing.T) {
 				c.add([]byte(strings.Repeat("x", 40)))
 				c.add(append([]byte{0x81, 201}, make([]byte, 30)...)) // RTCP RR: ignored, not invalid
 			}
-			if got := c.stats(); got != tc.want {
+			got := c.stats()
+			got.MaxExt, got.MaxGap = 0, 0 // checked in TestRxCounterWindow
+			if got != tc.want {
 				t.Fatalf("stats = %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRxCounterWindow: MaxExt grows by what the sender sent (a gap included), and arrival gaps
+// over 100 ms are counted and the longest kept, from resetGap on.
+func TestRxCounterWindow(t *testing.T) {
+	at := time.Unix(1000, 0)
+	c := rxCounter{now: func() time.Time { return at }}
+	send := func(seq uint16, after time.Duration) {
+		at = at.Add(after)
+		c.add(rtpPacket(t, 1, seq, 7, true))
+	}
+	send(65530, 0)
+	send(65531, 20*time.Millisecond)
+	send(65532, 300*time.Millisecond) // a stall before the window
+	c.resetGap()
+	s0 := c.stats()
+	send(65533, 20*time.Millisecond)
+	send(2, 150*time.Millisecond) // wraps; 65534…1 lost
+	send(3, 20*time.Millisecond)
+	send(4, 120*time.Millisecond)
+	s1 := c.stats()
+	if d := s1.MaxExt - s0.MaxExt; d != 8 {
+		t.Errorf("MaxExt grew by %d, want 8 (65532 → 4 across the wrap)", d)
+	}
+	if got := s1.Received - s0.Received; got != 4 {
+		t.Errorf("received %d in the window, want 4", got)
+	}
+	if s1.Gaps != 2 || s1.MaxGap != 150*time.Millisecond {
+		t.Errorf("gaps %d, longest %v; want 2 and 150ms (the stall before resetGap not counted)", s1.Gaps, s1.MaxGap)
 	}
 }
 
