@@ -584,3 +584,21 @@ func TestIntegrationQueueAnnouncementsAndCallback(t *testing.T) {
 	hangup(t, c2, a1005)
 	hangup(t, c1, a1004)
 }
+
+// TestIntegrationQueueSwitchboard: the demo's switchboard queue "Vaihde" on 8010 rings its
+// operator 1009, who answers; caller and operator hear each other's tones.
+func TestIntegrationQueueSwitchboard(t *testing.T) {
+	integration(t, "baresip")
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	op := registered(t, srv, "1009", tone1004, false, "")
+	newAgentAPI(t, srv, "1009").waitState(api.AgentAvailable, 10*time.Second)
+	caller := registered(t, srv, "1002", toneA, false, "")
+	mo := op.mark()
+	queueCall(t, srv, caller, "8010")
+	op.waitEvent(mo, "CALL_INCOMING", 20*time.Second, nil)
+	answerAndHear(t, caller, op, tone1004)
+	ro := op.recordMark()
+	op.waitAudioSince(ro, 3, 20*time.Second)
+	checkTone(t, "operator 1009 hears 1002", op.audioSince(ro), toneA, tone1004, 2)
+	hangup(t, caller, op)
+}

@@ -103,7 +103,7 @@ type agent struct {
 	orgID      int64
 	name       string
 	lang       string
-	licensed   bool              // store.User.Agent
+	licensed   bool              // store.User.Agent, or Operator (switchboard queues, ORG-2)
 	supervisor bool              // store.User.Supervisor
 	mem        map[int64]*member // queue ID → membership (the per-agent index)
 
@@ -333,7 +333,7 @@ func (e *Engine) install(l loaded, fx *effects) {
 			}
 			keep[u.ID] = true
 			a := e.agentFor(u.ID)
-			a.orgID, a.name, a.lang, a.licensed, a.supervisor = u.OrgID, u.Name, u.Language, u.Agent, u.Supervisor
+			a.orgID, a.name, a.lang, a.licensed, a.supervisor = u.OrgID, u.Name, u.Language, u.Agent || u.Operator, u.Supervisor
 			m := q.members[u.ID]
 			if m == nil {
 				m = &member{q: q, a: a, in: logins[[2]int64{cfg.ID, u.ID}]}
@@ -777,7 +777,7 @@ func (e *Engine) agentOf(ctx context.Context, orgID, userID int64) (*agent, erro
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a = e.agentFor(userID)
-	a.orgID, a.name, a.lang, a.licensed, a.supervisor = u.OrgID, u.Name, u.Language, u.Agent, u.Supervisor
+	a.orgID, a.name, a.lang, a.licensed, a.supervisor = u.OrgID, u.Name, u.Language, u.Agent || u.Operator, u.Supervisor
 	return a, nil
 }
 
