@@ -63,8 +63,9 @@ test-short: vet
 test-interop: deps
 	$(GO) test -count=1 -timeout 20m -v ./server/interop/
 
-## bench: Go benchmarks, SIPp registration and call set-up rates, vaihde-load media run, Softphone
-## memory/CPU. Loopback only, bounded; prints figures (see docs/PERFORMANCE.md).
+## bench: Go benchmarks, SIPp registration and call set-up rates, vaihde-load media run, 500
+## callers waiting in one queue with 50 agents answering (BENCH_ONLY=queue) and the wait-estimate
+## accuracy table, Softphone memory/CPU. Loopback only, bounded; prints figures (see docs/PERFORMANCE.md).
 bench: deps
 	./packaging/bench.sh
 
