@@ -122,6 +122,10 @@ type Event struct {
 	Message  *Message        `json:"message,omitempty"`  // type message: stored for this user
 	// Voicemail: type voicemail, the user's mailbox counts after a change.
 	Voicemail *VoicemailCounts `json:"voicemail,omitempty"`
+	// Agent: type agent (EventAgent), the user's agent view after any change (agent.go).
+	Agent *AgentView `json:"agent,omitempty"`
+	// Queue: type queue (EventQueue), a queue's statistics for its supervisors.
+	Queue *QueueStats `json:"queue,omitempty"`
 }
 
 // Contact is a personal (DIR-3) or organisation (DIR-4) contact.
