@@ -150,7 +150,8 @@ func TestGroupCallView(t *testing.T) {
 		State: phone.Incoming, Group: phone.GroupCall{Name: "Asiakaspalvelu", Number: "8000", Callback: "Invoice 1234"}}
 	v := buildView(phone.Snapshot{Calls: []phone.Call{c}}, nil, t0, tr)
 	if len(v.Incoming) != 1 || v.Incoming[0].Group != "Asiakaspalvelu — +358401234567" ||
-		v.Incoming[0].Callback != "Callback request: Invoice 1234" || v.Incoming[0].Title != "Matti" {
+		v.Incoming[0].Callback != "Callback request: Invoice 1234" || v.Incoming[0].Title != "Matti" ||
+		v.Incoming[0].Subtitle != "" {
 		t.Fatalf("ringing group call %+v", v.Incoming)
 	}
 	c.State, c.AnsweredAt = phone.Active, t0
@@ -159,7 +160,8 @@ func TestGroupCallView(t *testing.T) {
 		t.Fatalf("group call in progress %+v", v.Focus)
 	}
 	c.Group = phone.GroupCall{}
-	if v = buildView(phone.Snapshot{Calls: []phone.Call{c}}, nil, t0, tr); v.Focus.Group != "" || v.Focus.Callback != "" {
+	if v = buildView(phone.Snapshot{Calls: []phone.Call{c}}, nil, t0, tr); v.Focus.Group != "" || v.Focus.Callback != "" ||
+		v.Focus.Subtitle != "+358401234567" {
 		t.Fatalf("direct call shows a group: %+v", v.Focus)
 	}
 	c.Group, c.Remote = phone.GroupCall{Name: "Myynti"}, ""

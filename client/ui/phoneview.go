@@ -195,8 +195,10 @@ func (u *UI) buildMain() {
 	u.vm = newVoicemailView(u)
 	u.agentBar = newAgentBar(u)
 	u.agent = newAgentView(u)
-	// Added to the tabs (after Phone) by renderAgent once the user turns out to be an agent.
-	u.agentTab = container.NewTabItemWithIcon(tr.T(KTabAgent), theme.ListIcon(), u.agent.root)
+	// Added to the tabs (after Phone) by renderAgent once the user turns out to be an agent;
+	// an icon only, so that the other tabs still fit (the agent bar above also opens it, and
+	// the tab's heading says what it is).
+	u.agentTab = container.NewTabItemWithIcon("", theme.ListIcon(), u.agent.root)
 	u.msgBanner = container.NewVBox()
 	u.chatTab = container.NewTabItemWithIcon(tr.T(KTabChat), theme.MailComposeIcon(), u.chat.root)
 	u.vmTab = container.NewTabItemWithIcon("", voicemailIcon, u.vm.root)

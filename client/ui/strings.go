@@ -852,7 +852,6 @@ func init() {
 
 // Text keys of the agent view and group calls (issue 10: customer-service queues).
 const (
-	KTabAgent          Key = "tab.agent"
 	KAgentTitle        Key = "agent.title"
 	KAgentLoggedOut    Key = "agent.state.loggedout"
 	KAgentAvailable    Key = "agent.state.available"
@@ -890,7 +889,6 @@ const (
 
 func init() {
 	for k, v := range map[Key]string{
-		KTabAgent:          "Queues",
 		KAgentTitle:        "Customer service",
 		KAgentLoggedOut:    "Logged out of all queues",
 		KAgentAvailable:    "Available",
@@ -928,7 +926,6 @@ func init() {
 		english[k] = v
 	}
 	for k, v := range map[Key]string{
-		KTabAgent:          "Jonot",
 		KAgentTitle:        "Asiakaspalvelu",
 		KAgentLoggedOut:    "Kirjautunut ulos kaikista jonoista",
 		KAgentAvailable:    "Vapaa",
@@ -966,7 +963,6 @@ func init() {
 		finnish[k] = v
 	}
 	for k, v := range map[Key]string{
-		KTabAgent:          "Köer",
 		KAgentTitle:        "Kundtjänst",
 		KAgentLoggedOut:    "Utloggad från alla köer",
 		KAgentAvailable:    "Ledig",

@@ -295,6 +295,9 @@ func callView(c phone.Call, now time.Time, tr Strings) CallView {
 		cv.Subtitle = c.Remote
 	}
 	cv.Group = groupLine(c, tr)
+	if cv.Group != "" {
+		cv.Subtitle = "" // the number is in the group line
+	}
 	if c.Group.Callback != "" {
 		cv.Callback = tr.F(KGroupCallback, c.Group.Callback)
 	}
