@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ func TestIntegrationAgentScreenshots(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat("/usr/bin/Xvfb"); err != nil {
+	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Skip("Xvfb not installed")
 	}
 	root := moduleRoot(t)
@@ -179,7 +180,9 @@ func startFakePBX(t *testing.T, queues []api.AgentQueue) *fakePBX {
 		_ = tx.Respond(res)
 	})
 	for _, m := range []func(sipgo.RequestHandler){srv.OnSubscribe, srv.OnOptions, srv.OnNotify, srv.OnPublish} {
-		m(func(req *sip.Request, tx sip.ServerTransaction) { _ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil)) })
+		m(func(req *sip.Request, tx sip.ServerTransaction) {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		})
 	}
 	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
 	go func() { _ = srv.ServeUDP(conn) }()
