@@ -30,13 +30,15 @@ var (
 	ErrNoQueue   = errors.New("agent: not a member of that queue")
 )
 
-// maxReason bounds a pause reason typed by the user (the server may have its own limit).
-const maxReason = 200
+// maxReason bounds a pause reason typed by the user: the server takes one line of at most
+// 100 characters.
+const maxReason = 100
 
 // Snapshot is what the UI renders. View.Queues is never changed in place once handed out.
 type Snapshot struct {
 	Loaded bool
-	// NotAgent: the server says the user is no agent (403/404 on GET /api/agent).
+	// NotAgent: the server says the user is no agent, or runs no queues (403, 404 or 501 on
+	// GET /api/agent).
 	NotAgent bool
 	Error    string // the last error in plain words; "" when fine
 	View     api.AgentView
@@ -242,7 +244,7 @@ func (d *Desk) Login(ctx context.Context, queueID int64, in bool) error {
 
 // Pause implements Model.
 func (d *Desk) Pause(ctx context.Context, reason string) error {
-	reason = strings.TrimSpace(reason)
+	reason = strings.Join(strings.Fields(reason), " ") // one line
 	if reason == "" {
 		return ErrNoReason
 	}
@@ -285,8 +287,8 @@ func (d *Desk) call(ctx context.Context, busy int64, req func(*people.Client) (a
 	switch st := people.StatusOf(err); {
 	case err == nil:
 		d.setLocked(v)
-	case busy == 0 && (st == http.StatusForbidden || st == http.StatusNotFound):
-		// Not an agent (or a server without queues): nothing to show, no error either.
+	case busy == 0 && (st == http.StatusForbidden || st == http.StatusNotFound || st == http.StatusNotImplemented):
+		// Not an agent, or a server without queues (501): nothing to show, no error either.
 		d.snap = Snapshot{Loaded: true, NotAgent: true}
 		err = nil
 	default:

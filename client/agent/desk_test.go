@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,7 +78,7 @@ func TestLoginLogoutPauseResume(t *testing.T) {
 	if err := d.Pause(ctx, "  "); !errors.Is(err, ErrNoReason) {
 		t.Fatalf("blank reason: %v", err)
 	}
-	if err := d.Pause(ctx, " Coffee break "); err != nil {
+	if err := d.Pause(ctx, " Coffee\n  break "); err != nil {
 		t.Fatal(err)
 	}
 	if s = d.Snapshot(); s.View.State != api.AgentPaused || s.View.PauseReason != "Coffee break" || s.Busy != 0 {
@@ -125,13 +126,31 @@ func TestServerErrorKeepsViewAndClearsBusy(t *testing.T) {
 }
 
 func TestNotAnAgent(t *testing.T) {
-	srv, d := fixture(t)
-	srv.FailNext("GET /api/agent", http.StatusForbidden)
-	if err := d.Refresh(context.Background()); err != nil {
-		t.Fatalf("refresh of a non-agent: %v", err)
+	for _, st := range []int{http.StatusForbidden, http.StatusNotFound, http.StatusNotImplemented} {
+		srv, d := fixture(t)
+		srv.FailNext("GET /api/agent", st)
+		if err := d.Refresh(context.Background()); err != nil {
+			t.Fatalf("%d: refresh of a non-agent: %v", st, err)
+		}
+		if s := d.Snapshot(); !s.NotAgent || s.Error != "" {
+			t.Fatalf("%d: non-agent snapshot %+v", st, s)
+		}
 	}
-	if s := d.Snapshot(); !s.NotAgent || s.Error != "" {
-		t.Fatalf("non-agent snapshot %+v", s)
+}
+
+func TestPauseReasonOneLineBounded(t *testing.T) {
+	srv, d := fixture(t)
+	ctx := context.Background()
+	_ = d.Refresh(ctx)
+	if err := d.Login(ctx, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("ä", 150)
+	if err := d.Pause(ctx, long); err != nil {
+		t.Fatal(err)
+	}
+	if r := srv.View().PauseReason; len([]rune(r)) != 100 {
+		t.Fatalf("reason of %d characters sent, want 100", len([]rune(r)))
 	}
 }
 
