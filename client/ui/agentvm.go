@@ -114,6 +114,12 @@ func AgentPanelOf(s agent.Snapshot, p api.Profile, tr Strings, now time.Time) Ag
 		if v.PauseReason != "" {
 			a.State = tr.F(KAgentPausedWhy, v.PauseReason)
 		}
+		// Paused during wrap-up (GRP-5): the wrap-up time still counts down.
+		if v.WrapUpUntil != nil && v.WrapUpUntil.After(now) {
+			a.Countdown = WrapUpLeft(*v.WrapUpUntil, now)
+			a.State += " · " + tr.F(KAgentWrapUpLeft, a.Countdown)
+			a.Ticking = true
+		}
 	default:
 		a.State, a.Tone = tr.F(KAgentUnknownState, state), ToneNeutral
 	}

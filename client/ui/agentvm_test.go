@@ -121,6 +121,16 @@ func TestWrapUpCountdown(t *testing.T) {
 	if WrapUpLeft(t0, t0.Add(-10*time.Minute)) != "10:00" {
 		t.Error("ten minutes of wrap-up")
 	}
+	// Paused during wrap-up: the pause shows and the wrap-up still counts down.
+	s.View.State, s.View.PauseReason = api.AgentPaused, "Lunch"
+	p := AgentPanelOf(s, api.Profile{Agent: true}, tr, t0.Add(5*time.Second))
+	if p.State != "Paused: Lunch · Wrap-up · 1:00 left" || p.Countdown != "1:00" || !p.Ticking || !p.CanResume {
+		t.Errorf("paused in wrap-up: %+v", p)
+	}
+	if p = AgentPanelOf(s, api.Profile{Agent: true}, tr, t0.Add(2*time.Minute)); p.State != "Paused: Lunch" || p.Ticking || p.Countdown != "" {
+		t.Errorf("paused after wrap-up: %+v", p)
+	}
+	s.View.State, s.View.PauseReason = api.AgentWrapUp, ""
 	sv := AgentPanelOf(s, api.Profile{Agent: true}, NewStrings("sv"), t0)
 	if sv.State != "Efterarbete · 1:05 kvar" {
 		t.Errorf("Swedish %q", sv.State)
