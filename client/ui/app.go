@@ -6,8 +6,12 @@
 // through the chosen headset, call back, delete, the new-message count as the tab's badge) and
 // the "Forwarding and voicemail" screen opened from it and from Settings (immediate, busy, no
 // answer with ring time, unreachable, a route per activity, office hours, voicemail options,
-// PIN, the VIP numbers that bypass the away notice). The view-models (Model and View for calls,
-// peoplevm.go for people, voicemailvm.go and officehours.go for voicemail and forwarding) turn
+// PIN, the VIP numbers that bypass the away notice); for customer-service agents the Queues
+// tab and the always-visible agent line (log in/out per queue, pause with a reason, the
+// wrap-up countdown), and the group's name, caller and callback text on queue and hunt-group
+// calls. The view-models (Model and View for calls,
+// peoplevm.go for people, voicemailvm.go and officehours.go for voicemail and forwarding,
+// agentvm.go for the agent view) turn
 // snapshots into what is shown and user actions into calls of phone.Controller, people.Model
 // and voicemail.Model; they have no Fyne dependency and are tested without a window.
 //

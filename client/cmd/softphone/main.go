@@ -1,6 +1,7 @@
 // Command softphone is the Vaihde Softphone: it wires the phone engine, the PortAudio devices,
 // the remembered settings, the people model (colleagues, presence, contacts, chat), the
-// mailbox (voicemail and forwarding), idle detection and the Fyne user interface together.
+// mailbox (voicemail and forwarding), the agent desk (customer-service queues), idle detection
+// and the Fyne user interface together.
 package main
 
 import (
