@@ -9,11 +9,11 @@
 // PIN, the VIP numbers that bypass the away notice); for customer-service agents the Queues
 // tab and the always-visible agent line (log in/out per queue, pause with a reason, the
 // wrap-up countdown), and the group's name, caller and callback text on queue and hunt-group
-// calls. The view-models (Model and View for calls,
-// peoplevm.go for people, voicemailvm.go and officehours.go for voicemail and forwarding,
-// agentvm.go for the agent view) turn
-// snapshots into what is shown and user actions into calls of phone.Controller, people.Model
-// and voicemail.Model; they have no Fyne dependency and are tested without a window.
+// calls. The view-models (Model and View for calls, peoplevm.go for people, voicemailvm.go
+// and officehours.go for voicemail and forwarding, agentvm.go for the agent view) turn
+// snapshots into what is shown and user actions into calls of phone.Controller, people.Model,
+// voicemail.Model and agent.Model; they have no Fyne dependency and are tested without a
+// window.
 //
 // Threading: the engine and the people model deliver snapshots on their own goroutines; they
 // reach widgets only through fyne.Do (UI.do). Every other method of UI must be called on the
