@@ -86,6 +86,7 @@ type Desk struct {
 	mu      sync.Mutex
 	snap    Snapshot
 	gen     int // bumped by Reset: answers to older requests are dropped
+	events  int // "agent" events applied so far
 	subs    map[int]func(Snapshot)
 	nextSub int
 	pubMu   sync.Mutex // serialises subscriber calls
@@ -136,6 +137,7 @@ func (d *Desk) HandleEvent(ev api.Event) {
 		}
 		d.mu.Lock()
 		d.setLocked(*ev.Agent)
+		d.events++
 		d.mu.Unlock()
 		d.publish()
 	}
@@ -267,7 +269,7 @@ func (d *Desk) call(ctx context.Context, busy int64, req func(*people.Client) (a
 		return err
 	}
 	d.mu.Lock()
-	gen := d.gen
+	gen, events := d.gen, d.events
 	if busy != 0 {
 		d.snap.Busy = busy
 	}
@@ -285,6 +287,11 @@ func (d *Desk) call(ctx context.Context, busy int64, req func(*people.Client) (a
 		d.snap.Busy = 0
 	}
 	switch st := people.StatusOf(err); {
+	case err == nil && d.events != events:
+		// An event came while the request was under way: it is at least as new as this
+		// answer, or an event for this change follows (the server sends one after every
+		// change), so the answer could only take the view back in time.
+		d.snap.Loaded, d.snap.Error = true, ""
 	case err == nil:
 		d.setLocked(v)
 	case busy == 0 && (st == http.StatusForbidden || st == http.StatusNotFound || st == http.StatusNotImplemented):

@@ -229,3 +229,39 @@ func TestResetDropsLateAnswers(t *testing.T) {
 		t.Fatalf("after reset %+v", s)
 	}
 }
+
+// TestAnswerOlderThanEventIgnored: a queue call rings (an "agent" event) while the answer to a
+// login is on its way; the older answer must not take the view back to "available".
+func TestAnswerOlderThanEventIgnored(t *testing.T) {
+	srv, d := fixture(t)
+	ctx := context.Background()
+	if err := d.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Login(ctx, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	srv.BeforeAnswer(func(req string) {
+		if req != "POST /api/agent/queues/2/login" {
+			return
+		}
+		v := srv.View()
+		v.State = api.AgentRinging
+		v.Offer = &api.QueueOffer{QueueID: 1, Queue: "Asiakaspalvelu", Caller: "+358401234567"}
+		d.HandleEvent(api.Event{Type: api.EventAgent, Agent: &v})
+	})
+	if err := d.Login(ctx, 2, true); err != nil {
+		t.Fatal(err)
+	}
+	s := d.Snapshot()
+	if s.View.State != api.AgentRinging || s.View.Offer == nil || s.Busy != 0 || !slices.Equal(loggedIn(s), []int64{1, 2}) {
+		t.Fatalf("after a login answered behind an event: %+v", s)
+	}
+	srv.BeforeAnswer(nil)
+	if err := d.Login(ctx, 3, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := loggedIn(d.Snapshot()); !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Fatalf("a login without events meanwhile is applied from the answer: %v", got)
+	}
+}

@@ -36,6 +36,15 @@ type Server struct {
 	next     int
 	requests []string // "METHOD /path" of every agent request, in order
 	fail     map[string]int
+	before   func(req string)
+}
+
+// BeforeAnswer makes the server call fn with "METHOD /path" after handling each agent request
+// and before answering it (a test sends an event "meanwhile"); nil: none.
+func (s *Server) BeforeAnswer(fn func(req string)) {
+	s.mu.Lock()
+	s.before = fn
+	s.mu.Unlock()
 }
 
 // New starts a server for userID, a member of queues (all logged out); it closes when the
@@ -147,6 +156,12 @@ func (s *Server) auth(h func(r *http.Request) (any, int)) http.HandlerFunc {
 			return
 		}
 		out, status := h(r)
+		s.mu.Lock()
+		before := s.before
+		s.mu.Unlock()
+		if before != nil {
+			before(key)
+		}
 		writeJSON(w, status, out)
 		if r.Method == http.MethodPost && status == 200 {
 			s.broadcast()
