@@ -16,6 +16,10 @@
 #                  the VIP numbers that ring through the away notice
 #   emergency.png  a call to 112, answered by a SIPp "carrier" on the trunk, with the
 #                  "State your location" reminder (CALL-10; needs sipp)
+#   agent.png      the Queues tab of an agent: in two of three queues, wrap-up counting down
+#   queue-call.png a queue callback ringing: queue name, caller and callback text
+#                  (these two use a stand-in registrar and agent API, client/agent/agenttest:
+#                  go test ./client/cmd/softphone -run AgentScreenshots with VAIHDE_SHOTS_DIR)
 # All but login.png need the server (server/cmd/vaihde -demo); call.png, incoming.png and the
 # on-call state need baresip; without the server only login.png is made. KEEP_WORK=1 keeps the logs. Every process started here is stopped by its PID on exit.
 set -euo pipefail
@@ -101,6 +105,11 @@ shoot() {
 
 # 1. Login screen: first run, empty configuration.
 shoot login.png
+
+# Agent view and a queue call, against the stand-in server of the test (it runs its own Xvfb).
+log "capturing agent.png and queue-call.png"
+VAIHDE_SHOTS_DIR="$OUT" go test ./client/cmd/softphone -run TestIntegrationAgentScreenshots -count=1 \
+	>"$WORK/agentshots.log" 2>&1 || { log "agent screenshots failed:"; tail -20 "$WORK/agentshots.log" >&2; }
 
 # --- server and peer -------------------------------------------------------------------------
 if [ ! -d "$ROOT/server/cmd/vaihde" ]; then

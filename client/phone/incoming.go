@@ -25,6 +25,49 @@ func (e *Engine) callByRequest(req *sip.Request) *call {
 	return c
 }
 
+// Headers of an INVITE from a queue or hunt group (server/mediaapp.GroupInfo).
+const (
+	hdrQueue         = "X-Vaihde-Queue"
+	hdrQueueNumber   = "X-Vaihde-Queue-Number"
+	hdrQueueCallback = "X-Vaihde-Callback"
+)
+
+// maxGroupText bounds what a group header may put on the screen.
+const maxGroupText = 200
+
+// groupOf reads which group an INVITE came through; zero when it carries none of the headers.
+func groupOf(req *sip.Request) GroupCall {
+	get := func(name string) string {
+		h := req.GetHeader(name)
+		if h == nil {
+			return ""
+		}
+		return cleanHeaderText(h.Value())
+	}
+	g := GroupCall{Name: get(hdrQueue), Number: get(hdrQueueNumber), Callback: get(hdrQueueCallback)}
+	if g.Name == "" && g.Number != "" {
+		g.Name = g.Number // a group without a name is shown by its number
+	}
+	return g
+}
+
+// cleanHeaderText makes a header value fit to show: valid UTF-8, no control characters,
+// trimmed and at most maxGroupText characters.
+func cleanHeaderText(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > maxGroupText {
+		s = string(r[:maxGroupText]) + "…"
+	}
+	return s
+}
+
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
 	_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
 }
@@ -78,6 +121,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := newCall(cid.Value(), acct, IncomingCall, from.Address.User)
 	c.view.RemoteName = from.DisplayName
 	c.view.State = Incoming
+	c.view.Group = groupOf(req)
 	c.in = dlg
 	c.remote, c.pt = offer, codec.PT
 	c.remoteURI = sip.Uri{Scheme: "sip", User: from.Address.User, Host: from.Address.Host}

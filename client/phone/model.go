@@ -79,7 +79,22 @@ type Call struct {
 	TransferTo  string // set while a transfer is in progress
 	DTMFHistory string // keys sent during the call
 	Encrypted   bool   // the media is SRTP (keys exchanged in the SDP over TLS)
+	// Group is the customer-service queue or hunt group an incoming call came through (GRP-1,
+	// GRP-6); zero for a call to the user's own number.
+	Group GroupCall
 }
+
+// GroupCall says which group an incoming call came through. The server sends it on the
+// INVITE (mediaapp.GroupInfo) as the headers X-Vaihde-Queue, X-Vaihde-Queue-Number and
+// X-Vaihde-Callback; the caller, as the member should see them, is the From.
+type GroupCall struct {
+	Name     string // "Asiakaspalvelu"
+	Number   string // the group's number, "8000"
+	Callback string // the callback request's text (GRP-6); "" for a caller on the line
+}
+
+// IsZero reports whether the call came through no group.
+func (g GroupCall) IsZero() bool { return g == GroupCall{} }
 
 // Snapshot is the whole state the UI renders. It is a value: the engine never mutates a
 // snapshot it has handed out.

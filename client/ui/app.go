@@ -6,10 +6,14 @@
 // through the chosen headset, call back, delete, the new-message count as the tab's badge) and
 // the "Forwarding and voicemail" screen opened from it and from Settings (immediate, busy, no
 // answer with ring time, unreachable, a route per activity, office hours, voicemail options,
-// PIN, the VIP numbers that bypass the away notice). The view-models (Model and View for calls,
-// peoplevm.go for people, voicemailvm.go and officehours.go for voicemail and forwarding) turn
-// snapshots into what is shown and user actions into calls of phone.Controller, people.Model
-// and voicemail.Model; they have no Fyne dependency and are tested without a window.
+// PIN, the VIP numbers that bypass the away notice); for customer-service agents the Queues
+// tab and the always-visible agent line (log in/out per queue, pause with a reason, the
+// wrap-up countdown), and the group's name, caller and callback text on queue and hunt-group
+// calls. The view-models (Model and View for calls, peoplevm.go for people, voicemailvm.go
+// and officehours.go for voicemail and forwarding, agentvm.go for the agent view) turn
+// snapshots into what is shown and user actions into calls of phone.Controller, people.Model,
+// voicemail.Model and agent.Model; they have no Fyne dependency and are tested without a
+// window.
 //
 // Threading: the engine and the people model deliver snapshots on their own goroutines; they
 // reach widgets only through fyne.Do (UI.do). Every other method of UI must be called on the
@@ -30,6 +34,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaihde/vaihde/assets"
+	"github.com/vaihde/vaihde/client/agent"
 	"github.com/vaihde/vaihde/client/people"
 	"github.com/vaihde/vaihde/client/phone"
 	"github.com/vaihde/vaihde/client/settings"
@@ -67,9 +72,12 @@ type Options struct {
 	// Voicemail is the user's mailbox and call routing (client/voicemail); nil shows an empty
 	// Voicemail tab.
 	Voicemail voicemail.Model
-	Settings  *settings.Store // required
-	Audio     AudioDevices    // nil: only "System default" is offered
-	Ringer    Ringer          // nil: no ring tone
+	// Agent is the user's customer-service agent state (client/agent); nil shows no agent
+	// view. The view appears only for users with the agent role.
+	Agent    agent.Model
+	Settings *settings.Store // required
+	Audio    AudioDevices    // nil: only "System default" is offered
+	Ringer   Ringer          // nil: no ring tone
 	// OnAudioChange is called (on the Fyne goroutine) after the user picks a device or a ring
 	// volume, with the saved choices.
 	OnAudioChange func(settings.Audio)
@@ -111,7 +119,7 @@ type UI struct {
 	// their own so the window never freezes; tests replace it.
 	accountOp func(func())
 	ops       chan func()
-	// tickEvery is the call-timer period; 0 disables the ticker (tests call tick directly).
+	// tickEvery is the call-timer (and wrap-up countdown) period; 0 disables the ticker (tests call tick directly).
 	tickEvery time.Duration
 	// blurAfter is how long the number field keeps the keyboard focus without being typed in
 	// (its blinking cursor repaints the window); 0 keeps it for good (tests).
@@ -162,6 +170,14 @@ type UI struct {
 	vmTab    *container.TabItem
 	fwd      *forwardingView // the last forwarding screen opened (tests)
 
+	// Customer-service agent (only for agents).
+	agentCancel  func()
+	agentSnap    agent.Snapshot
+	agentBar     *agentBar
+	agent        *agentView
+	agentTab     *container.TabItem
+	agentTicking bool // wrap-up counts down: the ticker runs
+
 	// Incoming calls.
 	ringing     []string // IDs of the incoming calls the ringer was started for
 	popup       fyne.Window
@@ -186,6 +202,9 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	}
 	if o.Voicemail == nil {
 		o.Voicemail = noVoicemail{}
+	}
+	if o.Agent == nil {
+		o.Agent = noAgent{}
 	}
 	st, err := o.Settings.Load()
 	if err != nil {
@@ -297,6 +316,12 @@ func (u *UI) Start() {
 	u.vmCancel = u.o.Voicemail.Subscribe(func(s voicemail.Snapshot) {
 		u.do(func() { u.renderVoicemail(s) })
 	})
+	u.agentCancel = u.o.Agent.Subscribe(func(s agent.Snapshot) {
+		u.do(func() {
+			u.agentSnap = s
+			u.renderAgent()
+		})
+	})
 	p := u.o.Prefill
 	switch {
 	case p.Server != "" && p.User != "" && p.Password != "":
@@ -327,6 +352,10 @@ func (u *UI) Close() {
 	if u.vmCancel != nil {
 		u.vmCancel()
 		u.vmCancel = nil
+	}
+	if u.agentCancel != nil {
+		u.agentCancel()
+		u.agentCancel = nil
 	}
 	u.o.Voicemail.Stop()
 	u.stopTimer()
@@ -365,7 +394,7 @@ func (u *UI) render() {
 	u.status.set(v.Status, v.Identity)
 	u.phone.render(v)
 	u.renderIncoming(v)
-	u.updateTimer(v.TimerRunning)
+	u.renderAgent() // the profile says whether the user is an agent; it also runs the ticker
 	if v.Emergency != nil && !u.hadEmergency && u.onMain && u.presPanel == nil {
 		// The location reminder is in the call panel: bring it up wherever the call was dialled from.
 		u.tabs.SelectIndex(0)
@@ -385,6 +414,9 @@ func (u *UI) render() {
 // tick updates the call timers; runs once a second only while a call is answered.
 func (u *UI) tick() {
 	u.phone.tick(u.model.View())
+	if u.agentTicking {
+		u.renderAgent() // the wrap-up countdown
+	}
 }
 
 func (u *UI) updateTimer(running bool) {
@@ -537,6 +569,7 @@ func (u *UI) showLogin() {
 func (u *UI) logout() {
 	u.logoutEngine()
 	u.o.Voicemail.Reset()
+	u.o.Agent.Reset()
 	u.st.Password = ""
 	u.saveSettings()
 	u.calls.set(nil, nil)
@@ -567,15 +600,25 @@ const (
 	TabVoicemail  = "voicemail"
 	TabCallLog    = "log"
 	TabSettings   = "settings"
+	TabAgent      = "agent" // Queues: only for agents, after Phone
 )
 
-// tabOrder is the order of the main window's tabs.
+// tabOrder is the order of the main window's tabs without the agent tab.
 var tabOrder = []string{TabPhone, TabColleagues, TabContacts, TabChat, TabVoicemail, TabCallLog, TabSettings}
 
 // SelectTab shows one of the main window's tabs (for screenshots and tel: links); unknown
-// names are ignored.
+// names, and the agent tab for a user who is no agent, are ignored.
 func (u *UI) SelectTab(name string) {
+	if name == TabAgent {
+		if slices.Contains(u.tabs.Items, u.agentTab) {
+			u.tabs.Select(u.agentTab)
+		}
+		return
+	}
 	if n := slices.Index(tabOrder, name); n >= 0 {
+		if n > 0 && slices.Contains(u.tabs.Items, u.agentTab) {
+			n++ // the agent tab sits after Phone
+		}
 		u.tabs.SelectIndex(n)
 	}
 }

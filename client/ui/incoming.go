@@ -72,9 +72,21 @@ func (u *UI) banner(c CallView, answers, rejects map[string]*widget.Button) fyne
 	title := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Truncation = fyne.TextTruncateEllipsis
 	info := container.NewVBox(title)
+	if c.Group != "" {
+		// A queue or hunt-group call: which group and who, before the name.
+		g := widget.NewLabelWithStyle(c.Group, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		g.Importance = widget.HighImportance
+		g.Truncation = fyne.TextTruncateEllipsis
+		info.Add(g)
+	}
 	if c.Subtitle != "" {
 		sub := widget.NewLabel(c.Subtitle)
 		info.Add(sub)
+	}
+	if c.Callback != "" {
+		cb := widget.NewLabelWithStyle(c.Callback, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+		cb.Wrapping = fyne.TextWrapWord
+		info.Add(cb)
 	}
 	id := c.ID
 	answer := widget.NewButtonWithIcon(tr.T(KAnswer), themed(assets.Call), func() { u.act(u.model.Answer(id)) })

@@ -144,6 +144,8 @@ type phoneView struct {
 	focusID     string
 	title       *widget.Label
 	subtitle    *widget.Label
+	group       *widget.Label // the queue or hunt group of a group call; nil otherwise
+	callback    *widget.Label // its callback text; nil otherwise
 	state       *widget.Label
 	timer       *canvas.Text
 	muteButton  *widget.Button
@@ -191,6 +193,12 @@ func (u *UI) buildMain() {
 	u.cons = newContactsView(u)
 	u.chat = newChatView(u)
 	u.vm = newVoicemailView(u)
+	u.agentBar = newAgentBar(u)
+	u.agent = newAgentView(u)
+	// Added to the tabs (after Phone) by renderAgent once the user turns out to be an agent;
+	// an icon only, so that the other tabs still fit (the agent bar above also opens it, and
+	// the tab's heading says what it is).
+	u.agentTab = container.NewTabItemWithIcon("", theme.ListIcon(), u.agent.root)
 	u.msgBanner = container.NewVBox()
 	u.chatTab = container.NewTabItemWithIcon(tr.T(KTabChat), theme.MailComposeIcon(), u.chat.root)
 	u.vmTab = container.NewTabItemWithIcon("", voicemailIcon, u.vm.root)
@@ -215,7 +223,7 @@ func (u *UI) buildMain() {
 			u.rescanAudio()
 		}
 	}
-	top := container.NewVBox(container.NewPadded(u.status.root), u.pres.root, u.message, widget.NewSeparator(),
+	top := container.NewVBox(container.NewPadded(u.status.root), u.pres.root, u.agentBar.root, u.message, widget.NewSeparator(),
 		u.phone.banners, u.msgBanner)
 	u.phone.top = top
 	u.centre = container.NewStack(u.tabs)
@@ -439,9 +447,23 @@ func (p *phoneView) buildCallPanel(v View) {
 	avatar.FillMode = canvas.ImageFillContain
 	avatar.SetMinSize(fyne.NewSize(64, 64))
 
-	head := container.NewVBox(container.NewCenter(avatar), p.title)
+	head := container.NewVBox(container.NewCenter(avatar))
+	p.group, p.callback = nil, nil
+	if c.Group != "" {
+		// The queue or hunt group the call came through stays visible during the call.
+		p.group = widget.NewLabelWithStyle(c.Group, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		p.group.Importance = widget.HighImportance
+		p.group.Truncation = fyne.TextTruncateEllipsis
+		head.Add(p.group)
+	}
+	head.Add(p.title)
 	if c.Subtitle != "" {
 		head.Add(p.subtitle)
+	}
+	if c.Callback != "" {
+		p.callback = widget.NewLabelWithStyle(c.Callback, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+		p.callback.Wrapping = fyne.TextWrapWord
+		head.Add(p.callback)
 	}
 	head.Add(p.state)
 	if c.Timer != "" {

@@ -849,3 +849,154 @@ func init() {
 		swedish[k] = v
 	}
 }
+
+// Text keys of the agent view and group calls (issue 10: customer-service queues).
+const (
+	KAgentTitle        Key = "agent.title"
+	KAgentLoggedOut    Key = "agent.state.loggedout"
+	KAgentAvailable    Key = "agent.state.available"
+	KAgentRinging      Key = "agent.state.ringing"
+	KAgentInCall       Key = "agent.state.incall"
+	KAgentWrapUp       Key = "agent.state.wrapup"
+	KAgentWrapUpLeft   Key = "agent.state.wrapupleft"
+	KAgentPaused       Key = "agent.state.paused"
+	KAgentPausedWhy    Key = "agent.state.pausedwhy"
+	KAgentBar          Key = "agent.bar"
+	KAgentQueues       Key = "agent.queues"
+	KAgentQueuesIn     Key = "agent.queues.in"
+	KAgentNoQueues     Key = "agent.queues.none"
+	KAgentQueueDetail  Key = "agent.queue.detail"
+	KAgentQueueWaiting Key = "agent.queue.waiting"
+	KAgentLogIn        Key = "agent.login"
+	KAgentLogOut       Key = "agent.logout"
+	KAgentPause        Key = "agent.pause"
+	KAgentResume       Key = "agent.resume"
+	KAgentReason       Key = "agent.reason"
+	KAgentReasonHint   Key = "agent.reason.hint"
+	KAgentReasonLunch  Key = "agent.reason.lunch"
+	KAgentReasonBreak  Key = "agent.reason.break"
+	KAgentReasonMeet   Key = "agent.reason.meeting"
+	KAgentReasonTrain  Key = "agent.reason.training"
+	KAgentReasonAdmin  Key = "agent.reason.admin"
+	KAgentPauseHint    Key = "agent.pause.hint"
+	KAgentOffer        Key = "agent.offer"
+	KAgentCallback     Key = "agent.callback"
+	KAgentUnknownState Key = "agent.state.unknown"
+	KErrAgent          Key = "err.agent"
+	KGroupCall         Key = "call.group"
+	KGroupCallback     Key = "call.group.callback"
+)
+
+func init() {
+	for k, v := range map[Key]string{
+		KAgentTitle:        "Customer service",
+		KAgentLoggedOut:    "Logged out of all queues",
+		KAgentAvailable:    "Available",
+		KAgentRinging:      "Queue call ringing",
+		KAgentInCall:       "In a call",
+		KAgentWrapUp:       "Wrap-up",
+		KAgentWrapUpLeft:   "Wrap-up · %s left",
+		KAgentPaused:       "Paused",
+		KAgentPausedWhy:    "Paused: %s",
+		KAgentBar:          "Agent: %s",
+		KAgentQueues:       "Your queues",
+		KAgentQueuesIn:     "Logged in to %d of %d queues",
+		KAgentNoQueues:     "You are not a member of any queue.",
+		KAgentQueueDetail:  "%s · skill %d",
+		KAgentQueueWaiting: "%d waiting",
+		KAgentLogIn:        "Log in",
+		KAgentLogOut:       "Log out",
+		KAgentPause:        "Pause",
+		KAgentResume:       "Resume",
+		KAgentReason:       "Pause reason",
+		KAgentReasonHint:   "Why you pause, e.g. Lunch",
+		KAgentReasonLunch:  "Lunch",
+		KAgentReasonBreak:  "Coffee break",
+		KAgentReasonMeet:   "Meeting",
+		KAgentReasonTrain:  "Training",
+		KAgentReasonAdmin:  "Paperwork",
+		KAgentPauseHint:    "A pause stops queue calls in every queue; wrap-up time counts down first.",
+		KAgentOffer:        "Now: %s",
+		KAgentCallback:     "Callback: %s",
+		KAgentUnknownState: "Unknown state (%s)",
+		KErrAgent:          "Queues: %v",
+		KGroupCall:         "%s — %s",
+		KGroupCallback:     "Callback request: %s",
+	} {
+		english[k] = v
+	}
+	for k, v := range map[Key]string{
+		KAgentTitle:        "Asiakaspalvelu",
+		KAgentLoggedOut:    "Kirjautunut ulos kaikista jonoista",
+		KAgentAvailable:    "Vapaa",
+		KAgentRinging:      "Jonopuhelu soi",
+		KAgentInCall:       "Puhelussa",
+		KAgentWrapUp:       "Jälkikirjaus",
+		KAgentWrapUpLeft:   "Jälkikirjaus · %s jäljellä",
+		KAgentPaused:       "Tauolla",
+		KAgentPausedWhy:    "Tauolla: %s",
+		KAgentBar:          "Agentti: %s",
+		KAgentQueues:       "Jonosi",
+		KAgentQueuesIn:     "Kirjautunut %d/%d jonoon",
+		KAgentNoQueues:     "Et ole minkään jonon jäsen.",
+		KAgentQueueDetail:  "%s · taito %d",
+		KAgentQueueWaiting: "%d jonossa",
+		KAgentLogIn:        "Kirjaudu",
+		KAgentLogOut:       "Kirjaudu ulos",
+		KAgentPause:        "Tauko",
+		KAgentResume:       "Jatka",
+		KAgentReason:       "Tauon syy",
+		KAgentReasonHint:   "Miksi pidät tauon, esim. Lounas",
+		KAgentReasonLunch:  "Lounas",
+		KAgentReasonBreak:  "Kahvitauko",
+		KAgentReasonMeet:   "Palaveri",
+		KAgentReasonTrain:  "Koulutus",
+		KAgentReasonAdmin:  "Paperityöt",
+		KAgentPauseHint:    "Tauko pysäyttää jonopuhelut kaikissa jonoissa; jälkikirjausaika kuluu ensin.",
+		KAgentOffer:        "Nyt: %s",
+		KAgentCallback:     "Soittopyyntö: %s",
+		KAgentUnknownState: "Tuntematon tila (%s)",
+		KErrAgent:          "Jonot: %v",
+		KGroupCall:         "%s — %s",
+		KGroupCallback:     "Soittopyyntö: %s",
+	} {
+		finnish[k] = v
+	}
+	for k, v := range map[Key]string{
+		KAgentTitle:        "Kundtjänst",
+		KAgentLoggedOut:    "Utloggad från alla köer",
+		KAgentAvailable:    "Ledig",
+		KAgentRinging:      "Samtal från kö ringer",
+		KAgentInCall:       "I samtal",
+		KAgentWrapUp:       "Efterarbete",
+		KAgentWrapUpLeft:   "Efterarbete · %s kvar",
+		KAgentPaused:       "Paus",
+		KAgentPausedWhy:    "Paus: %s",
+		KAgentBar:          "Agent: %s",
+		KAgentQueues:       "Dina köer",
+		KAgentQueuesIn:     "Inloggad i %d av %d köer",
+		KAgentNoQueues:     "Du är inte medlem i någon kö.",
+		KAgentQueueDetail:  "%s · kompetens %d",
+		KAgentQueueWaiting: "%d väntar",
+		KAgentLogIn:        "Logga in",
+		KAgentLogOut:       "Logga ut",
+		KAgentPause:        "Paus",
+		KAgentResume:       "Fortsätt",
+		KAgentReason:       "Orsak till paus",
+		KAgentReasonHint:   "Varför du pausar, t.ex. Lunch",
+		KAgentReasonLunch:  "Lunch",
+		KAgentReasonBreak:  "Kaffepaus",
+		KAgentReasonMeet:   "Möte",
+		KAgentReasonTrain:  "Utbildning",
+		KAgentReasonAdmin:  "Pappersarbete",
+		KAgentPauseHint:    "En paus stoppar kösamtal i alla köer; efterarbetstiden löper först.",
+		KAgentOffer:        "Nu: %s",
+		KAgentCallback:     "Återuppringning: %s",
+		KAgentUnknownState: "Okänt läge (%s)",
+		KErrAgent:          "Köer: %v",
+		KGroupCall:         "%s — %s",
+		KGroupCallback:     "Återuppringning begärd: %s",
+	} {
+		swedish[k] = v
+	}
+}

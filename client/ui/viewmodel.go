@@ -46,6 +46,10 @@ type CallView struct {
 	// Emergency: an outgoing call to 112 or an organisation emergency number (CALL-10).
 	Emergency bool
 	Encrypted bool // SRTP: shown next to the state
+	// Group: a call through a queue or hunt group, "Asiakaspalvelu — +358401234567"; Callback
+	// is the callback request's text ("Callback request: …"). Both "" for a direct call.
+	Group    string
+	Callback string
 
 	CanHangup   bool
 	CanHold     bool
@@ -289,6 +293,13 @@ func callView(c phone.Call, now time.Time, tr Strings) CallView {
 	}
 	if c.RemoteName != "" && c.Remote != "" {
 		cv.Subtitle = c.Remote
+	}
+	cv.Group = groupLine(c, tr)
+	if cv.Group != "" {
+		cv.Subtitle = "" // the number is in the group line
+	}
+	if c.Group.Callback != "" {
+		cv.Callback = tr.F(KGroupCallback, c.Group.Callback)
 	}
 	switch c.State {
 	case phone.Dialling:

@@ -247,6 +247,7 @@ func profile(u store.User, org store.Org) shared.Profile {
 		ID: u.ID, Name: u.Name, Extension: u.Extension, CompanyNumber: u.CompanyNumber, MobileNumber: u.MobileNumber,
 		Email: u.Email, Language: u.Language, Domain: org.Domain, Org: org.Name, Department: u.Department,
 		Title: u.Title, Admin: u.Admin, EmergencyNumbers: strings.Fields(org.EmergencyNumbers),
+		Agent: u.Agent, Supervisor: u.Supervisor, Operator: u.Operator,
 	}
 }
 

@@ -227,3 +227,33 @@ func TestLoginLockoutSparesProvenSource(t *testing.T) {
 		t.Fatalf("the user's own source was locked out: %d", code)
 	}
 }
+
+// The profile tells the Softphone the user's add-on roles (ORG-2): it shows the agent view
+// only to agents.
+func TestProfileTellsRoles(t *testing.T) {
+	_, hs, st, _ := setup(t)
+	ctx := context.Background()
+	org, err := st.DemoOrg(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.UserByExtension(ctx, org.ID, "1005") // the demo's agent and supervisor
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Agent, u.Supervisor, u.Operator = true, true, false
+	if err := st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	for ext, want := range map[string][3]bool{"1005": {true, true, false}, "1002": {}} {
+		_, body := post(t, hs.URL+"/api/login", shared.LoginRequest{User: ext, Password: "demo" + ext})
+		var lr shared.LoginResponse
+		if err := json.Unmarshal(body, &lr); err != nil {
+			t.Fatal(err)
+		}
+		p := lr.Profile
+		if got := [3]bool{p.Agent, p.Supervisor, p.Operator}; got != want {
+			t.Errorf("%s: roles agent/supervisor/operator %v, want %v", ext, got, want)
+		}
+	}
+}

@@ -54,6 +54,10 @@ type Profile struct {
 	Department    string `json:"department,omitempty"`
 	Title         string `json:"title,omitempty"`
 	Admin         bool   `json:"admin,omitempty"`
+	// Add-on roles held (ORG-2): the Softphone shows the agent view only to agents.
+	Agent      bool `json:"agent,omitempty"`
+	Supervisor bool `json:"supervisor,omitempty"`
+	Operator   bool `json:"operator,omitempty"`
 	// EmergencyNumbers are the organisation's emergency numbers besides 112, which always is
 	// one (CALL-10): while a call to one lasts the Softphone reminds the user to say where
 	// they are.

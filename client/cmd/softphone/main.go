@@ -1,6 +1,7 @@
 // Command softphone is the Vaihde Softphone: it wires the phone engine, the PortAudio devices,
 // the remembered settings, the people model (colleagues, presence, contacts, chat), the
-// mailbox (voicemail and forwarding), idle detection and the Fyne user interface together.
+// mailbox (voicemail and forwarding), the agent desk (customer-service queues), idle detection
+// and the Fyne user interface together.
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/driver/software"
 
+	"github.com/vaihde/vaihde/client/agent"
 	"github.com/vaihde/vaihde/client/audio"
 	"github.com/vaihde/vaihde/client/idle"
 	"github.com/vaihde/vaihde/client/people"
@@ -82,7 +84,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.apiURL, "api", "", "HTTP API address when not http://<server host>:8080")
 	fs.StringVar(&o.dial, "dial", "", "call this number once registered (tests and screenshots)")
 	fs.DurationVar(&o.dialAfter, "dial-after", 0, "with -dial: wait this long after registering before calling (benchmarks)")
-	fs.StringVar(&o.tab, "tab", "", "main window tab to show once logged in: phone, colleagues, contacts, chat, voicemail, log or settings")
+	fs.StringVar(&o.tab, "tab", "", "main window tab to show once logged in: phone, agent (queues, for agents), colleagues, contacts, chat, voicemail, log or settings")
 	fs.StringVar(&o.user, "user", "", "user name (extension or phone number) to fill in")
 	fs.StringVar(&o.password, "password", "", "password to fill in (visible in the process list: for tests only)")
 	fs.StringVar(&o.screenshot, "screenshot", "", "write a PNG of the window to this file and exit")
@@ -215,6 +217,10 @@ func run(ctx context.Context, args []string) error {
 	mailbox := voicemail.NewMailbox(eng.Session, vmo)
 	defer mailbox.Close()
 	defer book.OnEvent(mailbox.HandleEvent)()
+	// The agent state (queues, pause, wrap-up) follows the same stream's "agent" events.
+	desk := agent.NewDesk(eng.Session, agent.Options{Logger: log, HTTPClient: apiClient(15 * time.Second)})
+	defer desk.Close()
+	defer book.OnEvent(desk.HandleEvent)()
 	var workers sync.WaitGroup
 	defer workers.Wait() // runs before book.Close: the workers use the book
 	wctx, wcancel := context.WithCancel(ctx)
@@ -227,6 +233,7 @@ func run(ctx context.Context, args []string) error {
 		Controller: eng,
 		People:     book,
 		Voicemail:  mailbox,
+		Agent:      desk,
 		OnActivity: mon.Input,
 		Settings:   store,
 		Ringer:     ringer,
@@ -290,6 +297,9 @@ func run(ctx context.Context, args []string) error {
 			ps := book.Snapshot()
 			log.Info("people at screenshot", "loaded", ps.Loaded, "live", ps.Live, "colleagues", len(ps.Colleagues),
 				"chats", len(ps.Chats), "activity", ps.Me.Activity, "error", ps.Error)
+			as := desk.Snapshot()
+			log.Info("agent at screenshot", "loaded", as.Loaded, "state", as.View.State, "queues", len(as.View.Queues),
+				"error", as.Error)
 			vs := mailbox.Snapshot()
 			log.Info("voicemail at screenshot", "loaded", vs.Loaded, "messages", len(vs.Messages),
 				"new", vs.Counts.New, "old", vs.Counts.Old, "error", vs.Error)

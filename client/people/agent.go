@@ -1,0 +1,45 @@
+package people
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/vaihde/vaihde/shared/api"
+)
+
+// Customer-service agent routes of shared/api/agent.go. The model that uses them is
+// client/agent.
+
+// Agent returns the user's agent state and queues (GET /api/agent).
+func (c *Client) Agent(ctx context.Context) (api.AgentView, error) {
+	var out api.AgentView
+	err := c.do(ctx, http.MethodGet, "/api/agent", nil, &out)
+	return out, err
+}
+
+// AgentLogin logs the user in to (in true) or out of one queue
+// (POST /api/agent/queues/{id}/login or …/logout).
+func (c *Client) AgentLogin(ctx context.Context, queueID int64, in bool) (api.AgentView, error) {
+	op := "/logout"
+	if in {
+		op = "/login"
+	}
+	var out api.AgentView
+	err := c.do(ctx, http.MethodPost, "/api/agent/queues/"+strconv.FormatInt(queueID, 10)+op, nil, &out)
+	return out, err
+}
+
+// AgentPause pauses the user in every queue with a reason (POST /api/agent/pause).
+func (c *Client) AgentPause(ctx context.Context, reason string) (api.AgentView, error) {
+	var out api.AgentView
+	err := c.do(ctx, http.MethodPost, "/api/agent/pause", api.AgentPause{Reason: reason}, &out)
+	return out, err
+}
+
+// AgentResume ends a pause (POST /api/agent/resume).
+func (c *Client) AgentResume(ctx context.Context) (api.AgentView, error) {
+	var out api.AgentView
+	err := c.do(ctx, http.MethodPost, "/api/agent/resume", nil, &out)
+	return out, err
+}
