@@ -38,7 +38,9 @@ func TestIntegrationServiceCallDID(t *testing.T) {
 		{"8001", "8001", ""},
 	} {
 		dctx, dcancel := context.WithTimeout(h.ctx, 5*time.Second)
-		go func() { _, _ = carrier.dialAs(dctx, fmt.Sprintf("sip:%s@%s:%d", tc.dial, h.host, h.port), "+358501112222") }()
+		go func() {
+			_, _ = carrier.dialAs(dctx, fmt.Sprintf("sip:%s@%s:%d", tc.dial, h.host, h.port), "+358501112222")
+		}()
 		select {
 		case c := <-rec.calls:
 			if c.Dialled != tc.dialled || c.DID != tc.did || c.Internal {
