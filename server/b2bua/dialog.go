@@ -154,17 +154,24 @@ func (e *Engine) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	respond(tx, req, 200, "OK")
-	if ct := req.ContentType(); ct != nil && len(req.Body()) > 0 {
-		// A key sent as SIP INFO counts for the DTMF transfer code like an RFC 4733 event.
+	// A key sent as SIP INFO counts for the DTMF transfer code and applications like an RFC
+	// 4733 event. It is handed on before the 200: a phone sends its next key once the previous
+	// one is answered, and sipgo runs each request on its own goroutine, so answering first lets
+	// a loaded server take *#*1 as #**1.
+	media := l.mediaLeg()
+	if ct := req.ContentType(); ct != nil && len(req.Body()) > 0 && media != nil {
 		if key, err := mediaapp.ParseDTMFInfo(ct.Value(), req.Body()); err == nil {
-			if media := l.mediaLeg(); media != nil {
-				media.PressKey(key)
-			}
+			media.PressKey(key)
 		}
 	}
+	respond(tx, req, 200, "OK")
 	p := e.partner(l)
 	if p == nil || len(req.Body()) == 0 {
+		return
+	}
+	// Unbridged (the party types a transfer code, or the other party hears an application):
+	// its keys are not the other party's business, as with RFC 4733 events.
+	if media != nil && !media.Bridged() {
 		return
 	}
 	out := e.newRequest(p, sip.INFO)

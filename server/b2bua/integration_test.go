@@ -81,6 +81,9 @@ func newHarnessPersonal(t *testing.T, adjust func(*Config), services Services, p
 		level = slog.LevelDebug
 		sip.SIPDebug = true
 	}
+	if os.Getenv("B2BUA_INFO") != "" {
+		level = slog.LevelInfo
+	}
 	var out io.Writer = os.Stderr
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	cfg := config.Default()
