@@ -34,6 +34,7 @@ type adminRoute struct {
 
 // adminRoutes is every admin route; Handler registers exactly these.
 func (s *Server) adminRoutes() []adminRoute {
+	q, h, m := handlersFor(s, s.queueKind()), handlersFor(s, s.huntKind()), handlersFor(s, s.menuKind())
 	return []adminRoute{
 		{"GET", "/api/admin/org", s.adminOrg},
 		{"PUT", "/api/admin/org", s.adminPutOrg},
@@ -51,21 +52,21 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"DELETE", "/api/admin/dids/{number}", s.adminDeleteDID},
 		{"GET", "/api/admin/audit", s.adminAudit},
 		// Groups (groups.go).
-		{"GET", "/api/admin/queues", s.adminQueues},
-		{"POST", "/api/admin/queues", s.adminCreateQueue},
-		{"GET", "/api/admin/queues/{id}", s.adminQueue},
-		{"PUT", "/api/admin/queues/{id}", s.adminUpdateQueue},
-		{"DELETE", "/api/admin/queues/{id}", s.adminDeleteQueue},
-		{"GET", "/api/admin/hunt-groups", s.adminHuntGroups},
-		{"POST", "/api/admin/hunt-groups", s.adminCreateHuntGroup},
-		{"GET", "/api/admin/hunt-groups/{id}", s.adminHuntGroup},
-		{"PUT", "/api/admin/hunt-groups/{id}", s.adminUpdateHuntGroup},
-		{"DELETE", "/api/admin/hunt-groups/{id}", s.adminDeleteHuntGroup},
-		{"GET", "/api/admin/menus", s.adminMenus},
-		{"POST", "/api/admin/menus", s.adminCreateMenu},
-		{"GET", "/api/admin/menus/{id}", s.adminMenu},
-		{"PUT", "/api/admin/menus/{id}", s.adminUpdateMenu},
-		{"DELETE", "/api/admin/menus/{id}", s.adminDeleteMenu},
+		{"GET", "/api/admin/queues", q.list},
+		{"POST", "/api/admin/queues", q.create},
+		{"GET", "/api/admin/queues/{id}", q.get},
+		{"PUT", "/api/admin/queues/{id}", q.update},
+		{"DELETE", "/api/admin/queues/{id}", q.remove},
+		{"GET", "/api/admin/hunt-groups", h.list},
+		{"POST", "/api/admin/hunt-groups", h.create},
+		{"GET", "/api/admin/hunt-groups/{id}", h.get},
+		{"PUT", "/api/admin/hunt-groups/{id}", h.update},
+		{"DELETE", "/api/admin/hunt-groups/{id}", h.remove},
+		{"GET", "/api/admin/menus", m.list},
+		{"POST", "/api/admin/menus", m.create},
+		{"GET", "/api/admin/menus/{id}", m.get},
+		{"PUT", "/api/admin/menus/{id}", m.update},
+		{"DELETE", "/api/admin/menus/{id}", m.remove},
 	}
 }
 

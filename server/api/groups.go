@@ -310,33 +310,116 @@ func (s *Server) loaded(w http.ResponseWriter, what string, err error) bool {
 	return true
 }
 
-// ---- queues ----
+// groupKind is one kind of group (queue, hunt group, IVR menu) as the admin handlers see it: the
+// kinds differ only in their store calls, JSON and audit fields, so one set of handlers serves all.
+type groupKind[G, J any] struct {
+	what   string // "hunt group": in errors and log operations
+	action string // "hunt": the audit action prefix and target
+	list   func(ctx context.Context, orgID int64) ([]G, error)
+	get    func(ctx context.Context, orgID, id int64) (G, error)
+	in     func(J, orgUsers) (G, error)
+	out    func(G, orgUsers) J
+	wrap   func([]J) any // the list response
+	check  func(ctx context.Context, org store.Org, g G) (G, error)
+	create func(ctx context.Context, g G) (G, error)
+	update func(ctx context.Context, g G) error
+	remove func(ctx context.Context, orgID, id int64) error
+	fields func(g G, exts map[int64]string) []provision.Pair
+	id     func(*G) *int64
+	number func(G) string
+}
 
-func (s *Server) adminQueues(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
+func (s *Server) queueKind() groupKind[store.Queue, shared.AdminQueue] {
+	return groupKind[store.Queue, shared.AdminQueue]{
+		what: "queue", action: "queue",
+		list: s.st.Queues, get: s.st.Queue, in: queueIn, out: queueOut,
+		wrap: func(js []shared.AdminQueue) any { return shared.AdminQueueList{Queues: js} },
+		check: func(ctx context.Context, org store.Org, q store.Queue) (store.Queue, error) {
+			return provision.CheckQueue(ctx, s.st, org, q)
+		},
+		create: s.st.CreateQueue, update: s.st.UpdateQueue, remove: s.st.DeleteQueue,
+		fields: provision.QueueFields,
+		id:     func(q *store.Queue) *int64 { return &q.ID },
+		number: func(q store.Queue) string { return q.Number },
+	}
+}
+
+func (s *Server) huntKind() groupKind[store.HuntGroup, shared.AdminHuntGroup] {
+	return groupKind[store.HuntGroup, shared.AdminHuntGroup]{
+		what: "hunt group", action: "hunt",
+		list: s.st.HuntGroups, get: s.st.HuntGroup, in: huntIn, out: huntOut,
+		wrap: func(js []shared.AdminHuntGroup) any { return shared.AdminHuntGroupList{HuntGroups: js} },
+		check: func(ctx context.Context, org store.Org, h store.HuntGroup) (store.HuntGroup, error) {
+			return provision.CheckHuntGroup(ctx, s.st, org, h)
+		},
+		create: s.st.CreateHuntGroup, update: s.st.UpdateHuntGroup, remove: s.st.DeleteHuntGroup,
+		fields: provision.HuntFields,
+		id:     func(h *store.HuntGroup) *int64 { return &h.ID },
+		number: func(h store.HuntGroup) string { return h.Number },
+	}
+}
+
+func (s *Server) menuKind() groupKind[store.Menu, shared.AdminMenu] {
+	return groupKind[store.Menu, shared.AdminMenu]{
+		what: "menu", action: "menu",
+		list: s.st.Menus, get: s.st.Menu,
+		in:   func(j shared.AdminMenu, _ orgUsers) (store.Menu, error) { return menuIn(j) },
+		out:  func(m store.Menu, _ orgUsers) shared.AdminMenu { return menuOut(m) },
+		wrap: func(js []shared.AdminMenu) any { return shared.AdminMenuList{Menus: js} },
+		check: func(ctx context.Context, org store.Org, m store.Menu) (store.Menu, error) {
+			return provision.CheckMenu(ctx, s.st, org, m)
+		},
+		create: s.st.CreateMenu, update: s.st.UpdateMenu, remove: s.st.DeleteMenu,
+		fields: func(m store.Menu, _ map[int64]string) []provision.Pair { return provision.MenuFields(m) },
+		id:     func(m *store.Menu) *int64 { return &m.ID },
+		number: func(m store.Menu) string { return m.Number },
+	}
+}
+
+// groupHandlers are the five admin handlers of one kind of group.
+type groupHandlers struct{ list, get, create, update, remove adminHandler }
+
+func handlersFor[G, J any](s *Server, k groupKind[G, J]) groupHandlers {
+	return groupHandlers{
+		list: func(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) { listGroups(s, k, w, r, org) },
+		get:  func(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) { getGroup(s, k, w, r, org) },
+		create: func(w http.ResponseWriter, r *http.Request, a store.User, org store.Org) {
+			createGroup(s, k, w, r, a, org)
+		},
+		update: func(w http.ResponseWriter, r *http.Request, a store.User, org store.Org) {
+			updateGroup(s, k, w, r, a, org)
+		},
+		remove: func(w http.ResponseWriter, r *http.Request, a store.User, org store.Org) {
+			deleteGroup(s, k, w, r, a, org)
+		},
+	}
+}
+
+func listGroups[G, J any](s *Server, k groupKind[G, J], w http.ResponseWriter, r *http.Request, org store.Org) {
 	ou, _, err := s.loadOrgUsers(r.Context(), org.ID)
 	if err != nil {
 		s.internal(w, "admin: users", err)
 		return
 	}
-	qs, err := s.st.Queues(r.Context(), org.ID)
+	gs, err := k.list(r.Context(), org.ID)
 	if err != nil {
-		s.internal(w, "admin: queues", err)
+		s.internal(w, "admin: "+k.what+"s", err)
 		return
 	}
-	out := shared.AdminQueueList{Queues: make([]shared.AdminQueue, 0, len(qs))}
-	for _, q := range qs {
-		out.Queues = append(out.Queues, queueOut(q, ou))
+	out := make([]J, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, k.out(g, ou))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, k.wrap(out))
 }
 
-func (s *Server) adminQueue(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
-	id, ok := groupID(w, r, "queue")
+func getGroup[G, J any](s *Server, k groupKind[G, J], w http.ResponseWriter, r *http.Request, org store.Org) {
+	id, ok := groupID(w, r, k.what)
 	if !ok {
 		return
 	}
-	q, err := s.st.Queue(r.Context(), org.ID, id)
-	if !s.loaded(w, "queue", err) {
+	g, err := k.get(r.Context(), org.ID, id)
+	if !s.loaded(w, k.what, err) {
 		return
 	}
 	ou, _, err := s.loadOrgUsers(r.Context(), org.ID)
@@ -344,28 +427,29 @@ func (s *Server) adminQueue(w http.ResponseWriter, r *http.Request, _ store.User
 		s.internal(w, "admin: users", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, queueOut(q, ou))
+	writeJSON(w, http.StatusOK, k.out(g, ou))
 }
 
-func (s *Server) adminCreateQueue(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	s.putQueue(w, r, admin, org, store.Queue{})
+func createGroup[G, J any](s *Server, k groupKind[G, J], w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	var zero G
+	putGroup(s, k, w, r, admin, org, zero)
 }
 
-func (s *Server) adminUpdateQueue(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	id, ok := groupID(w, r, "queue")
+func updateGroup[G, J any](s *Server, k groupKind[G, J], w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	id, ok := groupID(w, r, k.what)
 	if !ok {
 		return
 	}
-	old, err := s.st.Queue(r.Context(), org.ID, id)
-	if !s.loaded(w, "queue", err) {
+	old, err := k.get(r.Context(), org.ID, id)
+	if !s.loaded(w, k.what, err) {
 		return
 	}
-	s.putQueue(w, r, admin, org, old)
+	putGroup(s, k, w, r, admin, org, old)
 }
 
-// putQueue creates (old.ID == 0) or replaces a queue from the request body.
-func (s *Server) putQueue(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org, old store.Queue) {
-	var req shared.AdminQueue
+// putGroup creates (old's ID 0) or replaces a group from the request body.
+func putGroup[G, J any](s *Server, k groupKind[G, J], w http.ResponseWriter, r *http.Request, admin store.User, org store.Org, old G) {
+	var req J
 	if !decodeBody(w, r, &req) {
 		return
 	}
@@ -375,281 +459,59 @@ func (s *Server) putQueue(w http.ResponseWriter, r *http.Request, admin store.Us
 		s.internal(w, "admin: users", err)
 		return
 	}
-	q, err := queueIn(req, ou)
+	g, err := k.in(req, ou)
 	if err != nil {
-		s.refuse(w, "admin: queue", err)
+		s.refuse(w, "admin: "+k.what, err)
 		return
 	}
-	q.ID = old.ID
-	if q, err = provision.CheckQueue(ctx, s.st, org, q); err != nil {
-		s.refuseGroup(w, "admin: queue", err)
+	oldID := *k.id(&old)
+	*k.id(&g) = oldID
+	if g, err = k.check(ctx, org, g); err != nil {
+		s.refuseGroup(w, "admin: "+k.what, err)
 		return
 	}
 	exts := provision.Extensions(users)
-	if old.ID == 0 {
-		if q, err = s.st.CreateQueue(ctx, q); err != nil {
-			s.refuseGroup(w, "admin: create queue", err)
+	if oldID == 0 {
+		if g, err = k.create(ctx, g); err != nil {
+			s.refuseGroup(w, "admin: create "+k.what, err)
 			return
 		}
-		s.audit(ctx, org.ID, admin, "queue.create", "queue "+q.Number, "", provision.PairsSummary(provision.QueueFields(q, exts)))
+		s.audit(ctx, org.ID, admin, k.action+".create", k.action+" "+k.number(g), "", provision.PairsSummary(k.fields(g, exts)))
 	} else {
-		if err := s.st.UpdateQueue(ctx, q); err != nil {
-			s.refuseGroup(w, "admin: update queue", err)
+		if err := k.update(ctx, g); err != nil {
+			s.refuseGroup(w, "admin: update "+k.what, err)
 			return
 		}
-		o, n := diff(pairs(provision.QueueFields(old, exts)), pairs(provision.QueueFields(q, exts)))
-		s.audit(ctx, org.ID, admin, "queue.update", "queue "+old.Number, o, n)
+		o, n := diff(pairs(k.fields(old, exts)), pairs(k.fields(g, exts)))
+		s.audit(ctx, org.ID, admin, k.action+".update", k.action+" "+k.number(old), o, n)
 	}
 	s.changed(ctx, org.ID, 0)
 	code := http.StatusOK
-	if old.ID == 0 {
+	if oldID == 0 {
 		code = http.StatusCreated
 	}
-	writeJSON(w, code, queueOut(q, ou))
+	writeJSON(w, code, k.out(g, ou))
 }
 
-func (s *Server) adminDeleteQueue(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	id, ok := groupID(w, r, "queue")
+func deleteGroup[G, J any](s *Server, k groupKind[G, J], w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
+	id, ok := groupID(w, r, k.what)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	q, err := s.st.Queue(ctx, org.ID, id)
-	if !s.loaded(w, "queue", err) {
+	g, err := k.get(ctx, org.ID, id)
+	if !s.loaded(w, k.what, err) {
 		return
 	}
-	if err := provision.CheckUnused(ctx, s.st, org, q.Number, id); err != nil {
-		s.refuseGroup(w, "admin: delete queue", err)
+	if err := provision.CheckUnused(ctx, s.st, org, k.number(g), id); err != nil {
+		s.refuseGroup(w, "admin: delete "+k.what, err)
 		return
 	}
-	if !s.loaded(w, "queue", s.st.DeleteQueue(ctx, org.ID, id)) {
+	if !s.loaded(w, k.what, k.remove(ctx, org.ID, id)) {
 		return
 	}
 	_, users, _ := s.loadOrgUsers(ctx, org.ID)
-	s.audit(ctx, org.ID, admin, "queue.delete", "queue "+q.Number, provision.PairsSummary(provision.QueueFields(q, provision.Extensions(users))), "")
-	s.changed(ctx, org.ID, 0)
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// ---- hunt groups ----
-
-func (s *Server) adminHuntGroups(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
-	ou, _, err := s.loadOrgUsers(r.Context(), org.ID)
-	if err != nil {
-		s.internal(w, "admin: users", err)
-		return
-	}
-	hs, err := s.st.HuntGroups(r.Context(), org.ID)
-	if err != nil {
-		s.internal(w, "admin: hunt groups", err)
-		return
-	}
-	out := shared.AdminHuntGroupList{HuntGroups: make([]shared.AdminHuntGroup, 0, len(hs))}
-	for _, h := range hs {
-		out.HuntGroups = append(out.HuntGroups, huntOut(h, ou))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) adminHuntGroup(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
-	id, ok := groupID(w, r, "hunt group")
-	if !ok {
-		return
-	}
-	h, err := s.st.HuntGroup(r.Context(), org.ID, id)
-	if !s.loaded(w, "hunt group", err) {
-		return
-	}
-	ou, _, err := s.loadOrgUsers(r.Context(), org.ID)
-	if err != nil {
-		s.internal(w, "admin: users", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, huntOut(h, ou))
-}
-
-func (s *Server) adminCreateHuntGroup(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	s.putHuntGroup(w, r, admin, org, store.HuntGroup{})
-}
-
-func (s *Server) adminUpdateHuntGroup(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	id, ok := groupID(w, r, "hunt group")
-	if !ok {
-		return
-	}
-	old, err := s.st.HuntGroup(r.Context(), org.ID, id)
-	if !s.loaded(w, "hunt group", err) {
-		return
-	}
-	s.putHuntGroup(w, r, admin, org, old)
-}
-
-func (s *Server) putHuntGroup(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org, old store.HuntGroup) {
-	var req shared.AdminHuntGroup
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	ctx := r.Context()
-	ou, users, err := s.loadOrgUsers(ctx, org.ID)
-	if err != nil {
-		s.internal(w, "admin: users", err)
-		return
-	}
-	h, err := huntIn(req, ou)
-	if err != nil {
-		s.refuse(w, "admin: hunt group", err)
-		return
-	}
-	h.ID = old.ID
-	if h, err = provision.CheckHuntGroup(ctx, s.st, org, h); err != nil {
-		s.refuseGroup(w, "admin: hunt group", err)
-		return
-	}
-	exts := provision.Extensions(users)
-	if old.ID == 0 {
-		if h, err = s.st.CreateHuntGroup(ctx, h); err != nil {
-			s.refuseGroup(w, "admin: create hunt group", err)
-			return
-		}
-		s.audit(ctx, org.ID, admin, "hunt.create", "hunt "+h.Number, "", provision.PairsSummary(provision.HuntFields(h, exts)))
-	} else {
-		if err := s.st.UpdateHuntGroup(ctx, h); err != nil {
-			s.refuseGroup(w, "admin: update hunt group", err)
-			return
-		}
-		o, n := diff(pairs(provision.HuntFields(old, exts)), pairs(provision.HuntFields(h, exts)))
-		s.audit(ctx, org.ID, admin, "hunt.update", "hunt "+old.Number, o, n)
-	}
-	s.changed(ctx, org.ID, 0)
-	code := http.StatusOK
-	if old.ID == 0 {
-		code = http.StatusCreated
-	}
-	writeJSON(w, code, huntOut(h, ou))
-}
-
-func (s *Server) adminDeleteHuntGroup(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	id, ok := groupID(w, r, "hunt group")
-	if !ok {
-		return
-	}
-	ctx := r.Context()
-	h, err := s.st.HuntGroup(ctx, org.ID, id)
-	if !s.loaded(w, "hunt group", err) {
-		return
-	}
-	if err := provision.CheckUnused(ctx, s.st, org, h.Number, id); err != nil {
-		s.refuseGroup(w, "admin: delete hunt group", err)
-		return
-	}
-	if !s.loaded(w, "hunt group", s.st.DeleteHuntGroup(ctx, org.ID, id)) {
-		return
-	}
-	_, users, _ := s.loadOrgUsers(ctx, org.ID)
-	s.audit(ctx, org.ID, admin, "hunt.delete", "hunt "+h.Number, provision.PairsSummary(provision.HuntFields(h, provision.Extensions(users))), "")
-	s.changed(ctx, org.ID, 0)
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// ---- menus ----
-
-func (s *Server) adminMenus(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
-	ms, err := s.st.Menus(r.Context(), org.ID)
-	if err != nil {
-		s.internal(w, "admin: menus", err)
-		return
-	}
-	out := shared.AdminMenuList{Menus: make([]shared.AdminMenu, 0, len(ms))}
-	for _, m := range ms {
-		out.Menus = append(out.Menus, menuOut(m))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) adminMenu(w http.ResponseWriter, r *http.Request, _ store.User, org store.Org) {
-	id, ok := groupID(w, r, "menu")
-	if !ok {
-		return
-	}
-	m, err := s.st.Menu(r.Context(), org.ID, id)
-	if !s.loaded(w, "menu", err) {
-		return
-	}
-	writeJSON(w, http.StatusOK, menuOut(m))
-}
-
-func (s *Server) adminCreateMenu(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	s.putMenu(w, r, admin, org, store.Menu{})
-}
-
-func (s *Server) adminUpdateMenu(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	id, ok := groupID(w, r, "menu")
-	if !ok {
-		return
-	}
-	old, err := s.st.Menu(r.Context(), org.ID, id)
-	if !s.loaded(w, "menu", err) {
-		return
-	}
-	s.putMenu(w, r, admin, org, old)
-}
-
-func (s *Server) putMenu(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org, old store.Menu) {
-	var req shared.AdminMenu
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	ctx := r.Context()
-	m, err := menuIn(req)
-	if err != nil {
-		s.refuse(w, "admin: menu", err)
-		return
-	}
-	m.ID = old.ID
-	if m, err = provision.CheckMenu(ctx, s.st, org, m); err != nil {
-		s.refuseGroup(w, "admin: menu", err)
-		return
-	}
-	if old.ID == 0 {
-		if m, err = s.st.CreateMenu(ctx, m); err != nil {
-			s.refuseGroup(w, "admin: create menu", err)
-			return
-		}
-		s.audit(ctx, org.ID, admin, "menu.create", "menu "+m.Number, "", provision.PairsSummary(provision.MenuFields(m)))
-	} else {
-		if err := s.st.UpdateMenu(ctx, m); err != nil {
-			s.refuseGroup(w, "admin: update menu", err)
-			return
-		}
-		o, n := diff(pairs(provision.MenuFields(old)), pairs(provision.MenuFields(m)))
-		s.audit(ctx, org.ID, admin, "menu.update", "menu "+old.Number, o, n)
-	}
-	s.changed(ctx, org.ID, 0)
-	code := http.StatusOK
-	if old.ID == 0 {
-		code = http.StatusCreated
-	}
-	writeJSON(w, code, menuOut(m))
-}
-
-func (s *Server) adminDeleteMenu(w http.ResponseWriter, r *http.Request, admin store.User, org store.Org) {
-	id, ok := groupID(w, r, "menu")
-	if !ok {
-		return
-	}
-	ctx := r.Context()
-	m, err := s.st.Menu(ctx, org.ID, id)
-	if !s.loaded(w, "menu", err) {
-		return
-	}
-	if err := provision.CheckUnused(ctx, s.st, org, m.Number, id); err != nil {
-		s.refuseGroup(w, "admin: delete menu", err)
-		return
-	}
-	if !s.loaded(w, "menu", s.st.DeleteMenu(ctx, org.ID, id)) {
-		return
-	}
-	s.audit(ctx, org.ID, admin, "menu.delete", "menu "+m.Number, provision.PairsSummary(provision.MenuFields(m)), "")
+	s.audit(ctx, org.ID, admin, k.action+".delete", k.action+" "+k.number(g), provision.PairsSummary(k.fields(g, provision.Extensions(users))), "")
 	s.changed(ctx, org.ID, 0)
 	w.WriteHeader(http.StatusNoContent)
 }
