@@ -306,34 +306,45 @@ func (s *Service) Queues(ctx context.Context, domain string) ([]store.Queue, map
 
 // DeleteQueue removes the queue answering num.
 func (s *Service) DeleteQueue(ctx context.Context, domain, num string) (store.Queue, error) {
+	return deleteGroup(ctx, s, domain, num, store.KindQueue, "queue", store.GroupStore.Queue, store.GroupStore.DeleteQueue,
+		func(q store.Queue) string { return q.Number }, QueueFields)
+}
+
+// deleteGroup removes the group of kind answering num, unless something still sends calls to
+// it, and audits what it was.
+func deleteGroup[G any](ctx context.Context, s *Service, domain, num string, kind store.GroupKind, action string,
+	get func(store.GroupStore, context.Context, int64, int64) (G, error),
+	remove func(store.GroupStore, context.Context, int64, int64) error,
+	number func(G) string, fields func(G, map[int64]string) []Pair) (G, error) {
+	var zero G
 	gs, err := s.groups()
 	if err != nil {
-		return store.Queue{}, err
+		return zero, err
 	}
 	rd, err := s.reader()
 	if err != nil {
-		return store.Queue{}, err
+		return zero, err
 	}
 	o, _, exts, err := s.orgUsers(ctx, domain)
 	if err != nil {
-		return store.Queue{}, err
+		return zero, err
 	}
-	id, err := s.queueByNumber(ctx, gs, o, num, store.KindQueue)
+	id, err := s.queueByNumber(ctx, gs, o, num, kind)
 	if err != nil {
-		return store.Queue{}, err
+		return zero, err
 	}
-	q, err := gs.Queue(ctx, o.ID, id)
+	g, err := get(gs, ctx, o.ID, id)
 	if err == nil {
-		if err := CheckUnused(ctx, rd, o, q.Number, id); err != nil {
-			return store.Queue{}, err
+		if err := CheckUnused(ctx, rd, o, number(g), id); err != nil {
+			return zero, err
 		}
-		err = gs.DeleteQueue(ctx, o.ID, id)
+		err = remove(gs, ctx, o.ID, id)
 	}
 	if err != nil {
-		return store.Queue{}, fmt.Errorf("provision: delete queue %s: %w", num, err)
+		return zero, fmt.Errorf("provision: delete %s %s: %w", kindWord[kind], num, err)
 	}
-	s.audit(ctx, o.ID, "queue.delete", "queue "+q.Number, PairsSummary(QueueFields(q, exts)), "")
-	return q, nil
+	s.audit(ctx, o.ID, action+".delete", action+" "+number(g), PairsSummary(fields(g, exts)), "")
+	return g, nil
 }
 
 // SetQueueMember adds the member to the queue answering num, or changes their skill and order.
@@ -457,34 +468,8 @@ func (s *Service) HuntGroups(ctx context.Context, domain string) ([]store.HuntGr
 
 // DeleteHuntGroup removes the hunt group answering num.
 func (s *Service) DeleteHuntGroup(ctx context.Context, domain, num string) (store.HuntGroup, error) {
-	gs, err := s.groups()
-	if err != nil {
-		return store.HuntGroup{}, err
-	}
-	rd, err := s.reader()
-	if err != nil {
-		return store.HuntGroup{}, err
-	}
-	o, _, exts, err := s.orgUsers(ctx, domain)
-	if err != nil {
-		return store.HuntGroup{}, err
-	}
-	id, err := s.queueByNumber(ctx, gs, o, num, store.KindHunt)
-	if err != nil {
-		return store.HuntGroup{}, err
-	}
-	h, err := gs.HuntGroup(ctx, o.ID, id)
-	if err == nil {
-		if err := CheckUnused(ctx, rd, o, h.Number, id); err != nil {
-			return store.HuntGroup{}, err
-		}
-		err = gs.DeleteHuntGroup(ctx, o.ID, id)
-	}
-	if err != nil {
-		return store.HuntGroup{}, fmt.Errorf("provision: delete hunt group %s: %w", num, err)
-	}
-	s.audit(ctx, o.ID, "hunt.delete", "hunt "+h.Number, PairsSummary(HuntFields(h, exts)), "")
-	return h, nil
+	return deleteGroup(ctx, s, domain, num, store.KindHunt, "hunt", store.GroupStore.HuntGroup, store.GroupStore.DeleteHuntGroup,
+		func(h store.HuntGroup) string { return h.Number }, HuntFields)
 }
 
 // CreateMenu validates spec and creates the IVR menu.
@@ -531,32 +516,6 @@ func (s *Service) Menus(ctx context.Context, domain string) ([]store.Menu, error
 
 // DeleteMenu removes the menu answering num.
 func (s *Service) DeleteMenu(ctx context.Context, domain, num string) (store.Menu, error) {
-	gs, err := s.groups()
-	if err != nil {
-		return store.Menu{}, err
-	}
-	rd, err := s.reader()
-	if err != nil {
-		return store.Menu{}, err
-	}
-	o, err := s.org(ctx, domain)
-	if err != nil {
-		return store.Menu{}, err
-	}
-	id, err := s.queueByNumber(ctx, gs, o, num, store.KindMenu)
-	if err != nil {
-		return store.Menu{}, err
-	}
-	m, err := gs.Menu(ctx, o.ID, id)
-	if err == nil {
-		if err := CheckUnused(ctx, rd, o, m.Number, id); err != nil {
-			return store.Menu{}, err
-		}
-		err = gs.DeleteMenu(ctx, o.ID, id)
-	}
-	if err != nil {
-		return store.Menu{}, fmt.Errorf("provision: delete menu %s: %w", num, err)
-	}
-	s.audit(ctx, o.ID, "menu.delete", "menu "+m.Number, PairsSummary(MenuFields(m)), "")
-	return m, nil
+	return deleteGroup(ctx, s, domain, num, store.KindMenu, "menu", store.GroupStore.Menu, store.GroupStore.DeleteMenu,
+		func(m store.Menu) string { return m.Number }, func(m store.Menu, _ map[int64]string) []Pair { return MenuFields(m) })
 }
