@@ -421,30 +421,17 @@ func (c *cli) userDelete(ctx context.Context, args []string) error {
 }
 
 func (c *cli) userList(ctx context.Context, args []string) error {
-	f := newFlags("user list", false)
-	var org string
-	f.fs.StringVar(&org, "org", "", "domain of the organisation")
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if org == "" {
-		return badUsage("--org is required")
-	}
-	st, _, err := c.open(ctx, f, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	_, users, err := c.service(st).Users(ctx, org)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXT\tNAME\tCOMPANY NUMBER\tMOBILE\tEMAIL\tLANG\tADMIN")
-	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Extension, u.Name, u.CompanyNumber, u.MobileNumber, u.Email, u.Language, yes(u.Admin))
-	}
-	return tw.Flush()
+	return c.orgTable(ctx, "user list", args, func(svc *provision.Service, org string, tw io.Writer) error {
+		_, users, err := svc.Users(ctx, org)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "EXT\tNAME\tCOMPANY NUMBER\tMOBILE\tEMAIL\tLANG\tADMIN")
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Extension, u.Name, u.CompanyNumber, u.MobileNumber, u.Email, u.Language, yes(u.Admin))
+		}
+		return nil
+	})
 }
 
 func (c *cli) didSet(ctx context.Context, args []string) error {
@@ -497,30 +484,17 @@ func (c *cli) didDelete(ctx context.Context, args []string) error {
 }
 
 func (c *cli) didList(ctx context.Context, args []string) error {
-	f := newFlags("did list", false)
-	var org string
-	f.fs.StringVar(&org, "org", "", "domain of the organisation")
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if org == "" {
-		return badUsage("--org is required")
-	}
-	st, _, err := c.open(ctx, f, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ds, err := c.service(st).DIDs(ctx, org)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NUMBER\tEXT\tNOTE")
-	for _, d := range ds {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Number, d.Extension, d.Note)
-	}
-	return tw.Flush()
+	return c.orgTable(ctx, "did list", args, func(svc *provision.Service, org string, tw io.Writer) error {
+		ds, err := svc.DIDs(ctx, org)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "NUMBER\tEXT\tNOTE")
+		for _, d := range ds {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Number, d.Extension, d.Note)
+		}
+		return nil
+	})
 }
 
 func cmpOr(s, def string) string {
@@ -618,4 +592,28 @@ func yes(b bool) string {
 		return "yes"
 	}
 	return ""
+}
+
+// orgTable runs a "<noun> list --org D" command: it parses the flags, opens the store, and
+// print writes the organisation's table, aligned in columns.
+func (c *cli) orgTable(ctx context.Context, name string, args []string, print func(svc *provision.Service, org string, tw io.Writer) error) error {
+	f := newFlags(name, false)
+	var org string
+	f.fs.StringVar(&org, "org", "", "domain of the organisation")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if org == "" {
+		return badUsage("--org is required")
+	}
+	st, _, err := c.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	if err := print(c.service(st), org, tw); err != nil {
+		return err
+	}
+	return tw.Flush()
 }

@@ -6,10 +6,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/vaihde/vaihde/server/provision"
@@ -173,37 +173,24 @@ func (c *cli) queueMember(ctx context.Context, args []string, add bool) error {
 }
 
 func (c *cli) queueList(ctx context.Context, args []string) error {
-	f := newFlags("queue list", false)
-	var org string
-	f.fs.StringVar(&org, "org", "", "domain of the organisation")
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if org == "" {
-		return badUsage("--org is required")
-	}
-	st, _, err := c.open(ctx, f, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	qs, exts, err := c.service(st).Queues(ctx, org)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NUMBER\tNAME\tMEMBERS (EXT:SKILL)\tSUPERVISORS")
-	for _, q := range qs {
-		var ms, ss []string
-		for _, m := range q.Members {
-			ms = append(ms, fmt.Sprintf("%s:%d", exts[m.UserID], m.Skill))
+	return c.orgTable(ctx, "queue list", args, func(svc *provision.Service, org string, tw io.Writer) error {
+		qs, exts, err := svc.Queues(ctx, org)
+		if err != nil {
+			return err
 		}
-		for _, id := range q.Supervisors {
-			ss = append(ss, exts[id])
+		fmt.Fprintln(tw, "NUMBER\tNAME\tMEMBERS (EXT:SKILL)\tSUPERVISORS")
+		for _, q := range qs {
+			var ms, ss []string
+			for _, m := range q.Members {
+				ms = append(ms, fmt.Sprintf("%s:%d", exts[m.UserID], m.Skill))
+			}
+			for _, id := range q.Supervisors {
+				ss = append(ss, exts[id])
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", q.Number, q.Name, strings.Join(ms, " "), strings.Join(ss, " "))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", q.Number, q.Name, strings.Join(ms, " "), strings.Join(ss, " "))
-	}
-	return tw.Flush()
+		return nil
+	})
 }
 
 func (c *cli) huntCreate(ctx context.Context, args []string) error {
@@ -236,34 +223,21 @@ func (c *cli) huntCreate(ctx context.Context, args []string) error {
 }
 
 func (c *cli) huntList(ctx context.Context, args []string) error {
-	f := newFlags("hunt list", false)
-	var org string
-	f.fs.StringVar(&org, "org", "", "domain of the organisation")
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if org == "" {
-		return badUsage("--org is required")
-	}
-	st, _, err := c.open(ctx, f, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	hs, exts, err := c.service(st).HuntGroups(ctx, org)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NUMBER\tNAME\tMODE\tMEMBERS")
-	for _, h := range hs {
-		var ms []string
-		for _, id := range h.Members {
-			ms = append(ms, exts[id])
+	return c.orgTable(ctx, "hunt list", args, func(svc *provision.Service, org string, tw io.Writer) error {
+		hs, exts, err := svc.HuntGroups(ctx, org)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Number, h.Name, h.Mode, strings.Join(ms, " "))
-	}
-	return tw.Flush()
+		fmt.Fprintln(tw, "NUMBER\tNAME\tMODE\tMEMBERS")
+		for _, h := range hs {
+			var ms []string
+			for _, id := range h.Members {
+				ms = append(ms, exts[id])
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Number, h.Name, h.Mode, strings.Join(ms, " "))
+		}
+		return nil
+	})
 }
 
 func (c *cli) menuCreate(ctx context.Context, args []string) error {
@@ -306,39 +280,26 @@ func (c *cli) menuCreate(ctx context.Context, args []string) error {
 }
 
 func (c *cli) menuList(ctx context.Context, args []string) error {
-	f := newFlags("menu list", false)
-	var org string
-	f.fs.StringVar(&org, "org", "", "domain of the organisation")
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if org == "" {
-		return badUsage("--org is required")
-	}
-	st, _, err := c.open(ctx, f, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ms, err := c.service(st).Menus(ctx, org)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NUMBER\tNAME\tOPTIONS")
-	for _, m := range ms {
-		keys := make([]string, 0, len(m.Options))
-		for k := range m.Options {
-			keys = append(keys, k)
+	return c.orgTable(ctx, "menu list", args, func(svc *provision.Service, org string, tw io.Writer) error {
+		ms, err := svc.Menus(ctx, org)
+		if err != nil {
+			return err
 		}
-		sort.Strings(keys)
-		opts := make([]string, len(keys))
-		for i, k := range keys {
-			opts[i] = k + "=" + cmpOr(m.Options[k], "(replay)")
+		fmt.Fprintln(tw, "NUMBER\tNAME\tOPTIONS")
+		for _, m := range ms {
+			keys := make([]string, 0, len(m.Options))
+			for k := range m.Options {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			opts := make([]string, len(keys))
+			for i, k := range keys {
+				opts[i] = k + "=" + cmpOr(m.Options[k], "(replay)")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Number, m.Name, strings.Join(opts, " "))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Number, m.Name, strings.Join(opts, " "))
-	}
-	return tw.Flush()
+		return nil
+	})
 }
 
 // groupDelete deletes the queue, hunt group or menu answering --number.
