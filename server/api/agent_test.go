@@ -80,6 +80,16 @@ func (f *fakeAgents) Stats(ctx context.Context, orgID, queueID int64, since time
 	return shared.QueueStats{QueueID: q.ID, Name: q.Name, Since: since, Waiting: 2}, nil
 }
 
+func (f *fakeAgents) Waiting(ctx context.Context, orgID, queueID int64) (shared.QueueWaiting, error) {
+	q, err := f.st.Queue(ctx, orgID, queueID)
+	if err != nil {
+		return shared.QueueWaiting{}, err
+	}
+	f.record("waiting %d %d", orgID, queueID)
+	return shared.QueueWaiting{QueueID: q.ID, Name: q.Name, Number: q.Number, NightManual: q.NightManual,
+		Callers: []shared.QueueCaller{{Position: 1, Caller: "+358401234567", WaitSec: 12}}}, nil
+}
+
 func (f *fakeAgents) Subscribe(fn func(AgentEvent)) func() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -118,6 +128,7 @@ func TestAgentRoutesWithoutEngine(t *testing.T) {
 		{"GET", "/api/agent"}, {"POST", "/api/agent/queues/1/login"}, {"POST", "/api/agent/queues/1/logout"},
 		{"POST", "/api/agent/pause"}, {"POST", "/api/agent/resume"}, {"GET", "/api/queues/1/stats"},
 		{"POST", "/api/queues/1/agents/1/login"}, {"POST", "/api/queues/1/agents/1/logout"},
+		{"GET", "/api/queues/1/waiting"}, {"POST", "/api/queues/1/night"},
 	} {
 		code, body := e.do(t, r.method, r.path, tok, shared.AgentPause{Reason: "x"})
 		wantError(t, r.method+" "+r.path, code, body, 501, "not available")

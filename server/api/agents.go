@@ -18,6 +18,8 @@ type Agents interface {
 	Resume(ctx context.Context, orgID, userID int64) (shared.AgentView, error)
 	// Stats are the queue's statistics, live and over the period since since.
 	Stats(ctx context.Context, orgID, queueID int64, since time.Time) (shared.QueueStats, error)
+	// Waiting is the queue's callers in their order, for the switchboard console.
+	Waiting(ctx context.Context, orgID, queueID int64) (shared.QueueWaiting, error)
 	// Subscribe calls fn (from the engine's goroutine; it must not block) for each change until
 	// cancel is called.
 	Subscribe(fn func(AgentEvent)) (cancel func())

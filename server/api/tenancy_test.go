@@ -128,6 +128,8 @@ func tenancyTable(ids map[string]string) []tenancyCase {
 		{"POST", "/api/agent/pause", "/api/agent/pause", shared.AgentPause{Reason: "Lounas"}, 200},
 		{"POST", "/api/agent/resume", "/api/agent/resume", nil, 200},
 		{"GET", "/api/queues/{id}/stats", "/api/queues/" + ids["queue"] + "/stats", nil, 404},
+		{"GET", "/api/queues/{id}/waiting", "/api/queues/" + ids["queue"] + "/waiting", nil, 404},
+		{"POST", "/api/queues/{id}/night", "/api/queues/" + ids["queue"] + "/night", shared.QueueNight{Night: true}, 404},
 		{"POST", "/api/queues/{id}/agents/{user}/login", "/api/queues/" + ids["queue"] + "/agents/" + ids["agent"] + "/login", nil, 404},
 		{"POST", "/api/queues/{id}/agents/{user}/logout", "/api/queues/" + ids["queue"] + "/agents/" + ids["agent"] + "/logout", nil, 404},
 		// Last: it ends acme's token.

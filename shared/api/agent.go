@@ -11,6 +11,10 @@ import "time"
 //	POST /api/agent/resume                → AgentView
 //	GET  /api/queues/{id}/stats?since=RFC3339 → QueueStats (supervisors and admins of the queue)
 //	POST /api/queues/{id}/agents/{user}/login|logout → AgentView of that agent (supervisors)
+//	GET  /api/queues/{id}/waiting         → QueueWaiting (the switchboard console: members of the
+//	                                        queue, its supervisors and the organisation's admins)
+//	POST /api/queues/{id}/night QueueNight → QueueWaiting (manual night mode, GRP-7: operators who
+//	                                        are members, supervisors and admins)
 //
 // Changes arrive on /api/events: type "agent" carries the user's AgentView after any change of
 // state (ringing, in call, wrap-up, paused, logged in or out, auto-logout); type "queue" carries
@@ -96,4 +100,30 @@ type AgentStats struct {
 	Name     string `json:"name"`
 	State    string `json:"state"`
 	Answered int    `json:"answered"`
+}
+
+// QueueWaiting is a queue's callers in their order, as a switchboard console shows them.
+type QueueWaiting struct {
+	QueueID     int64         `json:"queue_id"`
+	Name        string        `json:"name"`
+	Number      string        `json:"number"`
+	Night       bool          `json:"night"`        // closed now: the manual switch or outside hours
+	NightManual bool          `json:"night_manual"` // the manual switch (POST .../night)
+	Callers     []QueueCaller `json:"callers"`
+}
+
+// QueueCaller is one place in a queue: a caller on the line or a callback request.
+type QueueCaller struct {
+	Position int       `json:"position"` // 1: served next
+	Caller   string    `json:"caller"`   // the number as shown to agents
+	Name     string    `json:"name,omitempty"`
+	Entered  time.Time `json:"entered"`
+	WaitSec  float64   `json:"wait_s"`
+	Callback bool      `json:"callback,omitempty"` // a callback request holding the place
+	Ringing  bool      `json:"ringing,omitempty"`  // being offered to an agent now
+}
+
+// QueueNight is the body of POST /api/queues/{id}/night.
+type QueueNight struct {
+	Night bool `json:"night"`
 }
