@@ -14,10 +14,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/vaihde/vaihde/server/mediaapp"
+	"github.com/vaihde/vaihde/server/store"
 )
 
 // Defaults of Config.
@@ -355,4 +357,42 @@ func (s *Service) sayPosition(ctx context.Context, ch mediaapp.Channel, c Call, 
 		return nil
 	}
 	return ch.Play(ctx, clips...)
+}
+
+// Prefix is the camp-on code: a user transfers a caller to 982<extension> (blind transfer or
+// the DTMF transfer code) to camp it on that colleague.
+const Prefix = "982"
+
+// Users finds an organisation's users by extension (store.Store implements it).
+type Users interface {
+	UserByExtension(ctx context.Context, orgID int64, ext string) (store.User, error)
+}
+
+// Transfer is a call transferred to a number, as the call engine describes it.
+type Transfer struct {
+	Org           store.Org
+	Dialled       string
+	CallerNumber  string     // the transferee as shown
+	Caller        store.User // the transferee when a user (ID 0 for an outside caller)
+	TransferredBy store.User // the operator; ID 0 when the number was dialled, not transferred to
+}
+
+// Serve returns the camp-on flow for a transfer to 982<ext> by a user of the organisation to a
+// colleague of the same organisation; ok false for anything else (the number is then routed as
+// usual). Outsiders can never camp on: only a transfer by a user reaches it.
+func (s *Service) Serve(ctx context.Context, users Users, t Transfer) (mediaapp.Flow, bool) {
+	ext, ok := strings.CutPrefix(t.Dialled, Prefix)
+	if !ok || ext == "" || t.TransferredBy.ID == 0 || t.TransferredBy.OrgID != t.Org.ID {
+		return nil, false
+	}
+	target, err := users.UserByExtension(ctx, t.Org.ID, ext)
+	if err != nil || target.OrgID != t.Org.ID {
+		return nil, false
+	}
+	lang := t.Caller.Language
+	if lang == "" {
+		lang = t.TransferredBy.Language
+	}
+	s.log.Info("camp-on", "org", t.Org.ID, "target", target.Extension, "caller", t.CallerNumber, "operator", t.TransferredBy.Extension)
+	return s.Flow(Call{OrgID: t.Org.ID, Target: target.ID, ReturnTo: t.TransferredBy.ID, Caller: t.CallerNumber, Lang: lang}), true
 }

@@ -3,11 +3,13 @@ package campon
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vaihde/vaihde/server/mediaapp"
+	"github.com/vaihde/vaihde/server/store"
 )
 
 // fakeClock fires AfterFunc timers only when Advance passes them.
@@ -278,5 +280,41 @@ func TestCampOnFreeColleagueRingsAtOnce(t *testing.T) {
 	a.nextRing(t).reply <- nil
 	if err := ra.wait(t); err != nil {
 		t.Fatal(err)
+	}
+}
+
+type fakeUsers map[string]store.User // "orgID/ext"
+
+func (f fakeUsers) UserByExtension(_ context.Context, orgID int64, ext string) (store.User, error) {
+	u, ok := f[strconv.FormatInt(orgID, 10)+"/"+ext]
+	if !ok {
+		return store.User{}, store.ErrNotFound
+	}
+	return u, nil
+}
+
+// TestServeOnlyForTransfersByUsers: 982<ext> camps a caller only when a user of the same
+// organisation transferred it there, on a colleague of that organisation.
+func TestServeOnlyForTransfersByUsers(t *testing.T) {
+	s := New(Config{Clock: &fakeClock{}})
+	demo, acme := store.Org{ID: 1}, store.Org{ID: 2}
+	users := fakeUsers{"1/1002": {ID: colleague, OrgID: 1, Extension: "1002"}, "2/2001": {ID: 2001, OrgID: 2, Extension: "2001"}}
+	op := store.User{ID: operator, OrgID: 1, Extension: "1009"}
+	for _, tt := range []struct {
+		name string
+		t    Transfer
+		want bool
+	}{
+		{"operator camps on a colleague", Transfer{Org: demo, Dialled: "9821002", TransferredBy: op}, true},
+		{"dialled, not transferred", Transfer{Org: demo, Dialled: "9821002"}, false},
+		{"no such colleague", Transfer{Org: demo, Dialled: "9821099", TransferredBy: op}, false},
+		{"another organisation's colleague", Transfer{Org: demo, Dialled: "9822001", TransferredBy: op}, false},
+		{"transferor of another organisation", Transfer{Org: acme, Dialled: "9822001", TransferredBy: op}, false},
+		{"not the code", Transfer{Org: demo, Dialled: "1002", TransferredBy: op}, false},
+		{"code alone", Transfer{Org: demo, Dialled: "982", TransferredBy: op}, false},
+	} {
+		if _, ok := s.Serve(context.Background(), users, tt.t); ok != tt.want {
+			t.Errorf("%s: served %t, want %t", tt.name, ok, tt.want)
+		}
 	}
 }
