@@ -19,7 +19,7 @@ type fakeCall struct {
 	name   string
 	gone   chan struct{} // the caller hung up
 	rings  chan mediaapp.Ring
-	answer chan error // the outcome of the next RingOut
+	answer chan error  // the outcome of the next RingOut
 	loops  chan string // the clip of each Loop started
 
 	mu      sync.Mutex
