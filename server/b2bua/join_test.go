@@ -53,9 +53,7 @@ func (p *testPark) Service(_ context.Context, c ServiceCall) (mediaapp.Flow, boo
 // parkHarness is a harness whose engine has testPark as both its services and its transfers.
 func parkHarness(t *testing.T) (*harness, *testPark) {
 	p := newTestPark()
-	h := newHarnessServices(t, nil, p)
-	h.eng.deps.Transfers = p
-	return h, p
+	return newHarnessTransfers(t, nil, p, nil, p), p
 }
 
 // TestIntegrationTransferIntoServiceAndJoin: B blind-transfers A (REFER) to the park number; A

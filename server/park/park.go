@@ -14,8 +14,9 @@
 //	989         retrieve the call parked longest
 //
 // Only users of the organisation park and retrieve; an outside caller dialling the codes is
-// routed as any number (not found). Organisations never see each other's slots. Service
-// implements b2bua.Services for the engine's services and its transfers.
+// routed as any number (not found). Organisations never see each other's slots. Service.Serve
+// answers the call engine's service calls and transfers (server/cmd/vaihde adapts it to
+// b2bua.Services; park does not import the engine, so the engine's tests can use it).
 package park
 
 import (
@@ -28,8 +29,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vaihde/vaihde/server/b2bua"
 	"github.com/vaihde/vaihde/server/mediaapp"
+	"github.com/vaihde/vaihde/server/store"
 )
 
 // Feature-code prefixes.
@@ -95,7 +96,17 @@ type retrieval struct {
 	done chan error
 }
 
-var _ b2bua.Services = (*Service)(nil)
+// Call is a call for a park number (the fields of b2bua.ServiceCall that park reads).
+type Call struct {
+	Org store.Org
+	// Caller is the calling user, or the transferee of a transfer; ID 0 for an outside party.
+	Caller       store.User
+	CallerNumber string
+	Dialled      string
+	Internal     bool // a call from a registered user of the organisation
+	// TransferredBy is the user who transferred Caller to Dialled; ID 0 for a dialled call.
+	TransferredBy store.User
+}
 
 // New returns the park service.
 func New(cfg Config) *Service {
@@ -149,8 +160,9 @@ func (s *Service) slotOf(rest string) int {
 	return n
 }
 
-// Service implements b2bua.Services.
-func (s *Service) Service(_ context.Context, c b2bua.ServiceCall) (mediaapp.Flow, bool) {
+// Serve returns the flow that answers c, or ok false when c is not for park (the engine then
+// routes it as usual; a park whose slot is taken thus fails as a transfer).
+func (s *Service) Serve(_ context.Context, c Call) (mediaapp.Flow, bool) {
 	if c.Org.ID == 0 {
 		return nil, false
 	}
@@ -186,7 +198,7 @@ func (s *Service) Service(_ context.Context, c b2bua.ServiceCall) (mediaapp.Flow
 
 // reserve takes slot (0: the first free one) of c's organisation for c's caller; nil when the
 // slot is taken or none is free.
-func (s *Service) reserve(c b2bua.ServiceCall, slot int) *entry {
+func (s *Service) reserve(c Call, slot int) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	org := s.slots[c.Org.ID]

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vaihde/vaihde/server/b2bua"
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/store"
 )
@@ -168,14 +167,14 @@ var (
 )
 
 // parkCall is what the engine asks when user by transfers caller to dialled.
-func parkCall(org store.Org, caller store.User, number string, by store.User, dialled string) b2bua.ServiceCall {
-	return b2bua.ServiceCall{Org: org, Caller: caller, CallerNumber: number, Dialled: dialled,
+func parkCall(org store.Org, caller store.User, number string, by store.User, dialled string) Call {
+	return Call{Org: org, Caller: caller, CallerNumber: number, Dialled: dialled,
 		Internal: caller.ID != 0, TransferredBy: by}
 }
 
 // dialCall is what the engine asks when user u dials dialled.
-func dialCall(org store.Org, u store.User, dialled string) b2bua.ServiceCall {
-	return b2bua.ServiceCall{Org: org, Caller: u, CallerNumber: u.Extension, Dialled: dialled, Internal: true}
+func dialCall(org store.Org, u store.User, dialled string) Call {
+	return Call{Org: org, Caller: u, CallerNumber: u.Extension, Dialled: dialled, Internal: true}
 }
 
 // run runs a flow on ch in the background; its error arrives on the channel.
@@ -193,7 +192,7 @@ func TestParkAndRetrieveFromAnotherPhone(t *testing.T) {
 	ctx := context.Background()
 	clock := newFakeClock()
 	s := newTestService(clock)
-	flow, ok := s.Service(ctx, parkCall(orgA, store.User{}, "+358401112222", bob, "988"))
+	flow, ok := s.Serve(ctx, parkCall(orgA, store.User{}, "+358401112222", bob, "988"))
 	if !ok {
 		t.Fatal("988 as a transfer target is not a park")
 	}
@@ -213,7 +212,7 @@ func TestParkAndRetrieveFromAnotherPhone(t *testing.T) {
 		t.Fatal("another organisation sees the parked call")
 	}
 
-	rflow, ok := s.Service(ctx, dialCall(orgA, carol, "9891"))
+	rflow, ok := s.Serve(ctx, dialCall(orgA, carol, "9891"))
 	if !ok {
 		t.Fatal("9891 is not a retrieve")
 	}
@@ -238,7 +237,7 @@ func TestParkSlots(t *testing.T) {
 	clock := newFakeClock()
 	s := newTestService(clock)
 	park := func(org store.Org, by store.User, dialled string) (*fakeCall, bool) {
-		flow, ok := s.Service(ctx, parkCall(org, alice, "1001", by, dialled))
+		flow, ok := s.Serve(ctx, parkCall(org, alice, "1001", by, dialled))
 		if !ok {
 			return nil, false
 		}
@@ -277,7 +276,7 @@ func TestParkSlots(t *testing.T) {
 		t.Fatalf("org B has %d parked calls, want 1", n)
 	}
 	for _, bad := range []string{"9880", "9884", "98801", "988x"} {
-		if _, ok := s.Service(ctx, parkCall(orgA, alice, "1001", bob, bad)); ok {
+		if _, ok := s.Serve(ctx, parkCall(orgA, alice, "1001", bob, bad)); ok {
 			t.Errorf("%s accepted as a park", bad)
 		}
 	}
@@ -288,28 +287,28 @@ func TestWhoMayParkAndRetrieve(t *testing.T) {
 	defer cancel()
 	clock := newFakeClock()
 	s := newTestService(clock)
-	flow, _ := s.Service(ctx, parkCall(orgA, store.User{}, "+358401112222", bob, "9881"))
+	flow, _ := s.Serve(ctx, parkCall(orgA, store.User{}, "+358401112222", bob, "9881"))
 	parked := newFakeCall("parked")
 	done := run(ctx, flow, parked)
 	recv(t, clock.timers, "ring-back timer")
 
-	outside := b2bua.ServiceCall{Org: orgA, CallerNumber: "+358409999999", Dialled: "9891"}
+	outside := Call{Org: orgA, CallerNumber: "+358409999999", Dialled: "9891"}
 	for _, tc := range []struct {
 		name string
-		c    b2bua.ServiceCall
+		c    Call
 	}{
 		{"outside caller retrieving", outside},
-		{"outside caller parking by dialling", b2bua.ServiceCall{Org: orgA, CallerNumber: "+358409999999", Dialled: "988"}},
-		{"user of another organisation retrieving", b2bua.ServiceCall{Org: orgA, Caller: other, CallerNumber: "1001", Dialled: "9891", Internal: true}},
+		{"outside caller parking by dialling", Call{Org: orgA, CallerNumber: "+358409999999", Dialled: "988"}},
+		{"user of another organisation retrieving", Call{Org: orgA, Caller: other, CallerNumber: "1001", Dialled: "9891", Internal: true}},
 		{"transferring someone into the retrieve code", parkCall(orgA, store.User{}, "+358409999999", carol, "9891")},
 		{"transfer by a user of another organisation", parkCall(orgA, store.User{}, "+358409999999", other, "988")},
 	} {
-		if _, ok := s.Service(ctx, tc.c); ok {
+		if _, ok := s.Serve(ctx, tc.c); ok {
 			t.Errorf("%s: answered as a park service", tc.name)
 		}
 	}
 	// The other tenant's own slot 1 is empty: its user hears the error tone, nothing joins.
-	rflow, ok := s.Service(ctx, dialCall(orgB, other, "9891"))
+	rflow, ok := s.Serve(ctx, dialCall(orgB, other, "9891"))
 	if !ok {
 		t.Fatal("9891 of org B not answered")
 	}
@@ -324,7 +323,7 @@ func TestWhoMayParkAndRetrieve(t *testing.T) {
 		t.Fatal("the parked call was joined across organisations")
 	}
 	// Dialling 988 directly parks nothing: error tone.
-	dflow, ok := s.Service(ctx, dialCall(orgA, carol, "988"))
+	dflow, ok := s.Serve(ctx, dialCall(orgA, carol, "988"))
 	if !ok {
 		t.Fatal("988 dialled by a user not answered")
 	}
@@ -359,7 +358,7 @@ func TestRingBack(t *testing.T) {
 			defer cancel()
 			clock := newFakeClock()
 			s := newTestService(clock)
-			flow, _ := s.Service(ctx, parkCall(orgA, store.User{}, "+358401112222", bob, "988"))
+			flow, _ := s.Serve(ctx, parkCall(orgA, store.User{}, "+358401112222", bob, "988"))
 			parked := newFakeCall("parked")
 			done := run(ctx, flow, parked)
 			for i := 0; ; i++ {
@@ -378,7 +377,7 @@ func TestRingBack(t *testing.T) {
 				break
 			}
 			if tc.retrieve {
-				rflow, _ := s.Service(ctx, dialCall(orgA, carol, "989"))
+				rflow, _ := s.Serve(ctx, dialCall(orgA, carol, "989"))
 				retriever := newFakeCall("carol")
 				if err := recv(t, run(ctx, rflow, retriever), "retrieve"); err != nil {
 					t.Fatal(err)
