@@ -92,6 +92,10 @@ type Deps struct {
 	Presence Presence
 	// Services answers service numbers with media applications; nil: no service numbers.
 	Services Services
+	// Transfers answers numbers that a call can be transferred into (call park, CALL-7): a
+	// blind transfer or DTMF transfer to such a number runs the flow on the transferee's own
+	// relay leg; nil: transfers reach people and outside numbers only.
+	Transfers Services
 	// Personal applies users' forwarding, presence-based routing, voicemail and away notice;
 	// nil: calls ring for RingTimeout and fail as the devices answer.
 	Personal Personal

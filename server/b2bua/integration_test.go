@@ -63,6 +63,12 @@ func newHarnessServices(t *testing.T, adjust func(*Config), services Services) *
 // newHarnessPersonal also gives the engine personal routing.
 func newHarnessPersonal(t *testing.T, adjust func(*Config), services Services, personal Personal) *harness {
 	t.Helper()
+	return newHarnessTransfers(t, adjust, services, personal, nil)
+}
+
+// newHarnessTransfers also gives the engine numbers to transfer calls into (call park).
+func newHarnessTransfers(t *testing.T, adjust func(*Config), services Services, personal Personal, transfers Services) *harness {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test")
 	}
@@ -109,7 +115,7 @@ func newHarnessPersonal(t *testing.T, adjust func(*Config), services Services, p
 		adjust(&ecfg)
 	}
 	pres := &rolePresence{}
-	eng, err := New(ecfg, Deps{Store: st, Directory: sig, Relay: pool, Client: sig.Client(), UA: sig.UA(), Logger: logger, Presence: pres, Services: services, Personal: personal})
+	eng, err := New(ecfg, Deps{Store: st, Directory: sig, Relay: pool, Client: sig.Client(), UA: sig.UA(), Logger: logger, Presence: pres, Services: services, Personal: personal, Transfers: transfers})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,10 @@ type ServiceCall struct {
 	// (or the trunk's DIDs map) sent it to Dialled; "" otherwise. A group on a test number
 	// (8000–8099) answers outside callers only when they came in on such a DID.
 	DID string
+	// TransferredBy is the user who transferred the call to Dialled (blind transfer or the DTMF
+	// transfer code); Caller is then the transferee (ID 0 for an outside party). ID 0 for a call
+	// dialled directly. Only Deps.Transfers is asked about transferred calls.
+	TransferredBy store.User
 }
 
 // service is a media application running on a call's leg: the flow's channel over the leg's
@@ -141,6 +145,13 @@ func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org st
 		return
 	}
 	e.log.Info("service call answered", "call_id", callID, "from", caller.number, "to", dialled)
+	e.runService(fctx, cancel, l, svc, dialled, flow)
+}
+
+// runService runs flow on service leg l's channel on a goroutine the engine owns: when the flow
+// returns the leg ends with our BYE, unless the caller was handed over to a person meanwhile.
+func (e *Engine) runService(fctx context.Context, cancel context.CancelFunc, l *leg, svc *service, dialled string, flow mediaapp.Flow) {
+	callID := l.callID
 	var byeOnce sync.Once
 	e.goOwned(func() {
 		defer cancel()

@@ -206,10 +206,14 @@ func (e *Engine) blindTransfer(l *leg, c *call, other *leg, dialled string) {
 // dialled, and once answered puts the new leg in the place of l (the transferor) in c, bridged
 // with other. beforeBridge, when not nil, runs just before other's media is bridged to the new
 // party. It returns 200 when other is connected (l has left the call then, and the caller ends
-// it), else the SIP status of the failure; the call log has the failed attempt.
+// it), else the SIP status of the failure; the call log has the failed attempt. A number of
+// Deps.Transfers (call park) runs its flow on other's relay leg instead (transferIntoService).
 func (e *Engine) transferTo(l *leg, c *call, other *leg, dialled string, beforeBridge func()) int {
 	ctx := e.ctx
 	started := time.Now()
+	if flow, ok := e.transferFlow(ctx, l, c, other, dialled); ok {
+		return e.transferIntoService(l, c, other, dialled, flow, beforeBridge)
+	}
 	target, err := routing.Route(ctx, e.deps.Store, c.org, dialled, routing.Caller{Internal: true, UserID: l.party.user.ID})
 	if err != nil || (target.Kind != routing.User && target.Kind != routing.Trunk) {
 		return 404

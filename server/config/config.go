@@ -82,6 +82,9 @@ type Config struct {
 	// PromptsDir holds the voice prompts (<lang>/<key>.wav, made by `make prompts`); relative
 	// to the working directory. Without it the server answers service numbers with tones.
 	PromptsDir string `json:"prompts_dir"`
+	// ParkRingBack is how many seconds a parked call waits before it rings back whoever
+	// parked it (CALL-7); 0 means 120.
+	ParkRingBack int `json:"park_ring_back"`
 }
 
 // Default returns the built-in defaults.
@@ -311,6 +314,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"VAIHDE_REGISTER_MIN_EXPIRES": &cfg.RegisterMinExpires,
 		"VAIHDE_REGISTER_MAX_EXPIRES": &cfg.RegisterMaxExpires,
 		"VAIHDE_TRUNK_PORT":           &cfg.Trunk.Port,
+		"VAIHDE_PARK_RING_BACK":       &cfg.ParkRingBack,
 	}
 	for k, p := range ints {
 		if v := getenv(k); v != "" {
@@ -450,6 +454,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level %q must be debug, info, warn or error", c.LogLevel)
+	}
+	if c.ParkRingBack < 0 {
+		return fmt.Errorf("config: park_ring_back %d must not be negative", c.ParkRingBack)
 	}
 	if c.RegisterMinExpires < 1 {
 		return fmt.Errorf("config: register_min_expires %d must be at least 1", c.RegisterMinExpires)

@@ -80,3 +80,16 @@ var (
 	ErrFirstFailed  = errors.New("mediaapp: first party not reached")
 	ErrSecondFailed = errors.New("mediaapp: second party not reached")
 )
+
+// ErrNotJoinable is returned by Joiner.Join when the other channel is not a call of the same
+// engine and organisation, or has already left its application.
+var ErrNotJoinable = errors.New("mediaapp: channels cannot be joined")
+
+// Joiner is implemented by channels of the call engine: Join connects this channel's caller
+// with the caller of other, another application's channel in the same organisation (a parked
+// call being retrieved), each on its own relay leg, which the relay bridges (no re-INVITE).
+// Both applications end: their channels return ErrHangup from then on, and both flows must
+// return. On error both callers are still in their applications.
+type Joiner interface {
+	Join(ctx context.Context, other Channel) (Answered, error)
+}

@@ -40,7 +40,7 @@ func (c *callEngine) Close() error {
 
 // startCallEngine builds the relay pool and the B2BUA and attaches the B2BUA's handlers to the
 // SIP server; it must run before the SIP server starts.
-func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server, pres b2bua.Presence, services b2bua.Services, personal b2bua.Personal, logger *slog.Logger) (*callEngine, error) {
+func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server, pres b2bua.Presence, services, transfers b2bua.Services, personal b2bua.Personal, logger *slog.Logger) (*callEngine, error) {
 	host, portStr, err := net.SplitHostPort(sipSrv.Addr("udp"))
 	if err != nil {
 		return nil, fmt.Errorf("call engine: sip address: %w", err)
@@ -81,7 +81,7 @@ func startCallEngine(cfg config.Config, st store.Store, sipSrv *signaling.Server
 		ecfg.ContactTLSPort = int(ap.Port())
 	}
 	b2b, err := b2bua.New(ecfg, b2bua.Deps{Store: st, Directory: sipSrv, Relay: pool,
-		Client: sipSrv.Client(), UA: sipSrv.UA(), Logger: logger.With("component", "b2bua"), Presence: pres, Services: services, Personal: personal})
+		Client: sipSrv.Client(), UA: sipSrv.UA(), Logger: logger.With("component", "b2bua"), Presence: pres, Services: services, Transfers: transfers, Personal: personal})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("call engine: %w", err)

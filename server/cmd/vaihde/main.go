@@ -118,7 +118,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	qs := newQueues(st, hub, prompts, logger)
 	defer qs.Close()
 	grp := newGroups(st, feat, qs, groups.ServicesFunc(qs.agentCodes), hub, prompts, groupVM, logger)
-	engine, err := startCallEngine(cfg, st, sipSrv, hub, grp, routes, logger)
+	parked := newPark(cfg, logger)
+	engine, err := startCallEngine(cfg, st, sipSrv, hub, servicesChain{parked, grp}, parked, routes, logger)
 	if err != nil {
 		return err
 	}
