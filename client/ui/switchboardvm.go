@@ -178,9 +178,9 @@ type SwitchboardPanel struct {
 
 // Errors of switchboard actions.
 var (
-	ErrNoTarget  = errors.New("no colleague selected and no number typed")
-	ErrNoOperQueue   = errors.New("no such operator queue")
-	ErrUnknownKey = errors.New("no action on that key")
+	ErrNoTarget    = errors.New("no colleague selected and no number typed")
+	ErrNoOperQueue = errors.New("no such operator queue")
+	ErrUnknownKey  = errors.New("no action on that key")
 )
 
 // SwitchboardVM is the switchboard's state (what is typed, selected, focused) over the call
