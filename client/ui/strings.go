@@ -1175,3 +1175,47 @@ func init() {
 		swedish[k] = v
 	}
 }
+
+// Text keys of the supervisor view (issue 11: GRP-9).
+const (
+	KSupTitle      Key = "sup.title"
+	KSupNoQueues   Key = "sup.noqueues"
+	KSupWaiting    Key = "sup.waiting"
+	KSupLongest    Key = "sup.longest"
+	KSupAverage    Key = "sup.average"
+	KSupAnswered   Key = "sup.answered"
+	KSupAbandoned  Key = "sup.abandoned"
+	KSupOverflowed Key = "sup.overflowed"
+	KSupCallbacks  Key = "sup.callbacks"
+	KSupEstimate   Key = "sup.estimate"
+	KSupNight      Key = "sup.night"
+	KSupLoggedOut  Key = "sup.loggedout"
+	KSupAgents     Key = "sup.agents"
+	KSupAgentCalls Key = "sup.agentcalls"
+	KSupRefresh    Key = "sup.refresh"
+)
+
+func init() {
+	for lang, m := range map[string]map[Key]string{
+		"en": {KSupTitle: "Supervisor", KSupNoQueues: "No queue statistics yet.", KSupWaiting: "Waiting",
+			KSupLongest: "Longest wait", KSupAverage: "Average wait", KSupAnswered: "Answered",
+			KSupAbandoned: "Abandoned", KSupOverflowed: "Overflowed", KSupCallbacks: "Callbacks",
+			KSupEstimate: "Estimated wait", KSupNight: "night mode", KSupLoggedOut: "Logged out",
+			KSupAgents: "Agents", KSupAgentCalls: "%s answered", KSupRefresh: "Refresh"},
+		"fi": {KSupTitle: "Esimies", KSupNoQueues: "Ei vielä jonotilastoja.", KSupWaiting: "Jonossa",
+			KSupLongest: "Pisin odotus", KSupAverage: "Keskim. odotus", KSupAnswered: "Vastattu",
+			KSupAbandoned: "Luopuneet", KSupOverflowed: "Ylivuoto", KSupCallbacks: "Soittopyynnöt",
+			KSupEstimate: "Arvioitu odotus", KSupNight: "yötila", KSupLoggedOut: "Kirjautunut ulos",
+			KSupAgents: "Agentit", KSupAgentCalls: "%s vastattu", KSupRefresh: "Päivitä"},
+		"sv": {KSupTitle: "Arbetsledare", KSupNoQueues: "Ingen köstatistik än.", KSupWaiting: "Väntar",
+			KSupLongest: "Längsta väntan", KSupAverage: "Medelväntan", KSupAnswered: "Besvarade",
+			KSupAbandoned: "Avbrutna", KSupOverflowed: "Överflöde", KSupCallbacks: "Återuppringningar",
+			KSupEstimate: "Beräknad väntan", KSupNight: "nattläge", KSupLoggedOut: "Utloggad",
+			KSupAgents: "Agenter", KSupAgentCalls: "%s besvarade", KSupRefresh: "Uppdatera"},
+	} {
+		t := map[string]map[Key]string{"en": english, "fi": finnish, "sv": swedish}[lang]
+		for k, v := range m {
+			t[k] = v
+		}
+	}
+}
