@@ -30,6 +30,8 @@ type BoardSnapshot struct {
 type Supervision interface {
 	Subscribe(fn func(BoardSnapshot)) (cancel func())
 	Snapshot() BoardSnapshot
+	// Watch adds queues to poll.
+	Watch(ids ...int64)
 	// Refresh polls the statistics of every watched queue.
 	Refresh(ctx context.Context) error
 	// SetAgent logs agent userID in to (in true) or out of queue queueID.
@@ -71,12 +73,16 @@ func NewBoard(session Session, o Options) *Board {
 	return b
 }
 
-// Watch sets the queues to poll (the server also pushes the queues the user supervises).
+// Watch adds queues to poll (there is no list of the queues one supervises: the UI adds the
+// user's own queues, and a "queue" event adds its queue).
 func (b *Board) Watch(ids ...int64) {
 	b.mu.Lock()
-	b.watch = slices.Clone(ids)
+	for _, id := range ids {
+		if !slices.Contains(b.watch, id) {
+			b.watch = append(b.watch, id)
+		}
+	}
 	b.mu.Unlock()
-	b.publish()
 }
 
 // HandleEvent takes one event of /api/events: "queue" replaces that queue's statistics.
