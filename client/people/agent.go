@@ -43,3 +43,26 @@ func (c *Client) AgentResume(ctx context.Context) (api.AgentView, error) {
 	err := c.do(ctx, http.MethodPost, "/api/agent/resume", nil, &out)
 	return out, err
 }
+
+// Supervisor routes (GRP-9).
+
+// QueueStats returns a queue's supervisor statistics over the server's default period
+// (GET /api/queues/{id}/stats).
+func (c *Client) QueueStats(ctx context.Context, queueID int64) (api.QueueStats, error) {
+	var out api.QueueStats
+	err := c.do(ctx, http.MethodGet, "/api/queues/"+strconv.FormatInt(queueID, 10)+"/stats", nil, &out)
+	return out, err
+}
+
+// SupervisorLogin logs agent userID in to (in true) or out of a queue
+// (POST /api/queues/{id}/agents/{user}/login or …/logout).
+func (c *Client) SupervisorLogin(ctx context.Context, queueID, userID int64, in bool) (api.AgentView, error) {
+	op := "/logout"
+	if in {
+		op = "/login"
+	}
+	var out api.AgentView
+	err := c.do(ctx, http.MethodPost, "/api/queues/"+strconv.FormatInt(queueID, 10)+"/agents/"+
+		strconv.FormatInt(userID, 10)+op, nil, &out)
+	return out, err
+}

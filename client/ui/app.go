@@ -31,6 +31,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaihde/vaihde/assets"
@@ -74,7 +75,13 @@ type Options struct {
 	Voicemail voicemail.Model
 	// Agent is the user's customer-service agent state (client/agent); nil shows no agent
 	// view. The view appears only for users with the agent role.
-	Agent    agent.Model
+	Agent agent.Model
+	// Supervision is the supervisor's queue statistics (client/agent.Board); nil shows no
+	// supervisor view. The switchboard (operators) needs no option: it uses the models above.
+	Supervision agent.Supervision
+	// Country is the organisation's E.164 country code for pasted national numbers ("358"
+	// when empty).
+	Country  string
 	Settings *settings.Store // required
 	Audio    AudioDevices    // nil: only "System default" is offered
 	Ringer   Ringer          // nil: no ring tone
@@ -178,6 +185,13 @@ type UI struct {
 	agentTab     *container.TabItem
 	agentTicking bool // wrap-up counts down: the ticker runs
 
+	// Switchboard (operators) and supervisor view (supervisors); their tabs show by role.
+	sw        *switchboardView
+	swTab     *container.TabItem
+	sup       *supervisorView
+	supTab    *container.TabItem
+	supCancel func()
+
 	// Incoming calls.
 	ringing     []string // IDs of the incoming calls the ringer was started for
 	popup       fyne.Window
@@ -240,6 +254,18 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	u.win.Resize(fyne.NewSize(540, 720))
 	u.buildLogin()
 	u.buildMain()
+	u.sw = newSwitchboardView(u, NewSwitchboardVM(u.model, o.People, o.Agent, tr, o.Now, o.Country,
+		func(f func(ctx context.Context)) {
+			ctx, cancel := context.WithTimeout(u.ctx, agentActionTimeout)
+			defer cancel()
+			f(ctx)
+		}))
+	u.swTab = container.NewTabItemWithIcon(tr.T(KSwTitle), theme.GridIcon(), u.sw.root)
+	if o.Supervision != nil {
+		u.sup = newSupervisorView(u, NewSupervisorVM(o.Supervision, tr))
+		u.supTab = container.NewTabItemWithIcon("", theme.InfoIcon(), u.sup.root)
+	}
+	u.switchboardShortcuts()
 	u.win.Canvas().SetOnTypedRune(func(r rune) {
 		u.activity()
 		if u.onMain {
@@ -248,6 +274,9 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	})
 	u.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		u.activity()
+		if u.switchboardShown() && u.sw.key(string(k.Name)) {
+			return
+		}
 		if u.onMain {
 			u.phone.typedKey(k)
 		}
@@ -320,8 +349,12 @@ func (u *UI) Start() {
 		u.do(func() {
 			u.agentSnap = s
 			u.renderAgent()
+			u.renderRoleTabs()
 		})
 	})
+	if u.o.Supervision != nil {
+		u.supCancel = u.o.Supervision.Subscribe(func(agent.BoardSnapshot) { u.do(u.renderRoleTabs) })
+	}
 	p := u.o.Prefill
 	switch {
 	case p.Server != "" && p.User != "" && p.Password != "":
@@ -356,6 +389,10 @@ func (u *UI) Close() {
 	if u.agentCancel != nil {
 		u.agentCancel()
 		u.agentCancel = nil
+	}
+	if u.supCancel != nil {
+		u.supCancel()
+		u.supCancel = nil
 	}
 	u.o.Voicemail.Stop()
 	u.stopTimer()
@@ -395,6 +432,7 @@ func (u *UI) render() {
 	u.phone.render(v)
 	u.renderIncoming(v)
 	u.renderAgent() // the profile says whether the user is an agent; it also runs the ticker
+	u.renderRoleTabs()
 	if v.Emergency != nil && !u.hadEmergency && u.onMain && u.presPanel == nil {
 		// The location reminder is in the call panel: bring it up wherever the call was dialled from.
 		u.tabs.SelectIndex(0)

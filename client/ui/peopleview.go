@@ -888,6 +888,7 @@ func (u *UI) renderPeople(s people.Snapshot) {
 	u.dir.refresh()
 	u.cons.refresh()
 	u.chat.refresh()
+	u.renderRoleTabs() // the switchboard's busy lamps
 	u.forwardingActivities(s.Activities)
 	if title := ChatTabTitle(s.Unread, u.tr); u.chatTab.Text != title {
 		u.chatTab.Text = title

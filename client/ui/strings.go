@@ -1000,3 +1000,222 @@ func init() {
 		swedish[k] = v
 	}
 }
+
+// Text keys of the switchboard (issue 11: OP-1, OP-2).
+const (
+	KSwTitle           Key = "sw.title"
+	KSwQueues          Key = "sw.queues"
+	KSwWaiting         Key = "sw.waiting"
+	KSwNoneWaiting     Key = "sw.waiting.none"
+	KSwSearchHint      Key = "sw.search.hint"
+	KSwNumberHint      Key = "sw.number.hint"
+	KSwColleague       Key = "sw.colleague"
+	KSwBadNumber       Key = "sw.badnumber"
+	KSwTarget          Key = "sw.target"
+	KSwNoHits          Key = "sw.nohits"
+	KSwNothingToAnswer Key = "sw.nothingtoanswer"
+	KSwAnswered        Key = "sw.answered"
+	KSwHungUp          Key = "sw.hungup"
+	KSwTransferred     Key = "sw.transferred"
+	KSwConsulting      Key = "sw.consulting"
+	KSwCompleted       Key = "sw.completed"
+	KSwBackToCaller    Key = "sw.back"
+	KSwCalling         Key = "sw.calling"
+	KSwLoggedIn        Key = "sw.loggedin"
+	KSwLoggedOut       Key = "sw.loggedout"
+	KSwHelpTitle       Key = "sw.help.title"
+	KSwHelpHint        Key = "sw.help.hint"
+	KSwNote            Key = "sw.note"
+	KSwIdle            Key = "sw.idle"
+	KSwKeyHelp         Key = "sw.key.help"
+	KSwKeyAnswer       Key = "sw.key.answer"
+	KSwKeySearch       Key = "sw.key.search"
+	KSwKeyHangup       Key = "sw.key.hangup"
+	KSwKeyHold         Key = "sw.key.hold"
+	KSwKeyBlind        Key = "sw.key.blind"
+	KSwKeyAnnounce     Key = "sw.key.announce"
+	KSwKeyComplete     Key = "sw.key.complete"
+	KSwKeyBack         Key = "sw.key.back"
+	KSwKeyDial         Key = "sw.key.dial"
+	KSwKeyNumber       Key = "sw.key.number"
+	KSwKeyUp           Key = "sw.key.up"
+	KSwKeyDown         Key = "sw.key.down"
+	KSwKeyClear        Key = "sw.key.clear"
+	KSwKeyQueue        Key = "sw.key.queue"
+)
+
+func init() {
+	for k, v := range map[Key]string{
+		KSwTitle:           "Switchboard",
+		KSwQueues:          "Operator queues",
+		KSwWaiting:         "%d callers waiting",
+		KSwNoneWaiting:     "No callers waiting",
+		KSwSearchHint:      "Search colleagues (F3)",
+		KSwNumberHint:      "Number, any form (Ctrl+L)",
+		KSwColleague:       "%s (%s)",
+		KSwBadNumber:       "Not a phone number: %s",
+		KSwTarget:          "Target: %s",
+		KSwNoHits:          "No colleague matches the search.",
+		KSwNothingToAnswer: "Nothing to answer",
+		KSwAnswered:        "Answered",
+		KSwHungUp:          "Hung up",
+		KSwTransferred:     "Transferred to %s",
+		KSwConsulting:      "Calling %s; the caller is on hold (F8 connect, F9 back)",
+		KSwCompleted:       "Transfer completed",
+		KSwBackToCaller:    "Back with the caller",
+		KSwCalling:         "Calling %s",
+		KSwLoggedIn:        "Logged in to %s",
+		KSwLoggedOut:       "Logged out of %s",
+		KSwHelpTitle:       "Keyboard shortcuts",
+		KSwHelpHint:        "F1 or Escape closes this list.",
+		KSwNote:            "Note: %s",
+		KSwIdle:            "Phone free",
+		KSwKeyHelp:         "Show or hide these shortcuts",
+		KSwKeyAnswer:       "Answer the ringing call",
+		KSwKeySearch:       "Search colleagues",
+		KSwKeyHangup:       "Hang up, or turn a ringing call away",
+		KSwKeyHold:         "Hold or resume the call",
+		KSwKeyBlind:        "Transfer to the target now (blind)",
+		KSwKeyAnnounce:     "Announce: hold the caller and call the target",
+		KSwKeyComplete:     "Connect the caller to the target",
+		KSwKeyBack:         "End the consultation, back to the caller",
+		KSwKeyDial:         "Call the target",
+		KSwKeyNumber:       "Type or paste a number",
+		KSwKeyUp:           "Previous colleague",
+		KSwKeyDown:         "Next colleague",
+		KSwKeyClear:        "Close the help, or clear the field",
+		KSwKeyQueue:        "Log in to or out of operator queue 1–9",
+	} {
+		english[k] = v
+	}
+	for k, v := range map[Key]string{
+		KSwTitle:           "Vaihde",
+		KSwQueues:          "Vaihteen jonot",
+		KSwWaiting:         "%d soittajaa jonossa",
+		KSwNoneWaiting:     "Ei jonottajia",
+		KSwSearchHint:      "Hae työkavereita (F3)",
+		KSwNumberHint:      "Numero missä muodossa tahansa (Ctrl+L)",
+		KSwColleague:       "%s (%s)",
+		KSwBadNumber:       "Ei puhelinnumero: %s",
+		KSwTarget:          "Kohde: %s",
+		KSwNoHits:          "Haulla ei löydy työkaveria.",
+		KSwNothingToAnswer: "Ei vastattavaa puhelua",
+		KSwAnswered:        "Vastattu",
+		KSwHungUp:          "Suljettu",
+		KSwTransferred:     "Siirretty: %s",
+		KSwConsulting:      "Soitetaan: %s; soittaja odottaa (F8 yhdistä, F9 takaisin)",
+		KSwCompleted:       "Siirto valmis",
+		KSwBackToCaller:    "Takaisin soittajan kanssa",
+		KSwCalling:         "Soitetaan: %s",
+		KSwLoggedIn:        "Kirjauduttu jonoon %s",
+		KSwLoggedOut:       "Kirjauduttu ulos jonosta %s",
+		KSwHelpTitle:       "Pikanäppäimet",
+		KSwHelpHint:        "F1 tai Esc sulkee listan.",
+		KSwNote:            "Viesti: %s",
+		KSwIdle:            "Puhelin vapaa",
+		KSwKeyHelp:         "Näytä tai piilota pikanäppäimet",
+		KSwKeyAnswer:       "Vastaa soivaan puheluun",
+		KSwKeySearch:       "Hae työkavereita",
+		KSwKeyHangup:       "Sulje puhelu tai hylkää soiva",
+		KSwKeyHold:         "Pito tai jatka",
+		KSwKeyBlind:        "Siirrä kohteeseen heti",
+		KSwKeyAnnounce:     "Esittele: soittaja pitoon ja soita kohteelle",
+		KSwKeyComplete:     "Yhdistä soittaja kohteeseen",
+		KSwKeyBack:         "Lopeta tiedustelu, takaisin soittajalle",
+		KSwKeyDial:         "Soita kohteelle",
+		KSwKeyNumber:       "Kirjoita tai liitä numero",
+		KSwKeyUp:           "Edellinen työkaveri",
+		KSwKeyDown:         "Seuraava työkaveri",
+		KSwKeyClear:        "Sulje ohje tai tyhjennä kenttä",
+		KSwKeyQueue:        "Kirjaudu vaihteen jonoon 1–9 tai ulos",
+	} {
+		finnish[k] = v
+	}
+	for k, v := range map[Key]string{
+		KSwTitle:           "Växel",
+		KSwQueues:          "Växelns köer",
+		KSwWaiting:         "%d uppringare väntar",
+		KSwNoneWaiting:     "Ingen väntar",
+		KSwSearchHint:      "Sök kolleger (F3)",
+		KSwNumberHint:      "Nummer i valfri form (Ctrl+L)",
+		KSwColleague:       "%s (%s)",
+		KSwBadNumber:       "Inte ett telefonnummer: %s",
+		KSwTarget:          "Mål: %s",
+		KSwNoHits:          "Ingen kollega matchar sökningen.",
+		KSwNothingToAnswer: "Inget samtal att svara på",
+		KSwAnswered:        "Besvarat",
+		KSwHungUp:          "Avslutat",
+		KSwTransferred:     "Kopplat till %s",
+		KSwConsulting:      "Ringer %s; uppringaren väntar (F8 koppla, F9 tillbaka)",
+		KSwCompleted:       "Kopplingen klar",
+		KSwBackToCaller:    "Tillbaka hos uppringaren",
+		KSwCalling:         "Ringer %s",
+		KSwLoggedIn:        "Inloggad i %s",
+		KSwLoggedOut:       "Utloggad från %s",
+		KSwHelpTitle:       "Kortkommandon",
+		KSwHelpHint:        "F1 eller Esc stänger listan.",
+		KSwNote:            "Meddelande: %s",
+		KSwIdle:            "Telefonen ledig",
+		KSwKeyHelp:         "Visa eller dölj kortkommandona",
+		KSwKeyAnswer:       "Svara på samtalet som ringer",
+		KSwKeySearch:       "Sök kolleger",
+		KSwKeyHangup:       "Lägg på, eller avvisa ett ringande samtal",
+		KSwKeyHold:         "Parkera eller återta samtalet",
+		KSwKeyBlind:        "Koppla till målet direkt",
+		KSwKeyAnnounce:     "Presentera: uppringaren väntar, ring målet",
+		KSwKeyComplete:     "Koppla uppringaren till målet",
+		KSwKeyBack:         "Avsluta förfrågan, tillbaka till uppringaren",
+		KSwKeyDial:         "Ring målet",
+		KSwKeyNumber:       "Skriv eller klistra in ett nummer",
+		KSwKeyUp:           "Föregående kollega",
+		KSwKeyDown:         "Nästa kollega",
+		KSwKeyClear:        "Stäng hjälpen, eller töm fältet",
+		KSwKeyQueue:        "Logga in i eller ut ur växelkö 1–9",
+	} {
+		swedish[k] = v
+	}
+}
+
+// Text keys of the supervisor view (issue 11: GRP-9).
+const (
+	KSupTitle      Key = "sup.title"
+	KSupNoQueues   Key = "sup.noqueues"
+	KSupWaiting    Key = "sup.waiting"
+	KSupLongest    Key = "sup.longest"
+	KSupAverage    Key = "sup.average"
+	KSupAnswered   Key = "sup.answered"
+	KSupAbandoned  Key = "sup.abandoned"
+	KSupOverflowed Key = "sup.overflowed"
+	KSupCallbacks  Key = "sup.callbacks"
+	KSupEstimate   Key = "sup.estimate"
+	KSupNight      Key = "sup.night"
+	KSupLoggedOut  Key = "sup.loggedout"
+	KSupAgents     Key = "sup.agents"
+	KSupAgentCalls Key = "sup.agentcalls"
+	KSupRefresh    Key = "sup.refresh"
+)
+
+func init() {
+	for lang, m := range map[string]map[Key]string{
+		"en": {KSupTitle: "Supervisor", KSupNoQueues: "No queue statistics yet.", KSupWaiting: "Waiting",
+			KSupLongest: "Longest wait", KSupAverage: "Average wait", KSupAnswered: "Answered",
+			KSupAbandoned: "Abandoned", KSupOverflowed: "Overflowed", KSupCallbacks: "Callbacks",
+			KSupEstimate: "Estimated wait", KSupNight: "night mode", KSupLoggedOut: "Logged out",
+			KSupAgents: "Agents", KSupAgentCalls: "%s answered", KSupRefresh: "Refresh"},
+		"fi": {KSupTitle: "Esimies", KSupNoQueues: "Ei vielä jonotilastoja.", KSupWaiting: "Jonossa",
+			KSupLongest: "Pisin odotus", KSupAverage: "Keskim. odotus", KSupAnswered: "Vastattu",
+			KSupAbandoned: "Luopuneet", KSupOverflowed: "Ylivuoto", KSupCallbacks: "Soittopyynnöt",
+			KSupEstimate: "Arvioitu odotus", KSupNight: "yötila", KSupLoggedOut: "Kirjautunut ulos",
+			KSupAgents: "Agentit", KSupAgentCalls: "%s vastattu", KSupRefresh: "Päivitä"},
+		"sv": {KSupTitle: "Arbetsledare", KSupNoQueues: "Ingen köstatistik än.", KSupWaiting: "Väntar",
+			KSupLongest: "Längsta väntan", KSupAverage: "Medelväntan", KSupAnswered: "Besvarade",
+			KSupAbandoned: "Avbrutna", KSupOverflowed: "Överflöde", KSupCallbacks: "Återuppringningar",
+			KSupEstimate: "Beräknad väntan", KSupNight: "nattläge", KSupLoggedOut: "Utloggad",
+			KSupAgents: "Agenter", KSupAgentCalls: "%s besvarade", KSupRefresh: "Uppdatera"},
+	} {
+		t := map[string]map[Key]string{"en": english, "fi": finnish, "sv": swedish}[lang]
+		for k, v := range m {
+			t[k] = v
+		}
+	}
+}

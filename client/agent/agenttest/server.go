@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vaihde/vaihde/shared/api"
 )
@@ -37,6 +38,11 @@ type Server struct {
 	requests []string // "METHOD /path" of every agent request, in order
 	fail     map[string]int
 	before   func(req string)
+	queues   map[int64]*queueSim
+	calls    map[int]queueCall
+	// Clock is "now" for the supervisor statistics (waits of callers still waiting); set it
+	// before the first request. Nil: time.Now.
+	Clock func() time.Time
 }
 
 // BeforeAnswer makes the server call fn with "METHOD /path" after handling each agent request
@@ -51,11 +57,14 @@ func (s *Server) BeforeAnswer(fn func(req string)) {
 // test ends. tb may be nil for use outside tests; then call Close yourself.
 func New(tb testing.TB, userID int64, queues ...api.AgentQueue) *Server {
 	s := &Server{Mux: http.NewServeMux(), streams: map[int]chan api.Event{}, fail: map[string]int{},
+		queues: map[int64]*queueSim{}, calls: map[int]queueCall{},
 		view: api.AgentView{UserID: userID, State: api.AgentLoggedOut, Queues: slices.Clone(queues)}}
 	s.Mux.HandleFunc("GET /api/agent", s.auth(func(r *http.Request) (any, int) { return s.View(), 200 }))
 	s.Mux.HandleFunc("POST /api/agent/queues/{id}/{op}", s.auth(s.login))
 	s.Mux.HandleFunc("POST /api/agent/pause", s.auth(s.pause))
 	s.Mux.HandleFunc("POST /api/agent/resume", s.auth(s.resume))
+	s.Mux.HandleFunc("GET /api/queues/{id}/stats", s.auth(s.queueStats))
+	s.Mux.HandleFunc("POST /api/queues/{id}/agents/{user}/{op}", s.auth(s.agentLogin))
 	s.Mux.HandleFunc("GET /api/events", s.events)
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
