@@ -62,6 +62,8 @@ type rolePresence struct {
 	mu     sync.Mutex
 	roles  map[int64]presence.Role
 	events []stateEvent
+	// onState, when set, is told each reported state (as the presence hub would be), outside mu.
+	onState func(stateEvent)
 }
 
 type stateEvent struct {
@@ -88,9 +90,14 @@ func (f *rolePresence) setRole(userID int64, r presence.Role) {
 }
 
 func (f *rolePresence) CallState(userID int64, callID string, incoming bool, state presence.PhoneState, peer string) {
+	ev := stateEvent{userID, callID, incoming, state, peer}
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.events = append(f.events, stateEvent{userID, callID, incoming, state, peer})
+	f.events = append(f.events, ev)
+	fn := f.onState
+	f.mu.Unlock()
+	if fn != nil {
+		fn(ev)
+	}
 }
 
 func (f *rolePresence) snapshot() []stateEvent {

@@ -119,7 +119,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer qs.Close()
 	grp := newGroups(st, feat, qs, groups.ServicesFunc(qs.agentCodes), hub, prompts, groupVM, logger)
 	parked := newPark(cfg, logger)
-	engine, err := startCallEngine(cfg, st, sipSrv, hub, servicesChain{parked, grp}, parked, routes, logger)
+	camped := newCampon(st, qs, prompts, logger)
+	engine, err := startCallEngine(cfg, st, sipSrv, hub, servicesChain{parked, grp}, servicesChain{parked, camped}, routes, logger)
 	if err != nil {
 		return err
 	}

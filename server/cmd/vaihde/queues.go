@@ -24,6 +24,8 @@ type queues struct {
 	hub       *presence.Hub
 	st        store.Store
 	stopWatch func()
+	// alsoPhone is told every user's phone state with the engine (camp-on); set before start.
+	alsoPhone func(userID int64, onCall bool)
 	log       *slog.Logger
 	closeOnce sync.Once
 }
@@ -91,8 +93,12 @@ func (q *queues) start(ctx context.Context) error {
 // feed tells the engine one user's phone state (busy in any call: never offered a queue call)
 // and whether their activity is red.
 func (q *queues) feed(s presence.State) {
-	q.eng.PhoneState(s.UserID, onCall(s))
+	busy := onCall(s)
+	q.eng.PhoneState(s.UserID, busy)
 	q.eng.Presence(s.UserID, !s.Green)
+	if q.alsoPhone != nil {
+		q.alsoPhone(s.UserID, busy)
+	}
 }
 
 // onCall: the user is in a call or dialling one. Ringing alone is not busy: the queue's own
