@@ -266,6 +266,14 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 		u.supTab = container.NewTabItemWithIcon("", theme.InfoIcon(), u.sup.root)
 	}
 	u.switchboardShortcuts()
+	if prev := u.tabs.OnSelected; u.sup != nil {
+		u.tabs.OnSelected = func(t *container.TabItem) {
+			prev(t)
+			if t == u.supTab {
+				u.sup.refresh() // poll when shown; "queue" events keep it live meanwhile
+			}
+		}
+	}
 	u.win.Canvas().SetOnTypedRune(func(r rune) {
 		u.activity()
 		if u.onMain {
