@@ -10,7 +10,9 @@
 // tab and the always-visible agent line (log in/out per queue, pause with a reason, the
 // wrap-up countdown), and the group's name, caller and callback text on queue and hunt-group
 // calls. The view-models (Model and View for calls, peoplevm.go for people, voicemailvm.go
-// and officehours.go for voicemail and forwarding, agentvm.go for the agent view) turn
+// and officehours.go for voicemail and forwarding, agentvm.go for the agent view,
+// switchboardvm.go for the operators' switchboard with its keymap, supervisorvm.go for the
+// supervisors' queue statistics) turn
 // snapshots into what is shown and user actions into calls of phone.Controller, people.Model,
 // voicemail.Model and agent.Model; they have no Fyne dependency and are tested without a
 // window.
