@@ -10,7 +10,9 @@
 // tab and the always-visible agent line (log in/out per queue, pause with a reason, the
 // wrap-up countdown), and the group's name, caller and callback text on queue and hunt-group
 // calls. The view-models (Model and View for calls, peoplevm.go for people, voicemailvm.go
-// and officehours.go for voicemail and forwarding, agentvm.go for the agent view) turn
+// and officehours.go for voicemail and forwarding, agentvm.go for the agent view,
+// switchboardvm.go for the operators' switchboard with its keymap, supervisorvm.go for the
+// supervisors' queue statistics) turn
 // snapshots into what is shown and user actions into calls of phone.Controller, people.Model,
 // voicemail.Model and agent.Model; they have no Fyne dependency and are tested without a
 // window.
@@ -266,6 +268,14 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 		u.supTab = container.NewTabItemWithIcon("", theme.InfoIcon(), u.sup.root)
 	}
 	u.switchboardShortcuts()
+	if prev := u.tabs.OnSelected; u.sup != nil {
+		u.tabs.OnSelected = func(t *container.TabItem) {
+			prev(t)
+			if t == u.supTab {
+				u.sup.refresh() // poll when shown; "queue" events keep it live meanwhile
+			}
+		}
+	}
 	u.win.Canvas().SetOnTypedRune(func(r rune) {
 		u.activity()
 		if u.onMain {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -10,10 +11,12 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaihde/vaihde/client/agent"
 	"github.com/vaihde/vaihde/client/agent/agenttest"
 	"github.com/vaihde/vaihde/client/phone"
+	"github.com/vaihde/vaihde/client/settings"
 	"github.com/vaihde/vaihde/shared/api"
 )
 
@@ -119,4 +122,47 @@ func TestRenderSwitchboardShots(t *testing.T) {
 	r.f.update(func(s *phone.Snapshot) { s.Profile.Supervisor = true })
 	r.u.tabs.Select(r.u.supTab)
 	shot("supervisor.png")
+}
+
+// TestSupervisorTabPollsWhenShown: the supervisor tab exists for supervisors only, polls the
+// board when selected, and a Log in button logs the agent in.
+func TestSupervisorTabPollsWhenShown(t *testing.T) {
+	srv, board := supRun(t)
+	dir := t.TempDir()
+	if err := settings.NewStore(dir).Save(settings.Settings{Server: "pbx.test", User: "1001", Password: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	f := newFake()
+	u := New(t.Context(), test.NewTempApp(t), Options{Controller: f, People: newFakePeople(), Supervision: board,
+		Settings: settings.NewStore(dir), Now: func() time.Time { return t0 }})
+	u.goAsync = func(fn func()) { fn() }
+	u.accountOp = func(fn func()) { fn() }
+	u.tickEvery, u.blurAfter = 0, 0
+	u.Start()
+	t.Cleanup(u.Close)
+	f.update(func(s *phone.Snapshot) { s.Reg = phone.Registered; s.Profile = api.Profile{Extension: "1001"} })
+	if slices.Contains(u.tabs.Items, u.supTab) {
+		t.Fatal("supervisor tab for a user without the role")
+	}
+	f.update(func(s *phone.Snapshot) { s.Profile.Supervisor = true })
+	if !slices.Contains(u.tabs.Items, u.supTab) {
+		t.Fatal("no supervisor tab for a supervisor")
+	}
+	u.tabs.Select(u.supTab)
+	if !slices.Contains(srv.Requests(), "GET /api/queues/10/stats") || len(board.Snapshot().Queues) != 1 {
+		t.Fatalf("not polled when shown: %v", srv.Requests())
+	}
+	var login *widget.Button
+	for _, o := range test.LaidOutObjects(u.sup.root) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Log in" {
+			login = b
+		}
+	}
+	if login == nil {
+		t.Fatal("no Log in button for the logged-out agent")
+	}
+	test.Tap(login)
+	if !slices.Contains(srv.Requests(), "POST /api/queues/10/agents/1003/login") {
+		t.Fatalf("requests %v", srv.Requests())
+	}
 }

@@ -78,6 +78,7 @@ type switchboardView struct {
 	helpBox  *fyne.Container
 	focused  string // the focus last applied
 	root     fyne.CanvasObject
+	box      *fyne.Container // root: re-laid out when the head's rows change
 	rendered SwitchboardPanel
 }
 
@@ -125,7 +126,8 @@ func newSwitchboardView(u *UI, vm *SwitchboardVM) *switchboardView {
 		v.queues, widget.NewSeparator(), v.offer, v.call, container.NewGridWithColumns(4, btns...),
 		v.message, v.errText, widget.NewSeparator(),
 		container.NewGridWithColumns(2, v.search, v.number), v.target)
-	v.root = container.NewBorder(head, nil, nil, nil, container.NewVScroll(v.hits))
+	v.box = container.NewBorder(head, nil, nil, nil, container.NewVScroll(v.hits))
+	v.root = v.box
 	return v
 }
 
@@ -257,6 +259,7 @@ func (v *switchboardView) render() {
 	}
 	v.hits.Objects = rows
 	v.hits.Refresh()
+	v.box.Refresh()
 	v.renderHelp(p)
 	if p.Focus != v.focused && v.u.onMain {
 		v.focused = p.Focus

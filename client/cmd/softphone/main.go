@@ -221,6 +221,9 @@ func run(ctx context.Context, args []string) error {
 	desk := agent.NewDesk(eng.Session, agent.Options{Logger: log, HTTPClient: apiClient(15 * time.Second)})
 	defer desk.Close()
 	defer book.OnEvent(desk.HandleEvent)()
+	// Supervisors' queue statistics follow the "queue" events; the supervisor view polls too.
+	board := agent.NewBoard(eng.Session, agent.Options{Logger: log, HTTPClient: apiClient(15 * time.Second)})
+	defer book.OnEvent(board.HandleEvent)()
 	var workers sync.WaitGroup
 	defer workers.Wait() // runs before book.Close: the workers use the book
 	wctx, wcancel := context.WithCancel(ctx)
@@ -230,13 +233,14 @@ func run(ctx context.Context, args []string) error {
 
 	a := app.NewWithID(AppID)
 	opts := ui.Options{
-		Controller: eng,
-		People:     book,
-		Voicemail:  mailbox,
-		Agent:      desk,
-		OnActivity: mon.Input,
-		Settings:   store,
-		Ringer:     ringer,
+		Controller:  eng,
+		People:      book,
+		Voicemail:   mailbox,
+		Agent:       desk,
+		Supervision: board,
+		OnActivity:  mon.Input,
+		Settings:    store,
+		Ringer:      ringer,
 		OnAudioChange: func(s settings.Audio) {
 			eng.SetDevices(s.Microphone, s.Speaker)
 			ringer.setAudio(s)
