@@ -28,6 +28,8 @@ type Deps struct {
 	Prompts   Prompts   // *prompt.Catalog
 	// Agents is the queue engine (server/queue); nil: the agent and supervisor routes answer 501.
 	Agents Agents
+	// Parked lists parked calls (call park); nil: GET /api/switchboard/parked answers 501.
+	Parked Parked
 	// SMSLimits bound how many SMS a user and an organisation may send (zero fields: defaults).
 	SMSLimits SMSLimits
 }

@@ -52,6 +52,7 @@ func tenancyEnv(t *testing.T) (*adminEnv, map[string]string) {
 	}
 	a.s.deps.Prompts = cat
 	a.s.deps.Agents = newFakeAgents(a.st)
+	a.s.deps.Parked = fakeParked{a.demo.ID: {{Slot: 1, Number: "+358401112222", ParkedBy: "1002", Retrieve: "9891"}}}
 	a.acme.SMSSender = "Acme"
 	if err := a.st.UpdateOrg(ctx, a.acme); err != nil {
 		t.Fatal(err)
@@ -123,6 +124,7 @@ func tenancyTable(ids map[string]string) []tenancyCase {
 		{"PUT", "/api/prompts/{lang}/{key...}", "/api/prompts/fi/goodbye", wav, 204},
 		{"DELETE", "/api/prompts/{lang}/{key...}", "/api/prompts/fi/goodbye", nil, 204},
 		{"GET", "/api/agent", "/api/agent", nil, 200},
+		{"GET", "/api/switchboard/parked", "/api/switchboard/parked", nil, 200},
 		{"POST", "/api/agent/queues/{id}/login", "/api/agent/queues/" + ids["queue"] + "/login", nil, 404},
 		{"POST", "/api/agent/queues/{id}/logout", "/api/agent/queues/" + ids["queue"] + "/logout", nil, 404},
 		{"POST", "/api/agent/pause", "/api/agent/pause", shared.AgentPause{Reason: "Lounas"}, 200},

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/vaihde/vaihde/server/b2bua"
 	"github.com/vaihde/vaihde/server/config"
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/park"
+	shared "github.com/vaihde/vaihde/shared/api"
 )
 
 // newPark builds call park (CALL-7): its codes come before the other service numbers, and it
@@ -36,4 +38,15 @@ func (c servicesChain) Service(ctx context.Context, call b2bua.ServiceCall) (med
 		}
 	}
 	return nil, false
+}
+
+// Parked implements api.Parked: the organisation's parked calls for the console.
+func (p parkServices) Parked(orgID int64) []shared.ParkedCall {
+	var out []shared.ParkedCall
+	for _, c := range p.park.Parked(orgID) {
+		out = append(out, shared.ParkedCall{Slot: c.Slot, Number: c.Number, Name: c.Name, ParkedBy: c.ParkedByExt,
+			ParkedByName: c.ParkedByName, Since: c.Since, RingingBack: c.RingingBack,
+			Retrieve: park.PrefixRetrieve + strconv.Itoa(c.Slot)})
+	}
+	return out
 }

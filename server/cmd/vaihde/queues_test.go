@@ -64,6 +64,11 @@ func TestIntegrationRunQueues(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Call park is wired: the console's list of parked calls answers (none parked).
+	var parked shared.ParkedCalls
+	if code := call(http.MethodGet, "/api/switchboard/parked", lr.Token, nil, &parked); code != http.StatusOK || parked.Parked == nil || len(parked.Parked) != 0 {
+		t.Fatalf("GET /api/switchboard/parked: %d %+v", code, parked)
+	}
 	var v shared.AgentView
 	if code := call(http.MethodGet, "/api/agent", lr.Token, nil, &v); code != http.StatusOK {
 		t.Fatalf("GET /api/agent: %d (the queue engine is not the API's Agents?)\n%s", code, errOut.String())

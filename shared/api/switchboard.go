@@ -1,0 +1,28 @@
+package api
+
+import "time"
+
+// The switchboard console (OP-1, CALL-7):
+//
+//	GET /api/switchboard/parked → ParkedCalls (the caller's organisation's parked calls by slot)
+//
+// Any user of the organisation may read them (any phone of the organisation may retrieve a
+// parked call by dialling Retrieve); another organisation's calls are never listed. 501: a
+// server without call park.
+
+// ParkedCall is a call waiting in an org-wide park slot.
+type ParkedCall struct {
+	Slot         int       `json:"slot"`
+	Number       string    `json:"number"`         // the parked party's extension or E.164 number
+	Name         string    `json:"name,omitempty"` // the parked party's name when it is a user
+	ParkedBy     string    `json:"parked_by"`      // extension of who parked it
+	ParkedByName string    `json:"parked_by_name,omitempty"`
+	Since        time.Time `json:"since"`
+	RingingBack  bool      `json:"ringing_back"` // the parker's phones ring now (ring-back)
+	Retrieve     string    `json:"retrieve"`     // number to dial to retrieve it, e.g. "9893"
+}
+
+// ParkedCalls answers GET /api/switchboard/parked.
+type ParkedCalls struct {
+	Parked []ParkedCall `json:"parked"`
+}
