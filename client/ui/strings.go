@@ -1033,6 +1033,13 @@ const (
 	KSwKeyHangup       Key = "sw.key.hangup"
 	KSwKeyHold         Key = "sw.key.hold"
 	KSwKeyBlind        Key = "sw.key.blind"
+	KSwKeyPark         Key = "sw.key.park"
+	KSwKeyCampOn       Key = "sw.key.campon"
+	KSwKeyRetrieve     Key = "sw.key.retrieve"
+	KSwParked          Key = "sw.parked"
+	KSwCampedOn        Key = "sw.campedon"
+	KSwRetrieving      Key = "sw.retrieving"
+	KSwNotColleague    Key = "sw.notcolleague"
 	KSwKeyAnnounce     Key = "sw.key.announce"
 	KSwKeyComplete     Key = "sw.key.complete"
 	KSwKeyBack         Key = "sw.key.back"
@@ -1076,6 +1083,13 @@ func init() {
 		KSwKeyHangup:       "Hang up, or turn a ringing call away",
 		KSwKeyHold:         "Hold or resume the call",
 		KSwKeyBlind:        "Transfer to the target now (blind)",
+		KSwKeyPark:         "Park the call in the first free system slot (988)",
+		KSwKeyCampOn:       "Camp the caller on the busy colleague (982 + extension)",
+		KSwKeyRetrieve:     "Retrieve a parked call: slot in the number field, or the oldest",
+		KSwParked:          "Call parked",
+		KSwCampedOn:        "Caller waits for %s",
+		KSwRetrieving:      "Retrieving parked call %s",
+		KSwNotColleague:    "Camp-on needs a colleague selected",
 		KSwKeyAnnounce:     "Announce: hold the caller and call the target",
 		KSwKeyComplete:     "Connect the caller to the target",
 		KSwKeyBack:         "End the consultation, back to the caller",
@@ -1119,6 +1133,13 @@ func init() {
 		KSwKeyHangup:       "Sulje puhelu tai hylkää soiva",
 		KSwKeyHold:         "Pito tai jatka",
 		KSwKeyBlind:        "Siirrä kohteeseen heti",
+		KSwKeyPark:         "Pysäköi puhelu ensimmäiseen vapaaseen paikkaan (988)",
+		KSwKeyCampOn:       "Jonota soittaja varatulle kollegalle (982 + alanumero)",
+		KSwKeyRetrieve:     "Nouda pysäköity puhelu: paikka numerokenttään, tai vanhin",
+		KSwParked:          "Puhelu pysäköity",
+		KSwCampedOn:        "Soittaja odottaa: %s",
+		KSwRetrieving:      "Noudetaan pysäköity puhelu %s",
+		KSwNotColleague:    "Jonotus vaatii valitun kollegan",
 		KSwKeyAnnounce:     "Esittele: soittaja pitoon ja soita kohteelle",
 		KSwKeyComplete:     "Yhdistä soittaja kohteeseen",
 		KSwKeyBack:         "Lopeta tiedustelu, takaisin soittajalle",
@@ -1162,6 +1183,13 @@ func init() {
 		KSwKeyHangup:       "Lägg på, eller avvisa ett ringande samtal",
 		KSwKeyHold:         "Parkera eller återta samtalet",
 		KSwKeyBlind:        "Koppla till målet direkt",
+		KSwKeyPark:         "Parkera samtalet på första lediga plats (988)",
+		KSwKeyCampOn:       "Låt den som ringer vänta på en upptagen kollega (982 + anknytning)",
+		KSwKeyRetrieve:     "Hämta ett parkerat samtal: plats i nummerfältet, eller det äldsta",
+		KSwParked:          "Samtalet parkerat",
+		KSwCampedOn:        "Den som ringer väntar på %s",
+		KSwRetrieving:      "Hämtar parkerat samtal %s",
+		KSwNotColleague:    "Väntan kräver en vald kollega",
 		KSwKeyAnnounce:     "Presentera: uppringaren väntar, ring målet",
 		KSwKeyComplete:     "Koppla uppringaren till målet",
 		KSwKeyBack:         "Avsluta förfrågan, tillbaka till uppringaren",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,9 @@ const (
 	SwDown     SwitchAction = "down"     // select the next directory hit
 	SwClear    SwitchAction = "clear"    // close the help, else clear the focused field
 	SwQueue    SwitchAction = "queue"    // log in to or out of operator queue n
+	SwPark     SwitchAction = "park"     // park the call in a system slot (CALL-7)
+	SwCampOn   SwitchAction = "campon"   // camp the caller on the selected busy colleague (OP-1)
+	SwRetrieve SwitchAction = "retrieve" // retrieve a parked call
 )
 
 // KeyBinding binds one key name (as the window reports it: "F2", "Ctrl+F", "Up") to an
@@ -71,6 +75,9 @@ var SwitchboardKeys = []KeyBinding{
 	{Key: "F9", Action: SwBack, Help: KSwKeyBack},
 	{Key: "Ctrl+D", Action: SwDial, Help: KSwKeyDial},
 	{Key: "Ctrl+L", Action: SwNumber, Help: KSwKeyNumber},
+	{Key: "Ctrl+P", Action: SwPark, Help: KSwKeyPark},
+	{Key: "Ctrl+K", Action: SwCampOn, Help: KSwKeyCampOn},
+	{Key: "Ctrl+R", Action: SwRetrieve, Help: KSwKeyRetrieve},
 	{Key: "Up", Action: SwUp, Help: KSwKeyUp},
 	{Key: "Down", Action: SwDown, Help: KSwKeyDown},
 	{Key: "Escape", Action: SwClear, Help: KSwKeyClear},
@@ -384,6 +391,39 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 		s.consult = t.Text
 		s.mu.Unlock()
 		return tr.F(KSwConsulting, t.Text), nil
+	case SwPark, SwCampOn:
+		v := s.calls.View()
+		if v.Focus == nil || !v.Focus.CanTransfer {
+			return "", ErrNoCall
+		}
+		if b.Action == SwPark {
+			if err := s.calls.BlindTransfer(v.Focus.ID, ParkCode); err != nil {
+				return "", err
+			}
+			return tr.T(KSwParked), nil
+		}
+		t, err := s.target()
+		if err != nil {
+			return "", err
+		}
+		if t.Colleague == nil || t.Colleague.Extension == "" {
+			return "", errors.New(tr.T(KSwNotColleague))
+		}
+		if err := s.calls.BlindTransfer(v.Focus.ID, CampOnCode+t.Colleague.Extension); err != nil {
+			return "", err
+		}
+		return tr.F(KSwCampedOn, t.Text), nil
+	case SwRetrieve:
+		slot := strings.TrimSpace(s.numberText())
+		if slot != "" && !isSlot(slot) {
+			slot = ""
+		}
+		var err error
+		s.run(func(ctx context.Context) { _, err = s.calls.Dial(ctx, RetrieveCode+slot) })
+		if err != nil {
+			return "", err
+		}
+		return tr.F(KSwRetrieving, slot), nil
 	case SwComplete:
 		if err := s.calls.CompleteTransfer(); err != nil {
 			return "", err
@@ -622,4 +662,24 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 	p.CanBack = v.Transfer != nil
 	p.CanDial = p.Target != nil && v.Focus == nil
 	return p
+}
+
+// The server's feature codes the switchboard uses (README: call park, camp-on).
+const (
+	ParkCode     = "988" // transfer here: the first free system park slot
+	RetrieveCode = "989" // dial with a slot (or alone: the call parked longest)
+	CampOnCode   = "982" // transfer to 982<extension>: wait for that colleague
+)
+
+// isSlot reports whether s is a park slot number, 1–99.
+func isSlot(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 99 && strconv.Itoa(n) == s
+}
+
+// numberText is the number field as typed.
+func (s *SwitchboardVM) numberText() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.num
 }

@@ -84,7 +84,7 @@ func TestSwitchboardKeymapCoversEveryAction(t *testing.T) {
 		}
 	}
 	for _, a := range []SwitchAction{SwHelp, SwSearch, SwNumber, SwAnswer, SwHangup, SwHold, SwBlind,
-		SwAnnounce, SwComplete, SwBack, SwDial, SwUp, SwDown, SwClear, SwQueue} {
+		SwAnnounce, SwComplete, SwBack, SwDial, SwUp, SwDown, SwClear, SwQueue, SwPark, SwCampOn, SwRetrieve} {
 		if !actions[a] {
 			t.Errorf("action %s has no key", a)
 		}
@@ -97,8 +97,8 @@ func TestSwitchboardKeymapCoversEveryAction(t *testing.T) {
 	}
 	for _, lang := range []string{"en", "fi", "sv"} {
 		rows := SwitchboardHelp(NewStrings(lang))
-		if len(rows) != 15 { // one line per action
-			t.Errorf("%s: %d help lines, want 15: %v", lang, len(rows), rows)
+		if len(rows) != 18 { // one line per action
+			t.Errorf("%s: %d help lines, want 18: %v", lang, len(rows), rows)
 		}
 		for _, r := range rows {
 			if r.Keys == "" || r.Text == "" || strings.HasPrefix(r.Text, "sw.") {
@@ -357,4 +357,32 @@ func TestSwitchboardQueueLogin(t *testing.T) {
 	if err := r.vm.HandleKey("Ctrl+3"); err == nil {
 		t.Fatal("Ctrl+3 with two queues did something")
 	}
+}
+
+// TestSwitchboardParkCampOnRetrieve: Ctrl+P parks the call (transfer to 988), Ctrl+K camps it
+// on the selected colleague (982<ext>) and refuses a typed outside number, Ctrl+R dials 989
+// with the slot typed in the number field, or alone.
+func TestSwitchboardParkCampOnRetrieve(t *testing.T) {
+	r := newSwRig(t)
+	r.f.set(withCalls(r.f.Snapshot(), phone.Call{ID: "in1", Remote: "+358401111111", State: phone.Active, AnsweredAt: t0}))
+	r.key("Ctrl+P")
+	r.want("blind in1 988")
+	if p := r.vm.Panel(); p.Message != "Call parked" {
+		t.Fatalf("message %q", p.Message)
+	}
+	r.vm.SetNumber("1003")
+	r.key("Ctrl+K")
+	r.want("blind in1 9821003")
+	r.vm.SetNumber("+358 40 765 4321")
+	n := len(r.f.Actions())
+	if err := r.vm.HandleKey("Ctrl+K"); err == nil || len(r.f.Actions()) != n {
+		t.Fatalf("camp-on on an outside number: %v, actions %v", err, r.f.Actions())
+	}
+	r.f.set(withCalls(r.f.Snapshot()))
+	r.vm.SetNumber("5")
+	r.key("Ctrl+R")
+	r.want("dial 9895")
+	r.vm.SetNumber("")
+	r.key("Ctrl+R")
+	r.want("dial 989")
 }
