@@ -124,10 +124,9 @@ func (s *Server) agentResume(w http.ResponseWriter, r *http.Request, u store.Use
 	writeJSON(w, http.StatusOK, v)
 }
 
-// supervisedQueue returns the organisation's queue of the path's {id} if u supervises it or
-// administers the organisation; on false it has answered (404 for another organisation's
-// queue, 403 for a colleague who is neither).
-func (s *Server) supervisedQueue(w http.ResponseWriter, r *http.Request, u store.User) (store.Queue, bool) {
+// pathOrgQueue loads the queue of the path's {id} in u's organisation; on false it has answered
+// (404 for a missing one or another organisation's).
+func (s *Server) pathOrgQueue(w http.ResponseWriter, r *http.Request, u store.User) (store.Queue, bool) {
 	id, ok := pathQueue(w, r)
 	if !ok {
 		return store.Queue{}, false
@@ -139,6 +138,17 @@ func (s *Server) supervisedQueue(w http.ResponseWriter, r *http.Request, u store
 	}
 	if err != nil {
 		s.internal(w, "queue", err)
+		return store.Queue{}, false
+	}
+	return q, true
+}
+
+// supervisedQueue returns the organisation's queue of the path's {id} if u supervises it or
+// administers the organisation; on false it has answered (404 for another organisation's
+// queue, 403 for a colleague who is neither).
+func (s *Server) supervisedQueue(w http.ResponseWriter, r *http.Request, u store.User) (store.Queue, bool) {
+	q, ok := s.pathOrgQueue(w, r, u)
+	if !ok {
 		return store.Queue{}, false
 	}
 	if !u.Admin && !slices.Contains(q.Supervisors, u.ID) {

@@ -4,7 +4,6 @@ package api
 // and its manual night switch (OP-1, GRP-7). Operators are ordinary members of their queues.
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,17 +17,8 @@ import (
 // who is a member, a supervisor, an admin). On false it has answered: 404 for another
 // organisation's queue, 403 for a colleague who may not.
 func (s *Server) consoleQueue(w http.ResponseWriter, r *http.Request, u store.User, toggle bool) (store.Queue, bool) {
-	id, ok := pathQueue(w, r)
+	q, ok := s.pathOrgQueue(w, r, u)
 	if !ok {
-		return store.Queue{}, false
-	}
-	q, err := s.st.Queue(r.Context(), u.OrgID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no such queue")
-		return store.Queue{}, false
-	}
-	if err != nil {
-		s.internal(w, "queue", err)
 		return store.Queue{}, false
 	}
 	member := slices.ContainsFunc(q.Members, func(m store.QueueMember) bool { return m.UserID == u.ID })
