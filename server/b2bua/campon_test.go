@@ -15,13 +15,14 @@ import (
 )
 
 // realCampon is server/campon as the engine's transfer target (as server/cmd/vaihde wires it).
+// users is set once the harness (and its store) exists, before any call.
 type realCampon struct {
-	s *campon.Service
-	h **harness
+	s     *campon.Service
+	users campon.Users
 }
 
-func (c realCampon) Service(ctx context.Context, call ServiceCall) (mediaapp.Flow, bool) {
-	return c.s.Serve(ctx, (*c.h).st, campon.Transfer{Org: call.Org, Dialled: call.Dialled, CallerNumber: call.CallerNumber,
+func (c *realCampon) Service(ctx context.Context, call ServiceCall) (mediaapp.Flow, bool) {
+	return c.s.Serve(ctx, c.users, campon.Transfer{Org: call.Org, Dialled: call.Dialled, CallerNumber: call.CallerNumber,
 		Caller: call.Caller, TransferredBy: call.TransferredBy})
 }
 
@@ -53,8 +54,9 @@ func (b *busyFeed) state(ev stateEvent) {
 // rings showing A, answers, and A and C hear each other.
 func TestIntegrationCampOnConnectsWhenColleagueHangsUp(t *testing.T) {
 	s := campon.New(campon.Config{Limit: time.Hour, RingTime: 5 * time.Second})
-	var h *harness
-	h = newHarnessTransfers(t, nil, nil, nil, realCampon{s: s, h: &h})
+	rc := &realCampon{s: s}
+	h := newHarnessTransfers(t, nil, nil, nil, rc)
+	rc.users = h.st
 	feed := &busyFeed{calls: map[int64]map[string]bool{}, tell: s.PhoneState}
 	h.pres.mu.Lock()
 	h.pres.onState = feed.state

@@ -62,11 +62,6 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
-// Looper is implemented by channels that loop a clip until ctx ends (mediaapp.LegChannel).
-type Looper interface {
-	Loop(ctx context.Context, clip mediaapp.Clip) error
-}
-
 // Call is one camped caller, as the flow describes it.
 type Call struct {
 	OrgID    int64
@@ -306,7 +301,7 @@ func (s *Service) wait(ctx context.Context, ch mediaapp.Channel, w *waiter) (rin
 }
 
 func (s *Service) music(ctx context.Context, ch mediaapp.Channel) error {
-	if l, ok := ch.(Looper); ok {
+	if l, ok := ch.(mediaapp.Looper); ok {
 		return l.Loop(ctx, s.cfg.Music)
 	}
 	for {

@@ -8,11 +8,8 @@ import (
 	"github.com/vaihde/vaihde/server/mediaapp"
 )
 
-// Looper is a channel that loops a clip until ctx ends (mediaapp.LegChannel): music on hold
-// without gaps. The queue engine asserts it; targetChannel passes it through.
-type Looper interface {
-	Loop(ctx context.Context, clip mediaapp.Clip) error
-}
+// Looper is mediaapp.Looper, kept under this name for the package's callers.
+type Looper = mediaapp.Looper
 
 // targetChannel is the channel a queue flow runs on. Its Connect sends the queue's overflow and
 // night targets that are groups ("8001") or mailboxes ("voicemail:1005") to their flows here on

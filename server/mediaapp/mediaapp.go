@@ -164,3 +164,9 @@ type Connector interface {
 type ConnectorAs interface {
 	ConnectAs(ctx context.Context, by int64, number string, bypass bool) error
 }
+
+// Looper is implemented by channels that loop a clip until ctx ends (LegChannel): music on
+// hold without gaps. Flows that wait (queues, camp-on) assert it and otherwise replay the clip.
+type Looper interface {
+	Loop(ctx context.Context, clip Clip) error
+}

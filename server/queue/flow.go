@@ -37,11 +37,8 @@ var PromptKeys = []string{keyPosition, keyEstimate, keyMinute, keyMinutes, keyUn
 	keyCallbackOffer, keyCallbackNumber, keyCallbackConfirm, keyCallbackDone, keyCallbackAgent,
 	keyAgentLoggedIn, keyAgentLoggedOut, keyAgentNotMember}
 
-// Looper is implemented by channels that loop a clip until ctx ends (mediaapp.Endpoint); the
-// queue plays its music with it. Other channels get the clip played over and over.
-type Looper interface {
-	Loop(ctx context.Context, clip mediaapp.Clip) error
-}
+// Looper is mediaapp.Looper, kept under this name for the package's callers.
+type Looper = mediaapp.Looper
 
 // Caller is who calls a queue.
 type Caller struct {
