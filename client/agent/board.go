@@ -224,3 +224,21 @@ func (b *Board) SetAgent(ctx context.Context, queueID, userID int64, in bool) er
 	b.publish()
 	return err
 }
+
+// Waiting returns a queue's waiting callers for the switchboard console.
+func (b *Board) Waiting(ctx context.Context, queueID int64) (api.QueueWaiting, error) {
+	c, err := b.client()
+	if err != nil {
+		return api.QueueWaiting{}, err
+	}
+	return c.QueueWaiting(ctx, queueID)
+}
+
+// SetNight switches a queue's manual night mode (operators of the queue, supervisors).
+func (b *Board) SetNight(ctx context.Context, queueID int64, night bool) (api.QueueWaiting, error) {
+	c, err := b.client()
+	if err != nil {
+		return api.QueueWaiting{}, err
+	}
+	return c.SetQueueNight(ctx, queueID, night)
+}

@@ -66,3 +66,19 @@ func (c *Client) SupervisorLogin(ctx context.Context, queueID, userID int64, in 
 		strconv.FormatInt(userID, 10)+op, nil, &out)
 	return out, err
 }
+
+// Switchboard console routes (OP-1, GRP-7).
+
+// QueueWaiting returns a queue's callers in serving order (GET /api/queues/{id}/waiting).
+func (c *Client) QueueWaiting(ctx context.Context, queueID int64) (api.QueueWaiting, error) {
+	var out api.QueueWaiting
+	err := c.do(ctx, http.MethodGet, "/api/queues/"+strconv.FormatInt(queueID, 10)+"/waiting", nil, &out)
+	return out, err
+}
+
+// SetQueueNight switches a queue's manual night mode (POST /api/queues/{id}/night).
+func (c *Client) SetQueueNight(ctx context.Context, queueID int64, night bool) (api.QueueWaiting, error) {
+	var out api.QueueWaiting
+	err := c.do(ctx, http.MethodPost, "/api/queues/"+strconv.FormatInt(queueID, 10)+"/night", api.QueueNight{Night: night}, &out)
+	return out, err
+}

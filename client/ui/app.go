@@ -263,17 +263,24 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 			f(ctx)
 		}))
 	u.swTab = container.NewTabItemWithIcon(tr.T(KSwTitle), theme.GridIcon(), u.sw.root)
+	if c, ok := o.Supervision.(SwitchConsole); ok { // *agent.Board: the console routes
+		u.sw.vm.SetConsole(c)
+	}
 	if o.Supervision != nil {
 		u.sup = newSupervisorView(u, NewSupervisorVM(o.Supervision, tr))
 		u.supTab = container.NewTabItemWithIcon("", theme.InfoIcon(), u.sup.root)
 	}
 	u.switchboardShortcuts()
-	if prev := u.tabs.OnSelected; u.sup != nil {
-		u.tabs.OnSelected = func(t *container.TabItem) {
-			prev(t)
-			if t == u.supTab {
-				u.sup.refresh() // poll when shown; "queue" events keep it live meanwhile
-			}
+	prevSelected := u.tabs.OnSelected
+	u.tabs.OnSelected = func(t *container.TabItem) {
+		if prevSelected != nil {
+			prevSelected(t)
+		}
+		switch { // poll when shown; events keep the tabs live meanwhile
+		case u.sup != nil && t == u.supTab:
+			u.sup.refresh()
+		case t == u.swTab:
+			u.sw.refreshWaiting()
 		}
 	}
 	u.win.Canvas().SetOnTypedRune(func(r rune) {

@@ -1036,6 +1036,12 @@ const (
 	KSwKeyPark         Key = "sw.key.park"
 	KSwKeyCampOn       Key = "sw.key.campon"
 	KSwKeyRetrieve     Key = "sw.key.retrieve"
+	KSwKeyNight        Key = "sw.key.night"
+	KSwNight           Key = "sw.night"
+	KSwNightOn         Key = "sw.nighton"
+	KSwNightOff        Key = "sw.nightoff"
+	KSwCallback        Key = "sw.callback"
+	KSwRingingAgent    Key = "sw.ringingagent"
 	KSwParked          Key = "sw.parked"
 	KSwCampedOn        Key = "sw.campedon"
 	KSwRetrieving      Key = "sw.retrieving"
@@ -1090,6 +1096,12 @@ func init() {
 		KSwCampedOn:        "Caller waits for %s",
 		KSwRetrieving:      "Retrieving parked call %s",
 		KSwNotColleague:    "Camp-on needs a colleague selected",
+		KSwKeyNight:        "Switch night mode of operator queue 1",
+		KSwNight:           "night",
+		KSwNightOn:         "%s: night mode on, calls go to the night target",
+		KSwNightOff:        "%s: night mode off",
+		KSwCallback:        "callback",
+		KSwRingingAgent:    "ringing",
 		KSwKeyAnnounce:     "Announce: hold the caller and call the target",
 		KSwKeyComplete:     "Connect the caller to the target",
 		KSwKeyBack:         "End the consultation, back to the caller",
@@ -1140,6 +1152,12 @@ func init() {
 		KSwCampedOn:        "Soittaja odottaa: %s",
 		KSwRetrieving:      "Noudetaan pysäköity puhelu %s",
 		KSwNotColleague:    "Jonotus vaatii valitun kollegan",
+		KSwKeyNight:        "Yötila päälle tai pois: operaattorijono 1",
+		KSwNight:           "yötila",
+		KSwNightOn:         "%s: yötila päällä, puhelut yökohteeseen",
+		KSwNightOff:        "%s: yötila pois",
+		KSwCallback:        "takaisinsoitto",
+		KSwRingingAgent:    "soi",
 		KSwKeyAnnounce:     "Esittele: soittaja pitoon ja soita kohteelle",
 		KSwKeyComplete:     "Yhdistä soittaja kohteeseen",
 		KSwKeyBack:         "Lopeta tiedustelu, takaisin soittajalle",
@@ -1190,6 +1208,12 @@ func init() {
 		KSwCampedOn:        "Den som ringer väntar på %s",
 		KSwRetrieving:      "Hämtar parkerat samtal %s",
 		KSwNotColleague:    "Väntan kräver en vald kollega",
+		KSwKeyNight:        "Slå på eller av nattläge: operatörskö 1",
+		KSwNight:           "nattläge",
+		KSwNightOn:         "%s: nattläge på, samtal till nattmålet",
+		KSwNightOff:        "%s: nattläge av",
+		KSwCallback:        "återuppringning",
+		KSwRingingAgent:    "ringer",
 		KSwKeyAnnounce:     "Presentera: uppringaren väntar, ring målet",
 		KSwKeyComplete:     "Koppla uppringaren till målet",
 		KSwKeyBack:         "Avsluta förfrågan, tillbaka till uppringaren",

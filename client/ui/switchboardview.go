@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -61,25 +62,27 @@ func shortcutName(s fyne.Shortcut) (string, bool) {
 // search and number fields, the directory with busy lamps and highlighted hits, the target's
 // presence, the action buttons with their keys, and the help overlay.
 type switchboardView struct {
-	u        *UI
-	vm       *SwitchboardVM
-	queues   *fyne.Container
-	waiting  *widget.Label
-	offer    *widget.Label
-	call     *widget.Label
-	message  *widget.Label
-	errText  *widget.Label
-	search   *keyEntry
-	number   *keyEntry
-	hits     *fyne.Container
-	target   *widget.Label
-	buttons  map[SwitchAction]*widget.Button
-	help     *widget.PopUp
-	helpBox  *fyne.Container
-	focused  string // the focus last applied
-	root     fyne.CanvasObject
-	box      *fyne.Container // root: re-laid out when the head's rows change
-	rendered SwitchboardPanel
+	u *UI
+	// waitingSeen is the waiting count of the last render; a change reloads the callers.
+	waitingSeen int
+	vm          *SwitchboardVM
+	queues      *fyne.Container
+	waiting     *widget.Label
+	offer       *widget.Label
+	call        *widget.Label
+	message     *widget.Label
+	errText     *widget.Label
+	search      *keyEntry
+	number      *keyEntry
+	hits        *fyne.Container
+	target      *widget.Label
+	buttons     map[SwitchAction]*widget.Button
+	help        *widget.PopUp
+	helpBox     *fyne.Container
+	focused     string // the focus last applied
+	root        fyne.CanvasObject
+	box         *fyne.Container // root: re-laid out when the head's rows change
+	rendered    SwitchboardPanel
 }
 
 func newSwitchboardView(u *UI, vm *SwitchboardVM) *switchboardView {
@@ -185,6 +188,16 @@ func (v *switchboardView) render() {
 		b := widget.NewButton(q.Button+" "+key, func() { v.key(key) })
 		objs = append(objs, container.NewBorder(nil, nil, box, b,
 			widget.NewLabel(q.Name+" · "+q.Detail)))
+		for _, c := range q.Callers {
+			l := widget.NewLabel("    " + c)
+			l.SizeName = theme.SizeNameCaptionText
+			objs = append(objs, l)
+		}
+	}
+	// The agent events carry the waiting counts: when they change, ask for the callers.
+	if total := waitingTotal(p); total != v.waitingSeen {
+		v.waitingSeen = total
+		v.refreshWaiting()
 	}
 	v.queues.Objects = objs
 	v.queues.Refresh()
@@ -395,4 +408,26 @@ func (u *UI) showTab(t *container.TabItem, on bool) {
 		}
 		u.tabs.Remove(t)
 	}
+}
+
+// refreshWaiting loads the operator queues' waiting callers off the Fyne goroutine.
+func (v *switchboardView) refreshWaiting() {
+	u := v.u
+	u.goAsync(func() {
+		ctx, cancel := context.WithTimeout(u.ctx, agentActionTimeout)
+		defer cancel()
+		if err := v.vm.RefreshWaiting(ctx); err != nil {
+			u.log.Info("queue callers not loaded", "err", err)
+		}
+		u.do(v.render)
+	})
+}
+
+// waitingTotal is the callers waiting in the panel's queues, as the agent view counts them.
+func waitingTotal(p SwitchboardPanel) int {
+	n := 0
+	for _, q := range p.Queues {
+		n += q.Waiting
+	}
+	return n
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,7 @@ const (
 	SwPark     SwitchAction = "park"     // park the call in a system slot (CALL-7)
 	SwCampOn   SwitchAction = "campon"   // camp the caller on the selected busy colleague (OP-1)
 	SwRetrieve SwitchAction = "retrieve" // retrieve a parked call
+	SwNight    SwitchAction = "night"    // switch night mode of operator queue 1 (GRP-7)
 )
 
 // KeyBinding binds one key name (as the window reports it: "F2", "Ctrl+F", "Up") to an
@@ -78,6 +80,7 @@ var SwitchboardKeys = []KeyBinding{
 	{Key: "Ctrl+P", Action: SwPark, Help: KSwKeyPark},
 	{Key: "Ctrl+K", Action: SwCampOn, Help: KSwKeyCampOn},
 	{Key: "Ctrl+R", Action: SwRetrieve, Help: KSwKeyRetrieve},
+	{Key: "Ctrl+N", Action: SwNight, Help: KSwKeyNight},
 	{Key: "Up", Action: SwUp, Help: KSwKeyUp},
 	{Key: "Down", Action: SwDown, Help: KSwKeyDown},
 	{Key: "Escape", Action: SwClear, Help: KSwKeyClear},
@@ -133,6 +136,10 @@ type TextPart struct {
 
 // SwitchQueueRow is one operator queue.
 type SwitchQueueRow struct {
+	// Callers are the waiting callers in serving order ("1. +358401111111 · 0:40"), and Night
+	// whether the queue is closed: from the console routes (RefreshWaiting).
+	Callers  []string
+	Night    bool
 	ID       int64
 	Name     string
 	Number   string
@@ -187,6 +194,7 @@ type SwitchboardPanel struct {
 var (
 	ErrNoTarget    = errors.New("no colleague selected and no number typed")
 	ErrNoOperQueue = errors.New("no such operator queue")
+	ErrNoConsole   = errors.New("the server's switchboard console is not available")
 	ErrUnknownKey  = errors.New("no action on that key")
 )
 
@@ -203,14 +211,60 @@ type SwitchboardVM struct {
 	// run does a request to the server; tests run it inline, the view off the Fyne goroutine.
 	run func(func(ctx context.Context))
 
-	mu       sync.Mutex
-	query    string
-	num      string
-	focus    string
-	selected int // index into the hits; -1: none
-	help     bool
-	msg, err string
-	consult  string // the target of the consultation under way
+	mu        sync.Mutex
+	query     string
+	num       string
+	focus     string
+	selected  int // index into the hits; -1: none
+	help      bool
+	msg, err  string
+	consult   string // the target of the consultation under way
+	console   SwitchConsole
+	waitingBy map[int64]api.QueueWaiting // the console's last look at each queue
+}
+
+// SwitchConsole is the server's console routes for the operator's queues (*agent.Board).
+type SwitchConsole interface {
+	Waiting(ctx context.Context, queueID int64) (api.QueueWaiting, error)
+	SetNight(ctx context.Context, queueID int64, night bool) (api.QueueWaiting, error)
+}
+
+// SetConsole gives the switchboard the console routes: waiting callers and night mode.
+func (s *SwitchboardVM) SetConsole(c SwitchConsole) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.console = c
+}
+
+// RefreshWaiting loads the waiting callers of every operator queue.
+func (s *SwitchboardVM) RefreshWaiting(ctx context.Context) error {
+	s.mu.Lock()
+	c := s.console
+	s.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	var first error
+	for _, q := range s.agent.Snapshot().View.Queues {
+		w, err := c.Waiting(ctx, q.ID)
+		if err != nil {
+			if first == nil {
+				first = fmt.Errorf("queue %s: %w", q.Number, err)
+			}
+			continue
+		}
+		s.setWaiting(w)
+	}
+	return first
+}
+
+func (s *SwitchboardVM) setWaiting(w api.QueueWaiting) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waitingBy == nil {
+		s.waitingBy = map[int64]api.QueueWaiting{}
+	}
+	s.waitingBy[w.QueueID] = w
 }
 
 // NewSwitchboardVM returns the switchboard over calls, the directory and the agent desk.
@@ -424,6 +478,32 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 			return "", err
 		}
 		return tr.F(KSwRetrieving, slot), nil
+	case SwNight:
+		qs := s.agent.Snapshot().View.Queues
+		s.mu.Lock()
+		c := s.console
+		var night bool
+		if len(qs) > 0 {
+			night = s.waitingBy[qs[0].ID].NightManual
+		}
+		s.mu.Unlock()
+		if len(qs) == 0 {
+			return "", fmt.Errorf("queue 1: %w", ErrNoOperQueue)
+		}
+		if c == nil {
+			return "", ErrNoConsole
+		}
+		var w api.QueueWaiting
+		var err error
+		s.run(func(ctx context.Context) { w, err = c.SetNight(ctx, qs[0].ID, !night) })
+		if err != nil {
+			return "", err
+		}
+		s.setWaiting(w)
+		if w.NightManual {
+			return tr.F(KSwNightOn, qs[0].Name), nil
+		}
+		return tr.F(KSwNightOff, qs[0].Name), nil
 	case SwComplete:
 		if err := s.calls.CompleteTransfer(); err != nil {
 			return "", err
@@ -586,6 +666,7 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 	pp := s.people.Snapshot()
 	s.mu.Lock()
 	query, num, focus, sel, help, msg, errText := s.query, s.num, s.focus, s.selected, s.help, s.msg, s.err
+	waitingBy := maps.Clone(s.waitingBy)
 	s.mu.Unlock()
 
 	p := SwitchboardPanel{Visible: ps.Profile.Operator, Query: query, Number: num, Focus: focus,
@@ -599,6 +680,15 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 			LoggedIn: q.LoggedIn, Detail: q.Number, Button: tr.T(KAgentLogIn)}
 		if q.Waiting > 0 {
 			r.Detail += " · " + tr.F(KAgentQueueWaiting, q.Waiting)
+		}
+		if w, ok := waitingBy[q.ID]; ok {
+			r.Night = w.Night
+			if w.Night {
+				r.Detail += " · " + tr.T(KSwNight)
+			}
+			for _, c := range w.Callers {
+				r.Callers = append(r.Callers, callerLine(c, tr))
+			}
 		}
 		if q.LoggedIn {
 			r.Button = tr.T(KAgentLogOut)
@@ -682,4 +772,21 @@ func (s *SwitchboardVM) numberText() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.num
+}
+
+// callerLine is one waiting caller as the console lists it.
+func callerLine(c api.QueueCaller, tr Strings) string {
+	who := c.Caller
+	if c.Name != "" {
+		who = c.Name + " " + c.Caller
+	}
+	secs := int(c.WaitSec)
+	line := fmt.Sprintf("%d. %s · %d:%02d", c.Position, who, secs/60, secs%60)
+	if c.Callback {
+		line += " · " + tr.T(KSwCallback)
+	}
+	if c.Ringing {
+		line += " · " + tr.T(KSwRingingAgent)
+	}
+	return line
 }

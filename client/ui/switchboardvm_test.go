@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,7 +88,7 @@ func TestSwitchboardKeymapCoversEveryAction(t *testing.T) {
 		}
 	}
 	for _, a := range []SwitchAction{SwHelp, SwSearch, SwNumber, SwAnswer, SwHangup, SwHold, SwBlind,
-		SwAnnounce, SwComplete, SwBack, SwDial, SwUp, SwDown, SwClear, SwQueue, SwPark, SwCampOn, SwRetrieve} {
+		SwAnnounce, SwComplete, SwBack, SwDial, SwUp, SwDown, SwClear, SwQueue, SwPark, SwCampOn, SwRetrieve, SwNight} {
 		if !actions[a] {
 			t.Errorf("action %s has no key", a)
 		}
@@ -97,8 +101,8 @@ func TestSwitchboardKeymapCoversEveryAction(t *testing.T) {
 	}
 	for _, lang := range []string{"en", "fi", "sv"} {
 		rows := SwitchboardHelp(NewStrings(lang))
-		if len(rows) != 18 { // one line per action
-			t.Errorf("%s: %d help lines, want 18: %v", lang, len(rows), rows)
+		if len(rows) != 19 { // one line per action
+			t.Errorf("%s: %d help lines, want 19: %v", lang, len(rows), rows)
 		}
 		for _, r := range rows {
 			if r.Keys == "" || r.Text == "" || strings.HasPrefix(r.Text, "sw.") {
@@ -385,4 +389,79 @@ func TestSwitchboardParkCampOnRetrieve(t *testing.T) {
 	r.vm.SetNumber("")
 	r.key("Ctrl+R")
 	r.want("dial 989")
+}
+
+// fakeConsole is the server's console routes: each queue's callers and its night switch.
+type fakeConsole struct {
+	mu    sync.Mutex
+	by    map[int64]api.QueueWaiting
+	calls []string
+}
+
+func (f *fakeConsole) Waiting(_ context.Context, id int64) (api.QueueWaiting, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("waiting %d", id))
+	w, ok := f.by[id]
+	if !ok {
+		return api.QueueWaiting{}, errors.New("404 no such queue")
+	}
+	return w, nil
+}
+
+func (f *fakeConsole) SetNight(_ context.Context, id int64, night bool) (api.QueueWaiting, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("night %d %t", id, night))
+	w := f.by[id]
+	w.NightManual, w.Night = night, night
+	f.by[id] = w
+	return w, nil
+}
+
+// TestSwitchboardWaitingCallersAndNight: the operator's queues list their waiting callers in
+// serving order with waits, callbacks and the one ringing marked; Ctrl+N switches night mode of
+// queue 1 on and off through the console, and the panel shows it.
+func TestSwitchboardWaitingCallersAndNight(t *testing.T) {
+	r := newSwRig(t)
+	qs := r.vm.agent.Snapshot().View.Queues
+	if len(qs) == 0 {
+		t.Fatal("the rig has no operator queue")
+	}
+	q := qs[0]
+	if err := r.vm.HandleKey("Ctrl+N"); !errors.Is(err, ErrNoConsole) {
+		t.Fatalf("Ctrl+N without console: %v", err)
+	}
+	fc := &fakeConsole{by: map[int64]api.QueueWaiting{q.ID: {QueueID: q.ID, Callers: []api.QueueCaller{
+		{Position: 1, Caller: "+358401111111", WaitSec: 75, Ringing: true},
+		{Position: 2, Caller: "+358402222222", Name: "Oy Asiakas", WaitSec: 9, Callback: true},
+	}}}}
+	r.vm.SetConsole(fc)
+	if err := r.vm.RefreshWaiting(context.Background()); err != nil && len(qs) == 1 {
+		t.Fatal(err)
+	}
+	row := r.vm.Panel().Queues[0]
+	want := []string{"1. +358401111111 · 1:15 · ringing", "2. Oy Asiakas +358402222222 · 0:09 · callback"}
+	if len(row.Callers) != 2 || row.Callers[0] != want[0] || row.Callers[1] != want[1] || row.Night {
+		t.Fatalf("callers %q night %v, want %q", row.Callers, row.Night, want)
+	}
+	r.key("Ctrl+N")
+	if row = r.vm.Panel().Queues[0]; !row.Night || !strings.Contains(row.Detail, "night") {
+		t.Fatalf("after Ctrl+N: %+v", row)
+	}
+	r.key("Ctrl+N")
+	if row = r.vm.Panel().Queues[0]; row.Night {
+		t.Fatalf("after the second Ctrl+N: %+v", row)
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	nights := []string{}
+	for _, c := range fc.calls {
+		if strings.HasPrefix(c, "night") {
+			nights = append(nights, c)
+		}
+	}
+	if len(nights) != 2 || nights[0] != fmt.Sprintf("night %d true", q.ID) || nights[1] != fmt.Sprintf("night %d false", q.ID) {
+		t.Fatalf("night calls %v", nights)
+	}
 }
