@@ -1046,6 +1046,11 @@ const (
 	KSwCampedOn        Key = "sw.campedon"
 	KSwRetrieving      Key = "sw.retrieving"
 	KSwNotColleague    Key = "sw.notcolleague"
+	KSwKeyPickup       Key = "sw.key.pickup"
+	KSwKeyVoicemail    Key = "sw.key.voicemail"
+	KSwPickingUp       Key = "sw.pickingup"
+	KSwToVoicemail     Key = "sw.tovoicemail"
+	KSwNeedColleague   Key = "sw.needcolleague"
 	KSwKeyAnnounce     Key = "sw.key.announce"
 	KSwKeyComplete     Key = "sw.key.complete"
 	KSwKeyBack         Key = "sw.key.back"
@@ -1096,6 +1101,11 @@ func init() {
 		KSwCampedOn:        "Caller waits for %s",
 		KSwRetrieving:      "Retrieving parked call %s",
 		KSwNotColleague:    "Camp-on needs a colleague selected",
+		KSwKeyPickup:       "Pick up the selected colleague's ringing call (990 + extension), or any in my groups",
+		KSwKeyVoicemail:    "Transfer the caller to the selected colleague's voicemail (981 + extension)",
+		KSwPickingUp:       "Picking up %s",
+		KSwToVoicemail:     "Caller sent to the voicemail of %s",
+		KSwNeedColleague:   "Select a colleague first",
 		KSwKeyNight:        "Switch night mode of operator queue 1",
 		KSwNight:           "night",
 		KSwNightOn:         "%s: night mode on, calls go to the night target",
@@ -1152,6 +1162,11 @@ func init() {
 		KSwCampedOn:        "Soittaja odottaa: %s",
 		KSwRetrieving:      "Noudetaan pysäköity puhelu %s",
 		KSwNotColleague:    "Jonotus vaatii valitun kollegan",
+		KSwKeyPickup:       "Poimi valitun kollegan soiva puhelu (990 + alanumero), tai mikä tahansa ryhmieni",
+		KSwKeyVoicemail:    "Siirrä soittaja valitun kollegan vastaajaan (981 + alanumero)",
+		KSwPickingUp:       "Poimitaan: %s",
+		KSwToVoicemail:     "Soittaja siirretty vastaajaan: %s",
+		KSwNeedColleague:   "Valitse ensin kollega",
 		KSwKeyNight:        "Yötila päälle tai pois: operaattorijono 1",
 		KSwNight:           "yötila",
 		KSwNightOn:         "%s: yötila päällä, puhelut yökohteeseen",
@@ -1208,6 +1223,11 @@ func init() {
 		KSwCampedOn:        "Den som ringer väntar på %s",
 		KSwRetrieving:      "Hämtar parkerat samtal %s",
 		KSwNotColleague:    "Väntan kräver en vald kollega",
+		KSwKeyPickup:       "Besvara den valda kollegans ringande samtal (990 + anknytning), eller vilket som helst i mina grupper",
+		KSwKeyVoicemail:    "Koppla den som ringer till den valda kollegans röstbrevlåda (981 + anknytning)",
+		KSwPickingUp:       "Besvarar %s",
+		KSwToVoicemail:     "Den som ringer kopplad till röstbrevlådan för %s",
+		KSwNeedColleague:   "Välj en kollega först",
 		KSwKeyNight:        "Slå på eller av nattläge: operatörskö 1",
 		KSwNight:           "nattläge",
 		KSwNightOn:         "%s: nattläge på, samtal till nattmålet",

@@ -30,25 +30,27 @@ type SwitchAction string
 
 // Switchboard actions.
 const (
-	SwHelp     SwitchAction = "help"     // show or hide the shortcut overlay
-	SwSearch   SwitchAction = "search"   // focus the directory search
-	SwNumber   SwitchAction = "number"   // focus the number field
-	SwAnswer   SwitchAction = "answer"   // answer the ringing (offered) call
-	SwHangup   SwitchAction = "hangup"   // hang up the call, or turn a ringing one away
-	SwHold     SwitchAction = "hold"     // hold or resume the call
-	SwBlind    SwitchAction = "blind"    // transfer the call to the target at once
-	SwAnnounce SwitchAction = "announce" // hold the call and call the target first
-	SwComplete SwitchAction = "complete" // connect the held caller to the consulted target
-	SwBack     SwitchAction = "back"     // end the consultation and go back to the caller
-	SwDial     SwitchAction = "dial"     // call the target
-	SwUp       SwitchAction = "up"       // select the previous directory hit
-	SwDown     SwitchAction = "down"     // select the next directory hit
-	SwClear    SwitchAction = "clear"    // close the help, else clear the focused field
-	SwQueue    SwitchAction = "queue"    // log in to or out of operator queue n
-	SwPark     SwitchAction = "park"     // park the call in a system slot (CALL-7)
-	SwCampOn   SwitchAction = "campon"   // camp the caller on the selected busy colleague (OP-1)
-	SwRetrieve SwitchAction = "retrieve" // retrieve a parked call
-	SwNight    SwitchAction = "night"    // switch night mode of operator queue 1 (GRP-7)
+	SwHelp     SwitchAction = "help"      // show or hide the shortcut overlay
+	SwSearch   SwitchAction = "search"    // focus the directory search
+	SwNumber   SwitchAction = "number"    // focus the number field
+	SwAnswer   SwitchAction = "answer"    // answer the ringing (offered) call
+	SwHangup   SwitchAction = "hangup"    // hang up the call, or turn a ringing one away
+	SwHold     SwitchAction = "hold"      // hold or resume the call
+	SwBlind    SwitchAction = "blind"     // transfer the call to the target at once
+	SwAnnounce SwitchAction = "announce"  // hold the call and call the target first
+	SwComplete SwitchAction = "complete"  // connect the held caller to the consulted target
+	SwBack     SwitchAction = "back"      // end the consultation and go back to the caller
+	SwDial     SwitchAction = "dial"      // call the target
+	SwUp       SwitchAction = "up"        // select the previous directory hit
+	SwDown     SwitchAction = "down"      // select the next directory hit
+	SwClear    SwitchAction = "clear"     // close the help, else clear the focused field
+	SwQueue    SwitchAction = "queue"     // log in to or out of operator queue n
+	SwPark     SwitchAction = "park"      // park the call in a system slot (CALL-7)
+	SwCampOn   SwitchAction = "campon"    // camp the caller on the selected busy colleague (OP-1)
+	SwRetrieve SwitchAction = "retrieve"  // retrieve a parked call
+	SwNight    SwitchAction = "night"     // switch night mode of operator queue 1 (GRP-7)
+	SwPickup   SwitchAction = "pickup"    // pick up the selected colleague's ringing call
+	SwToVM     SwitchAction = "voicemail" // transfer the caller to the selected colleague's voicemail
 )
 
 // KeyBinding binds one key name (as the window reports it: "F2", "Ctrl+F", "Up") to an
@@ -81,6 +83,8 @@ var SwitchboardKeys = []KeyBinding{
 	{Key: "Ctrl+K", Action: SwCampOn, Help: KSwKeyCampOn},
 	{Key: "Ctrl+R", Action: SwRetrieve, Help: KSwKeyRetrieve},
 	{Key: "Ctrl+N", Action: SwNight, Help: KSwKeyNight},
+	{Key: "Ctrl+G", Action: SwPickup, Help: KSwKeyPickup},
+	{Key: "Ctrl+M", Action: SwToVM, Help: KSwKeyVoicemail},
 	{Key: "Up", Action: SwUp, Help: KSwKeyUp},
 	{Key: "Down", Action: SwDown, Help: KSwKeyDown},
 	{Key: "Escape", Action: SwClear, Help: KSwKeyClear},
@@ -467,6 +471,34 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 			return "", err
 		}
 		return tr.F(KSwCampedOn, t.Text), nil
+	case SwPickup:
+		// The selected colleague's call (990<ext>); no colleague: any call ringing in my groups.
+		code, what := PickupCode, tr.T(KSwKeyPickup)
+		if t, err := s.target(); err == nil && t.Colleague != nil && t.Colleague.Extension != "" {
+			code, what = PickupCode+t.Colleague.Extension, t.Text
+		}
+		var err error
+		s.run(func(ctx context.Context) { _, err = s.calls.Dial(ctx, code) })
+		if err != nil {
+			return "", err
+		}
+		return tr.F(KSwPickingUp, what), nil
+	case SwToVM:
+		v := s.calls.View()
+		if v.Focus == nil || !v.Focus.CanTransfer {
+			return "", ErrNoCall
+		}
+		t, err := s.target()
+		if err != nil {
+			return "", err
+		}
+		if t.Colleague == nil || t.Colleague.Extension == "" {
+			return "", errors.New(tr.T(KSwNeedColleague))
+		}
+		if err := s.calls.BlindTransfer(v.Focus.ID, VoicemailCode+t.Colleague.Extension); err != nil {
+			return "", err
+		}
+		return tr.F(KSwToVoicemail, t.Text), nil
 	case SwRetrieve:
 		slot := strings.TrimSpace(s.numberText())
 		if slot != "" && !isSlot(slot) {
@@ -756,9 +788,11 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 
 // The server's feature codes the switchboard uses (README: call park, camp-on).
 const (
-	ParkCode     = "988" // transfer here: the first free system park slot
-	RetrieveCode = "989" // dial with a slot (or alone: the call parked longest)
-	CampOnCode   = "982" // transfer to 982<extension>: wait for that colleague
+	ParkCode      = "988" // transfer here: the first free system park slot
+	RetrieveCode  = "989" // dial with a slot (or alone: the call parked longest)
+	CampOnCode    = "982" // transfer to 982<extension>: wait for that colleague
+	PickupCode    = "990" // dial 990<extension>: pick up that colleague's ringing call; alone: my groups'
+	VoicemailCode = "981" // transfer to 981<extension>: straight to that colleague's voicemail
 )
 
 // isSlot reports whether s is a park slot number, 1–99.

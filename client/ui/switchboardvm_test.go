@@ -101,8 +101,8 @@ func TestSwitchboardKeymapCoversEveryAction(t *testing.T) {
 	}
 	for _, lang := range []string{"en", "fi", "sv"} {
 		rows := SwitchboardHelp(NewStrings(lang))
-		if len(rows) != 19 { // one line per action
-			t.Errorf("%s: %d help lines, want 19: %v", lang, len(rows), rows)
+		if len(rows) != 21 { // one line per action
+			t.Errorf("%s: %d help lines, want 21: %v", lang, len(rows), rows)
 		}
 		for _, r := range rows {
 			if r.Keys == "" || r.Text == "" || strings.HasPrefix(r.Text, "sw.") {
@@ -389,6 +389,36 @@ func TestSwitchboardParkCampOnRetrieve(t *testing.T) {
 	r.vm.SetNumber("")
 	r.key("Ctrl+R")
 	r.want("dial 989")
+}
+
+// TestSwitchboardPickupAndVoicemail: Ctrl+G dials 990<ext> for the selected colleague and 990
+// alone with nobody selected (group pickup); Ctrl+M sends the caller to the colleague's
+// voicemail (981<ext>) and refuses an outside number or no call.
+func TestSwitchboardPickupAndVoicemail(t *testing.T) {
+	r := newSwRig(t)
+	r.vm.SetNumber("1003")
+	r.key("Ctrl+G")
+	r.want("dial 9901003")
+	if p := r.vm.Panel(); !strings.HasPrefix(p.Message, "Picking up ") {
+		t.Fatalf("message %q", p.Message)
+	}
+	r.vm.SetNumber("")
+	r.key("Escape")
+	r.key("Ctrl+G")
+	r.want("dial 990")
+	n := len(r.f.Actions())
+	r.vm.SetNumber("1003")
+	if err := r.vm.HandleKey("Ctrl+M"); err == nil || len(r.f.Actions()) != n {
+		t.Fatalf("voicemail transfer without a call: %v, actions %v", err, r.f.Actions())
+	}
+	r.f.set(withCalls(r.f.Snapshot(), phone.Call{ID: "in1", Remote: "+358401111111", State: phone.Active, AnsweredAt: t0}))
+	r.key("Ctrl+M")
+	r.want("blind in1 9811003")
+	r.vm.SetNumber("+358 40 765 4321")
+	n = len(r.f.Actions())
+	if err := r.vm.HandleKey("Ctrl+M"); err == nil || len(r.f.Actions()) != n {
+		t.Fatalf("voicemail transfer to an outside number: %v, actions %v", err, r.f.Actions())
+	}
 }
 
 // fakeConsole is the server's console routes: each queue's callers and its night switch.
