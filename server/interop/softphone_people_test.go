@@ -59,9 +59,15 @@ func (b *imInbox) find(body string) (phone.InstantMessage, bool) {
 // Book has loaded and follows the event stream.
 func startHeadless(t *testing.T, srv *vaihde, user string) *headlessSoftphone {
 	t.Helper()
+	return startHeadlessTone(t, srv, user, 1000)
+}
+
+// startHeadlessTone is startHeadless with a microphone that sends a tone of freq Hz.
+func startHeadlessTone(t *testing.T, srv *vaihde, user string, freq float64) *headlessSoftphone {
+	t.Helper()
 	lb := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e, err := phone.New(phone.Config{Audio: &audiotest.Backend{Freq: 1000}, Logger: logger.With("softphone", user),
+	e, err := phone.New(phone.Config{Audio: &audiotest.Backend{Freq: freq}, Logger: logger.With("softphone", user),
 		ListenAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatalf("start Softphone engine %s: %v", user, err)

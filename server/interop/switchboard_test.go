@@ -1,0 +1,328 @@
+package interop
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vaihde/vaihde/client/agent"
+	"github.com/vaihde/vaihde/client/phone"
+	"github.com/vaihde/vaihde/client/ui"
+	"github.com/vaihde/vaihde/shared/api"
+)
+
+// Issue 11, acceptance 1: the operator's Softphone (the real phone engine, people book, agent
+// desk and console board under the switchboard model, driven by key names as the window sends
+// them) against the real server, with baresip callers and colleagues.
+
+// Tones: everyone sends their own, so each check knows who is heard.
+const (
+	toneOperator = 1300.0 // 1009, the operator (the Softphone engine's microphone)
+	toneCaller   = toneA  // 1003, the outside caller of the flows
+	tone1002     = toneC  // 1002, Mikko Korhonen, answers by himself
+	tone1001     = toneB  // 1001, Aino Virtanen
+)
+
+// operator is the switchboard operator 1009: the headless Softphone with its switchboard model.
+type operator struct {
+	*headlessSoftphone
+	calls *ui.Model
+	desk  *agent.Desk
+	board *agent.Board
+	sw    *ui.SwitchboardVM
+	api   *agentAPI
+}
+
+func startOperator(t *testing.T, srv *vaihde) *operator {
+	t.Helper()
+	sp := startHeadlessTone(t, srv, "1009", toneOperator)
+	op := &operator{headlessSoftphone: sp, api: newAgentAPI(t, srv, "1009")}
+	tr := ui.NewStrings("en")
+	op.calls = ui.NewModel(sp.e, tr, nil)
+	stopCalls := sp.e.Subscribe(op.calls.Update)
+	op.desk = agent.NewDesk(sp.e.Session, agent.Options{})
+	op.board = agent.NewBoard(sp.e.Session, agent.Options{})
+	stopDesk, stopBoard := sp.book.OnEvent(op.desk.HandleEvent), sp.book.OnEvent(op.board.HandleEvent)
+	t.Cleanup(func() {
+		stopCalls()
+		stopDesk()
+		stopBoard()
+		op.desk.Close()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := op.desk.Refresh(ctx); err != nil {
+		t.Fatalf("operator desk: %v", err)
+	}
+	op.sw = ui.NewSwitchboardVM(op.calls, sp.book, op.desk, tr, nil, "358", nil)
+	op.sw.SetConsole(op.board)
+	if p := op.sw.Panel(); !p.Visible || len(p.Queues) == 0 || p.Queues[0].Number != "8010" {
+		t.Fatalf("1009's switchboard: visible=%v queues %+v (want the operator queue 8010)", p.Visible, p.Queues)
+	}
+	return op
+}
+
+// key presses one key of the switchboard and fails on an error shown to the operator.
+func (op *operator) key(t *testing.T, k string) {
+	t.Helper()
+	if err := op.sw.HandleKey(k); err != nil {
+		t.Fatalf("key %s: %v (panel: %q)", k, err, op.sw.Panel().Error)
+	}
+	t.Logf("operator pressed %s: %s", k, op.sw.Panel().Message)
+}
+
+// search clears the search field and types query letter by letter, as the operator does.
+func (op *operator) search(t *testing.T, query string) {
+	t.Helper()
+	op.key(t, "Ctrl+F")
+	op.key(t, "Escape")
+	for _, r := range query {
+		op.sw.Type(string(r))
+	}
+}
+
+// waitHit waits until the selected search hit is ext with the lamp want.
+func (op *operator) waitHit(t *testing.T, ext string, want ui.Tone, what string) ui.SwitchRow {
+	t.Helper()
+	var p ui.SwitchboardPanel
+	ok := pollUntil(15*time.Second, func() bool {
+		p = op.sw.Panel()
+		return p.Target != nil && p.Target.Colleague != nil && p.Target.Colleague.Extension == ext &&
+			p.Target.Colleague.Lamp == want
+	})
+	if !ok {
+		t.Fatalf("switchboard: want %s selected and %s, got target %+v, hits %+v", ext, what, p.Target, p.Hits)
+	}
+	row := *p.Target.Colleague
+	t.Logf("switchboard hit %s: lamp %v, phone %q, name %v", ext, row.Lamp, row.Presence.Phone, row.Name)
+	return row
+}
+
+// answerQueueCall waits until the operator is available, has caller dial 8010, waits for the
+// offer on the switchboard (with the queue's name) and answers it with F2; the caller then
+// hears the operator.
+func (op *operator) answerQueueCall(t *testing.T, srv *vaihde, caller *baresip) {
+	t.Helper()
+	op.api.waitState(api.AgentAvailable, 20*time.Second)
+	queueCall(t, srv, caller, "8010")
+	var p ui.SwitchboardPanel
+	if !pollUntil(20*time.Second, func() bool { p = op.sw.Panel(); return p.Ringing && p.CanAnswer }) {
+		t.Fatalf("the queue call did not ring the operator: %+v", p.Calls)
+	}
+	if !strings.Contains(p.Offer, "Vaihde") {
+		t.Errorf("the ringing call does not say its queue: offer %q", p.Offer)
+	}
+	op.key(t, "F2")
+	op.waitActive(t, "the queue call")
+	heard(t, caller, "caller hears the operator", toneOperator)
+}
+
+// waitActive waits until the operator's focused call is active.
+func (op *operator) waitActive(t *testing.T, what string) {
+	t.Helper()
+	var v ui.View
+	if !pollUntil(20*time.Second, func() bool {
+		v = op.calls.View()
+		return v.Focus != nil && !v.Focus.Ended && op.focusState() == phone.Active
+	}) {
+		t.Fatalf("%s: the operator's call is not active: %+v", what, v.Focus)
+	}
+}
+
+func (op *operator) focusState() phone.CallState {
+	v := op.calls.View()
+	if v.Focus == nil {
+		return phone.Ended
+	}
+	for _, c := range op.calls.Snapshot().Calls {
+		if c.ID == v.Focus.ID {
+			return c.State
+		}
+	}
+	return phone.Ended
+}
+
+// waitIdle waits until the operator has no call left.
+func (op *operator) waitIdle(t *testing.T, what string) {
+	t.Helper()
+	if !pollUntil(20*time.Second, func() bool {
+		for _, c := range op.e.Snapshot().Calls {
+			if c.State != phone.Ended {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatalf("%s: the operator still has a call: %+v", what, op.e.Snapshot().Calls)
+	}
+}
+
+// heard checks that b hears tone want (and not its own) over the next seconds. A baresip with
+// a PulseAudio speaker is checked by what it plays (its recorder stops after a hold re-INVITE):
+// 1.5 s of steady tone within 20 s.
+func heard(t *testing.T, b *baresip, what string, want float64) {
+	t.Helper()
+	if b.speaker != nil {
+		from := b.speaker.samples()
+		if !pollUntil(20*time.Second, func() bool { return hasWindow(toneFrames(b.speaker.since(t, from), want), 15) }) {
+			t.Fatalf("%s: no steady %.0f Hz within 20s; 100 ms frames: %s", what, want, frameString(toneFrames(b.speaker.since(t, from), want)))
+		}
+		t.Logf("%s: %.0f Hz heard (100 ms frames: %s)", what, want, frameString(toneFrames(b.speaker.since(t, from), want)))
+		return
+	}
+	m := b.recordMark()
+	b.waitAudioSince(m, 3, 20*time.Second)
+	p := b.audioSince(m)
+	checkTone(t, what, p.slice(p.rate/2, len(p.samples)), want, b.opts.ToneHz, 1.5)
+}
+
+// waitEstablished waits for b's next established call after mark.
+func waitEstablished(t *testing.T, b *baresip, mark int, what string) {
+	t.Helper()
+	if _, err := b.ctrl.wait(mark, 30*time.Second, func(e ctrlEvent) bool { return e.Type == "CALL_ESTABLISHED" }); err != nil {
+		t.Fatalf("%s: %s has no established call: %v (events: %s)", what, b.opts.User, err, b.ctrl.summary())
+	}
+}
+
+// TestIntegrationSwitchboardOperatorFlow: the operator answers a caller from queue 8010,
+// searches Mikko (1002) by typing, sees him busy, camps the caller on him, and the caller
+// reaches him when he hangs up (audio both ways); parks a second caller and 1001 retrieves it
+// by dialling the slot; picks up a call ringing at Erik (1006) from the console; and transfers
+// a caller to Mikko announced, first trying Erik and going back to the caller with F9.
+func TestIntegrationSwitchboardOperatorFlow(t *testing.T) {
+	integration(t, "baresip", "pulseaudio", "pactl", "pacat")
+	pb := startPulseBox(t)
+	srv := startVaihde(t, "-prompts-dir", promptsDir(t))
+	// The caller and Mikko are held during the announced transfer: they play to PulseAudio.
+	caller := startBaresip(t, srv, baresipOpts{User: "1003", Password: "demo1003", Register: true, ToneHz: toneCaller, Pulse: pb})
+	mikko := startBaresip(t, srv, baresipOpts{User: "1002", Password: "demo1002", Register: true, ToneHz: tone1002, AutoAnswer: true, Pulse: pb})
+	caller.waitRegistered()
+	mikko.waitRegistered()
+	aino := registered(t, srv, "1001", tone1001, false, "")
+	erik := registered(t, srv, "1006", tone1006, false, "")
+	op := startOperator(t, srv)
+
+	t.Log("==== camp-on")
+	dial(t, aino, mikko, srv.uri("1002")) // Mikko is busy with Aino
+	op.answerQueueCall(t, srv, caller)
+	op.search(t, "mikk")
+	row := op.waitHit(t, "1002", ui.ToneError, "busy (red lamp)")
+	if row.Presence.Phone == "" {
+		t.Errorf("the busy colleague's phone state is not shown: %+v", row.Presence)
+	}
+	if len(row.Name) < 2 || !strings.EqualFold(row.Name[0].Text, "Mikk") || !row.Name[0].Hit {
+		t.Errorf("the search hit is not highlighted: %+v", row.Name)
+	}
+	mm, cm := mikko.mark(), caller.mark()
+	op.key(t, "Ctrl+K")
+	op.waitIdle(t, "camp-on")
+	time.Sleep(2 * time.Second) // the caller waits; nothing rings Mikko during his call
+	if mikko.hasEvent(mm, "CALL_INCOMING") {
+		t.Fatal("the camped call rang Mikko while he was busy")
+	}
+	if caller.hasEvent(cm, "CALL_CLOSED") {
+		t.Fatalf("the camped caller was hung up (events: %s)", caller.ctrl.summary())
+	}
+	mm = mikko.mark()
+	hangup(t, aino, mikko)
+	waitEstablished(t, mikko, mm, "camp-on after the hang-up")
+	heard(t, caller, "camped caller hears Mikko", tone1002)
+	heard(t, mikko, "Mikko hears the camped caller", toneCaller)
+	hangup(t, caller, mikko)
+
+	t.Log("==== park and retrieve")
+	op.answerQueueCall(t, srv, caller)
+	op.key(t, "Ctrl+P")
+	op.waitIdle(t, "park")
+	slot := parkedSlot(t, srv, op, caller.opts.User)
+	ma := aino.mark()
+	aino.cmd("dial", srv.uri("989"+strconv.Itoa(slot)))
+	waitEstablished(t, aino, ma, "retrieve")
+	heard(t, caller, "parked caller hears 1001", tone1001)
+	heard(t, aino, "1001 hears the parked caller", toneCaller)
+	hangup(t, aino, caller)
+
+	t.Log("==== announced transfer with a way back")
+	op.answerQueueCall(t, srv, caller)
+	first := op.calls.View().Focus.ID
+	// Try Erik first: he does not answer, the operator goes back to the caller.
+	op.search(t, "erik")
+	op.waitHit(t, "1006", ui.ToneOK, "free (green lamp)")
+	me := erik.mark()
+	op.key(t, "F7")
+	erik.waitEvent(me, "CALL_INCOMING", 20*time.Second, nil)
+	op.key(t, "F9")
+	erik.waitEvent(me, "CALL_CLOSED", 20*time.Second, nil)
+	if !pollUntil(10*time.Second, func() bool {
+		v := op.calls.View()
+		return v.Focus != nil && v.Focus.ID == first && op.focusState() == phone.Active
+	}) {
+		t.Fatalf("F9 did not bring the operator back to the caller: %+v", op.calls.View().Focus)
+	}
+	heard(t, caller, "caller hears the operator again after F9", toneOperator)
+	// Then Mikko: he answers, hears the operator, and F8 connects the caller to him.
+	op.search(t, "mikk")
+	op.waitHit(t, "1002", ui.ToneOK, "free (green lamp)")
+	mm = mikko.mark()
+	op.key(t, "F7")
+	waitEstablished(t, mikko, mm, "the consultation call")
+	heard(t, mikko, "Mikko hears the operator announce", toneOperator)
+	if !pollUntil(10*time.Second, func() bool { return op.sw.Panel().CanComplete }) {
+		t.Fatalf("F8 is not offered during the consultation: %+v", op.calls.View().Transfer)
+	}
+	op.key(t, "F8")
+	op.waitIdle(t, "announced transfer")
+	heard(t, caller, "caller hears Mikko after the transfer", tone1002)
+	heard(t, mikko, "Mikko hears the caller after the transfer", toneCaller)
+	hangup(t, caller, mikko)
+
+	t.Log("==== directed pickup")
+	me = erik.mark()
+	caller.cmd("dial", srv.uri("1006"))
+	erik.waitEvent(me, "CALL_INCOMING", 20*time.Second, nil)
+	op.search(t, "erik")
+	op.waitHit(t, "1006", ui.ToneWarn, "ringing (amber lamp)")
+	op.key(t, "Ctrl+G")
+	op.waitActive(t, "pickup")
+	erik.waitEvent(me, "CALL_CLOSED", 20*time.Second, nil) // Erik's phone stopped ringing
+	heard(t, caller, "caller hears the operator who picked up", toneOperator)
+	hangup(t, caller)
+	op.waitIdle(t, "pickup hang-up")
+}
+
+// parkedSlot waits until the console lists the call of caller as parked and returns its slot.
+func parkedSlot(t *testing.T, srv *vaihde, op *operator, caller string) int {
+	t.Helper()
+	var got api.ParkedCalls
+	var lastErr error
+	if !pollUntil(15*time.Second, func() bool {
+		_, token, _ := op.e.Session()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		got = api.ParkedCalls{}
+		if lastErr = httpJSON(ctx, "GET", "http://"+srv.httpAddr+"/api/switchboard/parked", token, nil, &got); lastErr != nil {
+			return false
+		}
+		for _, c := range got.Parked {
+			if strings.HasSuffix(c.Number, caller) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("the console lists no parked call of %s: %+v (%v)", caller, got, lastErr)
+	}
+	for _, c := range got.Parked {
+		if strings.HasSuffix(c.Number, caller) {
+			if c.ParkedBy != "1009" {
+				t.Errorf("parked by %q, want the operator 1009", c.ParkedBy)
+			}
+			t.Logf("parked: %s", fmt.Sprintf("%+v", c))
+			return c.Slot
+		}
+	}
+	return 0
+}
