@@ -189,6 +189,7 @@ type UI struct {
 
 	// Switchboard (operators) and supervisor view (supervisors); their tabs show by role.
 	sw        *switchboardView
+	swLanded  bool // the operator has been shown the switchboard since the login
 	swTab     *container.TabItem
 	sup       *supervisorView
 	supTab    *container.TabItem

@@ -39,6 +39,14 @@ func TestSwitchboardTabByRoleAndKeys(t *testing.T) {
 	if !r.u.switchboardShownIn() {
 		t.Fatal("no switchboard tab for an operator")
 	}
+	if !r.u.switchboardShown() {
+		t.Fatal("the operator does not land on the switchboard tab")
+	}
+	r.u.tabs.SelectIndex(0) // the operator may go elsewhere; a new snapshot keeps their choice
+	r.f.update(func(s *phone.Snapshot) { s.Profile.Operator = true; s.Profile.Extension += "" })
+	if r.u.switchboardShown() {
+		t.Fatal("a later update took the operator back to the switchboard")
+	}
 	r.people.set(demoPeople())
 	r.u.tabs.Select(r.u.swTab)
 	sw := r.u.sw

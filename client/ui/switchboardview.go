@@ -399,10 +399,19 @@ func (u *UI) showTab(t *container.TabItem, on bool) {
 		sel := u.tabs.Selected()
 		items := append([]*container.TabItem{u.tabs.Items[0], t}, u.tabs.Items[1:]...)
 		u.tabs.SetItems(items)
-		if sel != nil {
+		switch {
+		case t == u.swTab && !u.swLanded:
+			// An operator lands on the switchboard once per login: the company's calls come
+			// first, and every key of the keymap works at once.
+			u.swLanded = true
+			u.tabs.Select(t)
+		case sel != nil:
 			u.tabs.Select(sel)
 		}
 	case !on && has:
+		if t == u.swTab {
+			u.swLanded = false
+		}
 		if u.tabs.Selected() == t {
 			u.tabs.SelectIndex(0)
 		}
