@@ -281,6 +281,7 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 		case u.sup != nil && t == u.supTab:
 			u.sup.refresh()
 		case t == u.swTab:
+			u.sw.focused = "" // give the field the VM says has the focus the keyboard again
 			u.sw.refreshWaiting()
 		}
 	}
@@ -602,7 +603,14 @@ func (u *UI) showMain() {
 	u.tabs.SelectIndex(0)
 	u.prefs.refreshAccount()
 	u.render()
-	u.win.Canvas().Focus(u.phone.number)
+	if u.switchboardShownIn() {
+		// An operator's landing tab: the switchboard, its search field focused.
+		u.tabs.Select(u.swTab)
+		u.sw.focused = ""
+		u.sw.render()
+	} else {
+		u.win.Canvas().Focus(u.phone.number)
+	}
 	u.calls.reload()
 }
 

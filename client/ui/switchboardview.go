@@ -148,9 +148,22 @@ func (v *switchboardView) key(name string) bool {
 		_ = v.vm.HandleKey(name)
 		v.render()
 	default:
+		// The panel as the operator saw it when pressing the key, for the log.
+		target, phone := "", ""
+		if p := v.vm.Panel(); p.Target != nil {
+			target = p.Target.Number
+			if c := p.Target.Colleague; c != nil {
+				phone = c.Presence.Phone
+			}
+		}
 		u.goAsync(func() {
-			if err := v.vm.HandleKey(name); err != nil {
-				u.log.Info("switchboard action failed", "key", name, "err", err)
+			err := v.vm.HandleKey(name)
+			p := v.vm.Panel()
+			if err != nil {
+				u.log.Info("switchboard action failed", "key", name, "target", target, "target_phone", phone, "err", err)
+			} else {
+				u.log.Info("switchboard action", "key", name, "action", string(b.Action), "target", target,
+					"target_phone", phone, "message", p.Message)
 			}
 			u.do(v.render)
 		})
@@ -274,7 +287,7 @@ func (v *switchboardView) render() {
 	v.hits.Refresh()
 	v.box.Refresh()
 	v.renderHelp(p)
-	if p.Focus != v.focused && v.u.onMain {
+	if p.Focus != v.focused && v.u.switchboardShown() {
 		v.focused = p.Focus
 		switch p.Focus {
 		case SwFocusSearch:

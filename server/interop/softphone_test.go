@@ -145,7 +145,12 @@ type softphonePulse struct {
 // source (what the Softphone records).
 func startSoftphonePulse(t *testing.T) *softphonePulse {
 	t.Helper()
-	pb := startPulseBox(t)
+	return softphoneSinks(t, startPulseBox(t))
+}
+
+// softphoneSinks adds the Softphone's spk and mic sinks to pb and makes them the defaults.
+func softphoneSinks(t *testing.T, pb *pulseBox) *softphonePulse {
+	t.Helper()
 	for _, name := range []string{"spk", "mic"} {
 		pb.loadSink(t, name, "rate=48000")
 	}

@@ -237,7 +237,7 @@ func TestIntegrationSwitchboardOperatorFlow(t *testing.T) {
 	op.answerQueueCall(t, srv, caller)
 	op.key(t, "Ctrl+P")
 	op.waitIdle(t, "park")
-	slot := parkedSlot(t, srv, op, caller.opts.User)
+	slot := parkedSlot(t, srv, op.api.token, caller.opts.User)
 	ma := aino.mark()
 	aino.cmd("dial", srv.uri("989"+strconv.Itoa(slot)))
 	waitEstablished(t, aino, ma, "retrieve")
@@ -294,12 +294,11 @@ func TestIntegrationSwitchboardOperatorFlow(t *testing.T) {
 }
 
 // parkedSlot waits until the console lists the call of caller as parked and returns its slot.
-func parkedSlot(t *testing.T, srv *vaihde, op *operator, caller string) int {
+func parkedSlot(t *testing.T, srv *vaihde, token, caller string) int {
 	t.Helper()
 	var got api.ParkedCalls
 	var lastErr error
 	if !pollUntil(15*time.Second, func() bool {
-		_, token, _ := op.e.Session()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		got = api.ParkedCalls{}
