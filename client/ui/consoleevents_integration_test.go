@@ -104,7 +104,7 @@ func TestIntegrationConsoleEventsReachTheSoftphone(t *testing.T) {
 	for _, a := range accts {
 		user[a.User.Extension] = a.User
 	}
-	never := make(chan time.Time) // no ring-back during the test
+	never := make(chan time.Time)     // no ring-back during the test
 	start := t0.Add(-2 * time.Minute) // parked two minutes before the switchboard's clock (t0)
 	pk := park.New(park.Config{Now: func() time.Time { return start }, After: func(time.Duration) <-chan time.Time { return never }})
 	hub := presence.New(st, nil, log)
