@@ -63,6 +63,15 @@ func (c *consoleLive) setParked(p []api.ParkedCall) {
 	c.parked = slices.Clone(p)
 }
 
+// forget drops userID's count; true when there was one.
+func (c *consoleLive) forget(userID int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, had := c.campOn[userID]
+	delete(c.campOn, userID)
+	return had
+}
+
 func (c *consoleLive) waitingFor(userID int64) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -133,15 +142,19 @@ func (s *SwitchboardVM) RefreshParked(ctx context.Context) error {
 }
 
 // HandleEvent takes an event of /api/events: "campon" for this user makes the call panel say
-// that callers wait. True when the view changed.
+// that callers wait. A new stream ("hello") forgets the count: the server begins each stream
+// with the current one when callers wait. True when the view changed.
 func (m *Model) HandleEvent(ev api.Event) bool {
-	if ev.Type != api.EventCampOn || ev.CampOn == nil {
+	m.mu.Lock()
+	me := m.snap.Profile.ID
+	m.mu.Unlock()
+	switch {
+	case ev.Type == api.EventHello:
+		return m.live.forget(me)
+	case ev.Type != api.EventCampOn || ev.CampOn == nil:
 		return false
 	}
-	m.mu.Lock()
-	mine := ev.CampOn.UserID == m.snap.Profile.ID && m.snap.Profile.ID != 0
-	m.mu.Unlock()
-	return mine && m.live.handle(ev)
+	return me != 0 && ev.CampOn.UserID == me && m.live.handle(ev)
 }
 
 // eventSource is the people model's event stream (*people.Book).

@@ -47,6 +47,13 @@ func TestCampOnLineFromEvents(t *testing.T) {
 			t.Errorf("%s: line %q, want %q", tc.name, v.CampOn, tc.line)
 		}
 	}
+	m.HandleEvent(api.Event{Type: api.EventCampOn, CampOn: &api.CampOnWaiting{UserID: 2, Waiting: 1}})
+	if !m.HandleEvent(api.Event{Type: api.EventHello}) || m.View().CampOn != "" {
+		t.Errorf("a new stream kept the count: %q", m.View().CampOn)
+	}
+	if m.HandleEvent(api.Event{Type: api.EventHello}) {
+		t.Error("a second hello changed the view")
+	}
 	for _, tc := range []struct {
 		st     Status
 		campOn string

@@ -30,6 +30,24 @@ func (s *Server) CampOnChanged(orgID, userID int64, n int) {
 		CampOn: &shared.CampOnWaiting{UserID: userID, Waiting: n}})
 }
 
+// CampOns counts the callers camped on a user (server/campon through server/cmd/vaihde).
+type CampOns interface {
+	WaitingCount(userID int64) int
+}
+
+// campOnAtStart is the "campon" event a new stream of userID begins with when callers wait
+// for them: a Softphone that (re)connects forgets its count at "hello" and learns it here.
+func (s *Server) campOnAtStart(userID int64) (shared.Event, bool) {
+	if s.deps.CampOns == nil {
+		return shared.Event{}, false
+	}
+	n := s.deps.CampOns.WaitingCount(userID)
+	if n <= 0 {
+		return shared.Event{}, false
+	}
+	return shared.Event{Type: shared.EventCampOn, CampOn: &shared.CampOnWaiting{UserID: userID, Waiting: n}}, true
+}
+
 // publishOperators offers ev to the streams of the organisation's operators and of user.
 func (ss *streams) publishOperators(orgID, user int64, ev shared.Event) {
 	ss.mu.Lock()

@@ -108,3 +108,45 @@ func TestParkedEventEmptyList(t *testing.T) {
 		t.Fatalf("first event %+v, want an empty parked list", ev)
 	}
 }
+
+// fakeCampOns counts camp-on waiters by user.
+type fakeCampOns map[int64]int
+
+func (f fakeCampOns) WaitingCount(userID int64) int { return f[userID] }
+
+// A stream begins, right after "hello", with the callers camped on its user when there are
+// any, so a Softphone that logs in or reconnects while they wait shows them.
+func TestStreamStartsWithCampOnWaiters(t *testing.T) {
+	a := newAdminEnv(t)
+	colleague := a.accts["1004"]
+	a.s.deps.CampOns = fakeCampOns{colleague.ID: 2}
+	for _, tc := range []struct {
+		ext   string
+		token string
+		want  string
+	}{
+		{"1004", a.login(t, "1004"), fmt.Sprintf("campon %d 2", colleague.ID)},
+		{"1002", a.demoUser, "agent marker"},
+	} {
+		ch, res := a.openStream(t, tc.token)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s stream: %d", tc.ext, res.StatusCode)
+		}
+		waitEvent(t, ch, 5*time.Second, "hello", func(e sseEvent, _ shared.Event) bool { return e.typ == "hello" })
+		id := a.accts[tc.ext].ID
+		a.s.streams.publish(a.demo.ID, id, shared.Event{Type: shared.EventAgent, Agent: &shared.AgentView{UserID: id, State: "marker"}})
+		ev := waitEvent(t, ch, 5*time.Second, tc.ext+" first event", func(e sseEvent, _ shared.Event) bool { return e.typ != "" })
+		got := "agent " + func() string {
+			if ev.Agent != nil {
+				return ev.Agent.State
+			}
+			return ""
+		}()
+		if ev.CampOn != nil {
+			got = fmt.Sprintf("campon %d %d", ev.CampOn.UserID, ev.CampOn.Waiting)
+		}
+		if got != tc.want {
+			t.Errorf("%s: first event after hello %q, want %q", tc.ext, got, tc.want)
+		}
+	}
+}

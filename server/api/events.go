@@ -252,6 +252,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u store.User) {
 	if err := event(shared.Event{Type: shared.EventHello}); err != nil {
 		return
 	}
+	if ev, ok := s.campOnAtStart(u.ID); ok {
+		if err := event(ev); err != nil {
+			return
+		}
+	}
 	ping := time.NewTicker(s.pingEvery)
 	defer ping.Stop()
 	for {
