@@ -242,3 +242,12 @@ func (b *Board) SetNight(ctx context.Context, queueID int64, night bool) (api.Qu
 	}
 	return c.SetQueueNight(ctx, queueID, night)
 }
+
+// Parked returns the organisation's parked calls for the switchboard console.
+func (b *Board) Parked(ctx context.Context) ([]api.ParkedCall, error) {
+	c, err := b.client()
+	if err != nil {
+		return nil, err
+	}
+	return c.Parked(ctx)
+}

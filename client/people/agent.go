@@ -82,3 +82,11 @@ func (c *Client) SetQueueNight(ctx context.Context, queueID int64, night bool) (
 	err := c.do(ctx, http.MethodPost, "/api/queues/"+strconv.FormatInt(queueID, 10)+"/night", api.QueueNight{Night: night}, &out)
 	return out, err
 }
+
+// Parked returns the organisation's parked calls (GET /api/switchboard/parked); the "parked"
+// events of /api/events carry the same list after every change.
+func (c *Client) Parked(ctx context.Context) ([]api.ParkedCall, error) {
+	var out api.ParkedCalls
+	err := c.do(ctx, http.MethodGet, "/api/switchboard/parked", nil, &out)
+	return out.Parked, err
+}

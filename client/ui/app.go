@@ -194,6 +194,7 @@ type UI struct {
 	sup       *supervisorView
 	supTab    *container.TabItem
 	supCancel func()
+	evCancel  func() // stops the console events (consolelive.go)
 
 	// Incoming calls.
 	ringing     []string // IDs of the incoming calls the ringer was started for
@@ -374,6 +375,10 @@ func (u *UI) Start() {
 	if u.o.Supervision != nil {
 		u.supCancel = u.o.Supervision.Subscribe(func(agent.BoardSnapshot) { u.do(u.renderRoleTabs) })
 	}
+	// Console events (people.Book's stream): camp-on waiters and parked calls.
+	if es, ok := u.o.People.(eventSource); ok {
+		u.evCancel = es.OnEvent(u.consoleEvent)
+	}
 	p := u.o.Prefill
 	switch {
 	case p.Server != "" && p.User != "" && p.Password != "":
@@ -413,6 +418,10 @@ func (u *UI) Close() {
 		u.supCancel()
 		u.supCancel = nil
 	}
+	if u.evCancel != nil {
+		u.evCancel()
+		u.evCancel = nil
+	}
 	u.o.Voicemail.Stop()
 	u.stopTimer()
 	if u.o.Ringer != nil {
@@ -447,7 +456,7 @@ func (u *UI) render() {
 	s := u.model.Snapshot()
 	v := u.model.View()
 	u.loginProgress(s)
-	u.status.set(v.Status, v.Identity)
+	u.status.set(withCampOn(v.Status, v.CampOn), v.Identity)
 	u.phone.render(v)
 	u.renderIncoming(v)
 	u.renderAgent() // the profile says whether the user is an agent; it also runs the ticker

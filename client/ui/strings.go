@@ -1291,3 +1291,38 @@ func init() {
 		}
 	}
 }
+
+// Console events (OP-1): camp-on waiters and the switchboard's parked calls.
+const (
+	KCampOnOne        Key = "campon.one"
+	KCampOnMany       Key = "campon.many"
+	KSwParkedTitle    Key = "sw.parked.title"
+	KSwNoParked       Key = "sw.parked.none"
+	KSwParkedLine     Key = "sw.parked.line"
+	KSwParkedBy       Key = "sw.parked.by"
+	KSwParkedRinging  Key = "sw.parked.ringing"
+	KSwCampedOnCount  Key = "sw.campon.count"
+	KSwParkedRetrieve Key = "sw.parked.retrieve"
+)
+
+func init() {
+	for lang, m := range map[string]map[Key]string{
+		"en": {KCampOnOne: "1 caller waiting for you (camp-on)", KCampOnMany: "%d callers waiting for you (camp-on)",
+			KSwParkedTitle: "Parked calls", KSwNoParked: "No parked calls", KSwParkedLine: "Slot %d · %s · %s",
+			KSwParkedBy: "parked by %s", KSwParkedRinging: "ringing back", KSwCampedOnCount: "%d camped on",
+			KSwParkedRetrieve: "dial %s"},
+		"fi": {KCampOnOne: "1 soittaja odottaa sinua (jonotus)", KCampOnMany: "%d soittajaa odottaa sinua (jonotus)",
+			KSwParkedTitle: "Pysäköidyt puhelut", KSwNoParked: "Ei pysäköityjä puheluita", KSwParkedLine: "Paikka %d · %s · %s",
+			KSwParkedBy: "pysäköi %s", KSwParkedRinging: "soittaa takaisin", KSwCampedOnCount: "%d jonottaa",
+			KSwParkedRetrieve: "valitse %s"},
+		"sv": {KCampOnOne: "1 uppringare väntar på dig (kökoppling)", KCampOnMany: "%d uppringare väntar på dig (kökoppling)",
+			KSwParkedTitle: "Parkerade samtal", KSwNoParked: "Inga parkerade samtal", KSwParkedLine: "Plats %d · %s · %s",
+			KSwParkedBy: "parkerat av %s", KSwParkedRinging: "ringer tillbaka", KSwCampedOnCount: "%d väntar",
+			KSwParkedRetrieve: "slå %s"},
+	} {
+		t := map[string]map[Key]string{"en": english, "fi": finnish, "sv": swedish}[lang]
+		for k, v := range m {
+			t[k] = v
+		}
+	}
+}

@@ -83,6 +83,7 @@ type switchboardView struct {
 	root        fyne.CanvasObject
 	box         *fyne.Container // root: re-laid out when the head's rows change
 	rendered    SwitchboardPanel
+	parked      *widget.Label // the parked calls, live from the "parked" events
 }
 
 func newSwitchboardView(u *UI, vm *SwitchboardVM) *switchboardView {
@@ -106,6 +107,8 @@ func newSwitchboardView(u *UI, vm *SwitchboardVM) *switchboardView {
 	v.number.SetPlaceHolder(tr.T(KSwNumberHint))
 	v.number.OnChanged = func(s string) { vm.SetNumber(s); v.render() }
 	v.hits = container.NewVBox()
+	v.parked = widget.NewLabel("")
+	v.parked.SizeName = theme.SizeNameCaptionText
 	v.target = widget.NewLabel("")
 	v.target.Wrapping = fyne.TextWrapWord
 	var btns []fyne.CanvasObject
@@ -127,8 +130,8 @@ func newSwitchboardView(u *UI, vm *SwitchboardVM) *switchboardView {
 	head := container.NewVBox(
 		container.NewBorder(nil, nil, title, helpBtn, v.waiting),
 		v.queues, widget.NewSeparator(), v.offer, v.call, container.NewGridWithColumns(4, btns...),
-		v.message, v.errText, widget.NewSeparator(),
-		container.NewGridWithColumns(2, v.search, v.number), v.target)
+		v.message, v.errText, widget.NewLabelWithStyle(tr.T(KSwParkedTitle), fyne.TextAlignLeading, bold), v.parked,
+		widget.NewSeparator(), container.NewGridWithColumns(2, v.search, v.number), v.target)
 	v.box = container.NewBorder(head, nil, nil, nil, container.NewVScroll(v.hits))
 	v.root = v.box
 	return v
@@ -227,6 +230,14 @@ func (v *switchboardView) render() {
 	setText(v.call, call)
 	setText(v.message, p.Message)
 	setText(v.errText, p.Error)
+	parkedText := p.NoParked
+	for i, pc := range p.Parked {
+		if i > 0 {
+			parkedText += "\n"
+		}
+		parkedText += pc.Text
+	}
+	setText(v.parked, parkedText)
 	if v.search.Text != p.Query {
 		v.search.SetText(p.Query)
 	}
@@ -270,6 +281,9 @@ func (v *switchboardView) render() {
 		info := h.Presence.Line()
 		if h.Presence.Phone != "" {
 			info += " · " + h.Presence.Phone
+		}
+		if h.CampOn != "" {
+			info += " · " + h.CampOn
 		}
 		detail := widget.NewLabel(info)
 		detail.SizeName = theme.SizeNameCaptionText
@@ -440,6 +454,9 @@ func (v *switchboardView) refreshWaiting() {
 		defer cancel()
 		if err := v.vm.RefreshWaiting(ctx); err != nil {
 			u.log.Info("queue callers not loaded", "err", err)
+		}
+		if err := v.vm.RefreshParked(ctx); err != nil {
+			u.log.Info("parked calls not loaded", "err", err)
 		}
 		u.do(v.render)
 	})

@@ -162,6 +162,7 @@ type SwitchRow struct {
 	Presence  PresenceView
 	Lamp      Tone // busy lamp: OK free, Warn ringing or away, Error on a call, Neutral offline
 	Selected  bool
+	CampOn    string // "2 camped on": callers waiting for this colleague; "" none
 }
 
 // SwitchTarget is where a transfer or call goes: the selected colleague or the typed number.
@@ -190,6 +191,10 @@ type SwitchboardPanel struct {
 	HelpRows []HelpRow
 	Message  string // what the last action did
 	Error    string // why the last action failed
+	// Parked are the organisation's parked calls by slot (live from the "parked" events);
+	// NoParked says there are none.
+	Parked   []SwitchParkedRow
+	NoParked string
 	// Announced transfer: consultation is supported by client/phone through ui.Model.
 	CanAnswer, CanHangup, CanHold, CanBlind, CanAnnounce, CanComplete, CanBack, CanDial bool
 }
@@ -225,6 +230,7 @@ type SwitchboardVM struct {
 	consult   string // the target of the consultation under way
 	console   SwitchConsole
 	waitingBy map[int64]api.QueueWaiting // the console's last look at each queue
+	live      consoleLive                // parked calls and camp-ons from the events (consolelive.go)
 }
 
 // SwitchConsole is the server's console routes for the operator's queues (*agent.Board).
@@ -754,6 +760,9 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 	for i, c := range hits {
 		r := SwitchRow{Extension: c.Extension, Name: Highlight(c.Name, query), Ext: Highlight(c.Extension, query),
 			Presence: PresenceViewOf(c.Presence, pp.Activities, tr, now), Lamp: Lamp(c.Presence), Selected: i == sel}
+		if n := s.live.waitingFor(c.UserID); n > 0 {
+			r.CampOn = tr.F(KSwCampedOnCount, n)
+		}
 		p.Hits = append(p.Hits, r)
 		if r.Selected {
 			row := r
@@ -783,6 +792,10 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 	p.CanComplete = v.Transfer != nil && v.Transfer.CanComplete
 	p.CanBack = v.Transfer != nil
 	p.CanDial = p.Target != nil && v.Focus == nil
+	p.Parked = s.live.parkedRows(tr, now)
+	if len(p.Parked) == 0 {
+		p.NoParked = tr.T(KSwNoParked)
+	}
 	return p
 }
 

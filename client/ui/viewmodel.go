@@ -88,6 +88,9 @@ type View struct {
 	Emergency    *EmergencyView
 	CanDial      bool // the dial pad's Call button is enabled
 	TimerRunning bool // some call is answered: the timer needs a tick each second
+	// CampOn says callers an operator camped on this user wait: "1 caller waiting for you
+	// (camp-on)"; "" when none.
+	CampOn string
 }
 
 // Model is the view-model: it keeps the latest snapshot, computes the View and turns user
@@ -101,6 +104,7 @@ type Model struct {
 	mu      sync.Mutex
 	snap    phone.Snapshot
 	consult *consultPair
+	live    consoleLive // camp-on waiters for this user (consolelive.go)
 }
 
 type consultPair struct{ original, consult string }
@@ -172,8 +176,11 @@ func FormatDuration(d time.Duration) string {
 // View computes what to show now.
 func (m *Model) View() View {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return buildView(m.snap, m.consult, m.now(), m.tr)
+	v := buildView(m.snap, m.consult, m.now(), m.tr)
+	id := m.snap.Profile.ID
+	m.mu.Unlock()
+	v.CampOn = campOnText(m.live.waitingFor(id), m.tr)
+	return v
 }
 
 func buildView(s phone.Snapshot, consult *consultPair, now time.Time, tr Strings) View {

@@ -76,13 +76,17 @@ func New(deps Deps) *Server {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Server{
 		st:       deps.Store,
 		deps:     deps,
 		log:      logger.With("component", "api"),
 		limiter:  auth.DefaultLimiter(),
 		ttl:      DefaultTokenLifetime,
-		now:      time.Now,
+		now:      now,
 		sessions: make(map[[32]byte]session),
 		// Login compares against this hash when the user is unknown (login.go).
 		checkPassword: auth.CheckPassword,

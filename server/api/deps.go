@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/vaihde/vaihde/server/presence"
 	"github.com/vaihde/vaihde/server/store"
@@ -32,6 +33,12 @@ type Deps struct {
 	Parked Parked
 	// SMSLimits bound how many SMS a user and an organisation may send (zero fields: defaults).
 	SMSLimits SMSLimits
+	// CampOns counts the callers camped on a user (camp-on); nil: a new event stream is not
+	// told them at its start (only the "campon" events of later changes).
+	CampOns CampOns
+	// Now is the API's clock (token lifetimes, statistics periods); nil: time.Now. Tests that
+	// drive the queue engine on a fake clock give the API the same one.
+	Now func() time.Time
 }
 
 // Presence is what the API needs from the presence hub (server/presence.Hub).

@@ -46,6 +46,7 @@ type streams struct {
 type stream struct {
 	orgID, userID int64
 	admin         bool     // the user administers the organisation (sees every queue's statistics)
+	operator      bool     // the user holds the operator role (sees every camp-on)
 	token         [32]byte // hash of the session's token: logout ends the stream
 	ch            chan streamItem
 	overflow      chan struct{}
@@ -82,7 +83,7 @@ func (ss *streams) add(u store.User, token [32]byte) (*stream, error) {
 	if ss.perUser[u.ID] >= maxStreamsPerUser {
 		return nil, errTooManyStreams
 	}
-	st := &stream{orgID: u.OrgID, userID: u.ID, admin: u.Admin, token: token, ch: make(chan streamItem, streamBuffer),
+	st := &stream{orgID: u.OrgID, userID: u.ID, admin: u.Admin, operator: u.Operator, token: token, ch: make(chan streamItem, streamBuffer),
 		overflow: make(chan struct{}), ended: make(chan struct{})}
 	ss.all[st] = struct{}{}
 	ss.perUser[u.ID]++
@@ -250,6 +251,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u store.User) {
 	}
 	if err := event(shared.Event{Type: shared.EventHello}); err != nil {
 		return
+	}
+	if ev, ok := s.campOnAtStart(u.ID); ok {
+		if err := event(ev); err != nil {
+			return
+		}
 	}
 	ping := time.NewTicker(s.pingEvery)
 	defer ping.Stop()

@@ -78,8 +78,28 @@ type Service struct {
 	log   *slog.Logger
 	music mediaapp.Clip
 
-	mu    sync.Mutex
-	slots map[int64]map[int]*entry // by organisation, then slot
+	mu     sync.Mutex
+	slots  map[int64]map[int]*entry // by organisation, then slot
+	notify func(orgID int64)
+}
+
+// OnChange sets fn to be told after every change of an organisation's parked calls (parked,
+// retrieved, hung up, ringing back or no longer), so that the consoles' lists follow. fn must
+// not block.
+func (s *Service) OnChange(fn func(orgID int64)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notify = fn
+}
+
+// changed tells OnChange's fn about orgID; s.mu is not held.
+func (s *Service) changed(orgID int64) {
+	s.mu.Lock()
+	fn := s.notify
+	s.mu.Unlock()
+	if fn != nil {
+		fn(orgID)
+	}
 }
 
 // entry is one occupied slot. info is guarded by Service.mu; the parked call's flow owns the
@@ -199,6 +219,15 @@ func (s *Service) Serve(_ context.Context, c Call) (mediaapp.Flow, bool) {
 // reserve takes slot (0: the first free one) of c's organisation for c's caller; nil when the
 // slot is taken or none is free.
 func (s *Service) reserve(c Call, slot int) *entry {
+	e := s.take(c, slot)
+	if e != nil {
+		s.changed(c.Org.ID)
+	}
+	return e
+}
+
+// take is reserve without telling OnChange.
+func (s *Service) take(c Call, slot int) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	org := s.slots[c.Org.ID]
@@ -241,6 +270,7 @@ func (s *Service) remove(e *entry) {
 	}
 	s.mu.Unlock()
 	close(e.gone)
+	s.changed(e.info.OrgID)
 }
 
 // lookup finds the call in slot of the organisation (0: the one parked longest).
@@ -265,6 +295,7 @@ func (s *Service) setRinging(e *entry, on bool) {
 	s.mu.Lock()
 	e.info.RingingBack = on
 	s.mu.Unlock()
+	s.changed(e.info.OrgID)
 }
 
 // fail tells a caller the code did nothing (error tone) and hangs up.

@@ -397,3 +397,42 @@ func TestRingBack(t *testing.T) {
 		})
 	}
 }
+
+// OnChange tells of every change of an organisation's parked calls: parked, ringing back,
+// no longer ringing back, gone; the list read in the notification is already the new one.
+func TestOnChangeFollowsParkedCalls(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := newFakeClock()
+	s := newTestService(clock)
+	type change struct {
+		org     int64
+		n       int
+		ringing bool
+	}
+	changes := make(chan change, 16)
+	s.OnChange(func(orgID int64) {
+		p := s.Parked(orgID)
+		changes <- change{org: orgID, n: len(p), ringing: len(p) == 1 && p[0].RingingBack}
+	})
+	flow, _ := s.Serve(ctx, parkCall(orgA, store.User{}, "+358401112222", bob, "988"))
+	parked := newFakeCall("parked")
+	done := run(ctx, flow, parked)
+	if c := recv(t, changes, "parked"); c != (change{org: orgA.ID, n: 1}) {
+		t.Fatalf("after parking: %+v", c)
+	}
+	recv(t, clock.timers, "ring-back timer") <- clock.now
+	recv(t, parked.rings, "ring-back")
+	if c := recv(t, changes, "ringing back"); c != (change{org: orgA.ID, n: 1, ringing: true}) {
+		t.Fatalf("ringing back: %+v", c)
+	}
+	parked.answer <- nil
+	if err := recv(t, done, "parked flow"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []change{{org: orgA.ID, n: 1}, {org: orgA.ID, n: 0}} {
+		if c := recv(t, changes, "after the answer"); c != want {
+			t.Fatalf("after the ring-back was answered: %+v, want %+v", c, want)
+		}
+	}
+}

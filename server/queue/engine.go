@@ -147,6 +147,8 @@ type queue struct {
 	lastWait  time.Duration
 	hasLast   bool
 	recent    []store.QueueCall // finished calls of the last statsWindow, oldest first
+	// keptSince: recent holds every call of q entered since then that this engine finished.
+	keptSince time.Time
 	handle    handling
 
 	statsAt    time.Time // last queue event
@@ -318,7 +320,7 @@ func (e *Engine) install(l loaded, fx *effects) {
 		seen[cfg.ID] = true
 		q := o.queues[cfg.ID]
 		if q == nil {
-			q = &queue{org: o, members: map[int64]*member{}, openSince: now}
+			q = &queue{org: o, members: map[int64]*member{}, openSince: now, keptSince: now}
 			o.queues[cfg.ID] = q
 		} else if q.cfg.NightManual && !cfg.NightManual {
 			q.openSince = now

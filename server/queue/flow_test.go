@@ -287,3 +287,46 @@ func TestPromptKeysInTSV(t *testing.T) {
 
 // The prompt catalog is what the engine loads prompts from in production.
 var _ Prompts = (*prompt.Catalog)(nil)
+
+// A call counts as answered from the answer on, not from its end; once it ends (and its
+// record is in the store) it still counts once. The queue event says the same.
+func TestStatsCountCallInProgress(t *testing.T) {
+	q := store.Queue{ID: 1, Name: "A", Number: "8000", Supervisors: []int64{150}, Members: members(skill(101, 1))}
+	h := newHarness(t, []store.Queue{q})
+	h.e.PhoneState(101, true)
+	c := h.call(1, "+358401111111")
+	h.parked(1, 1)
+	h.clock.Advance(10 * time.Second)
+	h.e.PhoneState(101, false)
+	end := h.nextRing().answer(h, 101)
+	c.wait(t)
+	h.waitState(101, shared.AgentInCall)
+	check := func(when string) {
+		t.Helper()
+		st, err := h.e.Stats(context.Background(), testOrg, 1, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Answered != 1 || st.AvgWaitSec != 10 || st.LastWaitSec != 10 || len(st.Agents) != 1 || st.Agents[0].Answered != 1 {
+			t.Errorf("%s: %+v", when, st)
+		}
+	}
+	check("in the call")
+	h.clock.Advance(time.Second) // past the event throttle
+	h.e.Pause(context.Background(), testOrg, 101, "x")
+	h.evMu.Lock()
+	var last *shared.QueueStats
+	for _, ev := range h.events {
+		if ev.Queue != nil {
+			last = ev.Queue
+		}
+	}
+	h.evMu.Unlock()
+	if last == nil || last.Answered != 1 || last.Agents[0].Answered != 1 {
+		t.Errorf("queue event in the call: %+v", last)
+	}
+	end()
+	h.waitState(101, shared.AgentPaused)
+	h.eventually("the call stored", func() bool { return slices.Equal(h.st.outcomes(), []string{"answered"}) })
+	check("after the call")
+}

@@ -24,7 +24,30 @@ func (e *Engine) Stats(ctx context.Context, orgID, queueID int64, since time.Tim
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.stats(q, since, calls), nil
+	return e.stats(q, since, q.merged(calls, e.clock.Now())), nil
+}
+
+// merged are q's finished calls: from memory for the part of the period this engine saw
+// itself, from the store before that. A call that ended just now is written to the store only
+// after the lock is released; taking it from memory, under the same lock as the live state,
+// means it is never missing (no longer talking, not yet stored) nor counted twice. e.mu is held.
+func (q *queue) merged(stored []store.QueueCall, now time.Time) []store.QueueCall {
+	cut := now.Add(-statsWindow)
+	if q.keptSince.After(cut) {
+		cut = q.keptSince
+	}
+	out := make([]store.QueueCall, 0, len(stored)+len(q.recent))
+	for _, c := range stored {
+		if c.Entered.Before(cut) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range q.recent {
+		if !c.Entered.Before(cut) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // stats builds q's statistics from its live state and calls. e.mu is held.
@@ -63,6 +86,20 @@ func (e *Engine) stats(q *queue, since time.Time, calls []store.QueueCall) share
 			s.Abandoned++
 		case "overflow":
 			s.Overflowed++
+		}
+	}
+	// A call is answered when an agent answers it, not when it ends (its record is written
+	// then): the supervisor sees the agent in the call with the call counted.
+	for _, m := range q.members {
+		t := m.a.talking
+		if t == nil || t.q != q || t.entered.Before(since) {
+			continue
+		}
+		s.Answered++
+		answered[m.a.id]++
+		waitSum += t.answered.Sub(t.entered)
+		if t.answered.After(last.Answered) {
+			last = store.QueueCall{Entered: t.entered, Answered: t.answered}
 		}
 	}
 	if s.Answered > 0 {

@@ -126,6 +126,10 @@ type Event struct {
 	Agent *AgentView `json:"agent,omitempty"`
 	// Queue: type queue (EventQueue), a queue's statistics for its supervisors.
 	Queue *QueueStats `json:"queue,omitempty"`
+	// Parked: type parked (EventParked), the organisation's parked calls after any change.
+	Parked *ParkedCalls `json:"parked,omitempty"`
+	// CampOn: type campon (EventCampOn), how many callers are camped on a colleague now.
+	CampOn *CampOnWaiting `json:"campon,omitempty"`
 }
 
 // Contact is a personal (DIR-3) or organisation (DIR-4) contact.

@@ -26,3 +26,20 @@ type ParkedCall struct {
 type ParkedCalls struct {
 	Parked []ParkedCall `json:"parked"`
 }
+
+// Console events of /api/events (OP-1).
+const (
+	// EventParked carries Event.Parked to every user of the organisation: a call was parked,
+	// retrieved, hung up, or its ring-back began or ended.
+	EventParked = "parked"
+	// EventCampOn carries Event.CampOn to the colleague the callers wait for and to the
+	// organisation's operators.
+	EventCampOn = "campon"
+)
+
+// CampOnWaiting is how many callers an operator camped on a colleague wait for them now
+// (0: none any more).
+type CampOnWaiting struct {
+	UserID  int64 `json:"user_id"`
+	Waiting int   `json:"waiting"`
+}

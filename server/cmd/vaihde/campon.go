@@ -32,3 +32,6 @@ func (c camponServices) Service(ctx context.Context, call b2bua.ServiceCall) (me
 	return c.svc.Serve(ctx, c.users, campon.Transfer{Org: call.Org, Dialled: call.Dialled, CallerNumber: call.CallerNumber,
 		Caller: call.Caller, TransferredBy: call.TransferredBy})
 }
+
+// WaitingCount implements api.CampOns: how many callers wait for userID now.
+func (c camponServices) WaitingCount(userID int64) int { return len(c.svc.Waiting(userID)) }

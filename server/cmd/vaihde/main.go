@@ -156,10 +156,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stopStoreWatch()
 
 	apiSrv := api.New(api.Deps{Store: st, Logger: logger, Presence: hub, Directory: svc.directory,
-		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts), Agents: qs.eng, Parked: parked,
+		Messaging: svc.messaging, SMS: svc.sms, Voicemail: svc.voicemail, Prompts: promptsAPI(prompts), Agents: qs.eng, Parked: parked, CampOns: camped,
 		// Admin changes made through the API reach SIP at once (the CLI's through storewatch).
 		Changed: func(ctx context.Context, _, _ int64) { reload(ctx) }})
 	svc.watchMailboxes(apiSrv.VoicemailChanged)
+	// Consoles follow parked calls and camp-on waiters live (OP-1).
+	parked.park.OnChange(apiSrv.ParkedChanged)
+	camped.svc.OnChange(apiSrv.CampOnChanged)
 	// Messages arriving over SIP reach the recipient's other clients as events too.
 	stopWatch := svc.messaging.Watch(apiSrv.MessageStored)
 	defer stopWatch()
