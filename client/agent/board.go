@@ -243,6 +243,15 @@ func (b *Board) SetNight(ctx context.Context, queueID int64, night bool) (api.Qu
 	return c.SetQueueNight(ctx, queueID, night)
 }
 
+// Forwarding returns a colleague's forwarding for the switchboard console.
+func (b *Board) Forwarding(ctx context.Context, ext string) (api.ColleagueForwarding, error) {
+	c, err := b.client()
+	if err != nil {
+		return api.ColleagueForwarding{}, err
+	}
+	return c.ColleagueForwarding(ctx, ext)
+}
+
 // Parked returns the organisation's parked calls for the switchboard console.
 func (b *Board) Parked(ctx context.Context) ([]api.ParkedCall, error) {
 	c, err := b.client()

@@ -3,6 +3,7 @@ package people
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/vaihde/vaihde/shared/api"
@@ -80,6 +81,14 @@ func (c *Client) QueueWaiting(ctx context.Context, queueID int64) (api.QueueWait
 func (c *Client) SetQueueNight(ctx context.Context, queueID int64, night bool) (api.QueueWaiting, error) {
 	var out api.QueueWaiting
 	err := c.do(ctx, http.MethodPost, "/api/queues/"+strconv.FormatInt(queueID, 10)+"/night", api.QueueNight{Night: night}, &out)
+	return out, err
+}
+
+// ColleagueForwarding returns where a colleague's calls go (GET /api/switchboard/forwarding/{ext},
+// operators and admins), for the switchboard before a transfer.
+func (c *Client) ColleagueForwarding(ctx context.Context, ext string) (api.ColleagueForwarding, error) {
+	var out api.ColleagueForwarding
+	err := c.do(ctx, http.MethodGet, "/api/switchboard/forwarding/"+url.PathEscape(ext), nil, &out)
 	return out, err
 }
 

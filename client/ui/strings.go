@@ -1051,6 +1051,11 @@ const (
 	KSwPickingUp       Key = "sw.pickingup"
 	KSwToVoicemail     Key = "sw.tovoicemail"
 	KSwNeedColleague   Key = "sw.needcolleague"
+	KSwFwdAll          Key = "sw.fwd.all"
+	KSwFwdRules        Key = "sw.fwd.rules"
+	KSwFwdActivity     Key = "sw.fwd.activity"
+	KSwFwdVoicemail    Key = "sw.fwd.voicemail"
+	KSwFwdRing         Key = "sw.fwd.ring"
 	KSwKeyAnnounce     Key = "sw.key.announce"
 	KSwKeyComplete     Key = "sw.key.complete"
 	KSwKeyBack         Key = "sw.key.back"
@@ -1106,6 +1111,11 @@ func init() {
 		KSwPickingUp:       "Picking up %s",
 		KSwToVoicemail:     "Caller sent to the voicemail of %s",
 		KSwNeedColleague:   "Select a colleague first",
+		KSwFwdAll:          "All calls forwarded to %s",
+		KSwFwdRules:        "If busy: %s · no answer in %d s: %s",
+		KSwFwdActivity:     "Their activity forwards to %s",
+		KSwFwdVoicemail:    "voicemail",
+		KSwFwdRing:         "keeps ringing",
 		KSwKeyNight:        "Switch night mode of operator queue 1",
 		KSwNight:           "night",
 		KSwNightOn:         "%s: night mode on, calls go to the night target",
@@ -1167,6 +1177,11 @@ func init() {
 		KSwPickingUp:       "Poimitaan: %s",
 		KSwToVoicemail:     "Soittaja siirretty vastaajaan: %s",
 		KSwNeedColleague:   "Valitse ensin kollega",
+		KSwFwdAll:          "Kaikki puhelut siirretty: %s",
+		KSwFwdRules:        "Varattu: %s · ei vastaa %d s: %s",
+		KSwFwdActivity:     "Tilan mukainen siirto: %s",
+		KSwFwdVoicemail:    "vastaaja",
+		KSwFwdRing:         "soi edelleen",
 		KSwKeyNight:        "Yötila päälle tai pois: operaattorijono 1",
 		KSwNight:           "yötila",
 		KSwNightOn:         "%s: yötila päällä, puhelut yökohteeseen",
@@ -1228,6 +1243,11 @@ func init() {
 		KSwPickingUp:       "Besvarar %s",
 		KSwToVoicemail:     "Den som ringer kopplad till röstbrevlådan för %s",
 		KSwNeedColleague:   "Välj en kollega först",
+		KSwFwdAll:          "Alla samtal kopplas vidare till %s",
+		KSwFwdRules:        "Upptagen: %s · inget svar på %d s: %s",
+		KSwFwdActivity:     "Statusen kopplar vidare till %s",
+		KSwFwdVoicemail:    "röstbrevlåda",
+		KSwFwdRing:         "fortsätter ringa",
 		KSwKeyNight:        "Slå på eller av nattläge: operatörskö 1",
 		KSwNight:           "nattläge",
 		KSwNightOn:         "%s: nattläge på, samtal till nattmålet",

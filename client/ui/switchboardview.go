@@ -65,6 +65,7 @@ type switchboardView struct {
 	u *UI
 	// waitingSeen is the waiting count of the last render; a change reloads the callers.
 	waitingSeen int
+	fwdExt      string // the colleague whose forwarding was asked for last
 	vm          *SwitchboardVM
 	queues      *fyne.Container
 	waiting     *widget.Label
@@ -266,6 +267,10 @@ func (v *switchboardView) render() {
 			if c.Presence.Note != "" {
 				tgt += "\n" + tr.F(KSwNote, c.Presence.Note)
 			}
+			if p.Target.Forwarding != "" {
+				tgt += "\n" + p.Target.Forwarding
+			}
+			v.loadForwarding(c.Extension)
 		}
 	}
 	setText(v.target, tgt)
@@ -444,6 +449,25 @@ func (u *UI) showTab(t *container.TabItem, on bool) {
 		}
 		u.tabs.Remove(t)
 	}
+}
+
+// loadForwarding fetches the selected colleague's forwarding once per selection, off the
+// Fyne goroutine, and shows it when it arrives.
+func (v *switchboardView) loadForwarding(ext string) {
+	if ext == v.fwdExt {
+		return
+	}
+	v.fwdExt = ext
+	u := v.u
+	u.goAsync(func() {
+		ctx, cancel := context.WithTimeout(u.ctx, agentActionTimeout)
+		defer cancel()
+		if err := v.vm.LoadForwarding(ctx, ext); err != nil {
+			u.log.Info("colleague forwarding not loaded", "err", err)
+			return
+		}
+		u.do(v.render)
+	})
 }
 
 // refreshWaiting loads the operator queues' waiting callers off the Fyne goroutine.

@@ -171,6 +171,9 @@ type SwitchTarget struct {
 	Text   string // "Bertta Berg (1002)", "+358401234567"
 	// Colleague is set for a colleague: their presence, shown before transferring.
 	Colleague *SwitchRow
+	// Forwarding is where the colleague's calls go ("All calls forwarded to 040…"); "" not
+	// loaded yet (LoadForwarding).
+	Forwarding string
 }
 
 // SwitchboardPanel is everything the switchboard shows, from one look at the models.
@@ -230,13 +233,15 @@ type SwitchboardVM struct {
 	consult   string // the target of the consultation under way
 	console   SwitchConsole
 	waitingBy map[int64]api.QueueWaiting // the console's last look at each queue
-	live      consoleLive                // parked calls and camp-ons from the events (consolelive.go)
+	fwdBy     map[string]api.ColleagueForwarding
+	live      consoleLive // parked calls and camp-ons from the events (consolelive.go)
 }
 
 // SwitchConsole is the server's console routes for the operator's queues (*agent.Board).
 type SwitchConsole interface {
 	Waiting(ctx context.Context, queueID int64) (api.QueueWaiting, error)
 	SetNight(ctx context.Context, queueID int64, night bool) (api.QueueWaiting, error)
+	Forwarding(ctx context.Context, ext string) (api.ColleagueForwarding, error)
 }
 
 // SetConsole gives the switchboard the console routes: waiting callers and night mode.
@@ -266,6 +271,53 @@ func (s *SwitchboardVM) RefreshWaiting(ctx context.Context) error {
 		s.setWaiting(w)
 	}
 	return first
+}
+
+// LoadForwarding fetches a colleague's forwarding for the target line (the view calls it when
+// the selected colleague changes; the operator sees it before transferring).
+func (s *SwitchboardVM) LoadForwarding(ctx context.Context, ext string) error {
+	s.mu.Lock()
+	c := s.console
+	s.mu.Unlock()
+	if c == nil || ext == "" {
+		return nil
+	}
+	f, err := c.Forwarding(ctx, ext)
+	if err != nil {
+		return fmt.Errorf("forwarding of %s: %w", ext, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fwdBy == nil {
+		s.fwdBy = map[string]api.ColleagueForwarding{}
+	}
+	s.fwdBy[ext] = f
+	return nil
+}
+
+// forwardingText says where a colleague's calls go, in the operator's words.
+func forwardingText(f api.ColleagueForwarding, tr Strings) string {
+	target := func(t string) string {
+		switch t {
+		case "", api.ForwardVoicemail:
+			return tr.T(KSwFwdVoicemail)
+		case api.ForwardNone:
+			return tr.T(KSwFwdRing)
+		}
+		return t
+	}
+	if f.Immediate != "" {
+		return tr.F(KSwFwdAll, f.Immediate)
+	}
+	secs := f.RingTimeSeconds
+	if secs == 0 {
+		secs = 20
+	}
+	line := tr.F(KSwFwdRules, target(f.Busy), secs, target(f.NoAnswer))
+	if f.Activity != "" {
+		line = tr.F(KSwFwdActivity, target(f.Activity)) + " · " + line
+	}
+	return line
 }
 
 func (s *SwitchboardVM) setWaiting(w api.QueueWaiting) {
@@ -705,6 +757,7 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 	s.mu.Lock()
 	query, num, focus, sel, help, msg, errText := s.query, s.num, s.focus, s.selected, s.help, s.msg, s.err
 	waitingBy := maps.Clone(s.waitingBy)
+	fwdBy := maps.Clone(s.fwdBy)
 	s.mu.Unlock()
 
 	p := SwitchboardPanel{Visible: ps.Profile.Operator, Query: query, Number: num, Focus: focus,
@@ -781,6 +834,11 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 					p.Target.Colleague = &row
 				}
 			}
+		}
+	}
+	if p.Target != nil && p.Target.Colleague != nil {
+		if f, ok := fwdBy[p.Target.Colleague.Extension]; ok {
+			p.Target.Forwarding = forwardingText(f, tr)
 		}
 	}
 	callUp := v.Focus != nil && !v.Focus.Ended

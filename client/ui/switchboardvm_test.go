@@ -425,6 +425,7 @@ func TestSwitchboardPickupAndVoicemail(t *testing.T) {
 type fakeConsole struct {
 	mu    sync.Mutex
 	by    map[int64]api.QueueWaiting
+	fwd   map[string]api.ColleagueForwarding
 	calls []string
 }
 
@@ -437,6 +438,17 @@ func (f *fakeConsole) Waiting(_ context.Context, id int64) (api.QueueWaiting, er
 		return api.QueueWaiting{}, errors.New("404 no such queue")
 	}
 	return w, nil
+}
+
+func (f *fakeConsole) Forwarding(_ context.Context, ext string) (api.ColleagueForwarding, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "forwarding "+ext)
+	fw, ok := f.fwd[ext]
+	if !ok {
+		return api.ColleagueForwarding{}, errors.New("404 no such colleague")
+	}
+	return fw, nil
 }
 
 func (f *fakeConsole) SetNight(_ context.Context, id int64, night bool) (api.QueueWaiting, error) {
@@ -493,5 +505,35 @@ func TestSwitchboardWaitingCallersAndNight(t *testing.T) {
 	}
 	if len(nights) != 2 || nights[0] != fmt.Sprintf("night %d true", q.ID) || nights[1] != fmt.Sprintf("night %d false", q.ID) {
 		t.Fatalf("night calls %v", nights)
+	}
+}
+
+// TestSwitchboardColleagueForwarding: before a transfer the target line says where the selected
+// colleague's calls go — all calls forwarded, or the busy / no-answer rules with the activity's
+// rule — once the console has answered; a colleague without an answer shows none.
+func TestSwitchboardColleagueForwarding(t *testing.T) {
+	r := newSwRig(t)
+	fc := &fakeConsole{fwd: map[string]api.ColleagueForwarding{
+		"1002": {Extension: "1002", Immediate: "+358401234567"},
+		"1003": {Extension: "1003", Busy: api.ForwardVoicemail, NoAnswer: api.ForwardNone, RingTimeSeconds: 30, Activity: "1002"},
+	}}
+	r.vm.SetConsole(fc)
+	for _, tc := range []struct{ ext, want string }{
+		{"1002", "All calls forwarded to +358401234567"},
+		{"1003", "Their activity forwards to 1002 · If busy: voicemail · no answer in 30 s: keeps ringing"},
+	} {
+		r.vm.SetNumber(tc.ext)
+		if p := r.vm.Panel(); p.Target == nil || p.Target.Forwarding != "" {
+			t.Fatalf("%s: forwarding shown before it was loaded: %+v", tc.ext, p.Target)
+		}
+		if err := r.vm.LoadForwarding(t.Context(), tc.ext); err != nil {
+			t.Fatal(err)
+		}
+		if p := r.vm.Panel(); p.Target == nil || p.Target.Colleague == nil || p.Target.Forwarding != tc.want {
+			t.Fatalf("%s: forwarding %+v, want %q", tc.ext, p.Target, tc.want)
+		}
+	}
+	if err := r.vm.LoadForwarding(t.Context(), "1999"); err == nil {
+		t.Fatal("an unknown colleague's forwarding loaded")
 	}
 }

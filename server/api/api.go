@@ -135,6 +135,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /api/prompts/{lang}/{key...}", s.authed(s.deletePrompt))
 	mux.HandleFunc("GET /api/agent", s.authed(s.agentView))
 	mux.HandleFunc("GET /api/switchboard/parked", s.authed(s.switchboardParked))
+	mux.HandleFunc("GET /api/switchboard/forwarding/{ext}", s.authed(s.switchboardForwarding))
 	mux.HandleFunc("POST /api/agent/queues/{id}/login", s.authed(s.agentLogin))
 	mux.HandleFunc("POST /api/agent/queues/{id}/logout", s.authed(s.agentLogout))
 	mux.HandleFunc("POST /api/agent/pause", s.authed(s.agentPause))

@@ -5,6 +5,8 @@ import "time"
 // The switchboard console (OP-1, CALL-7):
 //
 //	GET /api/switchboard/parked → ParkedCalls (the caller's organisation's parked calls by slot)
+//	GET /api/switchboard/forwarding/{ext} → ColleagueForwarding (operators and admins: where a
+//	    colleague's calls go, shown before a transfer; 403 for others, 404 for an unknown ext)
 //
 // Any user of the organisation may read them (any phone of the organisation may retrieve a
 // parked call by dialling Retrieve); another organisation's calls are never listed. 501: a
@@ -20,6 +22,18 @@ type ParkedCall struct {
 	Since        time.Time `json:"since"`
 	RingingBack  bool      `json:"ringing_back"` // the parker's phones ring now (ring-back)
 	Retrieve     string    `json:"retrieve"`     // number to dial to retrieve it, e.g. "9893"
+}
+
+// ColleagueForwarding is a colleague's call routing as the operator needs it before a transfer:
+// targets as GET /api/forwarding answers them ("voicemail", "none" = keep ringing, or a number).
+type ColleagueForwarding struct {
+	Extension       string `json:"extension"`
+	Immediate       string `json:"immediate"` // "" = off
+	Busy            string `json:"busy"`
+	NoAnswer        string `json:"no_answer"`
+	RingTimeSeconds int    `json:"ring_seconds"`
+	// Activity is where the colleague's current activity sends calls ("" = no rule for it).
+	Activity string `json:"activity,omitempty"`
 }
 
 // ParkedCalls answers GET /api/switchboard/parked.
