@@ -22,6 +22,11 @@ import (
 // the picker's leg to the attempt as its answered fork: the forks are CANCELled as when a
 // device answers, and the caller's side goes on exactly as after any answer (one media path,
 // no re-INVITE of the caller).
+//
+// Busy-lamp keys pick up by dialling PickupCode+<ext>. An INVITE with Replaces naming the early
+// dialog to the rung phone would be allowed (RFC 3891 section 3: the server is that dialog's
+// UAC), but the dialog-info the server sends (presence.DialogInfo) names calls by a presence key
+// and carries no call-id, local-tag or remote-tag, so a phone cannot build such a Replaces.
 
 // DefaultPickupCode is the pickup feature code (Config.PickupCode).
 const DefaultPickupCode = "990"

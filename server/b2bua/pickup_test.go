@@ -125,39 +125,75 @@ func TestIntegrationGroupPickup(t *testing.T) {
 	_ = picker
 }
 
-// TestIntegrationPickupOfHuntGroupCall: a hunt group call ringing both members (a media
-// application's ring, as server/groups places it) is picked up by a third user with
-// 990<member>: both members' phones stop ringing, the caller (waiting on its own relay leg)
-// talks to the picker, the application learns the picker answered, and both members missed it.
-func TestIntegrationPickupOfHuntGroupCall(t *testing.T) {
-	svc := newRingServices(mediaapp.Ring{Group: mediaapp.GroupInfo{Kind: "hunt", ID: 7, Name: "Myynti", Number: "8001"}})
-	h := newHarnessServices(t, nil, svc)
-	svc.ring.Users = []int64{h.users["1001"].ID, h.users["1002"].ID}
-	p1, p2, p3, p4 := h.phone("1001"), h.phone("1002"), h.phone("1003"), h.phone("1004")
-	caller, err := p3.dial(h.ctx, h.uri("7000"))
-	if err != nil {
-		t.Fatalf("call to the group flow: %v", err)
+// TestIntegrationPickupOfGroupCall: a hunt group or queue call ringing two members (a media
+// application's ring, as server/groups and server/queue place it) is picked up by a third user
+// with 990<member>: both members' phones stop ringing, the caller (waiting on its own relay
+// leg) talks to the picker, and the application learns the picker answered. A hunt group logs
+// both members missed; a queue, as always, logs nothing for them.
+func TestIntegrationPickupOfGroupCall(t *testing.T) {
+	for _, kind := range []string{"hunt", "queue"} {
+		t.Run(kind, func(t *testing.T) {
+			svc := newRingServices(mediaapp.Ring{Group: mediaapp.GroupInfo{Kind: kind, ID: 7, Name: "Myynti", Number: "8001"}})
+			h := newHarnessServices(t, nil, svc)
+			svc.ring.Users = []int64{h.users["1001"].ID, h.users["1002"].ID}
+			p1, p2, p3, p4 := h.phone("1001"), h.phone("1002"), h.phone("1003"), h.phone("1004")
+			caller, err := p3.dial(h.ctx, h.uri("7000"))
+			if err != nil {
+				t.Fatalf("call to the group flow: %v", err)
+			}
+			p1.expectCall(t)
+			p2.expectCall(t)
+			ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+			defer cancel()
+			picker, err := p4.dial(ctx, h.uri("9901002"))
+			if err != nil {
+				t.Fatalf("1004 dialling 9901002: %v", err)
+			}
+			res := recvWithin(t, svc.results, "the flow's ring outcome")
+			if res.err != nil || res.ans.UserID != h.users["1004"].ID {
+				t.Fatalf("RingOut = %+v, %v; want answered by 1004", res.ans, res.err)
+			}
+			recvWithin(t, p1.cancels, "CANCEL at 1001")
+			recvWithin(t, p2.cancels, "CANCEL at 1002")
+			checkAudio(t, p3, caller.InviteResponse.Body(), p4)
+			checkAudio(t, p4, picker.InviteResponse.Body(), p3)
+			h.hangUp(t, picker, p3, "BYE at 1003")
+			h.expectLog("1004", store.Incoming, store.Answered, "1003")
+			if kind == "hunt" {
+				h.expectLog("1001", store.Incoming, store.Missed, "")
+				h.expectLog("1002", store.Incoming, store.Missed, "")
+			} else if n := len(h.callLog("1001")) + len(h.callLog("1002")); n != 0 {
+				t.Fatalf("queue members have %d log entries, want none", n)
+			}
+			h.expectStates("1002", "ringing,idle")
+		})
 	}
-	p1.expectCall(t)
+}
+
+// TestIntegrationPickupOfDIDCall: an outside call to 1002's DID rings 1002; 1001 picks it up
+// with 9901002 and talks to the outside caller both ways.
+func TestIntegrationPickupOfDIDCall(t *testing.T) {
+	h, carrier := carrierHarness(t, nil)
+	p1, p2 := h.phone("1001"), h.phone("1002")
+	done := make(chan dialResult, 1)
+	go func() {
+		s, err := carrier.dialAs(h.ctx, fmt.Sprintf("sip:+35891230000@%s:%d", h.host, h.port), "+358501112222")
+		done <- dialResult{s, err}
+	}()
 	p2.expectCall(t)
 	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
 	defer cancel()
-	picker, err := p4.dial(ctx, h.uri("9901002"))
+	picker, err := p1.dial(ctx, h.uri("9901002"))
 	if err != nil {
-		t.Fatalf("1004 dialling 9901002: %v", err)
+		t.Fatalf("1001 dialling 9901002: %v", err)
 	}
-	res := recvWithin(t, svc.results, "the flow's ring outcome")
-	if res.err != nil || res.ans.UserID != h.users["1004"].ID {
-		t.Fatalf("RingOut = %+v, %v; want answered by 1004", res.ans, res.err)
-	}
-	recvWithin(t, p1.cancels, "CANCEL at 1001")
+	outside := answered(t, done, "the DID call picked up")
 	recvWithin(t, p2.cancels, "CANCEL at 1002")
-	checkAudio(t, p3, caller.InviteResponse.Body(), p4)
-	checkAudio(t, p4, picker.InviteResponse.Body(), p3)
-	h.hangUp(t, picker, p3, "BYE at 1003")
-	h.expectLog("1004", store.Incoming, store.Answered, "1003")
-	h.expectLog("1001", store.Incoming, store.Missed, "")
-	h.expectLog("1002", store.Incoming, store.Missed, "")
+	checkAudio(t, carrier, outside.InviteResponse.Body(), p1)
+	checkAudio(t, p1, picker.InviteResponse.Body(), carrier)
+	h.hangUp(t, outside, p1, "BYE at 1001 when the outside caller hangs up")
+	h.expectLog("1001", store.Incoming, store.Answered, "+358501112222")
+	h.expectLog("1002", store.Incoming, store.Missed, "+358501112222")
 }
 
 // TestIntegrationPickupOutsiderRefused: a carrier call to a DID that maps to 9901002 picks
@@ -199,4 +235,24 @@ func TestIntegrationPickupOtherTenantRefused(t *testing.T) {
 	in.answer(t, 200)
 	sess := answered(t, done, "demo 1003 → 1002")
 	h.hangUp(t, sess, p2, "BYE at 1002")
+}
+
+func TestIsPickup(t *testing.T) {
+	e := &Engine{cfg: Config{PickupCode: DefaultPickupCode}}
+	for _, tc := range []struct {
+		dialled string
+		want    bool
+	}{
+		{"990", true},
+		{"9901002", true},
+		{"99", false},
+		{"9911002", false},
+		{"990abc", false},
+		{"1002", false},
+		{"+358990", false},
+	} {
+		if got := e.isPickup(tc.dialled); got != tc.want {
+			t.Errorf("isPickup(%q) = %v, want %v", tc.dialled, got, tc.want)
+		}
+	}
 }
