@@ -399,6 +399,13 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 
+	if b.hasEnded() {
+		// A picker who hung up at once (their BYE ended the leg before the call existed).
+		mediaA.Close()
+		respond(tx, req, 480, "Temporarily Unavailable")
+		e.logOutcome(ctx, callID, caller, id.shown, calleeParty, store.Failed, started, true)
+		return
+	}
 	// Answered: publish the call before answering so an immediate BYE finds it. Presence
 	// hears of the answer first, so that the idle of an immediate BYE comes after it.
 	now := time.Now()

@@ -34,6 +34,8 @@ func TestIntegrationDirectedPickup(t *testing.T) {
 	h.expectLog("1003", store.Outgoing, store.Answered, "1001")
 	h.expectLog("1002", store.Incoming, store.Missed, "1003")
 	h.expectStates("1002", "ringing,idle")
+	h.expectStates("1001", "on-call,idle")
+	h.expectPeers("1001", "1003,1003")
 }
 
 // TestIntegrationDirectedPickupNothingRinging: 990<ext> with nothing ringing there is 480, an

@@ -500,7 +500,9 @@ func (e *Engine) joinService(l *leg, svc *service, b *leg, resume bool) (*call, 
 	l.mu.Lock()
 	gone = l.ended
 	l.mu.Unlock()
-	if gone { // the caller hung up while the call was published: end it as a whole
+	// The caller, or a picker who hung up at once (pickup.go), left while the call was
+	// published: end it as a whole.
+	if gone || b.hasEnded() {
 		e.hangup(c, nil)
 		return nil, mediaapp.ErrHangup
 	}
