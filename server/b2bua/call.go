@@ -411,7 +411,8 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	now := time.Now()
 	c := &call{org: org, a: a, b: b}
 	a.call, b.call = c, c
-	if b.party.user.ID != calleeParty.user.ID {
+	picked := b.party.user.ID != calleeParty.user.ID
+	if picked {
 		// A colleague picked the call up: the callee missed it, the picker talks.
 		e.report(calleePres, presence.PhoneIdle)
 		e.logOutcome(ctx, callID, party{}, id.shown, calleeParty, store.Missed, started, true)
@@ -422,7 +423,9 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	a.pres, b.pres = callerPres, calleePres
 	e.report(callerPres, presence.PhoneOnCall)
 	e.report(calleePres, presence.PhoneOnCall)
-	e.repeer(a, b.party) // the caller talks to the picker of a picked-up call
+	if picked {
+		e.repeer(a, b.party) // the caller talks to the picker
+	}
 	e.mu.Lock()
 	e.calls[c] = struct{}{}
 	e.legs[a.key()] = a
