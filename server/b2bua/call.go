@@ -147,6 +147,12 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	// activity, queue or rule applies, and neither barring nor the outside-call limits.
 	emergency := internal && routing.IsEmergency(dialled, org.EmergencyNumbers)
 
+	// Call pickup is the engine's own: only a user of the organisation picks up its calls.
+	if internal && !emergency && e.isPickup(dialled) {
+		e.pickup(ctx, req, tx, org, caller, dialled)
+		return
+	}
+
 	// Service numbers (feature codes, voicemail, IVRs) are answered by the server itself.
 	if e.deps.Services != nil && !emergency {
 		sc := ServiceCall{Org: org, Caller: caller.user, CallerNumber: caller.number, Dialled: dialled, Internal: internal, DID: did}
@@ -331,6 +337,9 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			e.report(calleePres, presence.PhoneRinging)
 			spec := r.spec(mediaB, codecA)
 			spec.onProvisional, spec.timeout, spec.outcome = onProv, p.ring, &out
+			if target.Kind == routing.User {
+				spec.pickup = &pickable{orgID: org.ID, caller: caller.user.ID, users: map[int64]int{target.User.ID: -1}}
+			}
 			if b, code = e.dial(dctx, spec); b != nil {
 				break
 			}
@@ -390,16 +399,33 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 
+	if b.hasEnded() {
+		// A picker who hung up at once (their BYE ended the leg before the call existed).
+		mediaA.Close()
+		respond(tx, req, 480, "Temporarily Unavailable")
+		e.logOutcome(ctx, callID, caller, id.shown, calleeParty, store.Failed, started, true)
+		return
+	}
 	// Answered: publish the call before answering so an immediate BYE finds it. Presence
 	// hears of the answer first, so that the idle of an immediate BYE comes after it.
 	now := time.Now()
 	c := &call{org: org, a: a, b: b}
 	a.call, b.call = c, c
-	a.rec = e.newRecord(callID, caller, calleeParty, store.Outgoing, started, now)
-	b.rec = e.newRecord(callID, calleeParty, id.shown, store.Incoming, started, now)
+	picked := b.party.user.ID != calleeParty.user.ID
+	if picked {
+		// A colleague picked the call up: the callee missed it, the picker talks.
+		e.report(calleePres, presence.PhoneIdle)
+		e.logOutcome(ctx, callID, party{}, id.shown, calleeParty, store.Missed, started, true)
+		calleePres = newPresParty(b.party, "", true, id.shown)
+	}
+	a.rec = e.newRecord(callID, caller, b.party, store.Outgoing, started, now)
+	b.rec = e.newRecord(callID, b.party, id.shown, store.Incoming, started, now)
 	a.pres, b.pres = callerPres, calleePres
 	e.report(callerPres, presence.PhoneOnCall)
 	e.report(calleePres, presence.PhoneOnCall)
+	if picked {
+		e.repeer(a, b.party) // the caller talks to the picker
+	}
 	e.mu.Lock()
 	e.calls[c] = struct{}{}
 	e.legs[a.key()] = a
@@ -414,7 +440,7 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		e.hangup(c, a)
 		return
 	}
-	e.log.Info("call answered", "call_id", callID, "from", caller.number, "to", calleeParty.number)
+	e.log.Info("call answered", "call_id", callID, "from", caller.number, "to", b.party.number)
 }
 
 // authenticateUser resolves the organisation of a request from a local user and authenticates

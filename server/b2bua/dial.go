@@ -55,6 +55,8 @@ type dialSpec struct {
 	// release, when set, gives back the attempt's outside-call slot: the answered leg keeps it
 	// until it ends, a failed attempt gives it back at once.
 	release func()
+	// pickup, when set, lets colleagues pick the call up while it rings (pickup.go).
+	pickup *pickable
 }
 
 // dialing is the state the forks of one attempt share.
@@ -74,6 +76,20 @@ func (d *dialing) claim(l *leg) bool {
 	}
 	d.done, d.winner = true, l
 	close(d.stopCh)
+	return true
+}
+
+// claimThen is claim that runs answer before anyone else sees the winner (a picked-up call's
+// 200 to the picker).
+func (d *dialing) claimThen(l *leg, answer func()) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.done {
+		return false
+	}
+	d.done, d.winner = true, l
+	close(d.stopCh)
+	answer()
 	return true
 }
 
@@ -140,7 +156,12 @@ func (e *Engine) dialForks(ctx context.Context, s dialSpec) (*leg, int) {
 		}
 	}
 	d := &dialing{stopCh: make(chan struct{})}
-	results := make(chan forkResult, len(s.dests))
+	// One result per fork, and one from a pickup.
+	results := make(chan forkResult, len(s.dests)+1)
+	if s.pickup != nil {
+		defer e.addRinging(&ringingAttempt{p: s.pickup, started: time.Now(), d: d, media: s.media,
+			prefer: s.prefer, results: results})()
+	}
 	for _, dst := range s.dests {
 		b := body
 		if e.secureDest(dst) {
@@ -179,7 +200,9 @@ func (e *Engine) dialForks(ctx context.Context, s dialSpec) (*leg, int) {
 			return nil, 503
 		}
 	}
-	d.stop()
+	if w := d.stop(); w != nil { // picked up: the forks' CANCELled answers came first
+		return w, 200
+	}
 	if s.outcome != nil {
 		s.outcome.codes = codes
 	}

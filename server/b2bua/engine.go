@@ -77,6 +77,9 @@ type Config struct {
 	// ServiceBindIP is no longer used: service calls run on relay legs (the relay's bind IP and
 	// port range). Kept so that existing configurations build.
 	ServiceBindIP netip.Addr
+	// PickupCode is the call pickup feature code: alone it picks up a group colleague's ringing
+	// call, followed by an extension that extension's (CALL-7); default DefaultPickupCode.
+	PickupCode string
 }
 
 // Deps are the engine's collaborators.
@@ -138,6 +141,8 @@ type Engine struct {
 	calls    map[*call]struct{}
 	setup    int // calls being set up (ringing)
 	services int // service calls (media applications) running
+	// ringing are the dial attempts ringing users, for pickup (pickup.go).
+	ringing map[*ringingAttempt]struct{}
 }
 
 // New creates an engine; Attach it to a server to start handling calls.
@@ -153,6 +158,9 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	if cfg.RingTimeout <= 0 {
 		cfg.RingTimeout = 60 * time.Second
+	}
+	if cfg.PickupCode == "" {
+		cfg.PickupCode = DefaultPickupCode
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second

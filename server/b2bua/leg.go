@@ -77,6 +77,13 @@ func (p party) uri(domain string) sip.Uri {
 
 func (l *leg) key() string { return dialogKey(l.callID, l.localTag) }
 
+// hasEnded reports whether the leg has ended.
+func (l *leg) hasEnded() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ended
+}
+
 func (l *leg) nextCSeq() uint32 {
 	l.mu.Lock()
 	defer l.mu.Unlock()

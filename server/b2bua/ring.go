@@ -83,6 +83,9 @@ type ringReq struct {
 	wait *mediaapp.LegChannel
 	hear mediaapp.Clip
 	gone <-chan struct{}
+	// caller is the waiting party's user ID (0: an outside caller or nobody), never offered
+	// the call by pickup.
+	caller int64
 	// missedUnanswered: user targets get a missed entry when nobody answered (plain hand-over,
 	// hunt groups); missedLosers: also when a colleague answered (hunt groups, CALL-13).
 	missedUnanswered, missedLosers bool
@@ -203,8 +206,19 @@ func (e *Engine) ringParties(ctx context.Context, q ringReq) (*leg, error) {
 	if timeout <= 0 {
 		timeout = e.cfg.RingTimeout
 	}
+	// Colleagues may pick up the call ringing at any rung user.
+	pick := &pickable{orgID: q.org.ID, caller: q.caller, users: map[int64]int{}}
+	for i, t := range q.targets {
+		if u := t.callee.user.ID; u != 0 && len(t.r.dests) > 0 {
+			if _, ok := pick.users[u]; !ok {
+				pick.users[u] = i
+			}
+		}
+	}
 	var out dialOutcome
-	b, code := e.dial(dctx, dialSpec{dests: dests, media: media, prefer: q.prefer, timeout: timeout, outcome: &out})
+	b, code := e.dial(dctx, dialSpec{dests: dests, media: media, prefer: q.prefer, timeout: timeout, outcome: &out, pickup: pick})
+	// A picked-up call: the picker answered for a rung user, who missed it (unless rung by a queue).
+	picked := b != nil && b.ringTarget >= 0 && b.party.user.ID != q.targets[b.ringTarget].callee.user.ID
 	stopRing()
 	<-ringDone // the waiting party's ringback has stopped before anyone is bridged to it
 	winner := -1
@@ -226,7 +240,7 @@ func (e *Engine) ringParties(ctx context.Context, q ringReq) (*leg, error) {
 		}
 		logged[u] = true
 		e.report(pres[u], presence.PhoneIdle)
-		if (b == nil && q.missedUnanswered) || (b != nil && q.missedLosers) {
+		if (b == nil && q.missedUnanswered) || (b != nil && q.missedLosers) || (picked && q.missedUnanswered) {
 			e.logOutcome(ctx, q.callID, party{}, q.shownTo(q.targets[i]), t.callee, store.Missed, started, true)
 		}
 	}
@@ -244,6 +258,9 @@ func (e *Engine) ringParties(ctx context.Context, q ringReq) (*leg, error) {
 	}
 	if u := b.party.user.ID; u != 0 {
 		b.pres = pres[u]
+		if picked {
+			b.pres = newPresParty(b.party, "", true, q.shownTo(q.targets[winner]))
+		}
 		e.report(b.pres, presence.PhoneOnCall)
 	}
 	b.rec = e.newRecord(q.callID, b.party, q.shownTo(q.targets[winner]), store.Incoming, started, now)
@@ -434,7 +451,7 @@ func (e *Engine) ringFromService(ctx context.Context, l *leg, svc *service, r me
 		hear = *r.Hear
 	}
 	b, err := e.ringParties(ctx, ringReq{org: svc.org, callID: l.callID, what: what, targets: targets,
-		timeout: timeout, group: r.Group, prefer: prefer, wait: svc.ch, hear: hear, gone: svc.ch.Done(),
+		timeout: timeout, group: r.Group, prefer: prefer, wait: svc.ch, hear: hear, gone: svc.ch.Done(), caller: svc.caller.user.ID,
 		missedUnanswered: r.Group.Kind != "queue", missedLosers: r.Group.Kind == "hunt"})
 	if err != nil {
 		return mediaapp.Answered{}, err
@@ -483,7 +500,9 @@ func (e *Engine) joinService(l *leg, svc *service, b *leg, resume bool) (*call, 
 	l.mu.Lock()
 	gone = l.ended
 	l.mu.Unlock()
-	if gone { // the caller hung up while the call was published: end it as a whole
+	// The caller, or a picker who hung up at once (pickup.go), left while the call was
+	// published: end it as a whole.
+	if gone || b.hasEnded() {
 		e.hangup(c, nil)
 		return nil, mediaapp.ErrHangup
 	}
@@ -589,7 +608,7 @@ func (e *Engine) Originate(ctx context.Context, orgID int64, first mediaapp.Ring
 		timeout = noTimeout
 	}
 	b, err := e.ringParties(ctx, ringReq{org: org, callID: callID, what: "second party", targets: secondTargets,
-		timeout: timeout, prefer: prefer, wait: svc.ch, hear: hear, gone: svc.ch.Done()})
+		timeout: timeout, prefer: prefer, wait: svc.ch, hear: hear, gone: svc.ch.Done(), caller: a.party.user.ID})
 	if err != nil {
 		if errors.Is(err, mediaapp.ErrHangup) {
 			return fail(fmt.Errorf("%w: %w", mediaapp.ErrFirstFailed, err))

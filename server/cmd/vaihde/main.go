@@ -120,7 +120,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	grp := newGroups(st, feat, qs, groups.ServicesFunc(qs.agentCodes), hub, prompts, groupVM, logger)
 	parked := newPark(cfg, logger)
 	camped := newCampon(st, qs, prompts, logger)
-	engine, err := startCallEngine(cfg, st, sipSrv, hub, servicesChain{parked, grp}, servicesChain{parked, camped}, routes, logger)
+	toVM := newVMTransfer(st, groupVM, logger) // 981<ext>: straight to a colleague's voicemail
+	engine, err := startCallEngine(cfg, st, sipSrv, hub, servicesChain{parked, toVM, grp}, servicesChain{parked, camped, toVM}, routes, logger)
 	if err != nil {
 		return err
 	}
