@@ -1006,6 +1006,7 @@ const (
 	KSwTitle           Key = "sw.title"
 	KSwQueues          Key = "sw.queues"
 	KSwWaiting         Key = "sw.waiting"
+	KSwOneWaiting      Key = "sw.onewaiting"
 	KSwNoneWaiting     Key = "sw.waiting.none"
 	KSwSearchHint      Key = "sw.search.hint"
 	KSwNumberHint      Key = "sw.number.hint"
@@ -1072,6 +1073,7 @@ func init() {
 		KSwTitle:           "Switchboard",
 		KSwQueues:          "Operator queues",
 		KSwWaiting:         "%d callers waiting",
+		KSwOneWaiting:      "1 caller waiting",
 		KSwNoneWaiting:     "No callers waiting",
 		KSwSearchHint:      "Search colleagues (F3)",
 		KSwNumberHint:      "Number, any form (Ctrl+L)",
@@ -1138,6 +1140,7 @@ func init() {
 		KSwTitle:           "Vaihde",
 		KSwQueues:          "Vaihteen jonot",
 		KSwWaiting:         "%d soittajaa jonossa",
+		KSwOneWaiting:      "1 soittaja jonossa",
 		KSwNoneWaiting:     "Ei jonottajia",
 		KSwSearchHint:      "Hae työkavereita (F3)",
 		KSwNumberHint:      "Numero missä muodossa tahansa (Ctrl+L)",
@@ -1204,6 +1207,7 @@ func init() {
 		KSwTitle:           "Växel",
 		KSwQueues:          "Växelns köer",
 		KSwWaiting:         "%d uppringare väntar",
+		KSwOneWaiting:      "1 uppringare väntar",
 		KSwNoneWaiting:     "Ingen väntar",
 		KSwSearchHint:      "Sök kolleger (F3)",
 		KSwNumberHint:      "Nummer i valfri form (Ctrl+L)",

@@ -791,6 +791,9 @@ func (s *SwitchboardVM) Panel() SwitchboardPanel {
 		p.Queues = append(p.Queues, r)
 	}
 	p.Waiting = tr.F(KSwWaiting, waiting)
+	if waiting == 1 {
+		p.Waiting = tr.T(KSwOneWaiting)
+	}
 	if waiting == 0 {
 		p.Waiting = tr.T(KSwNoneWaiting)
 	}

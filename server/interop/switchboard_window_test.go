@@ -172,6 +172,7 @@ func TestIntegrationSwitchboardWindowKeyboardOnly(t *testing.T) {
 		}
 		w.shot(filepath.Join(dir, name))
 	}
+	ringShot := false
 	answer := func() {
 		t.Helper()
 		opAPI.waitState(api.AgentAvailable, 20*time.Second)
@@ -181,6 +182,10 @@ func TestIntegrationSwitchboardWindowKeyboardOnly(t *testing.T) {
 			t.Fatalf("the queue call did not reach the Softphone:\n%s", sp.log.tail(3000))
 		}
 		time.Sleep(500 * time.Millisecond) // the ringing call is on screen
+		if !ringShot {
+			ringShot = true
+			shot("switchboard-window-ringing.png")
+		}
 		from = len(sp.log.String())
 		w.key("F2")
 		waitAction(t, sp, from, "F2")
