@@ -125,6 +125,7 @@ func tenancyTable(ids map[string]string) []tenancyCase {
 		{"DELETE", "/api/prompts/{lang}/{key...}", "/api/prompts/fi/goodbye", nil, 204},
 		{"GET", "/api/agent", "/api/agent", nil, 200},
 		{"GET", "/api/switchboard/parked", "/api/switchboard/parked", nil, 200},
+		{"GET", "/api/switchboard/forwarding/{ext}", "/api/switchboard/forwarding/1002", nil, 404},
 		{"POST", "/api/agent/queues/{id}/login", "/api/agent/queues/" + ids["queue"] + "/login", nil, 404},
 		{"POST", "/api/agent/queues/{id}/logout", "/api/agent/queues/" + ids["queue"] + "/logout", nil, 404},
 		{"POST", "/api/agent/pause", "/api/agent/pause", shared.AgentPause{Reason: "Lounas"}, 200},
