@@ -243,6 +243,15 @@ func (b *Board) SetNight(ctx context.Context, queueID int64, night bool) (api.Qu
 	return c.SetQueueNight(ctx, queueID, night)
 }
 
+// Take rings the operator with a chosen waiting caller of the queue, out of turn.
+func (b *Board) Take(ctx context.Context, queueID, callerID int64) (api.QueueWaiting, error) {
+	c, err := b.client()
+	if err != nil {
+		return api.QueueWaiting{}, err
+	}
+	return c.TakeCaller(ctx, queueID, callerID)
+}
+
 // Forwarding returns a colleague's forwarding for the switchboard console.
 func (b *Board) Forwarding(ctx context.Context, ext string) (api.ColleagueForwarding, error) {
 	c, err := b.client()

@@ -84,6 +84,15 @@ func (c *Client) SetQueueNight(ctx context.Context, queueID int64, night bool) (
 	return out, err
 }
 
+// TakeCaller rings the user with a waiting caller of the queue out of turn (POST
+// /api/queues/{id}/waiting/{caller}/take) and returns the queue's callers after it.
+func (c *Client) TakeCaller(ctx context.Context, queueID, callerID int64) (api.QueueWaiting, error) {
+	var out api.QueueWaiting
+	err := c.do(ctx, http.MethodPost, "/api/queues/"+strconv.FormatInt(queueID, 10)+"/waiting/"+
+		strconv.FormatInt(callerID, 10)+"/take", nil, &out)
+	return out, err
+}
+
 // ColleagueForwarding returns where a colleague's calls go (GET /api/switchboard/forwarding/{ext},
 // operators and admins), for the switchboard before a transfer.
 func (c *Client) ColleagueForwarding(ctx context.Context, ext string) (api.ColleagueForwarding, error) {

@@ -1053,6 +1053,9 @@ const (
 	KSwToVoicemail     Key = "sw.tovoicemail"
 	KSwNeedColleague   Key = "sw.needcolleague"
 	KSwFwdAll          Key = "sw.fwd.all"
+	KSwKeyTake         Key = "sw.key.take"
+	KSwTaken           Key = "sw.taken"
+	KSwNoSuchCaller    Key = "sw.nosuchcaller"
 	KSwFwdRules        Key = "sw.fwd.rules"
 	KSwFwdActivity     Key = "sw.fwd.activity"
 	KSwFwdVoicemail    Key = "sw.fwd.voicemail"
@@ -1114,6 +1117,9 @@ func init() {
 		KSwToVoicemail:     "Caller sent to the voicemail of %s",
 		KSwNeedColleague:   "Select a colleague first",
 		KSwFwdAll:          "All calls forwarded to %s",
+		KSwKeyTake:         "Answer waiting caller n of queue 1 out of turn (n in the number field)",
+		KSwTaken:           "Ringing you next: %s (F2 answers)",
+		KSwNoSuchCaller:    "Type the caller's place in the queue (1–%d) in the number field",
 		KSwFwdRules:        "If busy: %s · no answer in %d s: %s",
 		KSwFwdActivity:     "Their activity forwards to %s",
 		KSwFwdVoicemail:    "voicemail",
@@ -1181,6 +1187,9 @@ func init() {
 		KSwToVoicemail:     "Soittaja siirretty vastaajaan: %s",
 		KSwNeedColleague:   "Valitse ensin kollega",
 		KSwFwdAll:          "Kaikki puhelut siirretty: %s",
+		KSwKeyTake:         "Vastaa jonon 1 soittajaan n ohi jonon (n numerokenttään)",
+		KSwTaken:           "Soi sinulle seuraavaksi: %s (F2 vastaa)",
+		KSwNoSuchCaller:    "Kirjoita soittajan paikka jonossa (1–%d) numerokenttään",
 		KSwFwdRules:        "Varattu: %s · ei vastaa %d s: %s",
 		KSwFwdActivity:     "Tilan mukainen siirto: %s",
 		KSwFwdVoicemail:    "vastaaja",
@@ -1248,6 +1257,9 @@ func init() {
 		KSwToVoicemail:     "Den som ringer kopplad till röstbrevlådan för %s",
 		KSwNeedColleague:   "Välj en kollega först",
 		KSwFwdAll:          "Alla samtal kopplas vidare till %s",
+		KSwKeyTake:         "Svara på väntande uppringare n i kö 1 före tur (n i nummerfältet)",
+		KSwTaken:           "Ringer dig härnäst: %s (F2 svarar)",
+		KSwNoSuchCaller:    "Skriv uppringarens plats i kön (1–%d) i nummerfältet",
 		KSwFwdRules:        "Upptagen: %s · inget svar på %d s: %s",
 		KSwFwdActivity:     "Statusen kopplar vidare till %s",
 		KSwFwdVoicemail:    "röstbrevlåda",

@@ -51,6 +51,7 @@ const (
 	SwNight    SwitchAction = "night"     // switch night mode of operator queue 1 (GRP-7)
 	SwPickup   SwitchAction = "pickup"    // pick up the selected colleague's ringing call
 	SwToVM     SwitchAction = "voicemail" // transfer the caller to the selected colleague's voicemail
+	SwTake     SwitchAction = "take"      // answer waiting caller n of operator queue 1 out of turn
 )
 
 // KeyBinding binds one key name (as the window reports it: "F2", "Ctrl+F", "Up") to an
@@ -85,6 +86,7 @@ var SwitchboardKeys = []KeyBinding{
 	{Key: "Ctrl+N", Action: SwNight, Help: KSwKeyNight},
 	{Key: "Ctrl+G", Action: SwPickup, Help: KSwKeyPickup},
 	{Key: "Ctrl+M", Action: SwToVM, Help: KSwKeyVoicemail},
+	{Key: "Ctrl+T", Action: SwTake, Help: KSwKeyTake},
 	{Key: "Up", Action: SwUp, Help: KSwKeyUp},
 	{Key: "Down", Action: SwDown, Help: KSwKeyDown},
 	{Key: "Escape", Action: SwClear, Help: KSwKeyClear},
@@ -242,6 +244,7 @@ type SwitchConsole interface {
 	Waiting(ctx context.Context, queueID int64) (api.QueueWaiting, error)
 	SetNight(ctx context.Context, queueID int64, night bool) (api.QueueWaiting, error)
 	Forwarding(ctx context.Context, ext string) (api.ColleagueForwarding, error)
+	Take(ctx context.Context, queueID, callerID int64) (api.QueueWaiting, error)
 }
 
 // SetConsole gives the switchboard the console routes: waiting callers and night mode.
@@ -557,6 +560,32 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 			return "", err
 		}
 		return tr.F(KSwToVoicemail, t.Text), nil
+	case SwTake:
+		// The caller's place in operator queue 1's list, typed in the number field.
+		qs := s.agent.Snapshot().View.Queues
+		if len(qs) == 0 {
+			return "", fmt.Errorf("queue 1: %w", ErrNoOperQueue)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(s.numberText()))
+		s.mu.Lock()
+		c := s.console
+		callers := s.waitingBy[qs[0].ID].Callers
+		s.mu.Unlock()
+		if c == nil {
+			return "", ErrNoConsole
+		}
+		if err != nil || n < 1 || n > len(callers) {
+			return "", errors.New(tr.F(KSwNoSuchCaller, len(callers)))
+		}
+		chosen := callers[n-1]
+		var w api.QueueWaiting
+		s.run(func(ctx context.Context) { w, err = c.Take(ctx, qs[0].ID, chosen.ID) })
+		if err != nil {
+			return "", err
+		}
+		s.setWaiting(w)
+		s.SetNumber("")
+		return tr.F(KSwTaken, callerLine(chosen, tr)), nil
 	case SwRetrieve:
 		slot := strings.TrimSpace(s.numberText())
 		if slot != "" && !isSlot(slot) {

@@ -101,7 +101,7 @@ func TestSwitchboardKeymapCoversEveryAction(t *testing.T) {
 	}
 	for _, lang := range []string{"en", "fi", "sv"} {
 		rows := SwitchboardHelp(NewStrings(lang))
-		if len(rows) != 21 { // one line per action
+		if len(rows) != 22 { // one line per action
 			t.Errorf("%s: %d help lines, want 21: %v", lang, len(rows), rows)
 		}
 		for _, r := range rows {
@@ -451,6 +451,17 @@ func (f *fakeConsole) Forwarding(_ context.Context, ext string) (api.ColleagueFo
 	return fw, nil
 }
 
+func (f *fakeConsole) Take(_ context.Context, queueID, callerID int64) (api.QueueWaiting, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("take %d %d", queueID, callerID))
+	w := f.by[queueID]
+	for i := range w.Callers {
+		w.Callers[i].Ringing = w.Callers[i].ID == callerID
+	}
+	return w, nil
+}
+
 func (f *fakeConsole) SetNight(_ context.Context, id int64, night bool) (api.QueueWaiting, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -535,5 +546,43 @@ func TestSwitchboardColleagueForwarding(t *testing.T) {
 	}
 	if err := r.vm.LoadForwarding(t.Context(), "1999"); err == nil {
 		t.Fatal("an unknown colleague's forwarding loaded")
+	}
+}
+
+// TestSwitchboardTakeChosenCaller: Ctrl+T answers the caller whose place in operator queue 1 is
+// typed in the number field, out of turn, through the console (by the caller's ID), and clears
+// the field; a place that is not in the list, or no console, is refused with a reason.
+func TestSwitchboardTakeChosenCaller(t *testing.T) {
+	r := newSwRig(t)
+	q := r.vm.agent.Snapshot().View.Queues[0]
+	r.vm.SetNumber("2")
+	if err := r.vm.HandleKey("Ctrl+T"); !errors.Is(err, ErrNoConsole) {
+		t.Fatalf("Ctrl+T without console: %v", err)
+	}
+	fc := &fakeConsole{by: map[int64]api.QueueWaiting{q.ID: {QueueID: q.ID, Callers: []api.QueueCaller{
+		{ID: 41, Position: 1, Caller: "+358401111111", WaitSec: 75, Ringing: true},
+		{ID: 57, Position: 2, Caller: "+358402222222", Name: "Oy Asiakas", WaitSec: 9},
+	}}}}
+	r.vm.SetConsole(fc)
+	_ = r.vm.RefreshWaiting(t.Context()) // the rig's second queue is unknown to the console
+	for _, bad := range []string{"3", "0", "x"} {
+		r.vm.SetNumber(bad)
+		if err := r.vm.HandleKey("Ctrl+T"); err == nil || !strings.Contains(r.vm.Panel().Error, "1–2") {
+			t.Fatalf("Ctrl+T with %q: %v / %q", bad, err, r.vm.Panel().Error)
+		}
+	}
+	r.vm.SetNumber("2")
+	r.key("Ctrl+T")
+	p := r.vm.Panel()
+	if p.Message != "Ringing you next: 2. Oy Asiakas +358402222222 · 0:09 (F2 answers)" || p.Number != "" {
+		t.Fatalf("after Ctrl+T: message %q, number %q", p.Message, p.Number)
+	}
+	if got := p.Queues[0].Callers[1]; !strings.HasSuffix(got, "ringing") {
+		t.Fatalf("the taken caller is not shown ringing: %q", p.Queues[0].Callers)
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if !slices.Contains(fc.calls, fmt.Sprintf("take %d 57", q.ID)) {
+		t.Fatalf("console calls %q: want the take of caller 57", fc.calls)
 	}
 }

@@ -90,6 +90,14 @@ func (f *fakeAgents) Waiting(ctx context.Context, orgID, queueID int64) (shared.
 		Callers: []shared.QueueCaller{{Position: 1, Caller: "+358401234567", WaitSec: 12}}}, nil
 }
 
+func (f *fakeAgents) Take(ctx context.Context, orgID, queueID, userID, callerID int64) error {
+	if _, err := f.st.Queue(ctx, orgID, queueID); err != nil {
+		return err
+	}
+	f.record("take %d %d %d %d", orgID, queueID, userID, callerID)
+	return nil
+}
+
 func (f *fakeAgents) Subscribe(fn func(AgentEvent)) func() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -20,6 +20,8 @@ type Agents interface {
 	Stats(ctx context.Context, orgID, queueID int64, since time.Time) (shared.QueueStats, error)
 	// Waiting is the queue's callers in their order, for the switchboard console.
 	Waiting(ctx context.Context, orgID, queueID int64) (shared.QueueWaiting, error)
+	// Take rings userID, a member of the queue, with waiting caller callerID out of turn.
+	Take(ctx context.Context, orgID, queueID, userID, callerID int64) error
 	// Subscribe calls fn (from the engine's goroutine; it must not block) for each change until
 	// cancel is called.
 	Subscribe(fn func(AgentEvent)) (cancel func())

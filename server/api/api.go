@@ -143,6 +143,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/queues/{id}/stats", s.authed(s.queueStats))
 	mux.HandleFunc("GET /api/queues/{id}/waiting", s.authed(s.queueWaiting))
 	mux.HandleFunc("POST /api/queues/{id}/night", s.authed(s.queueNight))
+	mux.HandleFunc("POST /api/queues/{id}/waiting/{caller}/take", s.authed(s.queueTake))
 	mux.HandleFunc("POST /api/queues/{id}/agents/{user}/login", s.authed(s.supervisorLogin))
 	mux.HandleFunc("POST /api/queues/{id}/agents/{user}/logout", s.authed(s.supervisorLogout))
 	s.registerAdmin(mux)

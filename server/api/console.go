@@ -78,6 +78,32 @@ func (s *Server) queueNight(w http.ResponseWriter, r *http.Request, u store.User
 	s.writeWaiting(w, r, u, q.ID)
 }
 
+// queueTake answers POST /api/queues/{id}/waiting/{caller}/take: the member answers that waiting
+// caller next, out of turn (OP-1). 409: they are on a call, or the caller rings a colleague.
+func (s *Server) queueTake(w http.ResponseWriter, r *http.Request, u store.User) {
+	if !s.needAgents(w) {
+		return
+	}
+	q, ok := s.consoleQueue(w, r, u, false)
+	if !ok {
+		return
+	}
+	if !slices.ContainsFunc(q.Members, func(m store.QueueMember) bool { return m.UserID == u.ID }) {
+		writeError(w, http.StatusForbidden, "only members of the queue answer its callers")
+		return
+	}
+	caller, err := strconv.ParseInt(r.PathValue("caller"), 10, 64)
+	if err != nil || caller <= 0 {
+		writeError(w, http.StatusBadRequest, "caller: not a waiting caller's id")
+		return
+	}
+	if err := s.deps.Agents.Take(r.Context(), u.OrgID, q.ID, u.ID, caller); err != nil {
+		s.agentError(w, "queue: take", err)
+		return
+	}
+	s.writeWaiting(w, r, u, q.ID)
+}
+
 func (s *Server) writeWaiting(w http.ResponseWriter, r *http.Request, u store.User, queueID int64) {
 	v, err := s.deps.Agents.Waiting(r.Context(), u.OrgID, queueID)
 	if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"slices"
 	"encoding/json"
 	"testing"
 
@@ -54,6 +55,12 @@ func TestConsoleQueueRoutes(t *testing.T) {
 		{"1009", "POST", board, "night", true, 200}, // the operator of the switchboard queue
 		{"1005", "POST", service, "night", true, 200},
 		{"admin", "POST", service, "night", false, 200},
+		{"1009", "POST", board, "waiting/7/take", false, 200}, // a member answers a chosen caller
+		{"1004", "POST", service, "waiting/7/take", false, 200},
+		{"admin", "POST", service, "waiting/7/take", false, 403}, // sees the callers, answers none
+		{"colleague", "POST", board, "waiting/7/take", false, 403},
+		{"acme", "POST", board, "waiting/7/take", false, 404},
+		{"1009", "POST", board, "waiting/x/take", false, 400},
 	} {
 		code, body := a.do(t, tt.method, path(tt.q, tt.what), tokens[tt.who], shared.QueueNight{Night: tt.night})
 		if code != tt.want {
@@ -66,7 +73,7 @@ func TestConsoleQueueRoutes(t *testing.T) {
 		if err := json.Unmarshal(body, &w); err != nil || w.QueueID != tt.q.ID || len(w.Callers) != 1 {
 			t.Fatalf("%s %s: %s (%v)", tt.who, tt.what, body, err)
 		}
-		if tt.method == "POST" {
+		if tt.what == "night" {
 			if got := queueOf(tt.q.Number); got.NightManual != tt.night {
 				t.Fatalf("%s switched night %t, store has %t", tt.who, tt.night, got.NightManual)
 			}
@@ -83,6 +90,9 @@ func TestConsoleQueueRoutes(t *testing.T) {
 	}
 	if audited != 3 {
 		t.Fatalf("%d queue.night audit entries, want 3 (one per switch)", audited)
+	}
+	if !slices.Contains(fa.took(), "take "+itoa(org)+" "+itoa(board.ID)+" "+itoa(a.accts["1009"].ID)+" 7") {
+		t.Fatalf("the operator's take did not reach the engine as asked: %q", fa.took())
 	}
 	for _, c := range fa.took() {
 		if c == "waiting "+itoa(a.acme.ID)+" "+itoa(service.ID) || c == "waiting "+itoa(a.acme.ID)+" "+itoa(board.ID) {

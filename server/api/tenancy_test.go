@@ -133,6 +133,7 @@ func tenancyTable(ids map[string]string) []tenancyCase {
 		{"GET", "/api/queues/{id}/stats", "/api/queues/" + ids["queue"] + "/stats", nil, 404},
 		{"GET", "/api/queues/{id}/waiting", "/api/queues/" + ids["queue"] + "/waiting", nil, 404},
 		{"POST", "/api/queues/{id}/night", "/api/queues/" + ids["queue"] + "/night", shared.QueueNight{Night: true}, 404},
+		{"POST", "/api/queues/{id}/waiting/{caller}/take", "/api/queues/" + ids["queue"] + "/waiting/1/take", nil, 404},
 		{"POST", "/api/queues/{id}/agents/{user}/login", "/api/queues/" + ids["queue"] + "/agents/" + ids["agent"] + "/login", nil, 404},
 		{"POST", "/api/queues/{id}/agents/{user}/logout", "/api/queues/" + ids["queue"] + "/agents/" + ids["agent"] + "/logout", nil, 404},
 		// Last: it ends acme's token.

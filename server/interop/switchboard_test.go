@@ -279,6 +279,51 @@ func TestIntegrationSwitchboardOperatorFlow(t *testing.T) {
 	heard(t, mikko, "Mikko hears the caller after the transfer", toneCaller)
 	hangup(t, caller, mikko)
 
+	t.Log("==== answer a chosen waiting caller out of turn")
+	op.api.waitState(api.AgentAvailable, 20*time.Second)
+	queueCall(t, srv, caller, "8010") // rings the operator first
+	cm = caller.mark()
+	if !pollUntil(20*time.Second, func() bool { return op.sw.Panel().Ringing }) {
+		t.Fatal("the first caller did not ring the operator")
+	}
+	queueCall(t, srv, aino, "8010") // waits second
+	ctx := context.Background()
+	if !pollUntil(15*time.Second, func() bool {
+		_ = op.sw.RefreshWaiting(ctx)
+		q := op.sw.Panel().Queues
+		return len(q) > 0 && len(q[0].Callers) == 2
+	}) {
+		t.Fatalf("the console does not list two callers: %+v", op.sw.Panel().Queues)
+	}
+	op.key(t, "Ctrl+L")
+	op.sw.Type("2")
+	op.key(t, "Ctrl+T")
+	if !pollUntil(20*time.Second, func() bool {
+		v := op.calls.View()
+		return len(v.Incoming) == 1 && strings.Contains(v.Incoming[0].Title+v.Incoming[0].Subtitle, "1001") ||
+			len(v.Incoming) == 1 && strings.Contains(v.Incoming[0].Title, "Aino")
+	}) {
+		t.Fatalf("the chosen caller does not ring the operator: %+v", op.calls.View().Incoming)
+	}
+	op.key(t, "F2")
+	op.waitActive(t, "the chosen caller")
+	heard(t, aino, "the chosen caller hears the operator", toneOperator)
+	if caller.hasEvent(cm, "CALL_CLOSED") {
+		t.Fatalf("the first caller was dropped when the operator took another (events: %s)", caller.ctrl.summary())
+	}
+	// The first caller kept waiting and is served next.
+	ma = aino.mark()
+	op.key(t, "F4")
+	aino.waitEvent(ma, "CALL_CLOSED", 20*time.Second, nil)
+	if !pollUntil(20*time.Second, func() bool { return op.sw.Panel().Ringing }) {
+		t.Fatal("the first caller did not ring the operator again")
+	}
+	op.key(t, "F2")
+	op.waitActive(t, "the first caller, served after the chosen one")
+	heard(t, caller, "the first caller hears the operator", toneOperator)
+	op.key(t, "F4")
+	op.waitIdle(t, "after the queue calls")
+
 	t.Log("==== directed pickup")
 	me = erik.mark()
 	caller.cmd("dial", srv.uri("1006"))

@@ -173,6 +173,11 @@ type entry struct {
 	progress  bool               // a progress announcement is due
 	gone      bool               // left the queue
 	wake      context.CancelFunc // stops the flow's music: something happened
+	// takenBy: an operator chose this caller from the console (Take); they are offered it
+	// first, and nobody else is until that offer ends.
+	takenBy int64
+	// yielded: the ring was cut short because its agent took another caller (not a miss).
+	yielded   bool
 	ringStop  context.CancelFunc // cancels a ring in progress (max wait)
 	maxTimer  Timer
 	progTimer Timer
@@ -470,6 +475,13 @@ func (e *Engine) free(m *member, now time.Time) bool {
 	a := m.a
 	return m.in && a.licensed && !a.paused && !a.onCall && a.ringing == nil && a.talking == nil &&
 		!now.Before(a.wrapUntil) && !now.Before(a.retryUntil) && !(m.q.cfg.RedStops && a.red)
+}
+
+// freeToTake is free for a caller m's agent chose from the console: logged in or not.
+func (e *Engine) freeToTake(m *member, now time.Time) bool {
+	probe := *m
+	probe.in = true
+	return e.free(&probe, now)
 }
 
 func (e *Engine) stateOf(a *agent, now time.Time) string {
@@ -852,11 +864,20 @@ func (q *queue) head(now time.Time) *entry {
 	return nil
 }
 
-// dispatch offers q's waiting entries, in order, to q's free agents. e.mu is held.
+// dispatch offers q's waiting entries, in order, to q's free agents; callers an operator took
+// from the console go to that operator first. e.mu is held.
 func (e *Engine) dispatch(q *queue, fx *effects) {
 	now := e.clock.Now()
 	for _, en := range q.waiting {
-		if en.offer != nil || en.overflow != nil || (en.cb != nil && now.Before(en.notBefore)) {
+		if en.takenBy == 0 || en.offer != nil || en.overflow != nil || en.cb != nil {
+			continue
+		}
+		if m := q.members[en.takenBy]; m != nil && e.freeToTake(m, now) {
+			e.offer(q, en, []*agent{m.a}, fx)
+		}
+	}
+	for _, en := range q.waiting {
+		if en.offer != nil || en.overflow != nil || en.takenBy != 0 || (en.cb != nil && now.Before(en.notBefore)) {
 			continue
 		}
 		if en.cb != nil && (e.d.Originator == nil || q.night(now)) {
@@ -870,19 +891,24 @@ func (e *Engine) dispatch(q *queue, fx *effects) {
 		if len(cands) == 0 {
 			return
 		}
-		en.offer = cands
-		for _, a := range cands {
-			a.ringing = en
-			en.tried[a.id] = true
-			fx.agent(e, a)
-		}
-		if en.cb != nil {
-			e.placeCallback(en, cands[0], fx)
-		} else if en.wake != nil {
-			en.wake()
-		}
-		fx.queue(e, q)
+		e.offer(q, en, cands, fx)
 	}
+}
+
+// offer reserves agents for en and wakes its flow to ring them. e.mu is held.
+func (e *Engine) offer(q *queue, en *entry, agents []*agent, fx *effects) {
+	en.offer = agents
+	for _, a := range agents {
+		a.ringing = en
+		en.tried[a.id] = true
+		fx.agent(e, a)
+	}
+	if en.cb != nil {
+		e.placeCallback(en, agents[0], fx)
+	} else if en.wake != nil {
+		en.wake()
+	}
+	fx.queue(e, q)
 }
 
 // candidates picks up to n free agents for en by the distribution rules (GRP-3, GRP-4): skill
@@ -950,6 +976,7 @@ func (e *Engine) candidates(q *queue, en *entry, n int, now time.Time) []*agent 
 func (e *Engine) release(en *entry, fx *effects) []*agent {
 	rung := en.offer
 	en.offer = nil
+	en.takenBy = 0 // a taken caller that was not answered goes back to the common order
 	for _, a := range rung {
 		if a.ringing == en {
 			a.ringing = nil

@@ -390,6 +390,21 @@ func (e *Engine) ringResult(ctx context.Context, en *entry, users []int64, ans m
 			e.agentChanged(a, &fx)
 		}
 		return false, nil
+	case en.yielded:
+		// The agent took another caller from the console: not a miss; en waits on.
+		en.yielded = false
+		for _, a := range rung {
+			e.agentChanged(a, &fx)
+		}
+		e.dispatch(q, &fx)
+		for _, a := range rung { // the taken caller may wait in another of the agent's queues
+			for _, m := range a.mem {
+				if m.q != q {
+					e.dispatch(m.q, &fx)
+				}
+			}
+		}
+		return false, nil
 	}
 	for _, a := range rung {
 		e.missedOffer(q, a, &fx)

@@ -15,6 +15,9 @@ import "time"
 //	                                        queue, its supervisors and the organisation's admins)
 //	POST /api/queues/{id}/night QueueNight → QueueWaiting (manual night mode, GRP-7: operators who
 //	                                        are members, supervisors and admins)
+//	POST /api/queues/{id}/waiting/{caller}/take → QueueWaiting (a member answers the caller with
+//	                                        QueueCaller.ID {caller} next, out of turn; 409 while on a
+//	                                        call or when the caller rings a colleague, 404 gone)
 //
 // Changes arrive on /api/events: type "agent" carries the user's AgentView after any change of
 // state (ringing, in call, wrap-up, paused, logged in or out, auto-logout); type "queue" carries
@@ -114,6 +117,7 @@ type QueueWaiting struct {
 
 // QueueCaller is one place in a queue: a caller on the line or a callback request.
 type QueueCaller struct {
+	ID       int64     `json:"id"`       // for POST /api/queues/{id}/waiting/{caller}/take
 	Position int       `json:"position"` // 1: served next
 	Caller   string    `json:"caller"`   // the number as shown to agents
 	Name     string    `json:"name,omitempty"`
