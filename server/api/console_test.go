@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
-	"slices"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/vaihde/vaihde/server/store"
