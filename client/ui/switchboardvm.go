@@ -510,28 +510,17 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 		s.consult = t.Text
 		s.mu.Unlock()
 		return tr.F(KSwConsulting, t.Text), nil
-	case SwPark, SwCampOn:
+	case SwPark:
 		v := s.calls.View()
 		if v.Focus == nil || !v.Focus.CanTransfer {
 			return "", ErrNoCall
 		}
-		if b.Action == SwPark {
-			if err := s.calls.BlindTransfer(v.Focus.ID, ParkCode); err != nil {
-				return "", err
-			}
-			return tr.T(KSwParked), nil
-		}
-		t, err := s.target()
-		if err != nil {
+		if err := s.calls.BlindTransfer(v.Focus.ID, ParkCode); err != nil {
 			return "", err
 		}
-		if t.Colleague == nil || t.Colleague.Extension == "" {
-			return "", errors.New(tr.T(KSwNotColleague))
-		}
-		if err := s.calls.BlindTransfer(v.Focus.ID, CampOnCode+t.Colleague.Extension); err != nil {
-			return "", err
-		}
-		return tr.F(KSwCampedOn, t.Text), nil
+		return tr.T(KSwParked), nil
+	case SwCampOn:
+		return s.toColleagueService(CampOnCode, KSwNotColleague, KSwCampedOn)
 	case SwPickup:
 		// The selected colleague's call (990<ext>); no colleague: any call ringing in my groups.
 		code, what := PickupCode, tr.T(KSwKeyPickup)
@@ -545,21 +534,7 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 		}
 		return tr.F(KSwPickingUp, what), nil
 	case SwToVM:
-		v := s.calls.View()
-		if v.Focus == nil || !v.Focus.CanTransfer {
-			return "", ErrNoCall
-		}
-		t, err := s.target()
-		if err != nil {
-			return "", err
-		}
-		if t.Colleague == nil || t.Colleague.Extension == "" {
-			return "", errors.New(tr.T(KSwNeedColleague))
-		}
-		if err := s.calls.BlindTransfer(v.Focus.ID, VoicemailCode+t.Colleague.Extension); err != nil {
-			return "", err
-		}
-		return tr.F(KSwToVoicemail, t.Text), nil
+		return s.toColleagueService(VoicemailCode, KSwNeedColleague, KSwToVoicemail)
 	case SwTake:
 		// The caller's place in operator queue 1's list, typed in the number field.
 		qs := s.agent.Snapshot().View.Queues
@@ -661,6 +636,26 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 		return tr.F(KSwLoggedIn, q.Name), nil
 	}
 	return "", fmt.Errorf("action %q: %w", b.Action, ErrUnknownKey)
+}
+
+// toColleagueService transfers the call to a server service of the selected colleague
+// (prefix + extension: camp-on, voicemail); a typed outside number is refused with need.
+func (s *SwitchboardVM) toColleagueService(prefix string, need, done Key) (string, error) {
+	v := s.calls.View()
+	if v.Focus == nil || !v.Focus.CanTransfer {
+		return "", ErrNoCall
+	}
+	t, err := s.target()
+	if err != nil {
+		return "", err
+	}
+	if t.Colleague == nil || t.Colleague.Extension == "" {
+		return "", errors.New(s.tr.T(need))
+	}
+	if err := s.calls.BlindTransfer(v.Focus.ID, prefix+t.Colleague.Extension); err != nil {
+		return "", err
+	}
+	return s.tr.F(done, t.Text), nil
 }
 
 // Query is the search text.
