@@ -211,14 +211,9 @@ func (e *Engine) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	target = p.target
 
-	var offer sdpmedia.Media
-	var codecA sdpmedia.Codec
-	hasOffer := len(req.Body()) > 0
-	if hasOffer {
-		if offer, codecA, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil || srtpRefused(offer) {
-			respond(tx, req, 488, "Not Acceptable Here")
-			return
-		}
+	offer, codecA, hasOffer, ok := inviteOffer(tx, req)
+	if !ok {
+		return
 	}
 
 	// Presence follows the caller from here on; the legs take over once answered.

@@ -32,6 +32,7 @@ import (
 	"github.com/vaihde/vaihde/server/signaling"
 	"github.com/vaihde/vaihde/server/store"
 	"github.com/vaihde/vaihde/shared/presence"
+	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
 // Trunk configures the carrier trunk (CALL-3, ORG-5).
@@ -314,6 +315,21 @@ func (e *Engine) contact(transport string) *sip.ContactHeader {
 		port = e.cfg.ContactTLSPort
 	}
 	return signaling.ServerContact(e.cfg.ContactHost, port, transport)
+}
+
+// inviteOffer reads an INVITE's SDP offer. hasOffer is false for an INVITE without one (we
+// offer in the 200, the answer comes in the ACK); ok is false when it answered 488 (an offer
+// we cannot use, or SRTP required where we refuse it).
+func inviteOffer(tx sip.ServerTransaction, req *sip.Request) (offer sdpmedia.Media, cdc sdpmedia.Codec, hasOffer, ok bool) {
+	if len(req.Body()) == 0 {
+		return offer, cdc, false, true
+	}
+	offer, cdc, err := sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported)
+	if err != nil || srtpRefused(offer) {
+		respond(tx, req, 488, "Not Acceptable Here")
+		return offer, cdc, true, false
+	}
+	return offer, cdc, true, true
 }
 
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {

@@ -171,17 +171,12 @@ func (e *Engine) pickup(ctx context.Context, req *sip.Request, tx sip.ServerTran
 		respond(tx, req, 480, "Nothing To Pick Up")
 		return
 	}
-	var (
-		offer sdpmedia.Media
-		cdc   sdpmedia.Codec
-		err   error
-	)
-	hasOffer := len(req.Body()) > 0
+	offer, cdc, hasOffer, ok := inviteOffer(tx, req)
+	if !ok {
+		return
+	}
+	var err error
 	if hasOffer {
-		if offer, cdc, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil || srtpRefused(offer) {
-			respond(tx, req, 488, "Not Acceptable Here")
-			return
-		}
 		if c, err := pickCodec(offer, a.prefer); err == nil {
 			cdc = c
 		}

@@ -84,17 +84,9 @@ func (s *service) handedOver() bool {
 func (e *Engine) serveService(req *sip.Request, tx sip.ServerTransaction, org store.Org, caller party, dialled string, flow mediaapp.Flow, tag string) {
 	callID := string(*req.CallID())
 	started := time.Now()
-	var (
-		offer sdpmedia.Media
-		cdc   sdpmedia.Codec
-		err   error
-	)
-	hasOffer := len(req.Body()) > 0
-	if hasOffer {
-		if offer, cdc, err = sdpmedia.ParseNegotiate(req.Body(), sdpmedia.Supported); err != nil || srtpRefused(offer) {
-			respond(tx, req, 488, "Not Acceptable Here")
-			return
-		}
+	offer, cdc, hasOffer, ok := inviteOffer(tx, req)
+	if !ok {
+		return
 	}
 	media, err := e.deps.Relay.NewLeg()
 	if err != nil {
