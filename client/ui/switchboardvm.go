@@ -487,11 +487,7 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 		}
 		return "", s.calls.ToggleHold(v.Focus.ID)
 	case SwBlind, SwAnnounce:
-		v := s.calls.View()
-		if v.Focus == nil || !v.Focus.CanTransfer {
-			return "", ErrNoCall
-		}
-		t, err := s.target()
+		v, t, err := s.transferable()
 		if err != nil {
 			return "", err
 		}
@@ -638,14 +634,21 @@ func (s *SwitchboardVM) do(b KeyBinding) (string, error) {
 	return "", fmt.Errorf("action %q: %w", b.Action, ErrUnknownKey)
 }
 
+// transferable is the call in the panel and the target of its transfer; an error when there
+// is no call to transfer or no target.
+func (s *SwitchboardVM) transferable() (View, SwitchTarget, error) {
+	v := s.calls.View()
+	if v.Focus == nil || !v.Focus.CanTransfer {
+		return v, SwitchTarget{}, ErrNoCall
+	}
+	t, err := s.target()
+	return v, t, err
+}
+
 // toColleagueService transfers the call to a server service of the selected colleague
 // (prefix + extension: camp-on, voicemail); a typed outside number is refused with need.
 func (s *SwitchboardVM) toColleagueService(prefix string, need, done Key) (string, error) {
-	v := s.calls.View()
-	if v.Focus == nil || !v.Focus.CanTransfer {
-		return "", ErrNoCall
-	}
-	t, err := s.target()
+	v, t, err := s.transferable()
 	if err != nil {
 		return "", err
 	}

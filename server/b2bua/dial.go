@@ -68,16 +68,7 @@ type dialing struct {
 }
 
 // claim makes l the answering fork; false if another fork won or the attempt was abandoned.
-func (d *dialing) claim(l *leg) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.done {
-		return false
-	}
-	d.done, d.winner = true, l
-	close(d.stopCh)
-	return true
-}
+func (d *dialing) claim(l *leg) bool { return d.claimThen(l, func() {}) }
 
 // claimThen is claim that runs answer before anyone else sees the winner (a picked-up call's
 // 200 to the picker).
