@@ -187,6 +187,49 @@ func waitEstablished(t *testing.T, b *baresip, mark int, what string) {
 	}
 }
 
+// switchboardPhones are the baresip phones of the operator flows: the outside caller 1003,
+// Mikko 1002 (answers by himself), Aino 1001 and Erik 1006. Their checks are the same whether
+// the operator works through the switchboard model or the real window.
+type switchboardPhones struct {
+	srv                       *vaihde
+	caller, mikko, aino, erik *baresip
+}
+
+// campedCallConnects follows a caller just camped on Mikko, who talks with Aino: nothing rings
+// Mikko and the caller waits on; when Aino hangs up the caller rings Mikko first and they talk.
+func (ph switchboardPhones) campedCallConnects(t *testing.T, mikkoMark, callerMark int) {
+	t.Helper()
+	time.Sleep(2 * time.Second) // the caller waits; nothing rings Mikko during his call
+	if ph.mikko.hasEvent(mikkoMark, "CALL_INCOMING") {
+		t.Fatal("the camped call rang Mikko while he was busy")
+	}
+	if ph.caller.hasEvent(callerMark, "CALL_CLOSED") {
+		t.Fatalf("the camped caller was hung up (events: %s)", ph.caller.ctrl.summary())
+	}
+	mm := ph.mikko.mark()
+	hangup(t, ph.aino, ph.mikko)
+	waitEstablished(t, ph.mikko, mm, "camp-on after the hang-up")
+	ph.talk(t, ph.mikko, "camp-on")
+}
+
+// talk checks that the caller and b hear each other, then hangs up.
+func (ph switchboardPhones) talk(t *testing.T, b *baresip, what string) {
+	t.Helper()
+	heard(t, ph.caller, what+": the caller hears "+b.opts.User, b.opts.ToneHz)
+	heard(t, b, what+": "+b.opts.User+" hears the caller", toneCaller)
+	hangup(t, ph.caller, b)
+}
+
+// retrieveParked has Aino retrieve the caller's parked call by dialling its slot.
+func (ph switchboardPhones) retrieveParked(t *testing.T, token string) {
+	t.Helper()
+	slot := parkedSlot(t, ph.srv, token, ph.caller.opts.User)
+	ma := ph.aino.mark()
+	ph.aino.cmd("dial", ph.srv.uri("989"+strconv.Itoa(slot)))
+	waitEstablished(t, ph.aino, ma, "retrieve")
+	ph.talk(t, ph.aino, "park and retrieve")
+}
+
 // TestIntegrationSwitchboardOperatorFlow: the operator answers a caller from queue 8010,
 // searches Mikko (1002) by typing, sees him busy, camps the caller on him, and the caller
 // reaches him when he hangs up (audio both ways); parks a second caller and 1001 retrieves it
@@ -204,6 +247,7 @@ func TestIntegrationSwitchboardOperatorFlow(t *testing.T) {
 	aino := registered(t, srv, "1001", tone1001, false, "")
 	erik := registered(t, srv, "1006", tone1006, false, "")
 	op := startOperator(t, srv)
+	ph := switchboardPhones{srv: srv, caller: caller, mikko: mikko, aino: aino, erik: erik}
 
 	t.Log("==== camp-on")
 	dial(t, aino, mikko, srv.uri("1002")) // Mikko is busy with Aino
@@ -219,31 +263,13 @@ func TestIntegrationSwitchboardOperatorFlow(t *testing.T) {
 	mm, cm := mikko.mark(), caller.mark()
 	op.key(t, "Ctrl+K")
 	op.waitIdle(t, "camp-on")
-	time.Sleep(2 * time.Second) // the caller waits; nothing rings Mikko during his call
-	if mikko.hasEvent(mm, "CALL_INCOMING") {
-		t.Fatal("the camped call rang Mikko while he was busy")
-	}
-	if caller.hasEvent(cm, "CALL_CLOSED") {
-		t.Fatalf("the camped caller was hung up (events: %s)", caller.ctrl.summary())
-	}
-	mm = mikko.mark()
-	hangup(t, aino, mikko)
-	waitEstablished(t, mikko, mm, "camp-on after the hang-up")
-	heard(t, caller, "camped caller hears Mikko", tone1002)
-	heard(t, mikko, "Mikko hears the camped caller", toneCaller)
-	hangup(t, caller, mikko)
+	ph.campedCallConnects(t, mm, cm)
 
 	t.Log("==== park and retrieve")
 	op.answerQueueCall(t, srv, caller)
 	op.key(t, "Ctrl+P")
 	op.waitIdle(t, "park")
-	slot := parkedSlot(t, srv, op.api.token, caller.opts.User)
-	ma := aino.mark()
-	aino.cmd("dial", srv.uri("989"+strconv.Itoa(slot)))
-	waitEstablished(t, aino, ma, "retrieve")
-	heard(t, caller, "parked caller hears 1001", tone1001)
-	heard(t, aino, "1001 hears the parked caller", toneCaller)
-	hangup(t, aino, caller)
+	ph.retrieveParked(t, op.api.token)
 
 	t.Log("==== announced transfer with a way back")
 	op.answerQueueCall(t, srv, caller)
@@ -275,9 +301,7 @@ func TestIntegrationSwitchboardOperatorFlow(t *testing.T) {
 	}
 	op.key(t, "F8")
 	op.waitIdle(t, "announced transfer")
-	heard(t, caller, "caller hears Mikko after the transfer", tone1002)
-	heard(t, mikko, "Mikko hears the caller after the transfer", toneCaller)
-	hangup(t, caller, mikko)
+	ph.talk(t, mikko, "announced transfer")
 
 	t.Log("==== answer a chosen waiting caller out of turn")
 	op.api.waitState(api.AgentAvailable, 20*time.Second)
@@ -312,7 +336,7 @@ func TestIntegrationSwitchboardOperatorFlow(t *testing.T) {
 		t.Fatalf("the first caller was dropped when the operator took another (events: %s)", caller.ctrl.summary())
 	}
 	// The first caller kept waiting and is served next.
-	ma = aino.mark()
+	ma := aino.mark()
 	op.key(t, "F4")
 	aino.waitEvent(ma, "CALL_CLOSED", 20*time.Second, nil)
 	if !pollUntil(20*time.Second, func() bool { return op.sw.Panel().Ringing }) {

@@ -149,6 +149,7 @@ func TestIntegrationSwitchboardWindowKeyboardOnly(t *testing.T) {
 	caller.waitRegistered()
 	mikko.waitRegistered()
 	opAPI := newAgentAPI(t, srv, "1009")
+	ph := switchboardPhones{srv: srv, caller: caller, mikko: mikko, aino: aino, erik: erik}
 
 	bin := filepath.Join(t.TempDir(), "softphone")
 	build := exec.Command("go", "build", "-o", bin, "./client/cmd/softphone")
@@ -214,26 +215,12 @@ func TestIntegrationSwitchboardWindowKeyboardOnly(t *testing.T) {
 	if !strings.Contains(line, "target=1002") || !strings.Contains(line, `target_phone="On a call"`) {
 		t.Fatalf("camp-on was not on Mikko shown busy: %s", line)
 	}
-	time.Sleep(2 * time.Second)
-	if mikko.hasEvent(mm, "CALL_INCOMING") || caller.hasEvent(cm, "CALL_CLOSED") {
-		t.Fatalf("camp-on: Mikko rang while busy, or the caller was dropped (Mikko: %s; caller: %s)", mikko.ctrl.summary(), caller.ctrl.summary())
-	}
-	mm = mikko.mark()
-	hangup(t, aino, mikko)
-	waitEstablished(t, mikko, mm, "camp-on after the hang-up (window)")
-	heard(t, caller, "camped caller hears Mikko (window)", tone1002)
-	heard(t, mikko, "Mikko hears the camped caller (window)", toneCaller)
-	hangup(t, caller, mikko)
+	ph.campedCallConnects(t, mm, cm)
 
 	t.Log("==== park and retrieve")
 	answer()
 	press("ctrl+p", "Ctrl+P")
-	slot := parkedSlot(t, srv, opAPI.token, caller.opts.User)
-	ma := aino.mark()
-	aino.cmd("dial", srv.uri("989"+strconv.Itoa(slot)))
-	waitEstablished(t, aino, ma, "retrieve (window)")
-	heard(t, caller, "parked caller hears 1001 (window)", tone1001)
-	hangup(t, aino, caller)
+	ph.retrieveParked(t, opAPI.token)
 
 	t.Log("==== announced transfer with a way back")
 	answer()
@@ -254,9 +241,7 @@ func TestIntegrationSwitchboardWindowKeyboardOnly(t *testing.T) {
 	waitEstablished(t, mikko, mm, "the consultation call (window)")
 	heard(t, mikko, "Mikko hears the operator announce (window)", toneOperator)
 	press("F8", "F8")
-	heard(t, caller, "caller hears Mikko after the transfer (window)", tone1002)
-	heard(t, mikko, "Mikko hears the caller after the transfer (window)", toneCaller)
-	hangup(t, caller, mikko)
+	ph.talk(t, mikko, "announced transfer (window)")
 
 	t.Log("==== directed pickup")
 	me = erik.mark()
