@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/vaihde/vaihde/server/relay"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/number"
 	"github.com/vaihde/vaihde/shared/sdpmedia"
 )
 
@@ -66,16 +68,7 @@ func (e *Engine) addRinging(a *ringingAttempt) func() {
 // isPickup reports whether dialled is the pickup code, alone or followed by an extension.
 func (e *Engine) isPickup(dialled string) bool {
 	rest, ok := strings.CutPrefix(dialled, e.cfg.PickupCode)
-	return ok && e.cfg.PickupCode != "" && allDigits(rest)
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
+	return ok && e.cfg.PickupCode != "" && number.AllDigits(rest)
 }
 
 // pickupColleagues returns the users who share a hunt group or queue with picker; nil when the
@@ -102,14 +95,7 @@ func (e *Engine) pickupColleagues(ctx context.Context, orgID, picker int64) map[
 	}
 	var out map[int64]bool
 	for _, members := range groups {
-		in := false
-		for _, id := range members {
-			if id == picker {
-				in = true
-				break
-			}
-		}
-		if !in {
+		if !slices.Contains(members, picker) {
 			continue
 		}
 		if out == nil {
@@ -175,16 +161,16 @@ func (e *Engine) pickup(ctx context.Context, req *sip.Request, tx sip.ServerTran
 	if !ok {
 		return
 	}
-	var err error
-	if hasOffer {
-		if c, err := pickCodec(offer, a.prefer); err == nil {
-			cdc = c
-		}
-	}
 	l := uasLeg(req, a.media, picker)
 	l.ringTarget = target
-	var body []byte
+	var (
+		body []byte
+		err  error
+	)
 	if hasOffer {
+		if c, perr := pickCodec(offer, a.prefer); perr == nil {
+			cdc = c
+		}
 		l.remoteMedia, l.codec = offer, cdc
 		body, err = e.answer(l, offer, cdc)
 	} else {

@@ -18,6 +18,7 @@ import (
 	"github.com/vaihde/vaihde/server/presence"
 	"github.com/vaihde/vaihde/server/prompt"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/number"
 	sharedpresence "github.com/vaihde/vaihde/shared/presence"
 )
 
@@ -185,16 +186,7 @@ func validArg(arg string, k CodeKind) bool {
 	digits := arg
 	if k == SetForwarding {
 		digits = strings.TrimPrefix(arg, "+")
-		return len(digits) <= 15 && allDigits(digits) && (arg == "" || digits != "")
+		return len(digits) <= 15 && number.AllDigits(digits) && (arg == "" || digits != "")
 	}
-	return len(arg) <= 2 && allDigits(arg)
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return len(arg) <= 2 && number.AllDigits(arg)
 }

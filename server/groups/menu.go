@@ -8,6 +8,7 @@ import (
 
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/store"
+	"github.com/vaihde/vaihde/shared/number"
 )
 
 // Menu defaults (store.Menu).
@@ -109,7 +110,7 @@ func (s *Service) menuPrompt(ctx context.Context, cl call, m store.Menu) []media
 func (s *Service) targetName(ctx context.Context, cl call, to string) []string {
 	to = strings.TrimPrefix(to, VoicemailPrefix)
 	digits := strings.TrimPrefix(to, "+")
-	if s.clips.cat != nil && allDigits(digits) && s.clips.has(cl.org.ID, cl.lang, NamePromptPrefix+digits) {
+	if s.clips.cat != nil && digits != "" && number.AllDigits(digits) && s.clips.has(cl.org.ID, cl.lang, NamePromptPrefix+digits) {
 		return []string{NamePromptPrefix + digits}
 	}
 	if g, ok := s.lookup(ctx, cl.org, to); ok {
@@ -134,13 +135,4 @@ func digitKeys(num string) []string {
 		}
 	}
 	return keys
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

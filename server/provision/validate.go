@@ -75,7 +75,7 @@ func NormalizeDomain(d string) (string, error) {
 			}
 		}
 	}
-	if allDigits(labels[len(labels)-1]) {
+	if l := labels[len(labels)-1]; l != "" && number.AllDigits(l) {
 		return "", badInput("domain %q: the last label cannot be numeric", d)
 	}
 	return d, nil
@@ -100,7 +100,7 @@ func validName(what, name string) (string, error) {
 
 // validCountryCode checks an E.164 country code without '+' (1–3 digits, not starting with 0).
 func validCountryCode(cc string) error {
-	if cc == "" || len(cc) > 3 || !allDigits(cc) || cc[0] == '0' {
+	if cc == "" || len(cc) > 3 || !number.AllDigits(cc) || cc[0] == '0' {
 		return badInput("country code %q: give 1 to 3 digits without '+', e.g. 358", cc)
 	}
 	return nil
@@ -167,16 +167,4 @@ func validLanguage(l string) error {
 		}
 	}
 	return badInput("unknown language %q: give fi, sv or en", l)
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -82,7 +82,7 @@ func Parse(raw, country string) (Number, error) {
 	case s[0] == '+':
 		return e164(raw, s[1:])
 	}
-	if !allDigits(s) {
+	if !AllDigits(s) {
 		return Number{}, fmt.Errorf("parse %q: %w", raw, ErrInvalid)
 	}
 	switch {
@@ -91,7 +91,7 @@ func Parse(raw, country string) (Number, error) {
 	case len(s) >= MinExtension && len(s) <= MaxExtension && s[0] != '0':
 		return Number{Kind: Extension, Value: s}, nil
 	case s[0] == '0' && len(s) > 1:
-		if country == "" || !allDigits(country) || len(country) > 3 {
+		if country == "" || !AllDigits(country) || len(country) > 3 {
 			return Number{}, fmt.Errorf("parse %q: %w", raw, ErrNoCountry)
 		}
 		return e164(raw, country+s[1:])
@@ -103,7 +103,7 @@ func Parse(raw, country string) (Number, error) {
 }
 
 func e164(raw, digits string) (Number, error) {
-	if !allDigits(digits) || digits == "" {
+	if !AllDigits(digits) || digits == "" {
 		return Number{}, fmt.Errorf("parse %q: %w", raw, ErrInvalid)
 	}
 	if digits[0] == '0' {
@@ -142,7 +142,9 @@ func strip(raw string) string {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func allDigits(s string) bool {
+// AllDigits reports whether s holds only the digits 0–9 (true for "": callers that need a
+// digit say so).
+func AllDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isDigit(s[i]) {
 			return false
