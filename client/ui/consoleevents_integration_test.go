@@ -80,18 +80,11 @@ func ceEventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestIntegrationConsoleEventsReachTheSoftphone: the real call park (server/park) wired to the
-// real API as server/cmd/vaihde wires it, over loopback HTTP: the operator's switchboard model
-// loads the parked calls through agent.Board and then follows the "parked" events as a call is
-// parked and hangs up; a "campon" event for colleague 1004 makes 1004's call panel say that a
-// caller waits, and reaches the operator too.
-func TestIntegrationConsoleEventsReachTheSoftphone(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
+// demoStore is a real SQLite store with the demo organisation, and its users by extension.
+func demoStore(t *testing.T) (*sqlite.Store, store.Org, map[string]store.User) {
+	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "console.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +97,21 @@ func TestIntegrationConsoleEventsReachTheSoftphone(t *testing.T) {
 	for _, a := range accts {
 		user[a.User.Extension] = a.User
 	}
+	return st, org, user
+}
+
+// TestIntegrationConsoleEventsReachTheSoftphone: the real call park (server/park) wired to the
+// real API as server/cmd/vaihde wires it, over loopback HTTP: the operator's switchboard model
+// loads the parked calls through agent.Board and then follows the "parked" events as a call is
+// parked and hangs up; a "campon" event for colleague 1004 makes 1004's call panel say that a
+// caller waits, and reaches the operator too.
+func TestIntegrationConsoleEventsReachTheSoftphone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	st, org, user := demoStore(t)
 	never := make(chan time.Time)     // no ring-back during the test
 	start := t0.Add(-2 * time.Minute) // parked two minutes before the switchboard's clock (t0)
 	pk := park.New(park.Config{Now: func() time.Time { return start }, After: func(time.Duration) <-chan time.Time { return never }})

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -17,12 +16,10 @@ import (
 	"github.com/vaihde/vaihde/client/agent"
 	"github.com/vaihde/vaihde/client/people"
 	"github.com/vaihde/vaihde/server/api"
-	"github.com/vaihde/vaihde/server/demo"
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/presence"
 	"github.com/vaihde/vaihde/server/queue"
 	"github.com/vaihde/vaihde/server/store"
-	"github.com/vaihde/vaihde/server/store/sqlite"
 	shared "github.com/vaihde/vaihde/shared/api"
 )
 
@@ -170,19 +167,7 @@ func TestIntegrationSupervisorStatsFromRealEngine(t *testing.T) {
 	}
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stats.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org, accts, err := demo.Seed(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	user := map[string]store.User{}
-	for _, a := range accts {
-		user[a.User.Extension] = a.User
-	}
+	st, org, user := demoStore(t)
 	// X and Y answer, Z pauses, W is logged out by the supervisor (1005, also Z).
 	x, y, z, w := user["1004"], user["1006"], user["1005"], user["1007"]
 	w.Agent = true

@@ -6,9 +6,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo"
+
 	"github.com/vaihde/vaihde/server/mediaapp"
 	"github.com/vaihde/vaihde/server/store"
 )
+
+// pickUp has p dial the pickup code number and fails the test unless it is answered.
+func (h *harness) pickUp(t *testing.T, p *testPhone, number string) *sipgo.DialogClientSession {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+	defer cancel()
+	s, err := p.dial(ctx, h.uri(number))
+	if err != nil {
+		t.Fatalf("%s dialling %s: %v", p.user, number, err)
+	}
+	return s
+}
 
 // TestIntegrationDirectedPickup: 1003 calls 1002, whose phone rings; 1001 dials 9901002 and
 // is answered at once, talking to 1003 both ways; 1002's ringing INVITE is CANCELled. The log
@@ -19,12 +33,7 @@ func TestIntegrationDirectedPickup(t *testing.T) {
 	done := p3.dialAsync(h.ctx, h.uri("1002"))
 	p2.expectCall(t)
 
-	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
-	defer cancel()
-	picker, err := p1.dial(ctx, h.uri("9901002"))
-	if err != nil {
-		t.Fatalf("1001 dialling 9901002: %v", err)
-	}
+	picker := h.pickUp(t, p1, "9901002")
 	caller := answered(t, done, "1003's call picked up")
 	recvWithin(t, p2.cancels, "CANCEL of 1002's ringing INVITE")
 	checkAudio(t, p3, caller.InviteResponse.Body(), p1)
@@ -145,12 +154,7 @@ func TestIntegrationPickupOfGroupCall(t *testing.T) {
 			}
 			p1.expectCall(t)
 			p2.expectCall(t)
-			ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
-			defer cancel()
-			picker, err := p4.dial(ctx, h.uri("9901002"))
-			if err != nil {
-				t.Fatalf("1004 dialling 9901002: %v", err)
-			}
+			picker := h.pickUp(t, p4, "9901002")
 			res := recvWithin(t, svc.results, "the flow's ring outcome")
 			if res.err != nil || res.ans.UserID != h.users["1004"].ID {
 				t.Fatalf("RingOut = %+v, %v; want answered by 1004", res.ans, res.err)
@@ -183,12 +187,7 @@ func TestIntegrationPickupOfDIDCall(t *testing.T) {
 		done <- dialResult{s, err}
 	}()
 	p2.expectCall(t)
-	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
-	defer cancel()
-	picker, err := p1.dial(ctx, h.uri("9901002"))
-	if err != nil {
-		t.Fatalf("1001 dialling 9901002: %v", err)
-	}
+	picker := h.pickUp(t, p1, "9901002")
 	outside := answered(t, done, "the DID call picked up")
 	recvWithin(t, p2.cancels, "CANCEL at 1002")
 	checkAudio(t, carrier, outside.InviteResponse.Body(), p1)
