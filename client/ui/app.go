@@ -283,7 +283,7 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 			u.sup.refresh()
 		case t == u.swTab:
 			u.sw.focused = "" // give the field the VM says has the focus the keyboard again
-			u.sw.refreshWaiting()
+			u.sw.refreshWaiting(true)
 		}
 	}
 	u.win.Canvas().SetOnTypedRune(func(r rune) {
@@ -613,9 +613,9 @@ func (u *UI) showMain() {
 	u.prefs.refreshAccount()
 	u.render()
 	if u.switchboardShownIn() {
-		// An operator's landing tab: the switchboard, its search field focused.
+		// An operator's landing tab: the switchboard (OnSelected reloads it), its search field
+		// focused at once.
 		u.tabs.Select(u.swTab)
-		u.sw.focused = ""
 		u.sw.render()
 	} else {
 		u.win.Canvas().Focus(u.phone.number)

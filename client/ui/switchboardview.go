@@ -161,13 +161,11 @@ func (v *switchboardView) key(name string) bool {
 			}
 		}
 		u.goAsync(func() {
-			err := v.vm.HandleKey(name)
-			p := v.vm.Panel()
-			if err != nil {
+			if err := v.vm.HandleKey(name); err != nil {
 				u.log.Info("switchboard action failed", "key", name, "target", target, "target_phone", phone, "err", err)
 			} else {
 				u.log.Info("switchboard action", "key", name, "action", string(b.Action), "target", target,
-					"target_phone", phone, "message", p.Message)
+					"target_phone", phone, "message", v.vm.Panel().Message)
 			}
 			u.do(v.render)
 		})
@@ -214,7 +212,7 @@ func (v *switchboardView) render() {
 	// The agent events carry the waiting counts: when they change, ask for the callers.
 	if total := waitingTotal(p); total != v.waitingSeen {
 		v.waitingSeen = total
-		v.refreshWaiting()
+		v.refreshWaiting(false) // the parked calls follow their own events
 	}
 	v.queues.Objects = objs
 	v.queues.Refresh()
@@ -470,8 +468,9 @@ func (v *switchboardView) loadForwarding(ext string) {
 	})
 }
 
-// refreshWaiting loads the operator queues' waiting callers off the Fyne goroutine.
-func (v *switchboardView) refreshWaiting() {
+// refreshWaiting loads the operator queues' waiting callers, and with parked the parked calls
+// too (when the tab is shown; the "parked" events keep them current), off the Fyne goroutine.
+func (v *switchboardView) refreshWaiting(parked bool) {
 	u := v.u
 	u.goAsync(func() {
 		ctx, cancel := context.WithTimeout(u.ctx, agentActionTimeout)
@@ -479,8 +478,10 @@ func (v *switchboardView) refreshWaiting() {
 		if err := v.vm.RefreshWaiting(ctx); err != nil {
 			u.log.Info("queue callers not loaded", "err", err)
 		}
-		if err := v.vm.RefreshParked(ctx); err != nil {
-			u.log.Info("parked calls not loaded", "err", err)
+		if parked {
+			if err := v.vm.RefreshParked(ctx); err != nil {
+				u.log.Info("parked calls not loaded", "err", err)
+			}
 		}
 		u.do(v.render)
 	})
