@@ -57,7 +57,14 @@ create() {
 	local dir=$1
 	[ "$(id -u)" -eq 0 ] || die "needs root"
 	[ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ] && die "$dir exists and is not empty"
-	[ -f "$tarball" ] || build_cache
+	if [ ! -f "$tarball" ]; then
+		# Two tests may create at once (go test runs packages in parallel): one debootstraps.
+		mkdir -p "$cache"
+		exec 9>"$cache/.lock"
+		flock 9
+		[ -f "$tarball" ] || build_cache
+		flock -u 9
+	fi
 	mkdir -p "$dir"
 	tar -C "$dir" -xf "$tarball"
 	cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
