@@ -640,7 +640,7 @@ func (rg *ringer) StartRing(callWaiting bool) {
 		rg.do(func() { rg.r.Beep(a.Speaker) })
 		return
 	}
-	rg.do(func() { rg.r.Ring(a.Ringer) })
+	rg.do(func() { rg.r.Ring(a.RingDevices()...) })
 }
 
 // StopRing implements ui.Ringer.
