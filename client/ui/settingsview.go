@@ -25,15 +25,15 @@ type settingsView struct {
 	alsoRing *widget.Select
 	// option label → device name, per chooser; alsoRingNames has no entry for "no other device"
 	micNames, speakerNames, ringerNames, alsoRingNames map[string]string
-	volume                              *widget.Slider
-	language                            *widget.Select
-	account                             *widget.Label
-	passwordWhere                       *widget.Label // where the password is kept
-	logout                              *widget.Button
-	forwarding                          *widget.Button // opens the forwarding and voicemail screen
-	transport                           *widget.Select // SIP transport: UDP, TCP, TLS
-	srtp                                *widget.Check  // encrypt calls (SRTP)
-	updating                            bool           // set while options are replaced: ignore OnChanged
+	volume                                             *widget.Slider
+	language                                           *widget.Select
+	account                                            *widget.Label
+	passwordWhere                                      *widget.Label // where the password is kept
+	logout                                             *widget.Button
+	forwarding                                         *widget.Button // opens the forwarding and voicemail screen
+	transport                                          *widget.Select // SIP transport: UDP, TCP, TLS
+	srtp                                               *widget.Check  // encrypt calls (SRTP)
+	updating                                           bool           // set while options are replaced: ignore OnChanged
 }
 
 func newSettingsView(u *UI) *settingsView {

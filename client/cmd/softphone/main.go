@@ -172,6 +172,10 @@ func run(ctx context.Context, args []string) error {
 				}
 			},
 			OnNotice: func(n audio.Notice) {
+				if n.Returned { // the chosen device is back and used again: nothing to fix
+					log.Info("audio device back", "device", n.Used)
+					return
+				}
 				log.Warn("audio device fallback", "requested", n.Requested, "used", n.Used, "err", n.Err)
 				if f := onNotice.Load(); f != nil {
 					(*f)(fmt.Sprintf("%s: %v", n.Requested, n.Err))
