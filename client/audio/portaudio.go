@@ -452,19 +452,47 @@ func (st *stream) probeWanted(now time.Time) {
 		err = probeOpen(dev, st.input)
 	}
 	s.mu.Unlock()
-	switch {
-	case st.onWanted && err == nil:
+	switch probeVerdict(st.onWanted, st.probeOK, err == nil, now.Sub(st.lastMove)) {
+	case probeShared:
 		st.probeOK = true
-	case st.onWanted && !st.probeOK:
+	case probeExclusive:
 		st.probeOff = true
 		s.log.Debug("audio device cannot be opened twice; only the stall watchdog watches it", "device", st.want, "err", err)
-	case st.onWanted:
+	case probeGone:
 		st.lastMove = now
 		st.moveToDefault(fmt.Errorf("%w: %w", errGone, err))
-	case err == nil && now.Sub(st.lastMove) >= moveEvery:
+	case probeBack:
 		st.lastMove = now
 		st.moveBack(dev)
 	}
+}
+
+// probeAction is what a probe of the chosen device leads to.
+type probeAction int
+
+const (
+	probeNothing   probeAction = iota
+	probeShared                // on the device, which opens a second time: later failures mean it is gone
+	probeExclusive             // on the device, which never opened a second time: stop probing it
+	probeGone                  // on the device, which opened before and no longer does: unplugged
+	probeBack                  // on the fallback, and the device opens again: return to it
+)
+
+// probeVerdict decides on a probe: onWanted is whether the stream is on the chosen device,
+// shared whether the device has opened a second time while in use, opened whether it opened
+// now, sinceMove the time since the stream last moved (moves are at most one per moveEvery).
+func probeVerdict(onWanted, shared, opened bool, sinceMove time.Duration) probeAction {
+	switch {
+	case onWanted && opened:
+		return probeShared
+	case onWanted && !shared:
+		return probeExclusive
+	case onWanted:
+		return probeGone
+	case opened && sinceMove >= moveEvery:
+		return probeBack
+	}
+	return probeNothing
 }
 
 // namedLocked returns the listed device called name with channels in the direction, or nil.
