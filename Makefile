@@ -15,7 +15,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load prompts deps vet test test-short test-interop bench fuzz screenshots clean
+.PHONY: all run build server softphone load prompts deps vet test test-short test-interop bench soak fuzz screenshots clean
 
 all: build
 
@@ -68,6 +68,13 @@ test-interop: deps
 ## accuracy table, Softphone memory/CPU. Loopback only, bounded; prints figures (see docs/PERFORMANCE.md).
 bench: deps
 	./packaging/bench.sh
+
+## soak: the Softphone's accelerated 8-hour day (issue 12): 500 calls and 5,000 presence changes
+## against the real server on 127.0.0.1, RSS/heap/goroutines sampled 500 times, CSV into
+## dist/soak-*.csv; ~6 min on 2 cores. Not part of `make test` (its leak check is).
+soak: deps
+	mkdir -p dist
+	VAIHDE_SOAK=1 VAIHDE_SOAK_CSV=$(CURDIR)/dist/soak.csv $(GO) test -count=1 -timeout 60m -run '^TestSoak$$' -v ./client/ui/
 
 ## fuzz: every Fuzz* test for FUZZTIME each.
 fuzz:

@@ -55,4 +55,6 @@ type Notice struct {
 	Requested string // device the user chose
 	Used      string // device actually opened ("" = default)
 	Err       error  // why the requested device was not used
+	// Returned is set when the requested device came back and is used again (Err is nil).
+	Returned bool
 }

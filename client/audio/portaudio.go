@@ -311,6 +311,7 @@ func (s *System) openStream(device string, input bool) (*stream, error) {
 		n := Notice{Requested: device, Used: dev.Name, Err: ferr}
 		go s.onNotice(n) // never call out with the lock held
 	}
+	st.want, st.onWanted = device, ferr == nil
 	s.open++
 	if s.streams == nil {
 		s.streams = map[*stream]struct{}{}
@@ -383,7 +384,15 @@ const (
 	startTimeout = 6 * time.Second
 	// moveEvery limits device moves to one per period.
 	moveEvery = 5 * time.Second
+	// probeEvery is how often a stream on a chosen device checks that the device is still
+	// there (or, on the fallback, back again) by opening it a second time.
+	probeEvery = 2 * time.Second
 )
+
+// errGone reports a chosen device that can no longer be opened although its stream still runs:
+// the sound server (PulseAudio, PipeWire) moved the stream to another device when the device
+// went away, so the callbacks never stopped.
+var errGone = errors.New("audio: device removed")
 
 // stalled reports whether a device opened at openedAt, with first and last callbacks at
 // firstCB and lastCB (zero: none yet), has stopped responding at now.
@@ -413,47 +422,176 @@ func (st *stream) callback() {
 // reports it. Called from the Read or Write goroutine.
 func (st *stream) checkStall() {
 	now := time.Now()
-	if now.Sub(st.lastMove) < moveEvery ||
-		!stalled(now, st.openedAt, unixNano(st.firstCB.Load()), unixNano(st.lastCB.Load())) {
+	if now.Sub(st.lastMove) >= moveEvery &&
+		stalled(now, st.openedAt, unixNano(st.firstCB.Load()), unixNano(st.lastCB.Load())) {
+		st.lastMove = now
+		st.moveToDefault(errStalled)
 		return
 	}
-	st.lastMove = now
-	st.moveToDefault(errStalled)
+	if st.want != "" && !st.probeOff && now.Sub(st.lastProbe) >= probeEvery {
+		st.lastProbe = now
+		st.probeWanted(now)
+	}
+}
+
+// probeWanted checks the device the user chose by opening it a second time (without starting
+// it): a device that can no longer be opened was unplugged, even when a sound server keeps the
+// stream running on another device; one that opens again while the stream is on the fallback
+// is back, and the stream returns to it. A device that refuses a second open while in use
+// (exclusive hardware) is left to the stall watchdog.
+func (st *stream) probeWanted(now time.Time) {
+	s := st.sys
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	dev := s.namedLocked(st.want, st.input)
+	err := ErrNoDevice
+	if dev != nil {
+		err = probeOpen(dev, st.input)
+	}
+	s.mu.Unlock()
+	switch probeVerdict(st.onWanted, st.probeOK, err == nil, now.Sub(st.lastMove)) {
+	case probeShared:
+		st.probeOK = true
+	case probeExclusive:
+		st.probeOff = true
+		s.log.Debug("audio device cannot be opened twice; only the stall watchdog watches it", "device", st.want, "err", err)
+	case probeGone:
+		st.lastMove = now
+		st.moveToDefault(fmt.Errorf("%w: %w", errGone, err))
+	case probeBack:
+		st.lastMove = now
+		st.moveBack(dev)
+	}
+}
+
+// probeAction is what a probe of the chosen device leads to.
+type probeAction int
+
+const (
+	probeNothing   probeAction = iota
+	probeShared                // on the device, which opens a second time: later failures mean it is gone
+	probeExclusive             // on the device, which never opened a second time: stop probing it
+	probeGone                  // on the device, which opened before and no longer does: unplugged
+	probeBack                  // on the fallback, and the device opens again: return to it
+)
+
+// probeVerdict decides on a probe: onWanted is whether the stream is on the chosen device,
+// shared whether the device has opened a second time while in use, opened whether it opened
+// now, sinceMove the time since the stream last moved (moves are at most one per moveEvery).
+func probeVerdict(onWanted, shared, opened bool, sinceMove time.Duration) probeAction {
+	switch {
+	case onWanted && opened:
+		return probeShared
+	case onWanted && !shared:
+		return probeExclusive
+	case onWanted:
+		return probeGone
+	case opened && sinceMove >= moveEvery:
+		return probeBack
+	}
+	return probeNothing
+}
+
+// namedLocked returns the listed device called name with channels in the direction, or nil.
+func (s *System) namedLocked(name string, input bool) *portaudio.DeviceInfo {
+	infos, err := portaudio.Devices()
+	if err != nil {
+		return nil
+	}
+	for _, d := range infos {
+		if d.Name == name && ((input && d.MaxInputChannels > 0) || (!input && d.MaxOutputChannels > 0)) {
+			return d
+		}
+	}
+	return nil
+}
+
+// probeOpen opens dev and closes it again at once. Called with s.mu held.
+func probeOpen(dev *portaudio.DeviceInfo, input bool) error {
+	rate := float64(deviceRate)
+	p := portaudio.StreamParameters{SampleRate: rate, FramesPerBuffer: int(rate) / 50}
+	dp := portaudio.StreamDeviceParameters{Device: dev, Channels: 1}
+	var cb any
+	if input {
+		dp.Latency, p.Input, cb = dev.DefaultLowInputLatency, dp, func([]int16) {}
+	} else {
+		dp.Latency, p.Output, cb = dev.DefaultLowOutputLatency, dp, func(out []int16) { clear(out) }
+	}
+	ps, err := portaudio.OpenStream(p, cb)
+	if err != nil && dev.DefaultSampleRate > 0 && dev.DefaultSampleRate != rate {
+		p.SampleRate, p.FramesPerBuffer = dev.DefaultSampleRate, int(dev.DefaultSampleRate)/50
+		ps, err = portaudio.OpenStream(p, cb)
+	}
+	if err != nil {
+		return fmt.Errorf("probe %q: %w", dev.Name, err)
+	}
+	return ps.Close()
 }
 
 // moveToDefault closes the PortAudio stream and reopens the default device in its place.
 func (st *stream) moveToDefault(why error) {
+	used, err := st.moveTo(nil)
+	if err != nil {
+		err = errors.Join(why, err)
+	} else {
+		err = why
+	}
+	st.sys.log.Warn("audio device lost; moved to the default device", "from", st.want, "to", used, "err", err)
+	if cb := st.sys.onNotice; cb != nil {
+		go cb(Notice{Requested: st.want, Used: used, Err: err})
+	}
+}
+
+// moveBack returns the stream to the chosen device dev, which is back.
+func (st *stream) moveBack(dev *portaudio.DeviceInfo) {
+	used, err := st.moveTo(dev)
+	if err != nil {
+		st.sys.log.Warn("audio device back but not usable", "device", st.want, "err", err)
+		return
+	}
+	st.sys.log.Info("audio device back; moved to it", "device", used)
+	if cb := st.sys.onNotice; cb != nil {
+		go cb(Notice{Requested: st.want, Used: used, Returned: true})
+	}
+}
+
+// moveTo closes the PortAudio stream and reopens it on dev (nil: the default device), or on
+// the default device when dev fails. It reports the device now used.
+func (st *stream) moveTo(dev *portaudio.DeviceInfo) (string, error) {
 	s := st.sys
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	st.mu.Lock()
-	closed, old, from := st.closed, st.pa, st.name
+	closed, old := st.closed, st.pa
 	st.pa = nil
 	st.mu.Unlock()
 	if closed || s.closed {
-		s.mu.Unlock()
-		return
+		return "", ErrClosed
 	}
 	if old != nil {
 		_ = old.Abort()
 		_ = old.Close()
 	}
-	var used string
-	err := why
-	if dev, ferr := s.findLocked("", st.input); dev != nil {
-		if _, oerr := s.openOnLocked(dev, st.input, st); oerr != nil {
-			err = errors.Join(why, oerr)
-		} else {
-			used = dev.Name
+	var err error
+	if dev != nil {
+		if _, err = s.openOnLocked(dev, st.input, st); err == nil {
+			// Whether this device allows a second open while in use is found out again.
+			st.onWanted, st.probeOK = true, false
+			return dev.Name, nil
 		}
-	} else {
-		err = errors.Join(why, ferr)
 	}
-	cb := s.onNotice
-	s.mu.Unlock()
-	s.log.Warn("audio device lost; moved to the default device", "from", from, "to", used, "err", err)
-	if cb != nil {
-		go cb(Notice{Requested: from, Used: used, Err: err})
+	st.onWanted = false
+	def, ferr := s.findLocked("", st.input)
+	if def == nil {
+		return "", errors.Join(err, ferr)
 	}
+	if _, oerr := s.openOnLocked(def, st.input, st); oerr != nil {
+		return "", errors.Join(err, oerr)
+	}
+	return def.Name, err
 }
 
 // released is called when a stream closes; it runs a pending refresh.
@@ -498,7 +636,15 @@ type stream struct {
 	devBuf   []int16
 	openedAt time.Time
 	lastMove time.Time
-	closeMu  sync.Mutex
+	// want is the device the user chose ("" = default); onWanted is whether the stream is on
+	// it (not on the fallback). probeOK: the device opened a second time while in use, so a
+	// failed probe means it is gone; probeOff: it never did, so it is not probed.
+	want      string
+	onWanted  bool
+	probeOK   bool
+	probeOff  bool
+	lastProbe time.Time
+	closeMu   sync.Mutex
 }
 
 // configure sizes the buffers for a device rate: 200 ms of capture slack, 120 ms of playback

@@ -3,6 +3,7 @@ package audio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/vaihde/vaihde/shared/tone"
 	"os"
 	"os/exec"
@@ -12,16 +13,32 @@ import (
 	"time"
 )
 
+// requireTool skips the test when a program it needs is missing, or fails it when
+// VAIHDE_REQUIRE_PACKAGING=1 (CI installs everything, so a missing tool is a broken set-up).
+func requireTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("VAIHDE_REQUIRE_PACKAGING") == "1" {
+			t.Fatalf("%s is not installed (VAIHDE_REQUIRE_PACKAGING=1)", name)
+		}
+		t.Skipf("%s is not installed: skipping the real-device test", name)
+	}
+}
+
 // startPulse runs a private PulseAudio with a null sink whose monitor is the default source, so
 // what is played comes back as what is recorded. It is killed when the test ends.
-func startPulse(t *testing.T) {
+func startPulse(t *testing.T) { startPulseSinks(t) }
+
+// startPulseSinks is startPulse with further null sinks, each reachable from PortAudio as an
+// ALSA device of the same name (a "pulse" PCM with that sink in ~/.asoundrc), the way a
+// headset and a speaker are two devices.
+func startPulseSinks(t *testing.T, sinks ...string) {
 	t.Helper()
 	if raceEnabled {
 		t.Skip("PortAudio's Go binding fails checkptr under -race; run this test without -race")
 	}
-	if _, err := exec.LookPath("pulseaudio"); err != nil {
-		t.Skip("no PulseAudio installed: skipping the real-device test")
-	}
+	requireTool(t, "pulseaudio")
+	requireTool(t, "pactl")
 	dir, err := os.MkdirTemp("", "pulse")
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +49,13 @@ func startPulse(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", dir)
 	t.Setenv("HOME", dir) // keep its cookie and state out of the real home
 	t.Setenv("PULSE_SERVER", "unix:"+filepath.Join(dir, "pulse", "native"))
+	var asoundrc strings.Builder
+	for _, name := range sinks {
+		fmt.Fprintf(&asoundrc, "pcm.%s {\n  type pulse\n  device %s\n}\n", name, name)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".asoundrc"), []byte(asoundrc.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
 		"--load=module-native-protocol-unix", "--load=module-null-sink sink_name=vsink rate=48000")
 	cmd.Env = os.Environ()
@@ -52,6 +76,11 @@ func startPulse(t *testing.T) {
 			t.Skip("PulseAudio is not running (pactl info failed): skipping the real-device test")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	for _, name := range sinks {
+		if out, err := exec.Command("pactl", "load-module", "module-null-sink", "sink_name="+name, "rate=48000").CombinedOutput(); err != nil {
+			t.Fatalf("pactl load-module module-null-sink %s: %v %s", name, err, out)
+		}
 	}
 	for _, args := range [][]string{{"set-default-sink", "vsink"}, {"set-default-source", "vsink.monitor"}} {
 		if out, err := exec.Command("pactl", args...).CombinedOutput(); err != nil {

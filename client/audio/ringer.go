@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -22,8 +23,10 @@ var RingTone = Tone{Freq: 425, On: time.Second, Off: 4 * time.Second}
 // WaitingTone is the short call-waiting beep: 425 Hz, two 150 ms beeps.
 var WaitingTone = Tone{Freq: 425, On: 150 * time.Millisecond, Off: 150 * time.Millisecond, Repeat: 2}
 
-// Ringer plays the ring tone and the call-waiting beep on a device of its own, independent of
-// the headset used for talking. Safe for concurrent use; Stop or Close ends its goroutine.
+// Ringer plays the ring tone and the call-waiting beep on devices of its own, independent of
+// the headset used for talking: on one device, or on several at once (the computer speaker and
+// the headset, so a call is heard with the headset on or off). Safe for concurrent use; Stop
+// ends its goroutines.
 type Ringer struct {
 	backend Backend
 	log     *slog.Logger
@@ -49,25 +52,53 @@ func (r *Ringer) SetVolume(v float64) {
 	r.mu.Unlock()
 }
 
-// Ring starts the ring tone on device ("" = default) until Stop. It replaces any tone playing.
-func (r *Ringer) Ring(device string) { r.Play(device, RingTone) }
+// Ring starts the ring tone on every device given ("" = default) at once, until Stop. It
+// replaces any tone playing. No device at all rings on the default device.
+func (r *Ringer) Ring(devices ...string) { r.PlayOn(devices, RingTone) }
 
 // Beep plays the call-waiting beep once on device.
 func (r *Ringer) Beep(device string) { r.Play(device, WaitingTone) }
 
 // Play plays t on device, replacing any tone already playing.
-func (r *Ringer) Play(device string, t Tone) {
+func (r *Ringer) Play(device string, t Tone) { r.PlayOn([]string{device}, t) }
+
+// PlayOn plays t on each of devices concurrently (duplicates once; none means the default
+// device), replacing any tone already playing. A device that fails does not silence the others.
+func (r *Ringer) PlayOn(devices []string, t Tone) {
 	r.Stop()
+	devices = uniqueDevices(devices)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	r.cancel, r.done = cancel, done
 	vol := r.volume
-	go func() {
-		defer close(done)
-		r.play(ctx, device, t, vol)
+	var wg sync.WaitGroup
+	for _, d := range devices {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.play(ctx, d, t, vol)
+		}()
+	}
+	go func() { // owned by done: Stop cancels ctx and waits for it
+		wg.Wait()
+		close(done)
 	}()
+}
+
+// uniqueDevices drops repeated names, keeping the order; an empty list becomes the default.
+func uniqueDevices(devices []string) []string {
+	out := make([]string, 0, max(len(devices), 1))
+	for _, d := range devices {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, "")
+	}
+	return out
 }
 
 // Stop silences the ringer and waits for its goroutine to finish.

@@ -92,3 +92,58 @@ func TestStalledTimelines(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeVerdict replays a chosen device's life through the probe's decisions: in use and
+// shared, unplugged, still missing, back (not sooner than moveEvery after the last move), and a
+// device that never opens twice (exclusive hardware), which is never declared gone by a probe.
+func TestProbeVerdict(t *testing.T) {
+	type probe struct {
+		opened    bool
+		sinceMove time.Duration
+		want      probeAction
+	}
+	run := func(name string, probes []probe) {
+		t.Run(name, func(t *testing.T) {
+			onWanted, shared, off := true, false, false
+			for i, p := range probes {
+				if off {
+					t.Fatalf("probe %d ran after probing was switched off", i)
+				}
+				got := probeVerdict(onWanted, shared, p.opened, p.sinceMove)
+				if got != p.want {
+					t.Fatalf("probe %d (on the device %v, shared %v, opened %v, %v since the move): %v, want %v",
+						i, onWanted, shared, p.opened, p.sinceMove, got, p.want)
+				}
+				switch got { // what probeWanted and moveTo do with it
+				case probeShared:
+					shared = true
+				case probeExclusive:
+					off = true
+				case probeGone:
+					onWanted = false
+				case probeBack:
+					onWanted, shared = true, false
+				}
+			}
+		})
+	}
+	s := time.Second
+	run("unplugged and back", []probe{
+		{true, 30 * s, probeShared},
+		{true, 32 * s, probeShared},
+		{false, 34 * s, probeGone},
+		{false, 2 * s, probeNothing}, // still missing
+		{true, 4 * s, probeNothing},  // back, but the last move was under moveEvery ago
+		{true, 6 * s, probeBack},
+		{true, 2 * s, probeShared}, // shared again after the return
+	})
+	run("exclusive device", []probe{
+		{false, 30 * s, probeExclusive},
+	})
+	run("exclusive after a return is not taken for an unplug", []probe{
+		{true, 30 * s, probeShared},
+		{false, 32 * s, probeGone},
+		{true, 6 * s, probeBack},
+		{false, 2 * s, probeExclusive}, // in use by us now and not shareable: watchdog only
+	})
+}

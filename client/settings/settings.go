@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/zalando/go-keyring"
@@ -54,8 +55,22 @@ type Audio struct {
 	// Ringer is the device that plays the ring tone: the headset, or the computer speaker so
 	// that a ringing call is heard while the headset is off (seed 000).
 	Ringer string `json:"ringer,omitempty"`
+	// AlsoRing are further devices that ring at the same time as Ringer ("" = the system
+	// default), so that both the speaker and the headset ring; empty: Ringer only.
+	AlsoRing []string `json:"also_ring,omitempty"`
 	// RingVolume is 0…1; nil means DefaultRingVolume.
 	RingVolume *float64 `json:"ring_volume,omitempty"`
+}
+
+// RingDevices returns every device that rings, Ringer first, each once.
+func (a Audio) RingDevices() []string {
+	out := []string{a.Ringer}
+	for _, d := range a.AlsoRing {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Volume returns the ring volume with the default applied, clamped to 0…1.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,7 +26,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "Vaihde")
 	s := NewStore(dir)
 	want := Settings{Server: "pbx.example.com", User: "0401234567", Password: "secret", Language: "fi",
-		Audio: Audio{Microphone: "Headset mic", Speaker: "Headset", Ringer: "Speakers"}}
+		Audio: Audio{Microphone: "Headset mic", Speaker: "Headset", Ringer: "Speakers", AlsoRing: []string{"Headset"}}}
 	want.Audio.SetVolume(0.25)
 	if err := s.Save(want); err != nil {
 		t.Fatal(err)
@@ -37,7 +38,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if got.Server != want.Server || got.User != want.User || got.Password != want.Password ||
 		got.Language != want.Language || got.Audio.Microphone != want.Audio.Microphone ||
 		got.Audio.Speaker != want.Audio.Speaker || got.Audio.Ringer != want.Audio.Ringer ||
-		got.Audio.Volume() != 0.25 {
+		got.Audio.Volume() != 0.25 || !slices.Equal(got.Audio.RingDevices(), []string{"Speakers", "Headset"}) {
 		t.Fatalf("round trip: got %+v want %+v", got, want)
 	}
 	if !got.CanAutoLogin() {
@@ -98,6 +99,23 @@ func TestVolumeClamped(t *testing.T) {
 		a.SetVolume(tc.in)
 		if a.Volume() != tc.want {
 			t.Errorf("SetVolume(%v): Volume()=%v want %v", tc.in, a.Volume(), tc.want)
+		}
+	}
+}
+
+func TestRingDevices(t *testing.T) {
+	for _, tt := range []struct {
+		a    Audio
+		want []string
+	}{
+		{Audio{}, []string{""}},
+		{Audio{Ringer: "Speakers"}, []string{"Speakers"}},
+		{Audio{Ringer: "Speakers", AlsoRing: []string{"Headset"}}, []string{"Speakers", "Headset"}},
+		{Audio{Ringer: "Speakers", AlsoRing: []string{""}}, []string{"Speakers", ""}},
+		{Audio{Ringer: "Headset", AlsoRing: []string{"Headset", "Headset"}}, []string{"Headset"}},
+	} {
+		if got := tt.a.RingDevices(); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v: RingDevices %q, want %q", tt.a, got, tt.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -20,17 +21,19 @@ type settingsView struct {
 	root fyne.CanvasObject
 
 	mic, speaker, ringer *widget.Select
-	// option label → device name, per chooser
-	micNames, speakerNames, ringerNames map[string]string
-	volume                              *widget.Slider
-	language                            *widget.Select
-	account                             *widget.Label
-	passwordWhere                       *widget.Label // where the password is kept
-	logout                              *widget.Button
-	forwarding                          *widget.Button // opens the forwarding and voicemail screen
-	transport                           *widget.Select // SIP transport: UDP, TCP, TLS
-	srtp                                *widget.Check  // encrypt calls (SRTP)
-	updating                            bool           // set while options are replaced: ignore OnChanged
+	// alsoRing is a second device ringing with ringer (the headset and the speaker at once).
+	alsoRing *widget.Select
+	// option label → device name, per chooser; alsoRingNames has no entry for "no other device"
+	micNames, speakerNames, ringerNames, alsoRingNames map[string]string
+	volume                                             *widget.Slider
+	language                                           *widget.Select
+	account                                            *widget.Label
+	passwordWhere                                      *widget.Label // where the password is kept
+	logout                                             *widget.Button
+	forwarding                                         *widget.Button // opens the forwarding and voicemail screen
+	transport                                          *widget.Select // SIP transport: UDP, TCP, TLS
+	srtp                                               *widget.Check  // encrypt calls (SRTP)
+	updating                                           bool           // set while options are replaced: ignore OnChanged
 }
 
 func newSettingsView(u *UI) *settingsView {
@@ -39,6 +42,7 @@ func newSettingsView(u *UI) *settingsView {
 	v.mic = widget.NewSelect(nil, func(string) { v.changed() })
 	v.speaker = widget.NewSelect(nil, func(string) { v.changed() })
 	v.ringer = widget.NewSelect(nil, func(string) { v.changed() })
+	v.alsoRing = widget.NewSelect(nil, func(string) { v.changed() })
 	v.volume = widget.NewSlider(0, 100)
 	v.volume.Step = 5
 	v.volume.OnChangeEnded = func(float64) { v.changed() }
@@ -46,6 +50,7 @@ func newSettingsView(u *UI) *settingsView {
 		label(tr.T(KMicrophone)), v.mic,
 		label(tr.T(KSpeaker)), v.speaker,
 		label(tr.T(KRinger)), v.ringer, hint(tr.T(KRingerHint)),
+		label(tr.T(KAlsoRing)), v.alsoRing, hint(tr.T(KAlsoRingHint)),
 		label(tr.T(KRingVolume)), v.volume,
 	)
 
@@ -220,6 +225,7 @@ func (v *settingsView) refreshDevices() {
 	v.speaker.SetSelected(sel)
 	v.ringer.Options, v.ringerNames, sel = v.options(outs, a.Ringer)
 	v.ringer.SetSelected(sel)
+	v.refreshAlsoRing(outs, a.AlsoRing)
 	v.volume.SetValue(a.Volume() * 100)
 	for _, l := range Languages {
 		if l.Code == v.u.tr.Lang() {
@@ -239,6 +245,9 @@ func (v *settingsView) changed() {
 		Speaker:    v.speakerNames[v.speaker.Selected],
 		Ringer:     v.ringerNames[v.ringer.Selected],
 	}
+	if d, ok := v.alsoRingNames[v.alsoRing.Selected]; ok {
+		a.AlsoRing = []string{d}
+	}
 	a.SetVolume(v.volume.Value / 100)
 	if sameAudio(a, u.st.Audio) {
 		return
@@ -250,8 +259,26 @@ func (v *settingsView) changed() {
 	}
 }
 
+// refreshAlsoRing fills the second ring device's chooser: "No other device" first, then the
+// same choices as the ringing device. Only the first remembered extra device is shown.
+func (v *settingsView) refreshAlsoRing(outs, chosen []string) {
+	off := v.u.tr.T(KAlsoRingOff)
+	want, on := "", len(chosen) > 0
+	if on {
+		want = chosen[0]
+	}
+	opts, names, sel := v.options(outs, want)
+	v.alsoRing.Options = append([]string{off}, opts...)
+	v.alsoRingNames = names
+	if !on {
+		sel = off
+	}
+	v.alsoRing.SetSelected(sel)
+}
+
 func sameAudio(a, b settings.Audio) bool {
-	return a.Microphone == b.Microphone && a.Speaker == b.Speaker && a.Ringer == b.Ringer && a.Volume() == b.Volume()
+	return a.Microphone == b.Microphone && a.Speaker == b.Speaker && a.Ringer == b.Ringer &&
+		slices.Equal(a.AlsoRing, b.AlsoRing) && a.Volume() == b.Volume()
 }
 
 func (v *settingsView) refreshAccount() {

@@ -83,6 +83,9 @@ const (
 	KRinger           Key = "set.ringer"
 	KRingerHint       Key = "set.ringer.hint"
 	KRingVolume       Key = "set.ringvolume"
+	KAlsoRing         Key = "set.alsoring"
+	KAlsoRingHint     Key = "set.alsoring.hint"
+	KAlsoRingOff      Key = "set.alsoring.off"
 	KSystemDefault    Key = "set.default"
 	KDeviceMissing    Key = "set.missing"
 	KLanguage         Key = "set.language"
@@ -170,6 +173,9 @@ var english = map[Key]string{
 	KRinger:           "Ringing device",
 	KRingerHint:       "Choose the computer speaker to hear calls\nwhile the headset is off.",
 	KRingVolume:       "Ring volume",
+	KAlsoRing:         "Also ring on",
+	KAlsoRingHint:     "A second device that rings at the same time,\nsuch as the headset while the speaker rings.",
+	KAlsoRingOff:      "No other device",
 	KSystemDefault:    "System default",
 	KDeviceMissing:    "%s (not connected)",
 	KLanguage:         "Language",
@@ -257,6 +263,9 @@ var finnish = map[Key]string{
 	KRinger:           "Hälytyslaite",
 	KRingerHint:       "Valitse tietokoneen kaiutin, niin kuulet puhelut\nmyös kun kuulokkeet eivät ole korvilla.",
 	KRingVolume:       "Soittoäänen voimakkuus",
+	KAlsoRing:         "Hälytä myös laitteessa",
+	KAlsoRingHint:     "Toinen laite, joka hälyttää samaan aikaan,\nesimerkiksi kuulokkeet kaiuttimen lisäksi.",
+	KAlsoRingOff:      "Ei muuta laitetta",
 	KSystemDefault:    "Järjestelmän oletus",
 	KDeviceMissing:    "%s (ei kytketty)",
 	KLanguage:         "Kieli",
@@ -344,6 +353,9 @@ var swedish = map[Key]string{
 	KRinger:           "Ringenhet",
 	KRingerHint:       "Välj datorns högtalare så hör du samtal\näven när headsetet inte är på.",
 	KRingVolume:       "Ringvolym",
+	KAlsoRing:         "Ring även på",
+	KAlsoRingHint:     "En andra enhet som ringer samtidigt,\ntill exempel headsetet när högtalaren ringer.",
+	KAlsoRingOff:      "Ingen annan enhet",
 	KSystemDefault:    "Systemets standard",
 	KDeviceMissing:    "%s (inte ansluten)",
 	KLanguage:         "Språk",

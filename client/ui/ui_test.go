@@ -753,3 +753,36 @@ func TestSettingsTabRescansAudioDevices(t *testing.T) {
 		t.Fatalf("the Phone tab must not re-scan: %d", r.audio.rescans)
 	}
 }
+
+// TestAlsoRingOn: the second ring device is off until chosen, is saved and reaches the engine
+// with the first, and comes back after a restart (marked when unplugged); "No other device"
+// turns it off again.
+func TestAlsoRingOn(t *testing.T) {
+	r := registeredRig(t)
+	pv := r.u.prefs
+	off := r.u.tr.T(KAlsoRingOff)
+	if pv.alsoRing.Selected != off || !slices.Contains(pv.alsoRing.Options, "Headset") ||
+		!slices.Contains(pv.alsoRing.Options, "System default") {
+		t.Fatalf("initial: %q %v", pv.alsoRing.Selected, pv.alsoRing.Options)
+	}
+	pv.ringer.SetSelected("Speakers")
+	pv.alsoRing.SetSelected("Headset")
+	st := r.loadSettings()
+	if !slices.Equal(st.Audio.RingDevices(), []string{"Speakers", "Headset"}) {
+		t.Fatalf("saved ring devices %q", st.Audio.RingDevices())
+	}
+	if len(r.audioC) == 0 || !slices.Equal(r.audioC[len(r.audioC)-1].RingDevices(), []string{"Speakers", "Headset"}) {
+		t.Fatalf("engine not told: %+v", r.audioC)
+	}
+
+	r2 := newRig(t, newFake(), r.dir, phone.Account{})
+	r2.audio.outs = []string{"Speakers"}
+	r2.u.DevicesChanged()
+	if got := r2.u.prefs.alsoRing.Selected; got != "Headset (not connected)" {
+		t.Fatalf("unplugged second ring device shown as %q", got)
+	}
+	r2.u.prefs.alsoRing.SetSelected(off)
+	if st := r2.loadSettings(); len(st.Audio.AlsoRing) != 0 || st.Audio.Ringer != "Speakers" {
+		t.Fatalf("after turning it off: %+v", st.Audio)
+	}
+}

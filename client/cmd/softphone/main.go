@@ -172,6 +172,10 @@ func run(ctx context.Context, args []string) error {
 				}
 			},
 			OnNotice: func(n audio.Notice) {
+				if n.Returned { // the chosen device is back and used again: nothing to fix
+					log.Info("audio device back", "device", n.Used)
+					return
+				}
 				log.Warn("audio device fallback", "requested", n.Requested, "used", n.Used, "err", n.Err)
 				if f := onNotice.Load(); f != nil {
 					(*f)(fmt.Sprintf("%s: %v", n.Requested, n.Err))
@@ -640,7 +644,7 @@ func (rg *ringer) StartRing(callWaiting bool) {
 		rg.do(func() { rg.r.Beep(a.Speaker) })
 		return
 	}
-	rg.do(func() { rg.r.Ring(a.Ringer) })
+	rg.do(func() { rg.r.Ring(a.RingDevices()...) })
 }
 
 // StopRing implements ui.Ringer.
