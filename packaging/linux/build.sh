@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-out=$root/dist/linux
+out=${VAIHDE_DIST_DIR:-$root/dist}/linux
 version=$(./packaging/version.sh)
 arch=amd64
 [ "$(go env GOARCH 2>/dev/null || echo amd64)" = amd64 ] || { echo "build.sh: amd64 only" >&2; exit 1; }
