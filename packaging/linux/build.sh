@@ -2,9 +2,10 @@
 # build.sh builds the Linux packages of the Softphone into dist/linux/:
 #   vaihde-softphone-<version>-linux-amd64.tar.gz  per-user install (install.sh → ~/.local)
 #   vaihde-softphone_<version>_amd64.deb           system-wide (/usr/bin, /usr/share)
-# The .deb's Depends come from the binary itself: its NEEDED libraries (objdump -p) mapped to
-# the Debian packages that hold them here (dpkg -S), libc6 at the newest GLIBC symbol version
-# it uses, plus libgl1-mesa-dri (software GL where no GPU driver is installed).
+# The .deb's Depends come from the binary itself: its NEEDED libraries (objdump -p) and the X
+# libraries GLFW dlopens (their sonames in the binary), mapped to the Debian packages that hold
+# them here (dpkg -S), libc6 at the newest GLIBC symbol version it uses, plus libgl1-mesa-dri
+# (software GL where no GPU driver is installed).
 # VAIHDE_SOFTPHONE_BIN=path packages an already-built binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +14,7 @@ out=${VAIHDE_DIST_DIR:-$root/dist}/linux
 version=$(./packaging/version.sh)
 arch=amd64
 [ "$(go env GOARCH 2>/dev/null || echo amd64)" = amd64 ] || { echo "build.sh: amd64 only" >&2; exit 1; }
-for t in objdump dpkg dpkg-deb tar; do
+for t in objdump strings dpkg dpkg-deb tar; do
 	command -v "$t" >/dev/null || { echo "build.sh: $t is missing (binutils, dpkg)" >&2; exit 1; }
 done
 
@@ -40,20 +41,29 @@ echo "build.sh: $out/$name.tar.gz"
 
 # --- Depends, from the binary ---
 declare -A pkgs=()
+named=$(strings -a "$bin" | grep -E '^lib[A-Za-z0-9_+-]+\.so\.[0-9]+$' | sort -u || true)
 while read -r lib; do
 	# The path the dynamic linker would load, then the package that owns it.
-	path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+	# (awk reads to the end: an early exit would kill ldconfig with SIGPIPE under pipefail)
+	path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && p == "" { p = $NF } END { print p }')
 	[ -n "$path" ] || { echo "build.sh: $lib (NEEDED) is not installed here" >&2; exit 1; }
 	owner=""
 	# /usr-merged systems: dpkg may know the file under /lib or /usr/lib.
 	for p in "$path" "$(readlink -f "$path")" "/usr${path#/usr}" "${path#/usr}"; do
-		owner=$(dpkg -S "$p" 2>/dev/null | head -1 || true)
+		owner=$(dpkg -S "$p" 2>/dev/null | sed -n 1p || true)
 		[ -n "$owner" ] && break
 	done
 	owner=${owner%%:*}
 	[ -n "$owner" ] || { echo "build.sh: no Debian package owns $path ($lib)" >&2; exit 1; }
 	pkgs[$owner]=1
-done < <(objdump -p "$bin" | awk '$1 == "NEEDED" { print $2 }')
+done < <(
+	objdump -p "$bin" | awk '$1 == "NEEDED" { print $2 }'
+	# GLFW loads the X extension libraries with dlopen (not NEEDED): the ones it needs for
+	# cursors, monitors, input and window transparency, where the binary names them.
+	for so in libX11-xcb.so.1 libXcursor.so.1 libXi.so.6 libXinerama.so.1 libXrandr.so.2 libXrender.so.1 libXxf86vm.so.1; do
+		if grep -qxF "$so" <<<"$named"; then echo "$so"; fi
+	done
+)
 glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
 unset 'pkgs[libc6]'
 depends="libc6 (>= ${glibc:-2.36})"
