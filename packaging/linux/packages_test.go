@@ -352,11 +352,11 @@ func tarballLinks(t *testing.T, p packages, display string) {
 		}
 	})
 	has := func(l *logBuf, re string) bool { return regexp.MustCompile(re).MatchString(l.String()) }
-	if !waitFor(90*time.Second, func() bool { return has(&first, `dial field filled number=\+358401234567`) }) {
+	if !waitFor(90*time.Second, func() bool { return has(&first, `msg="dial field filled" number=\+358401234567`) }) {
 		t.Fatalf("xdg-open tel: did not fill the dial field of the installed Softphone:\n%s", first.String())
 	}
 	t.Logf("tel: link to a filled dial field in %v", time.Since(start).Round(100*time.Millisecond))
-	if !has(&first, `link opened number=\+358401234567`) {
+	if !has(&first, `msg="link opened" number=\+358401234567`) {
 		t.Errorf("no 'link opened' line:\n%s", first.String())
 	}
 	info := filepath.Join(home, ".config/Vaihde/instance.json")
@@ -374,7 +374,7 @@ func tarballLinks(t *testing.T, p packages, display string) {
 	if !strings.Contains(string(out), "link handed to the running Softphone") {
 		t.Errorf("second start did not hand its link over:\n%s", out)
 	}
-	if !waitFor(20*time.Second, func() bool { return has(&first, `dial field filled number=1002`) }) {
+	if !waitFor(20*time.Second, func() bool { return has(&first, `msg="dial field filled" number=1002`) }) {
 		t.Fatalf("the running Softphone did not get sip:1002:\n%s", first.String())
 	}
 	select {
