@@ -144,6 +144,7 @@ func (l *Listener) Serve(ctx context.Context, open func(link string)) {
 			if !errors.Is(err, net.ErrClosed) {
 				l.log.Warn("link listener stopped", "err", err)
 			}
+			l.Close() // waits for a Close under way, so the file is gone when Serve returns
 			return
 		}
 		link, err := l.read(c)
