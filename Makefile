@@ -15,7 +15,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load prompts deps vet test test-short test-interop bench soak fuzz screenshots clean
+.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop bench soak fuzz screenshots package-linux package-macos clean
 
 all: build
 
@@ -49,9 +49,19 @@ deps:
 vet:
 	$(GO) vet ./...
 
+# The client and shared packages without cgo, vetted for the other desktop OSes (the Fyne
+# packages need cgo and the OS's SDK, so they are built on that OS: package-windows, package-macos).
+# (client/audio's PortAudio reaches phone, people, media, agent and voicemail: not in this list.)
+CROSS_PKGS := ./shared/... ./client/link/ ./client/settings/ ./client/idle/ \
+	./client/agent/agenttest/ ./client/voicemail/voicemailtest/
+## vet-cross: go vet of the cgo-free client/shared packages with GOOS=darwin and GOOS=windows.
+vet-cross:
+	GOOS=darwin CGO_ENABLED=0 $(GO) vet $(CROSS_PKGS)
+	GOOS=windows CGO_ENABLED=0 $(GO) vet $(CROSS_PKGS)
+
 ## test: everything — unit, integration over real sockets, third-party interop (baresip, SIPp,
 ## linphonec) and Softphone tests (they start their own PulseAudio and Xvfb).
-test: deps vet
+test: deps vet vet-cross
 	./packaging/prompts.sh
 	$(GO) test -count=1 -timeout 40m ./...
 
@@ -83,6 +93,15 @@ fuzz:
 ## screenshots: docs/screenshots/*.png of the real Softphone under Xvfb.
 screenshots: deps
 	./packaging/screenshots.sh
+
+## package-linux: dist/linux/vaihde-softphone-<version>-linux-amd64.tar.gz (install.sh, per user) and
+## dist/linux/vaihde-softphone_<version>_amd64.deb (Depends from the binary's libraries).
+package-linux:
+	./packaging/linux/build.sh
+
+## package-macos: dist/macos/Vaihde Softphone.app and .dmg; only on a Mac (docs/PACKAGING.md "## macOS").
+package-macos:
+	./packaging/macos/build.sh
 
 clean:
 	rm -rf $(BIN)

@@ -696,6 +696,19 @@ func (u *UI) SelectTab(name string) {
 	}
 }
 
+// OpenLink puts number (from a tel:, callto: or sip: link) in the Phone tab's number field
+// without dialling and raises the window. Before login the number waits in the model and
+// appears in the field once the main window shows.
+func (u *UI) OpenLink(number string) {
+	u.model.SetDialNumber(number)
+	if u.onMain && u.presPanel == nil && u.model.View().Focus == nil {
+		u.SelectTab(TabPhone)
+	}
+	u.render()
+	u.win.Show()
+	u.win.RequestFocus()
+}
+
 // ShowPresencePanel opens the own-presence panel (screenshots).
 func (u *UI) ShowPresencePanel() {
 	if u.presPanel == nil {

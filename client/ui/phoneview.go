@@ -142,6 +142,7 @@ type phoneView struct {
 
 	// Call panel widgets, rebuilt when the call changes.
 	focusID     string
+	dialSeq     uint64 // the last link put in the number field (View.DialSeq)
 	title       *widget.Label
 	subtitle    *widget.Label
 	group       *widget.Label // the queue or hunt group of a group call; nil otherwise
@@ -367,6 +368,12 @@ func (p *phoneView) dial() {
 
 // render shows the dial pad or the call panel for v.
 func (p *phoneView) render(v View) {
+	if v.DialSeq != p.dialSeq {
+		p.dialSeq = v.DialSeq
+		p.number.SetText(v.DialText)
+		// Tests of the installed packages read this line to see what the field shows.
+		p.u.log.Info("dial field filled", "number", p.number.Text)
+	}
 	if v.CanDial {
 		p.callButton.Enable()
 	} else {

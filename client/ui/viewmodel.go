@@ -91,6 +91,10 @@ type View struct {
 	// CampOn says callers an operator camped on this user wait: "1 caller waiting for you
 	// (camp-on)"; "" when none.
 	CampOn string
+	// DialText is what a tel:/sip: link put in the number field; DialSeq counts such links, so
+	// the field is filled once per link and what the user types afterwards stays.
+	DialText string
+	DialSeq  uint64
 }
 
 // Model is the view-model: it keeps the latest snapshot, computes the View and turns user
@@ -101,10 +105,12 @@ type Model struct {
 	tr   Strings
 	now  func() time.Time
 
-	mu      sync.Mutex
-	snap    phone.Snapshot
-	consult *consultPair
-	live    consoleLive // camp-on waiters for this user (consolelive.go)
+	mu       sync.Mutex
+	snap     phone.Snapshot
+	consult  *consultPair
+	live     consoleLive // camp-on waiters for this user (consolelive.go)
+	dialText string
+	dialSeq  uint64
 }
 
 type consultPair struct{ original, consult string }
@@ -178,6 +184,7 @@ func (m *Model) View() View {
 	m.mu.Lock()
 	v := buildView(m.snap, m.consult, m.now(), m.tr)
 	id := m.snap.Profile.ID
+	v.DialText, v.DialSeq = m.dialText, m.dialSeq
 	m.mu.Unlock()
 	v.CampOn = campOnText(m.live.waitingFor(id), m.tr)
 	return v
@@ -379,6 +386,15 @@ func CleanNumber(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// SetDialNumber puts number (from a tel:, callto: or sip: link) in the number field. It
+// does not dial: the user sees the number and presses Call.
+func (m *Model) SetDialNumber(number string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.dialText = CleanNumber(number)
+	m.dialSeq++
 }
 
 // Dial calls number after cleaning it.

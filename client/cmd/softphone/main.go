@@ -74,6 +74,7 @@ type options struct {
 	tlsCA           string
 	debug           bool
 	cpuProfile      string
+	link            string // the first argument: a tel:, callto: or sip: link (links.go)
 }
 
 func parseFlags(args []string) (options, error) {
@@ -105,6 +106,7 @@ func parseFlags(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.link = fs.Arg(0)
 	switch strings.ToLower(o.transport) {
 	case "", "udp", "tcp", "tls":
 		o.transport = strings.ToLower(o.transport)
@@ -137,6 +139,13 @@ func run(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	links, handed := claimLinks(ctx, o, log)
+	if handed {
+		return nil
+	}
+	if links != nil {
+		defer links.Close()
+	}
 	if o.cpuProfile != "" {
 		stopProfile, err := startCPUProfile(o.cpuProfile)
 		if err != nil {
@@ -262,6 +271,7 @@ func run(ctx context.Context, args []string) error {
 	notice := func(msg string) { u.Notify(msg) }
 	onNotice.Store(&notice)
 	u.Start()
+	serveLinks(wctx, &workers, links, u, o.link, log)
 	if o.dial != "" {
 		dialWhenRegistered(ctx, eng, o.dial, o.dialAfter, log)
 	}
