@@ -111,6 +111,12 @@ func TestTrayCountsEachMissedCallOnce(t *testing.T) {
 	if slices.ContainsFunc(vm.View().Items, func(it TrayItem) bool { return it.ID == TrayItemMissed }) {
 		t.Fatal("no missed-calls item after the reset")
 	}
+	vm.Update(reg(phone.Registered, in("e", phone.Incoming)))
+	vm.Update(reg(phone.Registered))
+	vm.Update(reg(phone.LoggedOut))
+	if vm.Missed() != 0 {
+		t.Fatal("logging out forgets the missed calls")
+	}
 	if got := MissedText(1, NewStrings("fi")); got != "1 vastaamaton puhelu" {
 		t.Fatalf("fi: %q", got)
 	}

@@ -77,6 +77,9 @@ func TrayStateOf(r phone.RegState) TrayState {
 // Update takes a new snapshot; it reports whether what the tray shows changed.
 func (t *TrayVM) Update(s phone.Snapshot) bool {
 	before := t.View()
+	if s.Reg == phone.LoggedOut && t.state != TrayOffline {
+		t.missed = 0 // logged out: the next user's calls are not this one's
+	}
 	t.status = StatusOf(s, t.tr)
 	t.state = TrayStateOf(s.Reg)
 	present := map[string]bool{}
@@ -117,7 +120,7 @@ func (t *TrayVM) Update(s phone.Snapshot) bool {
 	return !sameTray(before, after)
 }
 
-// Missed is the number of missed calls since the call log was last opened.
+// Missed is the number of missed calls since the call log was last opened (or the login).
 func (t *TrayVM) Missed() int { return t.missed }
 
 // ResetMissed is called when the user opens the call log; it reports whether the count changed.
