@@ -15,7 +15,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop bench soak fuzz screenshots package-linux package-macos clean
+.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop test-tray bench soak fuzz screenshots package-linux package-macos clean
 
 all: build
 
@@ -72,6 +72,12 @@ test-short: vet
 ## test-interop: only the third-party interop tests.
 test-interop: deps
 	$(GO) test -count=1 -timeout 20m -v ./server/interop/
+
+## test-tray: the Softphone's tray, notifications and media keys (unit tests, a private D-Bus with
+## dbus-send pressing MPRIS keys, and the real Softphone under Xvfb read over D-Bus; ~1 min).
+test-tray: deps
+	$(GO) test -count=1 -timeout 10m -run 'Tray|KeepInTray|Notifications|ChatOpen|MediaKey|CloseWithout|MPRIS|Dispatch' \
+		./client/ui/ ./client/settings/ ./client/mediakeys/ ./client/cmd/softphone/
 
 ## bench: Go benchmarks, SIPp registration and call set-up rates, vaihde-load media run, 500
 ## callers waiting in one queue with 50 agents answering (BENCH_ONLY=queue) and the wait-estimate

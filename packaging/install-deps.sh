@@ -10,12 +10,13 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 # Tests: third-party SIP peers (baresip-x11 holds baresip's pulse audio module, which
 # --no-install-recommends would leave out), audio tools, a headless X server and sound server, xdotool
 # (real X key presses into the Softphone window), debootstrap (fresh Debian chroots the packages
-# are installed into: packaging/chroot.sh), xdg-utils and desktop-file-utils (the Softphone's
+# are installed into: packaging/chroot.sh), dbus (a private session bus: tray
+# and media keys), xdg-utils and desktop-file-utils (the Softphone's
 # tel:/sip: link registration: packaging/linux), and a real SMTP daemon (aiosmtpd, run with
 # /usr/bin/python3) that receives voicemail notification email.
 test_pkgs=(sip-tester baresip baresip-x11 linphone-cli sox espeak-ng xvfb imagemagick pulseaudio
 	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool debootstrap
-	xdg-utils desktop-file-utils)
+	xdg-utils desktop-file-utils dbus)
 # Nice to have; a failure to install these does not fail the run.
 optional_pkgs=(tshark)
 

@@ -46,7 +46,16 @@ type Settings struct {
 	// Language is "en", "fi" or "sv"; empty means the system language.
 	Language string `json:"language,omitempty"`
 	Audio    Audio  `json:"audio"`
+	// CloseToTray keeps the Softphone running in the system tray when its window is closed
+	// (calls still ring); nil means the default, on. It only applies where a tray exists.
+	CloseToTray *bool `json:"close_to_tray,omitempty"`
 }
+
+// KeepInTray reports whether closing the window only hides it (the default).
+func (s Settings) KeepInTray() bool { return s.CloseToTray == nil || *s.CloseToTray }
+
+// SetKeepInTray remembers the close-to-tray choice.
+func (s *Settings) SetKeepInTray(on bool) { s.CloseToTray = &on }
 
 // Audio holds the chosen devices by name; an empty name means the system default device.
 type Audio struct {

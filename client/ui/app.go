@@ -98,6 +98,9 @@ type Options struct {
 	// OnActivity is called (on the Fyne goroutine) whenever the user types or clicks in the
 	// window; idle detection falls back to it where the platform cannot tell.
 	OnActivity func()
+	// MediaKeys listens for headset and keyboard media keys (client/mediakeys) from Start on:
+	// play/pause answers or hangs up.
+	MediaKeys bool
 }
 
 // Shortcuts answer and hang up from anywhere in the main window.
@@ -208,6 +211,8 @@ type UI struct {
 	hadCalls     bool
 	hadEmergency bool // an emergency call was going on at the last render
 	lastReg      phone.RegState
+
+	tray *trayView // tray icon, close to tray, media keys (tray.go)
 }
 
 // New builds the UI's window. Call Start to show it.
@@ -303,8 +308,8 @@ func New(ctx context.Context, a fyne.App, o Options) *UI {
 	})
 	u.win.Canvas().AddShortcut(ShortcutAnswer, func(fyne.Shortcut) { u.answerShortcut() })
 	u.win.Canvas().AddShortcut(ShortcutHangup, func(fyne.Shortcut) { u.hangupShortcut() })
-	u.win.SetCloseIntercept(func() { u.Close(); a.Quit() })
-	a.Lifecycle().SetOnEnteredForeground(func() { u.foreground = true; u.render() })
+	u.setupTray()
+	a.Lifecycle().SetOnEnteredForeground(func() { u.foreground = true; u.tray.shown(); u.render() })
 	a.Lifecycle().SetOnExitedForeground(func() { u.foreground = false })
 	return u
 }
@@ -353,6 +358,10 @@ func (u *UI) Window() fyne.Window { return u.win }
 // in automatically, and starts following the engine.
 func (u *UI) Start() {
 	u.model.Update(u.o.Controller.Snapshot())
+	u.renderTray(u.model.Snapshot())
+	if u.o.MediaKeys {
+		u.startMediaKeys()
+	}
 	u.cancel = u.o.Controller.Subscribe(func(s phone.Snapshot) {
 		u.do(func() {
 			u.model.Update(s)
@@ -423,6 +432,9 @@ func (u *UI) Close() {
 		u.evCancel = nil
 	}
 	u.o.Voicemail.Stop()
+	if err := u.tray.keys.Close(); err != nil {
+		u.log.Debug("media keys close", "err", err)
+	}
 	u.stopTimer()
 	if u.o.Ringer != nil {
 		u.o.Ringer.StopRing()
@@ -456,6 +468,7 @@ func (u *UI) render() {
 	s := u.model.Snapshot()
 	v := u.model.View()
 	u.loginProgress(s)
+	u.renderTray(s)
 	u.status.set(withCampOn(v.Status, v.CampOn), v.Identity)
 	u.phone.render(v)
 	u.renderIncoming(v)

@@ -747,7 +747,12 @@ func (u *UI) loadChat(ext string) {
 func (u *UI) notifyMessage(m api.Message) {
 	tr := u.tr
 	if u.onMain && u.tabs.Selected() == u.chatTab && u.chat.open == m.From {
-		u.loadChat(m.From) // the user is reading this conversation: keep it marked read
+		u.loadChat(m.From) // the conversation is open: keep it marked read
+		if !u.foreground || u.tray.hidden {
+			// ... but the window is behind others or in the tray: the user is not reading it.
+			u.app.SendNotification(fyne.NewNotification(tr.F(KNewMessageFrom, ColleagueName(u.peopleSnap, m.From)),
+				strings.Join(strings.Fields(m.Body), " ")))
+		}
 		return
 	}
 	from := ColleagueName(u.peopleSnap, m.From)

@@ -218,6 +218,7 @@ func (u *UI) buildMain() {
 		u.activity()
 		if t.Content == u.calls.root {
 			u.calls.reload()
+			u.callLogOpened()
 		}
 		if t.Content == u.prefs.root {
 			u.prefs.refreshAccount()

@@ -33,7 +33,9 @@ type settingsView struct {
 	forwarding                                         *widget.Button // opens the forwarding and voicemail screen
 	transport                                          *widget.Select // SIP transport: UDP, TCP, TLS
 	srtp                                               *widget.Check  // encrypt calls (SRTP)
-	updating                                           bool           // set while options are replaced: ignore OnChanged
+	keepInTray                                         *widget.Check  // close to tray (tray.go); hidden without a tray
+	keepInTrayHint                                     *widget.Label
+	updating                                           bool // set while options are replaced: ignore OnChanged
 }
 
 func newSettingsView(u *UI) *settingsView {
@@ -69,8 +71,17 @@ func newSettingsView(u *UI) *settingsView {
 			}
 		}
 	})
+	v.keepInTray = widget.NewCheck(tr.T(KKeepInTray), func(on bool) {
+		if on != u.st.KeepInTray() {
+			u.st.SetKeepInTray(on)
+			u.saveSettings()
+		}
+	})
+	v.keepInTray.SetChecked(u.st.KeepInTray())
+	v.keepInTrayHint = hint(tr.T(KKeepInTrayHint))
 	general := section(tr.T(KSettingsGeneral),
 		label(tr.T(KLanguage)), v.language, hint(tr.T(KLanguageHint)),
+		v.keepInTray, v.keepInTrayHint,
 		label(tr.T(KShortcuts)), hint(tr.T(KShortcutsText)),
 	)
 

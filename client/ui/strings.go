@@ -1374,3 +1374,37 @@ func init() {
 		}
 	}
 }
+
+// Tray, close to tray and the notifications of new voicemail (issue 12).
+const (
+	KTrayShow        Key = "tray.show"
+	KTrayQuit        Key = "tray.quit"
+	KTrayMissedOne   Key = "tray.missed.one"
+	KTrayMissedMany  Key = "tray.missed.many"
+	KKeepInTray      Key = "settings.keepintray"
+	KKeepInTrayHint  Key = "settings.keepintray.hint"
+	KNotifyVoicemail Key = "notify.voicemail"
+	KVoicemailFrom   Key = "notify.voicemail.from"
+)
+
+func init() {
+	for lang, m := range map[string]map[Key]string{
+		"en": {KTrayShow: "Show Vaihde", KTrayQuit: "Quit", KTrayMissedOne: "1 missed call", KTrayMissedMany: "%d missed calls",
+			KKeepInTray:      "Keep running in the tray when the window is closed",
+			KKeepInTrayHint:  "Calls still ring and messages still arrive;\nQuit in the tray menu ends the Softphone.",
+			KNotifyVoicemail: "New voicemail", KVoicemailFrom: "From %s"},
+		"fi": {KTrayShow: "Näytä Vaihde", KTrayQuit: "Lopeta", KTrayMissedOne: "1 vastaamaton puhelu", KTrayMissedMany: "%d vastaamatonta puhelua",
+			KKeepInTray:      "Pidä käynnissä ilmoitusalueella, kun ikkuna suljetaan",
+			KKeepInTrayHint:  "Puhelut soivat ja viestit tulevat silti;\nilmoitusalueen valikon Lopeta sulkee ohjelman.",
+			KNotifyVoicemail: "Uusi vastaajaviesti", KVoicemailFrom: "Soittaja: %s"},
+		"sv": {KTrayShow: "Visa Vaihde", KTrayQuit: "Avsluta", KTrayMissedOne: "1 missat samtal", KTrayMissedMany: "%d missade samtal",
+			KKeepInTray:      "Fortsätt köra i meddelandefältet när fönstret stängs",
+			KKeepInTrayHint:  "Samtal ringer och meddelanden kommer ändå;\nAvsluta i fältets meny stänger programmet.",
+			KNotifyVoicemail: "Nytt röstmeddelande", KVoicemailFrom: "Från %s"},
+	} {
+		t := map[string]map[Key]string{"en": english, "fi": finnish, "sv": swedish}[lang]
+		for k, v := range m {
+			t[k] = v
+		}
+	}
+}

@@ -248,6 +248,7 @@ func (v *voicemailView) confirmDelete(id int64) {
 // renderVoicemail brings the Voicemail tab and its badge up to date.
 func (u *UI) renderVoicemail(s voicemail.Snapshot) {
 	u.vm.render(s)
+	u.notifyVoicemail(s)
 	if title := VoicemailTabTitle(s.Counts.New); u.vmTab.Text != title {
 		u.vmTab.Text = title
 		u.tabs.Refresh()

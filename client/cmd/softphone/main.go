@@ -259,8 +259,9 @@ func run(ctx context.Context, args []string) error {
 			ringer.setAudio(s)
 			speaker.Store(&s.Speaker)
 		},
-		Prefill: phone.Account{Server: o.server, APIURL: o.apiURL, User: o.user, Password: o.password},
-		Logger:  log,
+		Prefill:   phone.Account{Server: o.server, APIURL: o.apiURL, User: o.user, Password: o.password},
+		Logger:    log,
+		MediaKeys: true, // headset buttons answer and hang up (client/mediakeys)
 	}
 	if sys != nil {
 		opts.Audio = deviceList{sys}
