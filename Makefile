@@ -15,7 +15,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load prompts deps vet test test-short test-interop bench fuzz screenshots clean
+.PHONY: all run build server softphone load prompts deps vet test test-short test-interop bench fuzz screenshots package-deb clean
 
 all: build
 
@@ -76,6 +76,11 @@ fuzz:
 ## screenshots: docs/screenshots/*.png of the real Softphone under Xvfb.
 screenshots: deps
 	./packaging/screenshots.sh
+
+## package-deb: dist/vaihde_<version>_amd64.deb, the server as a Debian package (static binary,
+## hardened systemd unit, /etc/vaihde/config.json, voice prompts); VAIHDE_VERSION=… overrides the version.
+package-deb:
+	./packaging/deb/build.sh
 
 clean:
 	rm -rf $(BIN)

@@ -10,9 +10,11 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 # Tests: third-party SIP peers (baresip-x11 holds baresip's pulse audio module, which
 # --no-install-recommends would leave out), audio tools, a headless X server and sound server, xdotool
 # (real X key presses into the Softphone window), and a real SMTP daemon (aiosmtpd, run with
-# /usr/bin/python3) that receives voicemail notification email.
+# /usr/bin/python3) that receives voicemail notification email. The server .deb test: a fresh
+# Debian chroot (debootstrap), lintian, and systemd-analyze (systemd) to verify the unit.
 test_pkgs=(sip-tester baresip baresip-x11 linphone-cli sox espeak-ng xvfb imagemagick pulseaudio
-	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool)
+	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool
+	debootstrap lintian systemd)
 # Nice to have; a failure to install these does not fail the run.
 optional_pkgs=(tshark)
 
