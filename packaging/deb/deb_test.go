@@ -117,6 +117,10 @@ func TestIntegrationServerDeb(t *testing.T) {
 	if got := c.run("", "", "/usr/bin/vaihde", "version"); strings.TrimSpace(got) != v1 {
 		t.Fatalf("vaihde version after install: %q, want %s", got, v1)
 	}
+	if _, err := os.Lstat(c.path("/etc/systemd/system/multi-user.target.wants/vaihde.service")); err != nil {
+		t.Fatalf("postinst did not enable vaihde.service: %v", err)
+	}
+	t.Logf("/etc/default/vaihde as installed:\n%s", c.read("/etc/default/vaihde"))
 	if fi, err := os.Stat(c.path(confPath)); err != nil || fi.Mode().Perm() != 0o640 {
 		t.Fatalf("%s: %v %v, want mode 0640 (it may hold passwords)", confPath, fi, err)
 	}
@@ -218,6 +222,9 @@ func TestIntegrationServerDeb(t *testing.T) {
 	c.checkOwner(backupFile, uid, gid)
 	checkBackup(t, c.path(backupFile), vmHash)
 	srv.stop()
+
+	// The unit under systemd itself, where systemd-nspawn can boot the chroot.
+	c.bootCheck(ports, uid)
 
 	// 7. dpkg -r keeps the data, the config and the user; --purge removes them.
 	c.run("", "", "dpkg", "-r", "vaihde")
