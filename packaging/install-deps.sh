@@ -9,12 +9,12 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 	libxinerama-dev libxi-dev libxxf86vm-dev portaudio19-dev)
 # Tests: third-party SIP peers (baresip-x11 holds baresip's pulse audio module, which
 # --no-install-recommends would leave out), audio tools, a headless X server and sound server, xdotool
-# (real X key presses into the Softphone window), and a real SMTP daemon (aiosmtpd, run with
-# /usr/bin/python3) that receives voicemail notification email. The server .deb test: a fresh
-# Debian chroot (debootstrap), lintian, and systemd-analyze (systemd) to verify the unit.
+# (real X key presses into the Softphone window), debootstrap (fresh Debian chroots the packages
+# are installed into: packaging/chroot.sh), and a real SMTP daemon (aiosmtpd, run with
+# /usr/bin/python3) that receives voicemail notification email. The server .deb test also runs
+# lintian and systemd-analyze (systemd) on the package and its unit.
 test_pkgs=(sip-tester baresip baresip-x11 linphone-cli sox espeak-ng xvfb imagemagick pulseaudio
-	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool
-	debootstrap lintian systemd)
+	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool debootstrap lintian systemd)
 # Nice to have; a failure to install these does not fail the run.
 optional_pkgs=(tshark)
 
