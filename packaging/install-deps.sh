@@ -12,9 +12,11 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 # (real X key presses into the Softphone window), debootstrap (fresh Debian chroots the packages
 # are installed into: packaging/chroot.sh), and a real SMTP daemon (aiosmtpd, run with
 # /usr/bin/python3) that receives voicemail notification email. The server .deb test also runs
-# lintian and systemd-analyze (systemd) on the package and its unit.
+# lintian and systemd-analyze (systemd) on the package and its unit, and boots a chroot with
+# systemd-nspawn (systemd-container) to run the unit under systemd.
 test_pkgs=(sip-tester baresip baresip-x11 linphone-cli sox espeak-ng xvfb imagemagick pulseaudio
-	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool debootstrap lintian systemd)
+	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool debootstrap lintian systemd
+	systemd-container)
 # Nice to have; a failure to install these does not fail the run.
 optional_pkgs=(tshark)
 
