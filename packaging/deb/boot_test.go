@@ -18,8 +18,7 @@ import (
 // (failed with VAIHDE_REQUIRE_PACKAGING=1); where nspawn cannot start a container at all (some
 // CI containers) it is skipped with the reason logged.
 func (c *chroot) bootCheck(ports testPorts, uid int) {
-	t := c.t
-	t.Helper()
+	t := c.t // no t.Helper: its log lines name boot_test.go
 	skip := func(why string) {
 		if os.Getenv("VAIHDE_REQUIRE_PACKAGING") == "1" {
 			t.Fatalf("VAIHDE_REQUIRE_PACKAGING=1 but %s", why)
