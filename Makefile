@@ -15,7 +15,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop test-tray bench soak fuzz screenshots package-linux package-macos clean
+.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop test-tray bench soak fuzz screenshots package-linux package-macos package-deb clean
 
 all: build
 
@@ -108,6 +108,11 @@ package-linux:
 ## package-macos: dist/macos/Vaihde Softphone.app and .dmg; only on a Mac (docs/PACKAGING.md "## macOS").
 package-macos:
 	./packaging/macos/build.sh
+
+## package-deb: dist/vaihde_<version>_amd64.deb, the server as a Debian package (static binary,
+## hardened systemd unit, /etc/vaihde/config.json, voice prompts); VAIHDE_VERSION=… overrides the version.
+package-deb:
+	./packaging/deb/build.sh
 
 clean:
 	rm -rf $(BIN)

@@ -13,10 +13,13 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 # are installed into: packaging/chroot.sh), dbus (a private session bus: tray
 # and media keys), xdg-utils and desktop-file-utils (the Softphone's
 # tel:/sip: link registration: packaging/linux), and a real SMTP daemon (aiosmtpd, run with
-# /usr/bin/python3) that receives voicemail notification email.
+# /usr/bin/python3) that receives voicemail notification email. The server .deb test also runs
+# lintian and systemd-analyze (systemd) on the package and its unit, and boots a chroot with
+# systemd-nspawn (systemd-container) to run the unit under systemd.
 test_pkgs=(sip-tester baresip baresip-x11 linphone-cli sox espeak-ng xvfb imagemagick pulseaudio
 	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool debootstrap
-	xdg-utils desktop-file-utils dbus)
+	xdg-utils desktop-file-utils dbus lintian systemd
+	systemd-container)
 # Nice to have; a failure to install these does not fail the run.
 optional_pkgs=(tshark)
 

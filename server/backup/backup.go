@@ -54,7 +54,7 @@ var besideDB = []string{"https-cert.pem", "https-key.pem"}
 
 // ServerPaths returns the state of a server with the database at dbPath (voicemail, the SMS
 // outbox and the HTTPS API's own certificate beside it) and the custom prompts under
-// promptsDir ("" = none).
+// promptsDir ("" = none), following custom/ if it is a symlink.
 func ServerPaths(dbPath, promptsDir, smsOutbox string) Paths {
 	dir := filepath.Dir(dbPath)
 	p := Paths{DB: dbPath, Parts: []Part{
@@ -62,7 +62,13 @@ func ServerPaths(dbPath, promptsDir, smsOutbox string) Paths {
 		{Name: "beside-db", Dir: dir, Files: besideDB},
 	}}
 	if promptsDir != "" {
-		p.Parts = append(p.Parts, Part{Name: "prompts-custom", Dir: filepath.Join(promptsDir, "custom")})
+		custom := filepath.Join(promptsDir, "custom")
+		// custom/ may be a symlink to the state directory (the Debian package ships the
+		// prompts read-only in /usr/share): save and restore where it points, not the link.
+		if real, err := filepath.EvalSymlinks(custom); err == nil {
+			custom = real
+		}
+		p.Parts = append(p.Parts, Part{Name: "prompts-custom", Dir: custom})
 	}
 	if smsOutbox == "" {
 		smsOutbox = filepath.Join(dir, "sms-outbox")

@@ -301,3 +301,44 @@ func TestRestoreLeavesPartsTheArchiveLacks(t *testing.T) {
 		t.Fatalf("voicemail %q", got)
 	}
 }
+
+// TestCustomPromptsThroughSymlink: the Debian package's prompts directory is read-only with
+// custom/ a symlink into the state directory; the recordings are saved, and restored where the
+// link points (the link itself stays).
+func TestCustomPromptsThroughSymlink(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "usr-share", "prompts")
+	state := filepath.Join(dir, "var-lib", "prompts-custom")
+	write(t, filepath.Join(state, "fi", "welcome.wav"), "own greeting")
+	if err := os.MkdirAll(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(state, filepath.Join(shared, "custom")); err != nil {
+		t.Fatal(err)
+	}
+	p := ServerPaths(filepath.Join(dir, "var-lib", "vaihde.db"), shared, "")
+	st, err := sqlite.Open(ctx, p.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	file := filepath.Join(t.TempDir(), "b.tar.gz")
+	m, err := Create(ctx, file, p, snapshotOf(t, p), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Files != 1 || !strings.Contains(strings.Join(m.Parts, ","), "prompts-custom") {
+		t.Fatalf("manifest %+v: the custom prompt behind the symlink was not saved", m)
+	}
+	write(t, filepath.Join(state, "fi", "welcome.wav"), "changed since")
+	if _, err := Restore(ctx, file, p, checkDB, false, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(shared, "custom", "fi", "welcome.wav")); got != "own greeting" {
+		t.Fatalf("custom prompt after restore %q", got)
+	}
+	if fi, err := os.Lstat(filepath.Join(shared, "custom")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("custom/ is no longer the symlink: %v %v", fi, err)
+	}
+}

@@ -42,6 +42,7 @@ const cliUsage = `usage:
   vaihde did list --org D
 ` + groupUsage + `  vaihde backup FILE
   vaihde restore FILE [--force]
+  vaihde version
 Every command also takes the server's -db FILE and -config FILE (and VAIHDE_DB_PATH etc.).
 Passwords are read from standard input, one line. Bad input: one line on stderr, exit status 2.
 `
@@ -113,6 +114,8 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 		err = c.backup(ctx, rest)
 	case "restore":
 		err = c.restore(ctx, rest)
+	case "version":
+		fmt.Fprintln(stdout, version)
 	case "help":
 		fmt.Fprintf(stdout, "%s\nusage: vaihde [demo] [flags]   (run the server)\n%s", cliUsage, config.FlagUsage())
 	default:

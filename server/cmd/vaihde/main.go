@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := newLogger(stderr, cfg.LogLevel)
 	// sipgo logs a few things through its package default; keep them in our log.
 	sip.SetDefaultLogger(logger.With("component", "sipgo"))
-	logger.Info("starting vaihde", "config", cfg.String())
+	logger.Info("starting vaihde", "version", version, "config", cfg.String())
 	warnPublicDemo(cfg, stderr, logger)
 
 	// The lock tells `vaihde restore` that a server is live on this database (and keeps a
