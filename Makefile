@@ -15,7 +15,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load prompts deps vet test test-short test-interop bench fuzz screenshots clean
+.PHONY: all run build server softphone load prompts deps vet test test-short test-interop bench fuzz screenshots package-windows clean
 
 all: build
 
@@ -76,6 +76,12 @@ fuzz:
 ## screenshots: docs/screenshots/*.png of the real Softphone under Xvfb.
 screenshots: deps
 	./packaging/screenshots.sh
+
+## package-windows: cross-build dist/windows/Softphone.exe (static GUI, mingw-w64 + PortAudio from
+## Debian's source) and its NSIS setup Softphone-setup-<version>.exe; signed when SIGN_* is set
+## (docs/PACKAGING.md). DIST=<dir> writes elsewhere.
+package-windows:
+	./packaging/windows/build.sh
 
 clean:
 	rm -rf $(BIN)
