@@ -17,7 +17,7 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 # /usr/bin/python3) that receives voicemail notification email.
 test_pkgs=(sip-tester baresip baresip-x11 linphone-cli sox espeak-ng xvfb imagemagick pulseaudio
 	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool
-	wine64 wine p7zip-full osslsigncode)
+	wine64 wine p7zip-full osslsigncode openssl)
 # (wine64/wine run Softphone.exe and its setup in packaging/windows; 7z lists the setup's files;
 # osslsigncode signs them, its test with a throw-away certificate.)
 # Nice to have; a failure to install these does not fail the run.

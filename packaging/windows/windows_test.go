@@ -73,12 +73,89 @@ func TestIntegrationWindowsPackage(t *testing.T) {
 	}
 
 	t.Run("PE", func(t *testing.T) { checkPE(t, exe, version) })
+	t.Run("Unsigned", func(t *testing.T) {
+		if n := securityDirSize(t, exe); n != 0 {
+			t.Errorf("Softphone.exe has a %d-byte certificate table without SIGN_*", n)
+		}
+	})
 	t.Run("SetupContents", func(t *testing.T) { checkSetupContents(t, setup) })
 
 	wine := newWine(t)
 	t.Run("RunsUnderWine", func(t *testing.T) { checkRunsUnderWine(t, wine, exe) })
 	t.Run("SilentInstall", func(t *testing.T) { checkSilentInstall(t, wine, setup, version) })
+	t.Run("Signed", func(t *testing.T) { checkSigned(t, root) })
 	t.Logf("whole test: %s", time.Since(start).Round(time.Second))
+}
+
+// checkSigned builds again (Go's cache makes it quick) with a throw-away self-signed certificate:
+// Softphone.exe, the uninstaller inside the setup and the setup are signed and verify against it.
+func checkSigned(t *testing.T, root string) {
+	need(t, "openssl", "osslsigncode")
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if out, err := exec.Command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+		"-subj", "/CN=Vaihde test signing", "-addext", "extendedKeyUsage=codeSigning",
+		"-keyout", key, "-out", cert).CombinedOutput(); err != nil {
+		t.Fatalf("openssl req: %v\n%s", err, out)
+	}
+	dist := filepath.Join(dir, "dist")
+	started := time.Now()
+	cmd := exec.Command("make", "-C", root, "package-windows")
+	cmd.Env = append(os.Environ(), "DIST="+dist, "SIGN_CERT="+cert, "SIGN_KEY="+key)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("signed make package-windows: %v\n%s", err, tail(out, 40))
+	}
+	t.Logf("signed build: %s", time.Since(started).Round(time.Second))
+	setups, _ := filepath.Glob(filepath.Join(dist, "Softphone-setup-*.exe"))
+	if len(setups) != 1 {
+		t.Fatalf("setup programs: %q", setups)
+	}
+	// The uninstaller as the setup holds it (7z names it $INSTDIR/Uninstall.exe or similar).
+	unpacked := filepath.Join(dir, "unpacked")
+	if out, err := exec.Command("7z", "x", "-o"+unpacked, setups[0]).CombinedOutput(); err != nil {
+		t.Fatalf("7z x: %v\n%s", err, out)
+	}
+	var uninst string
+	_ = filepath.WalkDir(unpacked, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.EqualFold(d.Name(), "Uninstall.exe") {
+			uninst = p
+		}
+		return nil
+	})
+	files := []string{filepath.Join(dist, "Softphone.exe"), setups[0]}
+	if uninst == "" {
+		t.Error("no Uninstall.exe in the signed setup")
+	} else {
+		files = append(files, uninst)
+	}
+	for _, f := range files {
+		if n := securityDirSize(t, f); n == 0 {
+			t.Errorf("%s: not signed", filepath.Base(f))
+			continue
+		}
+		out, err := exec.Command("osslsigncode", "verify", "-CAfile", cert, "-in", f).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Signature verification: ok") {
+			t.Errorf("osslsigncode verify %s: %v\n%s", filepath.Base(f), err, tail(out, 20))
+		}
+	}
+}
+
+// securityDirSize is the size of the PE's certificate table (Authenticode signature); 0 = unsigned.
+func securityDirSize(t *testing.T, path string) uint32 {
+	t.Helper()
+	f, err := pe.Open(path)
+	if err != nil {
+		t.Fatalf("open PE %s: %v", path, err)
+	}
+	defer f.Close()
+	switch oh := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader64:
+		return oh.DataDirectory[pe.IMAGE_DIRECTORY_ENTRY_SECURITY].Size
+	case *pe.OptionalHeader32:
+		return oh.DataDirectory[pe.IMAGE_DIRECTORY_ENTRY_SECURITY].Size
+	}
+	t.Fatalf("%s: no optional header", path)
+	return 0
 }
 
 // checkPE: a 64-bit GUI program (no console window) that imports only Windows' own DLLs and
