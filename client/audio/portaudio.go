@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,7 +71,7 @@ func Open(ctx context.Context, o Options) (*System, error) {
 	}
 	// One line with what PortAudio found: support cases and the Windows smoke test (Wine) read it.
 	ins, outs := deviceNames(s.devices)
-	s.log.Info("audio devices", "inputs", ins, "outputs", outs)
+	s.log.Info("audio devices", "inputs", strings.Join(ins, ", "), "outputs", strings.Join(outs, ", "))
 	if o.PollInterval == 0 {
 		o.PollInterval = DefaultPollInterval
 	}
