@@ -188,9 +188,16 @@ func checkPE(t *testing.T, exe, version string) {
 	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
 		t.Errorf("subsystem %d, want %d (WINDOWS_GUI)", oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
 	}
-	libs, err := f.ImportedLibraries()
+	// debug/pe's ImportedLibraries is a stub for PE files; ImportedSymbols gives "name:DLL".
+	syms, err := f.ImportedSymbols()
 	if err != nil {
-		t.Fatalf("imported libraries: %v", err)
+		t.Fatalf("imported symbols: %v", err)
+	}
+	var libs []string
+	for _, sym := range syms {
+		if _, dll, ok := strings.Cut(sym, ":"); ok && !slices.Contains(libs, dll) {
+			libs = append(libs, dll)
+		}
 	}
 	if len(libs) == 0 {
 		t.Fatal("no imported DLLs at all: not a real Windows program?")
