@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package windows_test checks the Windows packaging (make package-windows) with the real tools:
 // mingw-w64 builds the Softphone, NSIS the setup program, 7z opens it, and Wine under Xvfb runs
 // both. It has only tests: `go test ./...` runs it in CI.
@@ -251,7 +253,7 @@ func checkSetupContents(t *testing.T, setup string) {
 
 // checkShippedUnderWine starts the shipped Softphone.exe under Wine: Windows' loader resolves
 // every import (a missing DLL or entry point stops it before main), PortAudio initialises and
-// lists its devices. Its SIP socket then fails under Wine 8 only: Go (1.23+) turns off
+// lists its devices. Its SIP socket then fails under Wine 8 only: Go (go.dev/issue/68614) turns off
 // SIO_UDP_NETRESET on every UDP socket, which Windows 8+ has and Wine 8 answers with
 // WSAEOPNOTSUPP (10045) — so the login window is checked with the Wine variant.
 func checkShippedUnderWine(t *testing.T, w *wineEnv, exe string) {
