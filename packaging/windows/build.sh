@@ -38,7 +38,7 @@ sed -e "s|@FILEVERSION@|$v1,$v2,$v3,0|g" -e "s|@VERSION@|$version|g" \
 
 # WINE_SMOKE=1 (the Wine smoke test only) builds dist/.../Softphone-wine.exe instead: the same
 # program, but Go's net package tolerates Wine 8's missing SIO_UDP_NETRESET ioctl (WSAEOPNOTSUPP),
-# which every UDP socket of a Go >= 1.23 program asks for; real Windows (8 and later) has it. The
+# which Go (go.dev/issue/68614) asks for on every UDP socket; real Windows (8 and later) has it. The
 # patched file is a -overlay of the installed Go's own source, never shipped.
 overlay=()
 exe_name=Softphone.exe
