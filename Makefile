@@ -15,7 +15,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop test-tray bench soak fuzz screenshots package-linux package-macos package-deb clean
+.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop test-tray bench soak fuzz screenshots package-linux package-macos package-deb package-windows clean
 
 all: build
 
@@ -113,6 +113,12 @@ package-macos:
 ## hardened systemd unit, /etc/vaihde/config.json, voice prompts); VAIHDE_VERSION=… overrides the version.
 package-deb:
 	./packaging/deb/build.sh
+
+## package-windows: cross-build dist/windows/Softphone.exe (static GUI, mingw-w64 + PortAudio from
+## Debian's source) and its NSIS setup Softphone-setup-<version>.exe; signed when SIGN_* is set
+## (docs/PACKAGING.md). DIST=<dir> writes elsewhere.
+package-windows:
+	./packaging/windows/build.sh
 
 clean:
 	rm -rf $(BIN)

@@ -6,7 +6,11 @@ set -euo pipefail
 
 # Build: Fyne's GLFW and PortAudio (the server itself is pure Go and needs none of these).
 build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
-	libxinerama-dev libxi-dev libxxf86vm-dev portaudio19-dev)
+	libxinerama-dev libxi-dev libxxf86vm-dev portaudio19-dev
+	gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis dpkg-dev)
+# (The last line: make package-windows — mingw-w64 for Softphone.exe and PortAudio, which
+# packaging/windows/portaudio.sh builds from Debian's source package (apt-get source needs
+# dpkg-dev), NSIS for the setup program; ImageMagick (below) converts the icon.)
 # Tests: third-party SIP peers (baresip-x11 holds baresip's pulse audio module, which
 # --no-install-recommends would leave out), audio tools, a headless X server and sound server, xdotool
 # (real X key presses into the Softphone window), debootstrap (fresh Debian chroots the packages
@@ -19,7 +23,9 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 test_pkgs=(sip-tester baresip baresip-x11 linphone-cli sox espeak-ng xvfb imagemagick pulseaudio
 	pulseaudio-utils libasound2-plugins python3-aiosmtpd xdotool debootstrap
 	xdg-utils desktop-file-utils dbus lintian systemd
-	systemd-container)
+	systemd-container wine64 wine p7zip-full osslsigncode openssl)
+# (wine64/wine run Softphone.exe and its setup in packaging/windows; 7z lists the setup's files;
+# osslsigncode signs them, its test with a throw-away certificate.)
 # Nice to have; a failure to install these does not fail the run.
 optional_pkgs=(tshark)
 

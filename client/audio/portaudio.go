@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,9 @@ func Open(ctx context.Context, o Options) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One line with what PortAudio found: support cases and the Windows smoke test (Wine) read it.
+	ins, outs := deviceNames(s.devices)
+	s.log.Info("audio devices", "inputs", strings.Join(ins, ", "), "outputs", strings.Join(outs, ", "))
 	if o.PollInterval == 0 {
 		o.PollInterval = DefaultPollInterval
 	}
@@ -231,6 +235,26 @@ func scan() ([]Device, error) {
 		})
 	}
 	return out, nil
+}
+
+// deviceNames lists the input and output devices by name, the default marked with "*".
+func deviceNames(list []Device) (inputs, outputs []string) {
+	for _, d := range list {
+		if d.Inputs > 0 {
+			inputs = append(inputs, mark(d.Name, d.IsDefaultInput))
+		}
+		if d.Outputs > 0 {
+			outputs = append(outputs, mark(d.Name, d.IsDefaultOutput))
+		}
+	}
+	return inputs, outputs
+}
+
+func mark(name string, def bool) string {
+	if def {
+		return "*" + name
+	}
+	return name
 }
 
 // find returns the PortAudio device called name, or the default when name is "" or missing.
