@@ -15,7 +15,7 @@ SERVER_PKG    := ./server/cmd/vaihde
 SOFTPHONE_PKG := ./client/cmd/softphone
 LOAD_PKG      := ./server/cmd/vaihde-load
 
-.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop test-tray bench soak fuzz screenshots package-linux package-macos package-deb package-windows clean
+.PHONY: all run build server softphone load prompts deps vet vet-cross test test-short test-interop test-packaging test-tray bench soak fuzz screenshots package-linux package-macos package-deb package-windows clean
 
 all: build
 
@@ -53,17 +53,27 @@ vet:
 # packages need cgo and the OS's SDK, so they are built on that OS: package-windows, package-macos).
 # (client/audio's PortAudio reaches phone, people, media, agent and voicemail: not in this list.)
 CROSS_PKGS := ./shared/... ./client/link/ ./client/settings/ ./client/idle/ \
-	./client/agent/agenttest/ ./client/voicemail/voicemailtest/
+	./client/agent/agenttest/ ./client/voicemail/voicemailtest/ ./client/mediakeys/
 ## vet-cross: go vet of the cgo-free client/shared packages with GOOS=darwin and GOOS=windows.
 vet-cross:
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet $(CROSS_PKGS)
 	GOOS=windows CGO_ENABLED=0 $(GO) vet $(CROSS_PKGS)
 
 ## test: everything — unit, integration over real sockets, third-party interop (baresip, SIPp,
-## linphonec) and Softphone tests (they start their own PulseAudio and Xvfb).
+## linphonec) and Softphone tests (they start their own PulseAudio and Xvfb), then the packages
+## (test-packaging).
+# The packaging tests take both cores for minutes (cgo cross-builds, chroots), so they run after
+# the tests that listen to real-time audio rather than beside them.
 test: deps vet vet-cross
 	./packaging/prompts.sh
-	$(GO) test -count=1 -timeout 40m ./...
+	$(GO) test -count=1 -timeout 40m $$($(GO) list ./... | grep -v '/packaging/')
+	$(GO) test -count=1 -timeout 40m ./packaging/...
+
+## test-packaging: build every package and install it for real: Softphone.exe and its setup under
+## Wine, the server .deb and the Softphone .deb in fresh Debian chroots, the Linux tarball's links
+## (root for the chroots; about 15 minutes cold).
+test-packaging: deps
+	$(GO) test -count=1 -timeout 40m -v ./packaging/...
 
 ## test-short: unit tests only (integration tests skip themselves under -short).
 test-short: vet
