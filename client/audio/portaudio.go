@@ -352,7 +352,8 @@ func (s *System) openOnLocked(dev *portaudio.DeviceInfo, input bool, st *stream)
 		rates = append(rates, dev.DefaultSampleRate)
 	}
 	if st == nil {
-		st = &stream{sys: s, input: input, ready: make(chan struct{}, 1)}
+		st = &stream{sys: s, input: input, ready: make(chan struct{}, 1), probeRes: make(chan error, 1)}
+		st.probeCtx, st.probeCancel = context.WithCancel(context.Background())
 	}
 	var lastErr error
 	for _, rate := range rates {
@@ -409,8 +410,9 @@ const (
 	// moveEvery limits device moves to one per period.
 	moveEvery = 5 * time.Second
 	// probeEvery is how often a stream on a chosen device checks that the device is still
-	// there (or, on the fallback, back again) by opening it a second time.
-	probeEvery = 2 * time.Second
+	// there (or, on the fallback, back again) by opening it a second time, in a child process
+	// (probechild.go) that costs about 0.1 s of CPU: every 3 s is some 3 % of a core in a call.
+	probeEvery = 3 * time.Second
 )
 
 // errGone reports a chosen device that can no longer be opened although its stream still runs:
@@ -452,30 +454,30 @@ func (st *stream) checkStall() {
 		st.moveToDefault(errStalled)
 		return
 	}
+	if st.probing {
+		select {
+		case err := <-st.probeRes:
+			st.probing = false
+			st.probeDone(now, err)
+		default:
+		}
+		return
+	}
 	if st.want != "" && !st.probeOff && now.Sub(st.lastProbe) >= probeEvery {
 		st.lastProbe = now
-		st.probeWanted(now)
+		st.probing = true
+		go func(want string, input bool) { st.probeRes <- probeInChild(st.probeCtx, want, input) }(st.want, st.input)
 	}
 }
 
-// probeWanted checks the device the user chose by opening it a second time (without starting
-// it): a device that can no longer be opened was unplugged, even when a sound server keeps the
-// stream running on another device; one that opens again while the stream is on the fallback
-// is back, and the stream returns to it. A device that refuses a second open while in use
-// (exclusive hardware) is left to the stall watchdog.
-func (st *stream) probeWanted(now time.Time) {
+// probeDone acts on a probe of the device the user chose, which opened it a second time
+// (without starting it) in a child process: a device that can no longer be opened was
+// unplugged, even when a sound server keeps the stream running on another device; one that
+// opens again while the stream is on the fallback is back, and the stream returns to it. A
+// device that refuses a second open while in use (exclusive hardware) is left to the stall
+// watchdog.
+func (st *stream) probeDone(now time.Time, err error) {
 	s := st.sys
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	dev := s.namedLocked(st.want, st.input)
-	err := ErrNoDevice
-	if dev != nil {
-		err = probeOpen(dev, st.input)
-	}
-	s.mu.Unlock()
 	switch probeVerdict(st.onWanted, st.probeOK, err == nil, now.Sub(st.lastMove)) {
 	case probeShared:
 		st.probeOK = true
@@ -486,6 +488,15 @@ func (st *stream) probeWanted(now time.Time) {
 		st.lastMove = now
 		st.moveToDefault(fmt.Errorf("%w: %w", errGone, err))
 	case probeBack:
+		// This process's PortAudio lists the devices it found at start (it cannot re-scan
+		// while a stream is open), so a device it never listed is taken up by the next call.
+		s.mu.Lock()
+		dev := s.namedLocked(st.want, st.input)
+		s.mu.Unlock()
+		if dev == nil {
+			s.log.Info("audio device back but not known to this session; used from the next call", "device", st.want)
+			return
+		}
 		st.lastMove = now
 		st.moveBack(dev)
 	}
@@ -533,7 +544,7 @@ func (s *System) namedLocked(name string, input bool) *portaudio.DeviceInfo {
 	return nil
 }
 
-// probeOpen opens dev and closes it again at once. Called with s.mu held.
+// probeOpen opens dev and closes it again at once. Called with s.mu held, or in the probe child.
 func probeOpen(dev *portaudio.DeviceInfo, input bool) error {
 	rate := float64(deviceRate)
 	p := portaudio.StreamParameters{SampleRate: rate, FramesPerBuffer: int(rate) / 50}
@@ -668,7 +679,13 @@ type stream struct {
 	probeOK   bool
 	probeOff  bool
 	lastProbe time.Time
-	closeMu   sync.Mutex
+	// probing: a probe runs (probeInChild) and answers on probeRes; probeCtx ends it when the
+	// stream closes.
+	probing     bool
+	probeRes    chan error
+	probeCtx    context.Context
+	probeCancel context.CancelFunc
+	closeMu     sync.Mutex
 }
 
 // configure sizes the buffers for a device rate: 200 ms of capture slack, 120 ms of playback
@@ -775,6 +792,9 @@ func (st *stream) Close() error {
 	}
 	st.closed = true
 	st.mu.Unlock()
+	if st.probeCancel != nil {
+		st.probeCancel()
+	}
 	select {
 	case st.ready <- struct{}{}:
 	default:

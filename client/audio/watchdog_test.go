@@ -114,7 +114,7 @@ func TestProbeVerdict(t *testing.T) {
 					t.Fatalf("probe %d (on the device %v, shared %v, opened %v, %v since the move): %v, want %v",
 						i, onWanted, shared, p.opened, p.sinceMove, got, p.want)
 				}
-				switch got { // what probeWanted and moveTo do with it
+				switch got { // what probeDone and moveTo do with it
 				case probeShared:
 					shared = true
 				case probeExclusive:
