@@ -21,7 +21,12 @@ type trayView struct {
 	desk desktop.App // nil: the driver has no tray (tests, mobile)
 	// host reports whether something shows the tray (on Linux a StatusNotifierWatcher on the
 	// session bus): without one, hiding the window would leave the user nothing to click.
-	host       func() bool
+	host func() bool
+	// bus reports whether the session bus answers (trayBusReachable); asked once, at the first
+	// apply. Without it the tray is not touched.
+	bus        func() bool
+	busChecked bool
+	busUp      bool
 	setTooltip func(string) // the icon's tooltip (fyne.io/systray; Fyne has no API for it)
 	last       *TrayView
 	hidden     bool // the window was closed to the tray
@@ -35,7 +40,7 @@ type trayView struct {
 
 // setupTray creates the tray model and takes over the window's close button.
 func (u *UI) setupTray() {
-	u.tray = &trayView{vm: NewTrayVM(u.tr), host: trayHostPresent, setTooltip: setTrayTooltip}
+	u.tray = &trayView{vm: NewTrayVM(u.tr), host: trayHostPresent, bus: trayBusReachable, setTooltip: setTrayTooltip}
 	if d, ok := u.app.(desktop.App); ok {
 		u.tray.desk = d
 	} else { // no tray: nothing to keep running in
@@ -46,7 +51,18 @@ func (u *UI) setupTray() {
 }
 
 // hasTray reports whether closing the window can hide it to the tray.
-func (u *UI) hasTray() bool { return u.tray.desk != nil && u.tray.host() }
+func (u *UI) hasTray() bool { return u.tray.usable() && u.tray.host() }
+
+// usable reports whether the app has a tray and the session bus it needs answers.
+func (t *trayView) usable() bool {
+	if t.desk == nil {
+		return false
+	}
+	if !t.busChecked {
+		t.busChecked, t.busUp = true, t.bus()
+	}
+	return t.busUp
+}
 
 // closeWindow hides the window to the tray when the user wants that and a tray is shown;
 // otherwise it quits.
@@ -110,7 +126,7 @@ func (u *UI) callLogOpened() {
 func (t *trayView) apply(u *UI) {
 	v := t.vm.View()
 	t.last = &v
-	if t.desk == nil {
+	if !t.usable() {
 		return
 	}
 	t.desk.SetSystemTrayIcon(TrayIcon(v.State, v.Missed))

@@ -236,6 +236,7 @@ func newTrayRig(t *testing.T, st settings.Settings) *trayRig {
 		Now: func() time.Time { return r.now }})
 	tr := &trayRig{rig: r, app: a}
 	u.tray.host = func() bool { return true }
+	u.tray.bus = func() bool { return true }
 	u.tray.setTooltip = func(s string) { tr.tooltip = s }
 	u.goAsync = func(fn func()) { fn() }
 	u.accountOp = func(fn func()) { fn() }
@@ -326,6 +327,7 @@ func TestKeepInTraySettingIsSavedAndHonoured(t *testing.T) {
 		t.Fatal("unticking is saved")
 	}
 	r.u.tray.host = func() bool { return false }
+	r.u.tray.bus = func() bool { return true }
 	test.Tap(r.u.prefs.keepInTray)
 	r.u.closeWindow()
 	if r.app.quits != 1 {
@@ -427,4 +429,35 @@ func image2(x, y int) pt { return pt{x, y} }
 
 func (i *imageRGBA) at(p pt) color.NRGBA {
 	return color.NRGBAModel.Convert(i.img.At(p.x, p.y)).(color.NRGBA)
+}
+
+// Without a session bus the tray is never touched: fyne.io/systray, which could not connect,
+// would crash on quit (seen with the Softphone in a chroot), and closing the window quits.
+func TestTrayLeftAloneWithoutSessionBus(t *testing.T) {
+	dir := t.TempDir()
+	st := settings.Settings{Server: "pbx.test", User: "1001", Password: "pw"}
+	if err := settings.NewStore(dir).Save(st); err != nil {
+		t.Fatal(err)
+	}
+	f := newFake()
+	a := &trayApp{App: test.NewTempApp(t)}
+	u := New(t.Context(), a, Options{Controller: f, People: newFakePeople(), Settings: settings.NewStore(dir), Ringer: &fakeRinger{},
+		Now: func() time.Time { return t0 }})
+	u.tray.host = func() bool { return true }
+	u.tray.bus = func() bool { return false }
+	u.goAsync = func(fn func()) { fn() }
+	u.accountOp = func(fn func()) { fn() }
+	u.tickEvery, u.blurAfter = 0, 0
+	u.Start()
+	t.Cleanup(u.Close)
+	f.update(func(s *phone.Snapshot) { s.Reg = phone.Registered })
+	a.mu.Lock()
+	menus, icons := len(a.menus), len(a.icons)
+	a.mu.Unlock()
+	if menus != 0 || icons != 0 || a.trayWin != nil {
+		t.Fatalf("the tray was set up without a session bus: %d menus, %d icons, window %v", menus, icons, a.trayWin != nil)
+	}
+	if u.hasTray() {
+		t.Fatal("hasTray without a session bus: closing would hide the window with nothing to bring it back")
+	}
 }

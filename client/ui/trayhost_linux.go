@@ -17,3 +17,12 @@ func trayHostPresent() bool {
 	}
 	return has
 }
+
+// trayBusReachable reports whether the session bus answers. fyne.io/systray needs it, and when
+// it could not connect its shutdown dereferences the missing connection, so quitting would
+// crash (seen: the Softphone installed in a fresh chroot, no session bus): without a bus the
+// Softphone leaves the tray alone.
+func trayBusReachable() bool {
+	_, err := dbus.SessionBus()
+	return err == nil
+}
