@@ -224,12 +224,6 @@ type trayRig struct {
 
 func newTrayRig(t *testing.T, st settings.Settings) *trayRig {
 	t.Helper()
-	return newTrayRigBus(t, st, true)
-}
-
-// newTrayRigBus is newTrayRig with the session bus up or not (trayBusReachable).
-func newTrayRigBus(t *testing.T, st settings.Settings, bus bool) *trayRig {
-	t.Helper()
 	dir := t.TempDir()
 	st.Server, st.User, st.Password = "pbx.test", "1001", "pw"
 	if err := settings.NewStore(dir).Save(st); err != nil {
@@ -242,7 +236,7 @@ func newTrayRigBus(t *testing.T, st settings.Settings, bus bool) *trayRig {
 		Now: func() time.Time { return r.now }})
 	tr := &trayRig{rig: r, app: a}
 	u.tray.host = func() bool { return true }
-	u.tray.bus = func() bool { return bus }
+	u.tray.bus = func() bool { return true }
 	u.tray.setTooltip = func(s string) { tr.tooltip = s }
 	u.goAsync = func(fn func()) { fn() }
 	u.accountOp = func(fn func()) { fn() }
@@ -440,8 +434,23 @@ func (i *imageRGBA) at(p pt) color.NRGBA {
 // Without a session bus the tray is never touched: fyne.io/systray, which could not connect,
 // would crash on quit (seen with the Softphone in a chroot), and closing the window quits.
 func TestTrayLeftAloneWithoutSessionBus(t *testing.T) {
-	r := newTrayRigBus(t, settings.Settings{}, false)
-	a, u := r.app, r.u
+	dir := t.TempDir()
+	st := settings.Settings{Server: "pbx.test", User: "1001", Password: "pw"}
+	if err := settings.NewStore(dir).Save(st); err != nil {
+		t.Fatal(err)
+	}
+	f := newFake()
+	a := &trayApp{App: test.NewTempApp(t)}
+	u := New(t.Context(), a, Options{Controller: f, People: newFakePeople(), Settings: settings.NewStore(dir), Ringer: &fakeRinger{},
+		Now: func() time.Time { return t0 }})
+	u.tray.host = func() bool { return true }
+	u.tray.bus = func() bool { return false }
+	u.goAsync = func(fn func()) { fn() }
+	u.accountOp = func(fn func()) { fn() }
+	u.tickEvery, u.blurAfter = 0, 0
+	u.Start()
+	t.Cleanup(u.Close)
+	f.update(func(s *phone.Snapshot) { s.Reg = phone.Registered })
 	a.mu.Lock()
 	menus, icons := len(a.menus), len(a.icons)
 	a.mu.Unlock()
