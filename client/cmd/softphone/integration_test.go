@@ -61,9 +61,39 @@ func TestIntegrationIncomingCallRingsOnRingDevice(t *testing.T) {
 	waitFor(t, 20*time.Second, "Xvfb", func() bool { _, err := os.Stat("/tmp/.X11-unix/X" + disp); return err == nil })
 	env = append(env, "DISPLAY=:"+disp, "FYNE_THEME=light")
 
-	sipPort, httpPort, rtp, _ := startDemoServer(t, env, bin)
-	// baresip as 1002; auto-answer so that the second half can call it.
-	ctrlPort, _ := startBaresip1002(t, env, sipPort, rtp, ";answermode=auto")
+	sipPort, httpPort, tlsPort := freePort(t), freePort(t), freePort(t)
+	rtp := 30000 + (sipPort%1000)*20
+	srv := startProc(t, "vaihde", env, filepath.Join(bin, "vaihde"), "-demo", "-db", filepath.Join(t.TempDir(), "v.db"),
+		"-sip-addr", "127.0.0.1:"+strconv.Itoa(sipPort), "-tls-addr", "127.0.0.1:"+strconv.Itoa(tlsPort),
+		"-http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "-https-addr", "",
+		"-rtp-port-min", strconv.Itoa(rtp), "-rtp-port-max", strconv.Itoa(rtp+9))
+	waitFor(t, 30*time.Second, "server ready", func() bool { return strings.Contains(srv.output(), "vaihde ready") })
+
+	// baresip as 1002 with a control socket; auto-answer so that the second half can call it.
+	bdir := t.TempDir()
+	ctrlPort := freePort(t)
+	cfg := strings.Join([]string{
+		"poll_method epoll",
+		"sip_listen 127.0.0.1:" + strconv.Itoa(freePort(t)),
+		"net_interface 127.0.0.1",
+		"audio_player aufile," + filepath.Join(bdir, "heard.wav"),
+		"audio_alert aufile," + filepath.Join(bdir, "alert.wav"),
+		"audio_source aufile," + filepath.Join(bdir, "tone.wav"),
+		"audio_level no",
+		"rtp_ports " + strconv.Itoa(rtp+10) + "-" + strconv.Itoa(rtp+19),
+		"module_path /usr/lib/baresip/modules",
+		"module g711.so", "module aufile.so",
+		"module_tmp uuid.so", "module_tmp account.so",
+		"module_app menu.so", "module_app ctrl_tcp.so",
+		"ctrl_tcp_listen 127.0.0.1:" + strconv.Itoa(ctrlPort), "",
+	}, "\n")
+	writeTone(t, filepath.Join(bdir, "tone.wav"), 1000, 30)
+	mustWrite(t, filepath.Join(bdir, "config"), cfg)
+	mustWrite(t, filepath.Join(bdir, "accounts"), fmt.Sprintf(
+		"<sip:1002@demo.vaihde.local>;outbound=\"sip:127.0.0.1:%d;lr\";auth_user=1002;auth_pass=demo1002;regint=300;answermode=auto\n", sipPort))
+	mustWrite(t, filepath.Join(bdir, "contacts"), "")
+	bs := startProc(t, "baresip", env, "baresip", "-f", bdir)
+	waitFor(t, 30*time.Second, "baresip registered", func() bool { return strings.Contains(bs.output(), "200 OK") })
 
 	account := []string{"-server", "127.0.0.1:" + strconv.Itoa(sipPort), "-api", "http://127.0.0.1:" + strconv.Itoa(httpPort),
 		"-user", "1001", "-password", "demo1001"}
@@ -308,50 +338,4 @@ func writeTone(t *testing.T, path string, freq float64, seconds int) {
 	}
 	_ = binary.Write(&b, le, samples)
 	mustWrite(t, path, b.String())
-}
-
-// startDemoServer starts the real server (bin/vaihde) with the demo organisation on loopback
-// ports of its own; it returns the SIP and HTTP ports, the first of 20 RTP ports it leaves free
-// for peers (rtp+10…rtp+19) and the process.
-func startDemoServer(t *testing.T, env []string, bin string) (sipPort, httpPort, rtp int, srv *proc) {
-	t.Helper()
-	sipPort, httpPort, tlsPort := freePort(t), freePort(t), freePort(t)
-	rtp = 30000 + (sipPort%1000)*20
-	srv = startProc(t, "vaihde", env, filepath.Join(bin, "vaihde"), "-demo", "-db", filepath.Join(t.TempDir(), "v.db"),
-		"-sip-addr", "127.0.0.1:"+strconv.Itoa(sipPort), "-tls-addr", "127.0.0.1:"+strconv.Itoa(tlsPort),
-		"-http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "-https-addr", "",
-		"-rtp-port-min", strconv.Itoa(rtp), "-rtp-port-max", strconv.Itoa(rtp+9))
-	waitFor(t, 30*time.Second, "server ready", func() bool { return strings.Contains(srv.output(), "vaihde ready") })
-	return sipPort, httpPort, rtp, srv
-}
-
-// startBaresip1002 registers baresip as the demo's 1002 with a control socket (its port is
-// returned) and a 1000 Hz microphone; accountParams are added to its account line (e.g.
-// ";answermode=auto"). The process is returned for its output.
-func startBaresip1002(t *testing.T, env []string, sipPort, rtp int, accountParams string) (ctrlPort int, bs *proc) {
-	t.Helper()
-	bdir := t.TempDir()
-	ctrlPort = freePort(t)
-	mustWrite(t, filepath.Join(bdir, "config"), strings.Join([]string{
-		"poll_method epoll",
-		"sip_listen 127.0.0.1:" + strconv.Itoa(freePort(t)),
-		"net_interface 127.0.0.1",
-		"audio_player aufile," + filepath.Join(bdir, "heard.wav"),
-		"audio_alert aufile," + filepath.Join(bdir, "alert.wav"),
-		"audio_source aufile," + filepath.Join(bdir, "tone.wav"),
-		"audio_level no",
-		"rtp_ports " + strconv.Itoa(rtp+10) + "-" + strconv.Itoa(rtp+19),
-		"module_path /usr/lib/baresip/modules",
-		"module g711.so", "module aufile.so",
-		"module_tmp uuid.so", "module_tmp account.so",
-		"module_app menu.so", "module_app ctrl_tcp.so",
-		"ctrl_tcp_listen 127.0.0.1:" + strconv.Itoa(ctrlPort), "",
-	}, "\n"))
-	writeTone(t, filepath.Join(bdir, "tone.wav"), 1000, 30)
-	mustWrite(t, filepath.Join(bdir, "accounts"), fmt.Sprintf(
-		"<sip:1002@demo.vaihde.local>;outbound=\"sip:127.0.0.1:%d;lr\";auth_user=1002;auth_pass=demo1002;regint=300%s\n", sipPort, accountParams))
-	mustWrite(t, filepath.Join(bdir, "contacts"), "")
-	bs = startProc(t, "baresip", env, "baresip", "-f", bdir)
-	waitFor(t, 30*time.Second, "baresip registered", func() bool { return strings.Contains(bs.output(), "200 OK") })
-	return ctrlPort, bs
 }

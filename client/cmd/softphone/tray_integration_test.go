@@ -96,9 +96,38 @@ func TestIntegrationTrayAndMediaKeys(t *testing.T) {
 	waitFor(t, 20*time.Second, "Xvfb", func() bool { _, err := os.Stat("/tmp/.X11-unix/X" + disp); return err == nil })
 	env = append(env, "DISPLAY=:"+disp)
 
-	sipPort, httpPort, rtp, srv := startDemoServer(t, env, bin)
+	sipPort, httpPort, tlsPort := freePort(t), freePort(t), freePort(t)
+	rtp := 30000 + (sipPort%1000)*20
+	srv := startProc(t, "vaihde", env, filepath.Join(bin, "vaihde"), "-demo", "-db", filepath.Join(t.TempDir(), "v.db"),
+		"-sip-addr", "127.0.0.1:"+strconv.Itoa(sipPort), "-tls-addr", "127.0.0.1:"+strconv.Itoa(tlsPort),
+		"-http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "-https-addr", "",
+		"-rtp-port-min", strconv.Itoa(rtp), "-rtp-port-max", strconv.Itoa(rtp+9))
+	waitFor(t, 30*time.Second, "server ready", func() bool { return strings.Contains(srv.output(), "vaihde ready") })
+
 	// baresip as 1002: it calls the Softphone.
-	ctrlPort, bs := startBaresip1002(t, env, sipPort, rtp, "")
+	bdir := t.TempDir()
+	ctrlPort := freePort(t)
+	mustWrite(t, filepath.Join(bdir, "config"), strings.Join([]string{
+		"poll_method epoll",
+		"sip_listen 127.0.0.1:" + strconv.Itoa(freePort(t)),
+		"net_interface 127.0.0.1",
+		"audio_player aufile," + filepath.Join(bdir, "heard.wav"),
+		"audio_alert aufile," + filepath.Join(bdir, "alert.wav"),
+		"audio_source aufile," + filepath.Join(bdir, "tone.wav"),
+		"audio_level no",
+		"rtp_ports " + strconv.Itoa(rtp+10) + "-" + strconv.Itoa(rtp+19),
+		"module_path /usr/lib/baresip/modules",
+		"module g711.so", "module aufile.so",
+		"module_tmp uuid.so", "module_tmp account.so",
+		"module_app menu.so", "module_app ctrl_tcp.so",
+		"ctrl_tcp_listen 127.0.0.1:" + strconv.Itoa(ctrlPort), "",
+	}, "\n"))
+	writeTone(t, filepath.Join(bdir, "tone.wav"), 1000, 30)
+	mustWrite(t, filepath.Join(bdir, "accounts"), fmt.Sprintf(
+		"<sip:1002@demo.vaihde.local>;outbound=\"sip:127.0.0.1:%d;lr\";auth_user=1002;auth_pass=demo1002;regint=300\n", sipPort))
+	mustWrite(t, filepath.Join(bdir, "contacts"), "")
+	bs := startProc(t, "baresip", env, "baresip", "-f", bdir)
+	waitFor(t, 30*time.Second, "baresip registered", func() bool { return strings.Contains(bs.output(), "200 OK") })
 
 	sp := startProc(t, "softphone", env, filepath.Join(bin, "softphone"), "-config-dir", t.TempDir(), "-no-keychain", "-no-audio",
 		"-server", "127.0.0.1:"+strconv.Itoa(sipPort), "-api", "http://127.0.0.1:"+strconv.Itoa(httpPort),
